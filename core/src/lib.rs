@@ -1,0 +1,44 @@
+//! Allocation-free building blocks for sensitive bytes in motion.
+//!
+//! `secstream-core` is `#![no_std]` and needs no allocator. The same code runs
+//! on a Cortex-M0, in a browser through `secstream-wasm` and on a server through
+//! the `secstream` crate. Every byte format of the wire contract
+//! (`docs/format.md`) is implemented here once.
+//!
+//! ```
+//! use secstream_core::buf::SecureBuf;
+//!
+//! // A fixed-capacity buffer that wipes itself; it can live in a `static`.
+//! let mut buf = SecureBuf::<64>::new();
+//! buf.put_string(b"ssh-ed25519")?;
+//! buf.put_u32(7)?;
+//! assert_eq!(buf.get_string()?, b"ssh-ed25519");
+//! assert_eq!(buf.get_u32()?, 7);
+//! # Ok::<(), secstream_core::ssh::Error>(())
+//! ```
+//!
+//! # Modules
+//! - [`buf`]: [`SecureBuf`](buf::SecureBuf), a zeroizing fixed-capacity buffer
+//!   with a cursor over the SSH wire types.
+//! - [`ssh`]: the SSH wire codec (RFC 4251 section 5) over plain slices.
+//! - [`ring`] and [`spsc`]: byte rings, the second split into lock-free halves.
+//!
+//! # What is protected
+//! Buffers here overwrite their bytes with zeros (through `zeroize`, which the
+//! optimiser may not remove) when they are dropped, cleared, or when bytes are
+//! consumed or moved. They do not print their contents in `Debug` and are not
+//! `Clone`. They cannot stop copies the compiler makes when a value is moved
+//! (keep secret buffers in place: in a `static`, on the stack of one frame, or
+//! boxed), copies the caller makes of borrowed slices, swapping to disk or
+//! core dumps; the `secstream` host crate adds locked, guarded memory for that.
+#![no_std]
+#![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+pub mod buf;
+pub mod ssh;

@@ -1,0 +1,911 @@
+//! The SSH wire codec (RFC 4251 section 5) over plain byte slices.
+//!
+//! [`Reader`] is a cursor over borrowed bytes and [`Writer`] a cursor into a
+//! caller's buffer. [`SecureBuf`](crate::buf::SecureBuf) uses both, so a value
+//! read from a buffer or from a received slice goes through the same code.
+//!
+//! Every read checks lengths against what remains and against the string
+//! limit with checked arithmetic, and a failed read or write leaves its cursor
+//! where it was. No input makes these functions panic.
+//!
+//! ```
+//! use secstream_core::ssh::{Reader, Writer};
+//!
+//! let mut out = [0u8; 64];
+//! let mut w = Writer::new(&mut out);
+//! w.put_name_list(&["aes256-gcm", "chacha20-poly1305"])?;
+//! w.put_mpint(true, &[0x12, 0x34])?; // -0x1234
+//! let n = w.position();
+//!
+//! let mut r = Reader::new(&out[..n]);
+//! let names = r.get_name_list()?;
+//! assert_eq!(names.iter().nth(1), Some("chacha20-poly1305"));
+//! let m = r.get_mpint()?;
+//! assert!(m.is_negative());
+//! assert_eq!(m.as_twos_complement(), &[0xed, 0xcc]);
+//! # Ok::<(), secstream_core::ssh::Error>(())
+//! ```
+
+use core::fmt;
+
+/// The string limit a [`Reader`] starts with: 256 KiB, the packet size limit
+/// SSH implementations commonly use.
+pub const DEFAULT_STRING_LIMIT: u32 = 256 * 1024;
+
+/// Why an SSH wire read or write failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Error {
+    /// The value needs more bytes than remain.
+    Truncated {
+        /// Bytes the value needs.
+        needed: usize,
+        /// Bytes that remain.
+        remaining: usize,
+    },
+    /// A string's length field is larger than the configured limit.
+    StringTooLong {
+        /// The length the field claims.
+        len: u32,
+        /// The configured limit.
+        limit: u32,
+    },
+    /// An mpint is not in its minimal two's complement form.
+    NonMinimalMpint,
+    /// A name-list has an empty name or a byte that is not US-ASCII.
+    InvalidNameList,
+    /// The destination has no room for the value.
+    NoRoom {
+        /// Bytes the value needs.
+        needed: usize,
+        /// Bytes of room left.
+        free: usize,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated { needed, remaining } => {
+                write!(f, "truncated: needed {needed} bytes, {remaining} remain")
+            }
+            Self::StringTooLong { len, limit } => {
+                write!(f, "string of {len} bytes exceeds the limit of {limit}")
+            }
+            Self::NonMinimalMpint => f.write_str("mpint is not minimally encoded"),
+            Self::InvalidNameList => {
+                f.write_str("invalid name-list: empty name or non-ASCII byte")
+            }
+            Self::NoRoom { needed, free } => {
+                write!(f, "no room: needed {needed} bytes, {free} free")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// A cursor that reads SSH wire values from borrowed bytes.
+///
+/// Values borrow from the input, not from the reader, so several strings can
+/// be held at once.
+#[derive(Clone)]
+pub struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+    string_limit: u32,
+}
+
+impl fmt::Debug for Reader<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The bytes may be secret: show the shape only.
+        f.debug_struct("Reader")
+            .field("len", &self.data.len())
+            .field("position", &self.pos)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `data` with [`DEFAULT_STRING_LIMIT`].
+    #[must_use]
+    pub const fn new(data: &'a [u8]) -> Self {
+        Self {
+            data,
+            pos: 0,
+            string_limit: DEFAULT_STRING_LIMIT,
+        }
+    }
+
+    /// Sets the largest string length (and so name-list and mpint length)
+    /// this reader accepts.
+    #[must_use]
+    pub const fn with_string_limit(mut self, limit: u32) -> Self {
+        self.string_limit = limit;
+        self
+    }
+
+    /// Bytes read so far.
+    #[must_use]
+    pub const fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Bytes not read yet.
+    #[must_use]
+    pub const fn remaining(&self) -> usize {
+        // `pos <= data.len()` always holds: every advance is checked.
+        self.data.len() - self.pos
+    }
+
+    /// The bytes not read yet.
+    #[must_use]
+    pub fn rest(&self) -> &'a [u8] {
+        self.data.get(self.pos..).unwrap_or_default()
+    }
+
+    /// Returns the next `n` bytes without advancing.
+    fn peek_bytes(&self, n: usize) -> Result<&'a [u8], Error> {
+        let rest = self.rest();
+        rest.get(..n).ok_or(Error::Truncated {
+            needed: n,
+            remaining: rest.len(),
+        })
+    }
+
+    /// Returns the next `n` bytes and advances past them.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] if fewer than `n` bytes remain.
+    pub fn get_raw(&mut self, n: usize) -> Result<&'a [u8], Error> {
+        let bytes = self.peek_bytes(n)?;
+        self.pos += n;
+        Ok(bytes)
+    }
+
+    /// Advances past `n` bytes.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] if fewer than `n` bytes remain.
+    pub fn skip(&mut self, n: usize) -> Result<(), Error> {
+        self.get_raw(n).map(|_| ())
+    }
+
+    fn array<const K: usize>(&mut self) -> Result<[u8; K], Error> {
+        let bytes = self.get_raw(K)?;
+        let mut out = [0u8; K];
+        out.copy_from_slice(bytes);
+        Ok(out)
+    }
+
+    /// Reads a byte.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] at the end of input.
+    pub fn get_u8(&mut self) -> Result<u8, Error> {
+        self.array::<1>().map(|[b]| b)
+    }
+
+    /// Returns the next byte without advancing.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] at the end of input.
+    pub fn peek_u8(&self) -> Result<u8, Error> {
+        self.peek_bytes(1).map(|b| b.first().copied().unwrap_or(0))
+    }
+
+    /// Reads a boolean: any non-zero byte is true.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] at the end of input.
+    pub fn get_bool(&mut self) -> Result<bool, Error> {
+        self.get_u8().map(|b| b != 0)
+    }
+
+    /// Reads a big-endian `uint32`.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] if fewer than 4 bytes remain.
+    pub fn get_u32(&mut self) -> Result<u32, Error> {
+        self.array().map(u32::from_be_bytes)
+    }
+
+    /// Returns the next big-endian `uint32` without advancing.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] if fewer than 4 bytes remain.
+    pub fn peek_u32(&self) -> Result<u32, Error> {
+        self.clone().get_u32()
+    }
+
+    /// Reads a big-endian `uint64`.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] if fewer than 8 bytes remain.
+    pub fn get_u64(&mut self) -> Result<u64, Error> {
+        self.array().map(u64::from_be_bytes)
+    }
+
+    /// Reads a string: a `uint32` length, then that many bytes.
+    ///
+    /// # Errors
+    /// [`Error::StringTooLong`] if the length exceeds the limit,
+    /// [`Error::Truncated`] if the bytes are not all there. The cursor does
+    /// not move on error.
+    pub fn get_string(&mut self) -> Result<&'a [u8], Error> {
+        let mut probe = self.clone();
+        let len = probe.get_u32()?;
+        if len > self.string_limit {
+            return Err(Error::StringTooLong {
+                len,
+                limit: self.string_limit,
+            });
+        }
+        // A u32 that does not fit in usize cannot be present in memory.
+        let n = usize::try_from(len).map_err(|_| Error::Truncated {
+            needed: usize::MAX,
+            remaining: probe.remaining(),
+        })?;
+        let bytes = probe.get_raw(n)?;
+        *self = probe;
+        Ok(bytes)
+    }
+
+    /// Reads an mpint and checks that it is minimally encoded.
+    ///
+    /// # Errors
+    /// As [`get_string`](Self::get_string), and [`Error::NonMinimalMpint`].
+    pub fn get_mpint(&mut self) -> Result<Mpint<'a>, Error> {
+        let mut probe = self.clone();
+        let bytes = probe.get_string()?;
+        let m = Mpint::from_twos_complement(bytes)?;
+        *self = probe;
+        Ok(m)
+    }
+
+    /// Reads a name-list and checks every name.
+    ///
+    /// # Errors
+    /// As [`get_string`](Self::get_string), and [`Error::InvalidNameList`].
+    pub fn get_name_list(&mut self) -> Result<NameList<'a>, Error> {
+        let mut probe = self.clone();
+        let bytes = probe.get_string()?;
+        let list = NameList::parse(bytes)?;
+        *self = probe;
+        Ok(list)
+    }
+}
+
+/// A cursor that writes SSH wire values into a caller's buffer.
+///
+/// Each `put` checks for room first, so a failed write changes nothing.
+pub struct Writer<'a> {
+    out: &'a mut [u8],
+    pos: usize,
+}
+
+impl fmt::Debug for Writer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Writer")
+            .field("capacity", &self.out.len())
+            .field("position", &self.pos)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Writer<'a> {
+    /// A writer at the start of `out`.
+    #[must_use]
+    pub const fn new(out: &'a mut [u8]) -> Self {
+        Self { out, pos: 0 }
+    }
+
+    /// Bytes written so far.
+    #[must_use]
+    pub const fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Bytes of room left.
+    #[must_use]
+    pub const fn free(&self) -> usize {
+        self.out.len() - self.pos
+    }
+
+    /// The bytes written so far.
+    #[must_use]
+    pub fn written(&self) -> &[u8] {
+        self.out.get(..self.pos).unwrap_or_default()
+    }
+
+    /// Reserves `n` bytes and returns them for writing.
+    fn reserve(&mut self, n: usize) -> Result<&mut [u8], Error> {
+        let free = self.free();
+        let dst = self
+            .out
+            .get_mut(self.pos..)
+            .and_then(|rest| rest.get_mut(..n))
+            .ok_or(Error::NoRoom { needed: n, free })?;
+        self.pos += n;
+        Ok(dst)
+    }
+
+    /// Writes raw bytes.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if they do not fit.
+    pub fn put_raw(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.reserve(bytes.len())?.copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Writes a byte.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if the buffer is full.
+    pub fn put_u8(&mut self, v: u8) -> Result<(), Error> {
+        self.put_raw(&[v])
+    }
+
+    /// Writes a boolean as 0 or 1.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if the buffer is full.
+    pub fn put_bool(&mut self, v: bool) -> Result<(), Error> {
+        self.put_u8(u8::from(v))
+    }
+
+    /// Writes a big-endian `uint32`.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if it does not fit.
+    pub fn put_u32(&mut self, v: u32) -> Result<(), Error> {
+        self.put_raw(&v.to_be_bytes())
+    }
+
+    /// Writes a big-endian `uint64`.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if it does not fit.
+    pub fn put_u64(&mut self, v: u64) -> Result<(), Error> {
+        self.put_raw(&v.to_be_bytes())
+    }
+
+    /// Writes a string: its `uint32` length, then its bytes.
+    ///
+    /// # Errors
+    /// [`Error::StringTooLong`] if `bytes` is longer than `u32::MAX`,
+    /// [`Error::NoRoom`] if it does not fit.
+    pub fn put_string(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let len = string_len(bytes.len())?;
+        let dst = self.reserve(4 + bytes.len())?;
+        let (head, body) = dst.split_at_mut(4);
+        head.copy_from_slice(&len.to_be_bytes());
+        body.copy_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Writes an mpint from a sign and a big-endian magnitude, in minimal two's
+    /// complement form. Leading zero bytes of `magnitude` are ignored; zero is
+    /// written as the empty string whatever the sign.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if it does not fit.
+    pub fn put_mpint(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), Error> {
+        let m = strip_leading_zeros(magnitude);
+        let Some(&first) = m.first() else {
+            return self.put_u32(0);
+        };
+        let body_len = mpint_body_len(negative, m);
+        let len = string_len(body_len)?;
+        let dst = self.reserve(4 + body_len)?;
+        let (head, body) = dst.split_at_mut(4);
+        head.copy_from_slice(&len.to_be_bytes());
+        // The magnitude goes at the end; a sign byte, if any, before it.
+        let (prefix, tail) = body.split_at_mut(body_len - m.len());
+        if negative {
+            // Two's complement: invert, then add one from the low byte up.
+            let mut carry = true;
+            for (d, s) in tail.iter_mut().zip(m).rev() {
+                let (v, c) = (!s).overflowing_add(u8::from(carry));
+                *d = v;
+                carry = c;
+            }
+            prefix.fill(0xff);
+        } else {
+            tail.copy_from_slice(m);
+            prefix.fill(0);
+        }
+        debug_assert!(prefix.len() <= 1 && (negative || first != 0));
+        Ok(())
+    }
+
+    /// Writes a name-list from names, joined with commas.
+    ///
+    /// # Errors
+    /// [`Error::InvalidNameList`] if a name is empty, contains a comma or a
+    /// non-ASCII byte; [`Error::NoRoom`] if it does not fit.
+    pub fn put_name_list(&mut self, names: &[&str]) -> Result<(), Error> {
+        let mut body_len = names.len().saturating_sub(1);
+        for name in names {
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii() && b != b',') {
+                return Err(Error::InvalidNameList);
+            }
+            body_len = body_len.saturating_add(name.len());
+        }
+        let len = string_len(body_len)?;
+        let dst = self.reserve(4usize.saturating_add(body_len))?;
+        let (head, mut body) = dst.split_at_mut(4);
+        head.copy_from_slice(&len.to_be_bytes());
+        for (i, name) in names.iter().enumerate() {
+            if i > 0 {
+                let (comma, rest) = body.split_at_mut(1);
+                comma.copy_from_slice(b",");
+                body = rest;
+            }
+            let (dst, rest) = body.split_at_mut(name.len());
+            dst.copy_from_slice(name.as_bytes());
+            body = rest;
+        }
+        Ok(())
+    }
+}
+
+fn string_len(n: usize) -> Result<u32, Error> {
+    u32::try_from(n).map_err(|_| Error::StringTooLong {
+        len: u32::MAX,
+        limit: u32::MAX,
+    })
+}
+
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    bytes.get(start..).unwrap_or_default()
+}
+
+/// Length of the two's complement body for a stripped, non-zero magnitude.
+fn mpint_body_len(negative: bool, m: &[u8]) -> usize {
+    let first = m.first().copied().unwrap_or(0);
+    let needs_sign_byte = if negative {
+        // The complement's top byte is !first, plus one when every lower byte
+        // is zero. It needs a 0xff prefix when its top bit comes out clear.
+        let low_zero = m.get(1..).is_none_or(|rest| rest.iter().all(|&b| b == 0));
+        // `first != 0`, so `!first + 1` cannot overflow.
+        let top = (!first).wrapping_add(u8::from(low_zero));
+        top & 0x80 == 0
+    } else {
+        first & 0x80 != 0
+    };
+    m.len() + usize::from(needs_sign_byte)
+}
+
+/// The number of bytes [`Writer::put_mpint`] writes, length field included.
+#[must_use]
+pub fn mpint_encoded_len(negative: bool, magnitude: &[u8]) -> usize {
+    let m = strip_leading_zeros(magnitude);
+    if m.is_empty() {
+        4
+    } else {
+        4 + mpint_body_len(negative, m)
+    }
+}
+
+/// A multiple-precision integer as read from the wire: minimal two's
+/// complement, big-endian, borrowed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Mpint<'a> {
+    bytes: &'a [u8],
+}
+
+impl fmt::Debug for Mpint<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Mpints carry key material: show the size only.
+        f.debug_struct("Mpint")
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Mpint<'a> {
+    /// Checks that `bytes` is a minimal two's complement encoding.
+    ///
+    /// # Errors
+    /// [`Error::NonMinimalMpint`] for a redundant leading 0x00 or 0xff, or a
+    /// single zero byte (zero is the empty string).
+    pub fn from_twos_complement(bytes: &'a [u8]) -> Result<Self, Error> {
+        let redundant = match bytes {
+            [0] => true,
+            [0, next, ..] => next & 0x80 == 0,
+            [0xff, next, ..] => next & 0x80 != 0,
+            _ => false,
+        };
+        if redundant {
+            Err(Error::NonMinimalMpint)
+        } else {
+            Ok(Self { bytes })
+        }
+    }
+
+    /// The encoding as stored: two's complement, big-endian.
+    #[must_use]
+    pub const fn as_twos_complement(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// True for a negative value.
+    #[must_use]
+    pub fn is_negative(&self) -> bool {
+        self.bytes.first().is_some_and(|b| b & 0x80 != 0)
+    }
+
+    /// True for zero.
+    #[must_use]
+    pub const fn is_zero(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Writes the big-endian magnitude (absolute value, no leading zeros)
+    /// into `out` and returns that part of `out`. Zero gives an empty slice.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if `out` is too small.
+    pub fn magnitude_into<'o>(&self, out: &'o mut [u8]) -> Result<&'o [u8], Error> {
+        if self.is_negative() {
+            // Negate: invert and add one, from the low byte up.
+            let n = self.bytes.len();
+            let free = out.len();
+            let dst = out.get_mut(..n).ok_or(Error::NoRoom { needed: n, free })?;
+            let mut carry = true;
+            for (d, s) in dst.iter_mut().zip(self.bytes).rev() {
+                let (v, c) = (!s).overflowing_add(u8::from(carry));
+                *d = v;
+                carry = c;
+            }
+            let start = n - strip_leading_zeros(dst).len();
+            dst.copy_within(start.., 0);
+            dst.get_mut(n - start..).into_iter().for_each(|t| t.fill(0));
+            Ok(out.get(..n - start).unwrap_or_default())
+        } else {
+            let m = strip_leading_zeros(self.bytes);
+            let free = out.len();
+            let dst = out.get_mut(..m.len()).ok_or(Error::NoRoom {
+                needed: m.len(),
+                free,
+            })?;
+            dst.copy_from_slice(m);
+            Ok(dst)
+        }
+    }
+}
+
+/// A validated name-list, borrowed: US-ASCII names separated by commas.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct NameList<'a> {
+    raw: &'a str,
+}
+
+impl fmt::Debug for NameList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Algorithm names are not secret.
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> NameList<'a> {
+    /// Checks and wraps the body of a name-list string.
+    ///
+    /// # Errors
+    /// [`Error::InvalidNameList`] for a non-ASCII byte or an empty name
+    /// (a leading, trailing or doubled comma). The empty string is the
+    /// empty list.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        if !bytes.is_ascii() {
+            return Err(Error::InvalidNameList);
+        }
+        let raw = core::str::from_utf8(bytes).map_err(|_| Error::InvalidNameList)?;
+        if !raw.is_empty() && raw.split(',').any(str::is_empty) {
+            return Err(Error::InvalidNameList);
+        }
+        Ok(Self { raw })
+    }
+
+    /// The names in order, without allocating.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let raw = self.raw;
+        raw.split(',').filter(move |_| !raw.is_empty())
+    }
+
+    /// True if the list has no names.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// The number of names.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// True if `name` is one of the names.
+    #[must_use]
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+
+    /// The list as it is on the wire, commas included.
+    #[must_use]
+    pub const fn as_str(&self) -> &'a str {
+        self.raw
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::string::String;
+    use std::vec::Vec;
+
+    fn write(f: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>) -> Vec<u8> {
+        let mut out = [0u8; 128];
+        let mut w = Writer::new(&mut out);
+        f(&mut w).unwrap();
+        w.written().to_vec()
+    }
+
+    fn mpint(negative: bool, magnitude: &[u8]) -> Vec<u8> {
+        write(|w| w.put_mpint(negative, magnitude))
+    }
+
+    #[test]
+    fn rfc4251_mpint_examples() {
+        assert_eq!(mpint(false, &[]), [0, 0, 0, 0]);
+        assert_eq!(mpint(true, &[0]), [0, 0, 0, 0]);
+        assert_eq!(
+            mpint(false, &[0x09, 0xa3, 0x78, 0xf9, 0xb2, 0xe3, 0x32, 0xa7]),
+            [0, 0, 0, 8, 0x09, 0xa3, 0x78, 0xf9, 0xb2, 0xe3, 0x32, 0xa7]
+        );
+        assert_eq!(mpint(false, &[0x80]), [0, 0, 0, 2, 0x00, 0x80]);
+        assert_eq!(mpint(true, &[0x12, 0x34]), [0, 0, 0, 2, 0xed, 0xcc]);
+        assert_eq!(
+            mpint(true, &[0xde, 0xad, 0xbe, 0xef]),
+            [0, 0, 0, 5, 0xff, 0x21, 0x52, 0x41, 0x11]
+        );
+    }
+
+    #[test]
+    fn mpint_powers_of_two_edges() {
+        // -128 = 0x80, -129 = 0xff7f, -256 = 0xff00, -32768 = 0x8000.
+        assert_eq!(mpint(true, &[0x80]), [0, 0, 0, 1, 0x80]);
+        assert_eq!(mpint(true, &[0x81]), [0, 0, 0, 2, 0xff, 0x7f]);
+        assert_eq!(mpint(true, &[0x01, 0x00]), [0, 0, 0, 2, 0xff, 0x00]);
+        assert_eq!(mpint(true, &[0x80, 0x00]), [0, 0, 0, 2, 0x80, 0x00]);
+        assert_eq!(mpint(true, &[0x01]), [0, 0, 0, 1, 0xff]);
+        assert_eq!(mpint(false, &[0, 0, 0x7f]), [0, 0, 0, 1, 0x7f]);
+    }
+
+    #[test]
+    fn mpint_reads_back_rfc_examples() {
+        let wire = [0, 0, 0, 5, 0xff, 0x21, 0x52, 0x41, 0x11];
+        let m = Reader::new(&wire).get_mpint().unwrap();
+        assert!(m.is_negative());
+        let mut out = [0u8; 8];
+        assert_eq!(m.magnitude_into(&mut out).unwrap(), [0xde, 0xad, 0xbe, 0xef]);
+        let wire = [0, 0, 0, 2, 0x00, 0x80];
+        let m = Reader::new(&wire).get_mpint().unwrap();
+        assert!(!m.is_negative());
+        assert_eq!(m.magnitude_into(&mut out).unwrap(), [0x80]);
+        let m = Reader::new(&[0, 0, 0, 0]).get_mpint().unwrap();
+        assert!(m.is_zero() && !m.is_negative());
+        assert_eq!(m.magnitude_into(&mut []).unwrap(), []);
+    }
+
+    #[test]
+    fn non_minimal_mpints_are_rejected() {
+        for body in [&[0u8][..], &[0, 0x7f], &[0xff, 0x80], &[0, 0, 0x80], &[0xff, 0xff]] {
+            let mut wire = (body.len() as u32).to_be_bytes().to_vec();
+            wire.extend_from_slice(body);
+            let mut r = Reader::new(&wire);
+            assert_eq!(r.get_mpint(), Err(Error::NonMinimalMpint), "{body:02x?}");
+            assert_eq!(r.position(), 0, "failed read must not move the cursor");
+        }
+    }
+
+    #[test]
+    fn scalars_exact_bytes() {
+        let bytes = write(|w| {
+            w.put_u8(0xab)?;
+            w.put_bool(true)?;
+            w.put_bool(false)?;
+            w.put_u32(0x2973_6d2f)?;
+            w.put_u64(0x0102_0304_0506_0708)
+        });
+        assert_eq!(
+            bytes,
+            [0xab, 1, 0, 0x29, 0x73, 0x6d, 0x2f, 1, 2, 3, 4, 5, 6, 7, 8]
+        );
+        let mut r = Reader::new(&bytes);
+        assert_eq!(r.get_u8(), Ok(0xab));
+        assert_eq!(r.get_bool(), Ok(true));
+        assert_eq!(r.get_bool(), Ok(false));
+        assert_eq!(r.peek_u32(), Ok(0x2973_6d2f));
+        assert_eq!(r.get_u32(), Ok(0x2973_6d2f));
+        assert_eq!(r.get_u64(), Ok(0x0102_0304_0506_0708));
+        assert_eq!(r.remaining(), 0);
+        assert_eq!(
+            r.get_u8(),
+            Err(Error::Truncated {
+                needed: 1,
+                remaining: 0
+            })
+        );
+    }
+
+    #[test]
+    fn any_nonzero_byte_reads_as_true() {
+        assert_eq!(Reader::new(&[0x80]).get_bool(), Ok(true));
+    }
+
+    #[test]
+    fn strings_exact_bytes() {
+        assert_eq!(
+            write(|w| w.put_string(b"testing")),
+            [0, 0, 0, 7, b't', b'e', b's', b't', b'i', b'n', b'g']
+        );
+        assert_eq!(write(|w| w.put_string(b"")), [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn string_longer_than_input_is_truncated_not_a_huge_slice() {
+        // The `secbuf` crate's release build returned a 2^64-long slice here.
+        let wire = [0xff, 0xff, 0xff, 0xff, 1, 2, 3];
+        let mut r = Reader::new(&wire).with_string_limit(u32::MAX);
+        assert_eq!(
+            r.get_string(),
+            Err(Error::Truncated {
+                needed: 0xffff_ffff,
+                remaining: 3
+            })
+        );
+        assert_eq!(r.position(), 0);
+    }
+
+    #[test]
+    fn string_limit_is_enforced_before_reading() {
+        let wire = [0, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+        let mut r = Reader::new(&wire).with_string_limit(8);
+        assert_eq!(r.get_string(), Err(Error::StringTooLong { len: 9, limit: 8 }));
+    }
+
+    #[test]
+    fn name_lists_exact_bytes_and_validation() {
+        assert_eq!(write(|w| w.put_name_list(&[])), [0, 0, 0, 0]);
+        assert_eq!(
+            write(|w| w.put_name_list(&["zlib"])),
+            [0, 0, 0, 4, b'z', b'l', b'i', b'b']
+        );
+        assert_eq!(
+            write(|w| w.put_name_list(&["zlib", "none"])),
+            [0, 0, 0, 9, b'z', b'l', b'i', b'b', b',', b'n', b'o', b'n', b'e']
+        );
+        let wire = write(|w| w.put_name_list(&["zlib", "none"]));
+        let list = Reader::new(&wire).get_name_list().unwrap();
+        assert_eq!(list.len(), 2);
+        assert!(list.contains("none"));
+        assert_eq!(list.as_str(), "zlib,none");
+        let empty = Reader::new(&[0, 0, 0, 0]).get_name_list().unwrap();
+        assert!(empty.is_empty());
+        assert_eq!(empty.iter().count(), 0);
+
+        for bad in [&b","[..], b"a,", b",a", b"a,,b", b"caf\xc3\xa9"] {
+            assert_eq!(NameList::parse(bad), Err(Error::InvalidNameList), "{bad:?}");
+        }
+        let mut out = [0u8; 16];
+        let mut w = Writer::new(&mut out);
+        for bad in [&[""][..], &["a,b"], &["é"]] {
+            assert_eq!(w.put_name_list(bad), Err(Error::InvalidNameList));
+        }
+        assert_eq!(w.position(), 0);
+    }
+
+    #[test]
+    fn writes_without_room_change_nothing() {
+        let mut out = [0u8; 6];
+        let mut w = Writer::new(&mut out);
+        w.put_u32(1).unwrap();
+        assert_eq!(w.put_u32(2), Err(Error::NoRoom { needed: 4, free: 2 }));
+        assert_eq!(w.put_string(b"x"), Err(Error::NoRoom { needed: 5, free: 2 }));
+        assert_eq!(
+            w.put_mpint(true, &[1, 2]),
+            Err(Error::NoRoom { needed: 6, free: 2 })
+        );
+        assert_eq!(w.position(), 4);
+    }
+
+    fn config() -> ProptestConfig {
+        ProptestConfig {
+            cases: if cfg!(miri) { 4 } else { 512 },
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    /// Two's complement of a signed magnitude, computed the slow way.
+    fn reference_i128(negative: bool, magnitude: u128) -> Vec<u8> {
+        let v: i128 = if negative {
+            -(magnitude as i128)
+        } else {
+            magnitude as i128
+        };
+        if v == 0 {
+            return Vec::new();
+        }
+        let bytes = v.to_be_bytes();
+        // Drop sign-extension bytes while the next byte keeps the sign.
+        let mut start = 0;
+        while start < 15 {
+            let (b, next) = (bytes[start], bytes[start + 1]);
+            if (b == 0 && next & 0x80 == 0) || (b == 0xff && next & 0x80 != 0) {
+                start += 1;
+            } else {
+                break;
+            }
+        }
+        bytes[start..].to_vec()
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn mpint_matches_i128_and_round_trips(negative: bool, magnitude in 0u128..(1u128 << 126)) {
+            let mag = magnitude.to_be_bytes();
+            let wire = mpint(negative, &mag);
+            let body = &wire[4..];
+            prop_assert_eq!(body, &reference_i128(negative, magnitude)[..]);
+            prop_assert_eq!(wire.len(), mpint_encoded_len(negative, &mag));
+            let m = Reader::new(&wire).get_mpint().unwrap();
+            prop_assert_eq!(m.is_negative(), negative && magnitude != 0);
+            let mut out = [0u8; 32];
+            let back = m.magnitude_into(&mut out).unwrap();
+            prop_assert_eq!(back, strip_leading_zeros(&mag));
+        }
+
+        #[test]
+        fn reader_never_panics_and_stays_in_bounds(data in proptest::collection::vec(any::<u8>(), 0..64), limit: u32) {
+            let mut r = Reader::new(&data).with_string_limit(limit);
+            for step in 0..32u8 {
+                let before = r.position();
+                let ok = match step % 7 {
+                    0 => r.get_u8().is_ok(),
+                    1 => r.get_u32().is_ok(),
+                    2 => r.get_u64().is_ok(),
+                    3 => r.get_string().is_ok(),
+                    4 => r.get_mpint().is_ok(),
+                    5 => r.get_name_list().is_ok(),
+                    _ => r.get_bool().is_ok(),
+                };
+                prop_assert!(r.position() <= data.len());
+                if !ok {
+                    prop_assert_eq!(r.position(), before);
+                }
+            }
+        }
+
+        #[test]
+        fn strings_and_name_lists_round_trip(
+            s in proptest::collection::vec(any::<u8>(), 0..40),
+            names in proptest::collection::vec("[a-z0-9@.-]{1,12}", 0..5),
+        ) {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let wire = write(|w| { w.put_string(&s)?; w.put_name_list(&names) });
+            let mut r = Reader::new(&wire);
+            prop_assert_eq!(r.get_string().unwrap(), &s[..]);
+            let list = r.get_name_list().unwrap();
+            prop_assert!(list.iter().eq(names.iter().copied()));
+            prop_assert_eq!(r.remaining(), 0);
+        }
+    }
+}

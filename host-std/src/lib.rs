@@ -1,0 +1,19 @@
+//! secstream for std hosts.
+//!
+//! Re-exports the allocation-free [`secstream_core`] and adds what a server
+//! expects: `std::io` adapters over its buffers and rings.
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use secstream::ring::Ring;
+//!
+//! let mut ring = Ring::<16>::new();
+//! ring.write_all(b"hello")?;
+//! let mut out = [0u8; 5];
+//! ring.read_exact(&mut out)?;
+//! assert_eq!(&out, b"hello");
+//! # Ok::<(), std::io::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+
+pub use secstream_core::*;

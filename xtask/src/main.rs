@@ -1,0 +1,341 @@
+//! The project's one command for setup and tests.
+//!
+//! - `cargo xtask setup`: installs what the tests need, skipping what is there.
+//! - `cargo xtask test`: setup, then every check, then a summary of each step
+//!   with its result and time. Exits non-zero if any step failed.
+//!
+//! Each step is an ordinary command that can also be run by hand; the summary
+//! prints it.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+mod wasm;
+
+/// The no_std targets the core must build for.
+const CORE_TARGETS: &[&str] = &[
+    "thumbv6m-none-eabi",
+    "thumbv7em-none-eabihf",
+    "riscv32imac-unknown-none-elf",
+    "wasm32-unknown-unknown",
+];
+
+/// The core's optional features, each built on its own for every target.
+const CORE_FEATURES: &[&str] = &["alloc", "defmt", "serde"];
+
+/// A command to run, described for the summary.
+struct Cmd {
+    program: String,
+    args: Vec<String>,
+    envs: Vec<(String, String)>,
+    dir: Option<PathBuf>,
+}
+
+impl Cmd {
+    fn new(program: &str, args: &[&str]) -> Self {
+        Self {
+            program: program.to_owned(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            envs: Vec::new(),
+            dir: None,
+        }
+    }
+
+    fn cargo(args: &[&str]) -> Self {
+        Self::new("cargo", args)
+    }
+
+    fn env(mut self, key: &str, value: &str) -> Self {
+        self.envs.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn dir(mut self, dir: &Path) -> Self {
+        self.dir = Some(dir.to_owned());
+        self
+    }
+
+    fn display(&self) -> String {
+        let mut s = String::new();
+        for (k, v) in &self.envs {
+            s.push_str(&format!("{k}={v} "));
+        }
+        s.push_str(&self.program);
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(a);
+        }
+        if let Some(dir) = &self.dir {
+            s = format!("(cd {} && {s})", dir.display());
+        }
+        s
+    }
+
+    /// Runs the command with inherited output; true when it exited 0.
+    fn run(&self) -> bool {
+        eprintln!("\n==> {}", self.display());
+        let mut c = Command::new(&self.program);
+        c.args(&self.args);
+        for (k, v) in &self.envs {
+            c.env(k, v);
+        }
+        if let Some(dir) = &self.dir {
+            c.current_dir(dir);
+        }
+        match c.status() {
+            Ok(status) => status.success(),
+            Err(e) => {
+                eprintln!("cannot run {}: {e}", self.program);
+                false
+            }
+        }
+    }
+
+    /// Runs the command quietly and returns its stdout when it exited 0.
+    fn output(&self) -> Option<String> {
+        let mut c = Command::new(&self.program);
+        c.args(&self.args);
+        for (k, v) in &self.envs {
+            c.env(k, v);
+        }
+        let out = c.output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+/// One named step of the run, made of commands run in order.
+struct Step {
+    name: String,
+    ok: bool,
+    time: Duration,
+}
+
+struct Runner {
+    steps: Vec<Step>,
+}
+
+impl Runner {
+    fn step(&mut self, name: &str, cmds: Vec<Cmd>) -> bool {
+        let start = Instant::now();
+        eprintln!("\n#### {name}");
+        let ok = cmds.iter().all(Cmd::run);
+        self.record(name, ok, start.elapsed())
+    }
+
+    fn record(&mut self, name: &str, ok: bool, time: Duration) -> bool {
+        self.steps.push(Step {
+            name: name.to_owned(),
+            ok,
+            time,
+        });
+        ok
+    }
+
+    fn summary(&self) -> ExitCode {
+        let total: Duration = self.steps.iter().map(|s| s.time).sum();
+        let failed = self.steps.iter().filter(|s| !s.ok).count();
+        eprintln!("\n{:<52} {:>6} {:>9}", "step", "result", "time");
+        for s in &self.steps {
+            let result = if s.ok { "ok" } else { "FAILED" };
+            eprintln!(
+                "{:<52} {:>6} {:>8.1}s",
+                s.name,
+                result,
+                s.time.as_secs_f64()
+            );
+        }
+        eprintln!("{:<52} {:>6} {:>8.1}s", "total", "", total.as_secs_f64());
+        // The plain closing line CI reads.
+        println!(
+            "xtask: {} passed, {} failed",
+            self.steps.len() - failed,
+            failed
+        );
+        if failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| "xtask".to_owned());
+    Path::new(&manifest)
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn installed_targets(toolchain: &str) -> String {
+    Cmd::new(
+        "rustup",
+        &[&format!("+{toolchain}"), "target", "list", "--installed"],
+    )
+    .output()
+    .unwrap_or_default()
+}
+
+fn installed_components(toolchain: &str) -> String {
+    Cmd::new(
+        "rustup",
+        &[&format!("+{toolchain}"), "component", "list", "--installed"],
+    )
+    .output()
+    .unwrap_or_default()
+}
+
+/// Installs what the tests need; every part skips what is already there.
+fn setup(r: &mut Runner) -> bool {
+    let start = Instant::now();
+    eprintln!("\n#### setup");
+    let mut ok = true;
+
+    let have = installed_targets("stable");
+    let missing: Vec<&str> = CORE_TARGETS
+        .iter()
+        .copied()
+        .filter(|t| !have.lines().any(|l| l.trim() == *t))
+        .collect();
+    if missing.is_empty() {
+        eprintln!("rust targets: present");
+    } else {
+        let mut args = vec!["target", "add"];
+        args.extend(&missing);
+        ok &= Cmd::new("rustup", &args).run();
+    }
+
+    let components = installed_components("nightly");
+    let has = |c: &str| components.lines().any(|l| l.starts_with(c));
+    if has("miri") && has("rust-src") {
+        eprintln!("nightly miri: present");
+    } else {
+        ok &= Cmd::new(
+            "rustup",
+            &[
+                "toolchain",
+                "install",
+                "nightly",
+                "--profile",
+                "minimal",
+                "--component",
+                "miri,rust-src",
+            ],
+        )
+        .run();
+    }
+
+    r.record("setup (targets, miri)", ok, start.elapsed())
+}
+
+fn test(r: &mut Runner) {
+    let root = workspace_root();
+
+    r.step(
+        "rustfmt check",
+        vec![Cmd::cargo(&["fmt", "--all", "--", "--check"])],
+    );
+    r.step(
+        "clippy, all targets and features, -D warnings",
+        vec![Cmd::cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ])],
+    );
+    r.step(
+        "workspace tests, all features",
+        vec![Cmd::cargo(&["test", "--workspace", "--all-features"])],
+    );
+
+    let mut builds = Vec::new();
+    for target in CORE_TARGETS {
+        builds.push(Cmd::cargo(&[
+            "build",
+            "-p",
+            "secstream-core",
+            "--target",
+            target,
+        ]));
+        for feature in CORE_FEATURES {
+            builds.push(Cmd::cargo(&[
+                "build",
+                "-p",
+                "secstream-core",
+                "--target",
+                target,
+                "--features",
+                feature,
+            ]));
+        }
+    }
+    r.step(
+        "core no_std builds: 4 targets x (none + each feature)",
+        builds,
+    );
+
+    r.step(
+        "rustdoc, -D warnings",
+        vec![
+            Cmd::cargo(&["doc", "--workspace", "--no-deps", "--all-features"])
+                .env("RUSTDOCFLAGS", "-D warnings"),
+        ],
+    );
+
+    // Loom gets its own target directory: `--cfg loom` changes every crate's
+    // fingerprint and would otherwise throw away the ordinary build.
+    let loom_dir = root.join("target").join("loom");
+    r.step(
+        "loom model of the split ring",
+        vec![
+            Cmd::cargo(&[
+                "test",
+                "-p",
+                "secstream-core",
+                "--release",
+                "--lib",
+                "spsc::loom_tests",
+            ])
+            .env("RUSTFLAGS", "--cfg loom")
+            .env("CARGO_TARGET_DIR", &loom_dir.to_string_lossy()),
+        ],
+    );
+
+    r.step(
+        "miri: core tests (strict provenance)",
+        vec![
+            Cmd::cargo(&["+nightly", "miri", "test", "-p", "secstream-core", "--lib"])
+                .env("MIRIFLAGS", "-Zmiri-strict-provenance")
+                .dir(&root),
+        ],
+    );
+}
+
+fn main() -> ExitCode {
+    let task = env::args().nth(1).unwrap_or_default();
+    let mut r = Runner { steps: Vec::new() };
+    match task.as_str() {
+        "setup" => {
+            setup(&mut r);
+            wasm::setup(&mut r);
+        }
+        "test" => {
+            if setup(&mut r) {
+                test(&mut r);
+                wasm::wasm(&mut r);
+            }
+        }
+        _ => {
+            eprintln!("usage: cargo xtask <setup|test>");
+            return ExitCode::from(2);
+        }
+    }
+    r.summary()
+}

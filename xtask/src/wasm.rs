@@ -1,0 +1,272 @@
+//! The `secstream-wasm` steps: toolchain setup, the npm package build for the
+//! bundler, nodejs and web targets, wasm-bindgen-test in Node and headless
+//! Chromium, the node:test suite against the packed tarball and the
+//! Playwright round trip of the demo page.
+//!
+//! Every step is an ordinary command that can also be run by hand; the summary
+//! prints them. The package is assembled in `wasm/pkg/` and packed into
+//! `target/wasm-npm/`.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::{Cmd, Runner, workspace_root};
+
+/// The exact wasm-bindgen version the `secstream-wasm` crate pins.
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+/// The package's npm name and version (from `wasm/npm/package.json`).
+const PACKAGE: &str = "secstream-wasm";
+/// wasm-bindgen output targets and the package folder each goes into.
+const TARGETS: &[(&str, &str)] = &[("bundler", "bundler"), ("nodejs", "node"), ("web", "web")];
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// The size-optimised profile of the root `Cargo.toml` (opt-level "z", LTO).
+const PROFILE: &str = "wasm-release";
+
+fn has_program(program: &str, args: &[&str]) -> Option<String> {
+    Cmd::new(program, args).output()
+}
+
+/// Installs what the wasm steps need, skipping what is there: the pinned
+/// wasm-bindgen CLI, Chromium with its driver (and binaryen's `wasm-opt`,
+/// which the build uses when present), and the JS test dependencies.
+pub(crate) fn setup(r: &mut Runner) -> bool {
+    let start = Instant::now();
+    eprintln!("\n#### setup (wasm)");
+    let root = workspace_root();
+    let mut ok = true;
+
+    let want = format!("wasm-bindgen {WASM_BINDGEN_VERSION}");
+    match has_program("wasm-bindgen", &["--version"]) {
+        Some(v) if v.trim() == want => eprintln!("{want}: present"),
+        _ => {
+            // `--locked` fails here: the CLI's lockfile pins a crate version
+            // the registry does not serve.
+            ok &= Cmd::cargo(&[
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                WASM_BINDGEN_VERSION,
+            ])
+            .run();
+        }
+    }
+
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        eprintln!("chromium and chromedriver: present");
+    } else {
+        let mut packages = vec!["install", "-y", "chromium", "chromium-driver"];
+        if has_program("wasm-opt", &["--version"]).is_none() {
+            packages.push("binaryen");
+        }
+        ok &= Cmd::new("apt-get", &["update"]).run();
+        ok &= Cmd::new("apt-get", &packages).run();
+    }
+    if has_program("wasm-opt", &["--version"]).is_none() {
+        eprintln!("wasm-opt: absent (optional; `apt-get install binaryen` for a smaller .wasm)");
+    }
+
+    let js_tests = root.join("wasm").join("js-tests");
+    if js_tests.join("node_modules").exists() {
+        eprintln!("wasm/js-tests/node_modules: present");
+    } else {
+        let verb = if js_tests.join("package-lock.json").exists() {
+            "ci"
+        } else {
+            "install"
+        };
+        ok &= Cmd::new("npm", &[verb, "--no-audit", "--no-fund"])
+            .dir(&js_tests)
+            .run();
+    }
+
+    r.record("setup (wasm-bindgen, chromium, npm)", ok, start.elapsed())
+}
+
+/// Runs the wasm setup, then every wasm step.
+pub(crate) fn wasm(r: &mut Runner) {
+    if !setup(r) {
+        return;
+    }
+    let root = workspace_root();
+    let runner_env = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER";
+
+    let start = Instant::now();
+    eprintln!("\n#### wasm: npm package (bundler, nodejs, web) and npm pack");
+    let tarball = build_package(&root);
+    let built = tarball.is_some();
+    r.record(
+        "wasm: npm package (bundler, nodejs, web), npm pack",
+        built,
+        start.elapsed(),
+    );
+
+    r.step(
+        "wasm: wasm-bindgen-test in Node",
+        vec![
+            Cmd::cargo(&["test", "-p", "secstream-wasm", "--target", WASM_TARGET])
+                .env(runner_env, "wasm-bindgen-test-runner"),
+        ],
+    );
+    r.step(
+        "wasm: wasm-bindgen-test in headless Chromium",
+        vec![
+            Cmd::cargo(&["test", "-p", "secstream-wasm", "--target", WASM_TARGET])
+                .env(runner_env, "wasm-bindgen-test-runner")
+                .env("WASM_BINDGEN_USE_BROWSER", "1")
+                .env("CHROMEDRIVER", CHROMEDRIVER),
+        ],
+    );
+
+    let Some(tarball) = tarball else {
+        return;
+    };
+    let js_tests = root.join("wasm").join("js-tests");
+    let tgz = tarball.to_string_lossy().into_owned();
+    r.step(
+        "wasm: node:test against the packed tarball",
+        vec![
+            // Installs the tarball as a user would, without touching package.json.
+            Cmd::new("npm", &["install", "--no-save", "--no-audit", "--no-fund", &tgz])
+                .dir(&js_tests),
+            Cmd::new("node", &["--test", "test/"]).dir(&js_tests),
+        ],
+    );
+    r.step(
+        "wasm: Playwright demo round trip in headless Chromium",
+        vec![Cmd::new("node", &["demo/playwright.mjs"]).dir(&js_tests)],
+    );
+}
+
+/// Builds the release .wasm, runs wasm-bindgen for each target, shrinks the
+/// module with `wasm-opt` when present, assembles `wasm/pkg/` and packs it.
+/// Returns the tarball's path.
+fn build_package(root: &Path) -> Option<PathBuf> {
+    let ok = Cmd::cargo(&[
+        "build",
+        "--profile",
+        PROFILE,
+        "-p",
+        "secstream-wasm",
+        "--target",
+        WASM_TARGET,
+    ])
+    .run();
+    if !ok {
+        return None;
+    }
+    let wasm = root
+        .join("target")
+        .join(WASM_TARGET)
+        .join(PROFILE)
+        .join("secstream_wasm.wasm");
+    let pkg = root.join("wasm").join("pkg");
+    if let Err(e) = reset_dir(&pkg) {
+        eprintln!("cannot reset {}: {e}", pkg.display());
+        return None;
+    }
+    let has_opt = has_program("wasm-opt", &["--version"]).is_some();
+    for (target, dir) in TARGETS {
+        let out = pkg.join(dir);
+        let ok = Cmd::new(
+            "wasm-bindgen",
+            &[
+                "--target",
+                target,
+                "--out-dir",
+                &out.to_string_lossy(),
+                &wasm.to_string_lossy(),
+            ],
+        )
+        .run();
+        if !ok {
+            return None;
+        }
+        let bg = out.join("secstream_wasm_bg.wasm");
+        if has_opt {
+            let bg = bg.to_string_lossy();
+            // -all: accept every feature the Rust toolchain may have used.
+            let ok = Cmd::new("wasm-opt", &["-Oz", "-all", &bg, "-o", &bg]).run();
+            if !ok {
+                return None;
+            }
+        }
+    }
+    let npm = root.join("wasm").join("npm");
+    if let Err(e) = copy_tree(&npm, &pkg) {
+        eprintln!("cannot copy {} into {}: {e}", npm.display(), pkg.display());
+        return None;
+    }
+    let bg = pkg.join("web").join("secstream_wasm_bg.wasm");
+    report_size(&bg);
+
+    let dest = root.join("target").join("wasm-npm");
+    if let Err(e) = reset_dir(&dest) {
+        eprintln!("cannot reset {}: {e}", dest.display());
+        return None;
+    }
+    let packed = Cmd::new(
+        "npm",
+        &[
+            "pack",
+            &pkg.to_string_lossy(),
+            "--pack-destination",
+            &dest.to_string_lossy(),
+        ],
+    )
+    .output()?;
+    let name = packed.lines().last()?.trim().to_owned();
+    eprintln!("packed {name} into {}", dest.display());
+    if !name.starts_with(PACKAGE) {
+        eprintln!("unexpected npm pack output: {packed}");
+        return None;
+    }
+    Some(dest.join(name))
+}
+
+fn report_size(wasm: &Path) {
+    let Ok(bytes) = fs::metadata(wasm).map(|m| m.len()) else {
+        eprintln!("cannot read {}", wasm.display());
+        return;
+    };
+    let gz = Cmd::new(
+        "sh",
+        &[
+            "-c",
+            &format!("gzip -9 -c '{}' | wc -c", wasm.to_string_lossy()),
+        ],
+    )
+    .output()
+    .and_then(|s| s.trim().parse::<u64>().ok());
+    match gz {
+        Some(gz) => eprintln!(
+            "secstream_wasm_bg.wasm: {bytes} bytes, {gz} bytes gzipped ({:.1} KiB)",
+            gz as f64 / 1024.0
+        ),
+        None => eprintln!("secstream_wasm_bg.wasm: {bytes} bytes (gzip unavailable)"),
+    }
+}
+
+fn reset_dir(dir: &Path) -> io::Result<()> {
+    if dir.exists() {
+        fs::remove_dir_all(dir)?;
+    }
+    fs::create_dir_all(dir)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &dest)?;
+        } else {
+            fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
