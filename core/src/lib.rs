@@ -41,4 +41,6 @@ extern crate alloc;
 extern crate std;
 
 pub mod buf;
+pub mod checksum;
+pub mod frame;
 pub mod ssh;
