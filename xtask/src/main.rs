@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
+mod firmware;
 mod wasm;
 
 /// The no_std targets the core must build for.
@@ -316,6 +317,8 @@ fn test(r: &mut Runner) {
                 .dir(&root),
         ],
     );
+
+    firmware::firmware(r);
 }
 
 fn main() -> ExitCode {
@@ -325,6 +328,7 @@ fn main() -> ExitCode {
         "setup" => {
             setup(&mut r);
             wasm::setup(&mut r);
+            firmware::setup(&mut r);
         }
         "test" => {
             if setup(&mut r) {

@@ -1,0 +1,117 @@
+//! The core's unit checks, run on the microcontroller under QEMU through
+//! defmt-test (`cargo test --release` in `firmware-example/`, for
+//! thumbv7em-none-eabihf and, with `--target thumbv6m-none-eabi`, the
+//! Cortex-M0 without compare-and-swap).
+//!
+//! They check the same facts the host tests check, with the same inputs, so
+//! a difference between a host and a microcontroller (word size, alignment,
+//! atomics emulated with a critical section) shows up here.
+#![no_std]
+#![no_main]
+
+// The panic handler, the defmt logger and the semihosting exit.
+use secstream_firmware_example as _;
+
+#[defmt_test::tests]
+mod tests {
+    use secstream_core::buf::SecureBuf;
+    use secstream_core::checksum::{self, ChecksumKind};
+    use secstream_core::ssh::{self, Reader};
+
+    #[test]
+    fn ssh_wire_types_exact_bytes_and_back() {
+        let mut buf = SecureBuf::<64>::new();
+        defmt::unwrap!(buf.put_u8(20));
+        defmt::unwrap!(buf.put_bool(true));
+        defmt::unwrap!(buf.put_u32(0x0102_0304));
+        defmt::unwrap!(buf.put_u64(0x0a0b_0c0d_0e0f_1011));
+        defmt::unwrap!(buf.put_string(b"ssh"));
+        defmt::unwrap!(buf.put_mpint(false, &[0x80]));
+        defmt::unwrap!(buf.put_name_list(&["a", "bc"]));
+        defmt::assert_eq!(
+            buf.as_slice(),
+            &[
+                20, 1, 1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 0, 0, 0, 3, b's', b's', b'h', 0,
+                0, 0, 2, 0x00, 0x80, 0, 0, 0, 4, b'a', b',', b'b', b'c',
+            ][..]
+        );
+        defmt::assert_eq!(buf.get_u8(), Ok(20));
+        defmt::assert_eq!(buf.get_bool(), Ok(true));
+        defmt::assert_eq!(buf.get_u32(), Ok(0x0102_0304));
+        defmt::assert_eq!(buf.get_u64(), Ok(0x0a0b_0c0d_0e0f_1011));
+        defmt::assert_eq!(buf.get_string(), Ok(&b"ssh"[..]));
+        let m = defmt::unwrap!(buf.get_mpint());
+        defmt::assert!(!m.is_negative());
+        defmt::assert_eq!(m.as_twos_complement(), &[0x00, 0x80][..]);
+        let names = defmt::unwrap!(buf.get_name_list());
+        defmt::assert!(names.contains("bc"));
+        defmt::assert_eq!(names.len(), 2);
+        defmt::assert_eq!(buf.remaining(), 0);
+    }
+
+    #[test]
+    fn ssh_bad_input_is_an_error() {
+        // A string whose length runs past the end.
+        let mut r = Reader::new(&[0, 0, 0, 9, b'x']);
+        defmt::assert_eq!(
+            r.get_string(),
+            Err(ssh::Error::Truncated {
+                needed: 9,
+                remaining: 1
+            })
+        );
+        // A length larger than the configured limit.
+        let mut r = Reader::new(&[0, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9]).with_string_limit(4);
+        defmt::assert_eq!(
+            r.get_string(),
+            Err(ssh::Error::StringTooLong { len: 9, limit: 4 })
+        );
+        // A non-minimal mpint (redundant leading zero).
+        let mut r = Reader::new(&[0, 0, 0, 2, 0x00, 0x01]);
+        defmt::assert_eq!(r.get_mpint().err(), Some(ssh::Error::NonMinimalMpint));
+        // An empty name in a name-list.
+        let mut r = Reader::new(&[0, 0, 0, 3, b'a', b',', b',']);
+        defmt::assert_eq!(r.get_name_list().err(), Some(ssh::Error::InvalidNameList));
+        // A full buffer refuses instead of panicking.
+        let mut small = SecureBuf::<4>::new();
+        defmt::assert_eq!(
+            small.put_u64(1),
+            Err(ssh::Error::NoRoom { needed: 8, free: 4 })
+        );
+    }
+
+    #[test]
+    fn secure_buf_wipes_what_it_discards() {
+        let mut buf = SecureBuf::<16>::new();
+        defmt::unwrap!(buf.put_raw(b"0123456789abcdef"));
+        defmt::unwrap!(buf.consume(10));
+        buf.compact();
+        defmt::assert_eq!(buf.as_slice(), &b"abcdef"[..]);
+        // Everything past the kept bytes is zero again.
+        defmt::assert!(buf.spare_mut().iter().all(|&b| b == 0));
+        buf.clear();
+        defmt::assert!(buf.is_empty());
+        defmt::assert!(buf.spare_mut().iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn checksum_check_values() {
+        // Wire contract section 1: the check value of ASCII "123456789".
+        let check = b"123456789";
+        defmt::assert_eq!(ChecksumKind::Crc16.compute(check), 0x31C3);
+        defmt::assert_eq!(ChecksumKind::Crc32.compute(check), 0xCBF4_3926);
+        defmt::assert_eq!(ChecksumKind::Crc32c.compute(check), 0xE306_9283);
+        defmt::assert_eq!(checksum::crc32c(check), 0xE306_9283);
+        defmt::assert_eq!(ChecksumKind::Xxh3.compute(check), 0x72DC_B18B_67A1_7DFF);
+        defmt::assert_eq!(ChecksumKind::None.compute(check), 0);
+        // Streaming in uneven pieces gives the one-shot value.
+        for kind in ChecksumKind::ALL {
+            let mut h = checksum::Hasher::new(kind);
+            h.update(&check[..1]);
+            h.update(&check[1..7]);
+            h.update(&check[7..]);
+            defmt::assert_eq!(h.finish(), kind.compute(check));
+        }
+        defmt::assert!(ChecksumKind::from_id(5).is_err());
+    }
+}

@@ -1,0 +1,304 @@
+//! The `firmware-example` steps: setup (QEMU, binutils, defmt-print), rustfmt
+//! and clippy of the firmware workspace, release builds for the Cortex-M4F
+//! (thumbv7em-none-eabihf, QEMU `lm3s6965evb`) and the Cortex-M0
+//! (thumbv6m-none-eabi, QEMU `microbit`, no compare-and-swap), the defmt-test
+//! suite on both under QEMU, the snapshot test of the firmware's decoded defmt
+//! output on both, and the flash budget of the core's feature sets.
+//!
+//! The firmware is its own workspace with its own target directory
+//! (`firmware-example/target`). Its runner, `firmware-example/qemu-run.sh`,
+//! runs an ELF under QEMU and decodes the log with `defmt-print`; QEMU's exit
+//! status is the firmware's (semihosting exit).
+//!
+//! `SECSTREAM_BLESS=1 cargo xtask test` rewrites the `.out` snapshot from the
+//! Cortex-M4F run instead of comparing (review the diff before committing).
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::{Cmd, Runner, workspace_root};
+
+/// Cortex-M4F: QEMU `lm3s6965evb` (`-cpu cortex-m4`).
+const M4: &str = "thumbv7em-none-eabihf";
+/// Cortex-M0: QEMU `microbit`, 16 KiB RAM, no compare-and-swap.
+const M0: &str = "thumbv6m-none-eabi";
+/// The firmware binary; both cores must print exactly the snapshot.
+const FIRMWARE: &str = "secstream-firmware-example";
+/// The expected decoded defmt output of the firmware, relative to the
+/// firmware workspace.
+const SNAPSHOT: &str = "tests/firmware.out";
+/// Size probes (binaries of the firmware workspace): name, what they hold,
+/// flash budget in bytes (`None`: reported only).
+const SIZE_PROBES: &[(&str, &str, Option<u64>)] = &[
+    (
+        "size-baseline",
+        "runtime only (vector table, defmt, semihosting exit)",
+        None,
+    ),
+    (
+        "size-framing",
+        "COBS frames + CRC-16 + split ring + SecureBuf",
+        Some(8 * 1024),
+    ),
+    (
+        "size-sealing",
+        "framing set + sealed container (HKDF-SHA256, ChaCha20-Poly1305)",
+        Some(24 * 1024),
+    ),
+    (FIRMWARE, "the whole firmware example", None),
+];
+
+fn firmware_dir() -> PathBuf {
+    workspace_root().join("firmware-example")
+}
+
+fn target_dir(dir: &Path) -> PathBuf {
+    match env::var_os("CARGO_TARGET_DIR") {
+        Some(t) => dir.join(t),
+        None => dir.join("target"),
+    }
+}
+
+fn elf(dir: &Path, target: &str, bin: &str) -> PathBuf {
+    target_dir(dir).join(target).join("release").join(bin)
+}
+
+fn present(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Installs what the firmware steps need, skipping what is there: QEMU for
+/// Arm and `arm-none-eabi-size` from Debian, `defmt-print` from crates.io.
+/// The Rust targets come from the main setup.
+pub(crate) fn setup(r: &mut Runner) -> bool {
+    let start = Instant::now();
+    eprintln!("\n#### setup (firmware)");
+    let mut ok = true;
+
+    let mut packages = Vec::new();
+    if !present("qemu-system-arm") {
+        packages.push("qemu-system-arm");
+    }
+    if !present("arm-none-eabi-size") {
+        packages.push("binutils-arm-none-eabi");
+    }
+    if packages.is_empty() {
+        eprintln!("qemu-system-arm and arm-none-eabi-size: present");
+    } else {
+        let mut args = vec!["install", "-y"];
+        args.extend(&packages);
+        ok &= Cmd::new("apt-get", &["update"]).run();
+        ok &= Cmd::new("apt-get", &args).run();
+    }
+
+    if present("defmt-print") {
+        eprintln!("defmt-print: present");
+    } else {
+        ok &= Cmd::cargo(&["install", "defmt-print", "--locked"]).run();
+    }
+
+    r.record(
+        "setup (firmware: qemu, arm binutils, defmt-print)",
+        ok,
+        start.elapsed(),
+    )
+}
+
+/// Runs every firmware step (setup first).
+pub(crate) fn firmware(r: &mut Runner) {
+    if !setup(r) {
+        return;
+    }
+    let dir = firmware_dir();
+
+    r.step(
+        "firmware: rustfmt check, clippy -D warnings (M4F, M0)",
+        vec![
+            Cmd::cargo(&["fmt", "--", "--check"]).dir(&dir),
+            Cmd::cargo(&[
+                "clippy",
+                "--release",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .dir(&dir),
+            Cmd::cargo(&[
+                "clippy",
+                "--release",
+                "--all-targets",
+                "--target",
+                M0,
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .dir(&dir),
+        ],
+    );
+    let built = r.step(
+        "firmware: release builds, Cortex-M4F and Cortex-M0",
+        vec![
+            Cmd::cargo(&["build", "--release", "--bins", "--target", M4]).dir(&dir),
+            Cmd::cargo(&["build", "--release", "--bins", "--target", M0]).dir(&dir),
+        ],
+    );
+    r.step(
+        "firmware: defmt-test on target, lm3s6965evb (Cortex-M4F)",
+        vec![Cmd::cargo(&["test", "--release", "--target", M4]).dir(&dir)],
+    );
+    r.step(
+        "firmware: defmt-test on target, microbit (Cortex-M0)",
+        vec![Cmd::cargo(&["test", "--release", "--target", M0]).dir(&dir)],
+    );
+    if !built {
+        return;
+    }
+    snapshot(r, &dir, "lm3s6965evb", M4, "Cortex-M4F");
+    snapshot(r, &dir, "microbit", M0, "Cortex-M0, no CAS");
+    sizes(r, &dir);
+}
+
+/// Runs the firmware under QEMU and compares its decoded defmt output with
+/// the snapshot.
+fn snapshot(r: &mut Runner, dir: &Path, machine: &str, target: &str, core: &str) {
+    let name = format!("firmware: snapshot {SNAPSHOT}, {machine} ({core})");
+    let start = Instant::now();
+    eprintln!("\n#### {name}");
+    let elf = elf(dir, target, FIRMWARE);
+    let expected_path = dir.join(SNAPSHOT);
+    eprintln!(
+        "==> (cd {} && ./qemu-run.sh {machine} {} | diff {SNAPSHOT} -)",
+        dir.display(),
+        elf.display()
+    );
+    let out = Command::new("./qemu-run.sh")
+        .arg(machine)
+        .arg(&elf)
+        .current_dir(dir)
+        .output();
+    let ok = match out {
+        Err(e) => {
+            eprintln!("cannot run qemu-run.sh: {e}");
+            false
+        }
+        Ok(out) => {
+            let got = String::from_utf8_lossy(&out.stdout).into_owned();
+            eprint!("{}", String::from_utf8_lossy(&out.stderr));
+            if !out.status.success() {
+                eprint!("{got}");
+                eprintln!("firmware exited with {}", out.status);
+                false
+            } else if env::var_os("SECSTREAM_BLESS").is_some() && target == M4 {
+                match fs::write(&expected_path, &got) {
+                    Ok(()) => {
+                        eprintln!("wrote {}", expected_path.display());
+                        true
+                    }
+                    Err(e) => {
+                        eprintln!("cannot write {}: {e}", expected_path.display());
+                        false
+                    }
+                }
+            } else {
+                match fs::read_to_string(&expected_path) {
+                    Err(e) => {
+                        eprintln!("cannot read {}: {e}", expected_path.display());
+                        false
+                    }
+                    Ok(expected) => compare(&expected, &got),
+                }
+            }
+        }
+    };
+    r.record(&name, ok, start.elapsed());
+}
+
+/// True when equal; otherwise prints the first differing line of each.
+fn compare(expected: &str, got: &str) -> bool {
+    if expected == got {
+        eprintln!("output matches ({} lines)", got.lines().count());
+        return true;
+    }
+    let mut exp = expected.lines();
+    let mut act = got.lines();
+    let mut line = 1;
+    loop {
+        match (exp.next(), act.next()) {
+            (Some(e), Some(a)) if e == a => line += 1,
+            (e, a) => {
+                eprintln!("snapshot differs at line {line}:");
+                eprintln!("  expected: {}", e.unwrap_or("<end of file>"));
+                eprintln!("  got:      {}", a.unwrap_or("<end of output>"));
+                break;
+            }
+        }
+    }
+    eprintln!("--- full output ---\n{got}--- end ---");
+    false
+}
+
+/// Sizes of one ELF from `arm-none-eabi-size` (Berkeley format):
+/// text, data, bss.
+fn berkeley(elf: &Path) -> Option<(u64, u64, u64)> {
+    let out = Command::new("arm-none-eabi-size").arg(elf).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let row = text.lines().nth(1)?;
+    let mut cols = row.split_whitespace().map(str::parse::<u64>);
+    Some((cols.next()?.ok()?, cols.next()?.ok()?, cols.next()?.ok()?))
+}
+
+/// Prints flash (text + data) and RAM (data + bss) of every size probe on
+/// both cores as a Markdown table and checks the flash budgets (Cortex-M4F
+/// and Cortex-M0 alike).
+fn sizes(r: &mut Runner, dir: &Path) {
+    let name = "firmware: size budget (framing+ring+buf <= 8 KiB, +sealing <= 24 KiB)";
+    let start = Instant::now();
+    eprintln!("\n#### {name}");
+    let mut ok = true;
+    let mut table = String::from(
+        "| binary | contents | M4F flash | M4F RAM | M0 flash | M0 RAM | flash budget |\n\
+         |---|---|---:|---:|---:|---:|---:|\n",
+    );
+    for (bin, what, budget) in SIZE_PROBES {
+        let mut cells = Vec::new();
+        for target in [M4, M0] {
+            let path = elf(dir, target, bin);
+            eprintln!("==> arm-none-eabi-size {}", path.display());
+            match berkeley(&path) {
+                Some((text, data, bss)) => {
+                    let flash = text + data;
+                    if budget.is_some_and(|b| flash > b) {
+                        eprintln!("{bin} ({target}): {flash} bytes of flash, over budget");
+                        ok = false;
+                    }
+                    cells.push(flash.to_string());
+                    cells.push((data + bss).to_string());
+                }
+                None => {
+                    eprintln!("cannot size {}", path.display());
+                    ok = false;
+                    cells.push("?".to_owned());
+                    cells.push("?".to_owned());
+                }
+            }
+        }
+        let budget = budget.map_or_else(|| "—".to_owned(), |b| b.to_string());
+        table.push_str(&format!(
+            "| `{bin}` | {what} | {} | {budget} |\n",
+            cells.join(" | ")
+        ));
+    }
+    eprintln!("\nbytes; flash = text + data, RAM = data + bss (stack not included)\n{table}");
+    r.record(name, ok, start.elapsed());
+}
