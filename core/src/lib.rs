@@ -43,4 +43,10 @@ extern crate std;
 pub mod buf;
 pub mod checksum;
 pub mod frame;
+pub mod ring;
+pub mod spsc;
 pub mod ssh;
+
+mod embedded_io;
+#[cfg(feature = "std")]
+mod std_io;
