@@ -16,7 +16,13 @@ use secstream_firmware_example as _;
 mod tests {
     use secstream_core::buf::SecureBuf;
     use secstream_core::checksum::{self, ChecksumKind};
+    use secstream_core::frame::{self, Feed};
+    use secstream_core::ring::{self, Ring};
+    use secstream_core::spsc::SpscRing;
     use secstream_core::ssh::{self, Reader};
+
+    /// The UART ring of the firmware: one half per context, split once.
+    static SPLIT: SpscRing<8> = SpscRing::new();
 
     #[test]
     fn ssh_wire_types_exact_bytes_and_back() {
@@ -113,5 +119,88 @@ mod tests {
             defmt::assert_eq!(h.finish(), kind.compute(check));
         }
         defmt::assert!(ChecksumKind::from_id(5).is_err());
+    }
+
+    #[test]
+    fn ring_wraps_and_wipes() {
+        let mut ring = Ring::<8>::new();
+        defmt::assert_eq!(ring.write(b"secret!!spill"), 8);
+        defmt::assert!(ring.is_full());
+        defmt::assert_eq!(ring.try_write_all(b"x"), Err(ring::Error::Full));
+        let mut out = [0u8; 6];
+        defmt::assert_eq!(ring.read(&mut out), 6);
+        defmt::assert_eq!(&out, b"secret");
+        defmt::assert_eq!(ring.write(b"more"), 4);
+        let (a, b) = ring.as_slices();
+        defmt::assert_eq!(a, b"!!");
+        defmt::assert_eq!(b, b"more");
+        defmt::assert_eq!(ring.consume(100), 6);
+        defmt::assert!(ring.is_empty());
+        let mut none = [0u8; 1];
+        defmt::assert_eq!(ring.try_read_exact(&mut none), Err(ring::Error::Empty));
+    }
+
+    #[test]
+    fn split_ring_in_a_static() {
+        // `try_split` is the one compare-and-swap of the split ring; on
+        // thumbv6m it runs in a critical section (portable-atomic).
+        let (mut tx, mut rx) = defmt::unwrap!(SPLIT.try_split());
+        defmt::assert!(SPLIT.try_split().is_none());
+        defmt::assert_eq!(tx.write(b"0123456789"), 8);
+        defmt::assert!(tx.is_full());
+        defmt::assert_eq!(rx.len(), 8);
+        let mut out = [0u8; 5];
+        defmt::assert_eq!(rx.read_into(&mut out), 5);
+        defmt::assert_eq!(&out, b"01234");
+        // A write grant is contiguous: up to the end of the storage.
+        let mut grant = defmt::unwrap!(tx.grant(5));
+        defmt::assert_eq!(grant.len(), 5);
+        grant[..2].copy_from_slice(b"ab");
+        defmt::assert_eq!(grant.commit(2), 2);
+        // A read grant is contiguous too: first the tail of the storage,
+        // then the wrapped part.
+        let grant = defmt::unwrap!(rx.read());
+        defmt::assert_eq!(&*grant, b"567");
+        defmt::assert_eq!(grant.release(99), 3);
+        let grant = defmt::unwrap!(rx.read());
+        defmt::assert_eq!(&*grant, b"ab");
+        defmt::assert_eq!(grant.release(2), 2);
+        defmt::assert!(rx.is_empty());
+        defmt::assert!(rx.read().is_err());
+    }
+
+    #[test]
+    fn length_prefixed_frames() {
+        let mut wire = [0u8; 32];
+        let n = defmt::unwrap!(frame::encode_into(ChecksumKind::Crc16, b"hi", &mut wire));
+        // len 2 LE, CRC-16/XMODEM("hi") = 0x7F0C LE, payload.
+        defmt::assert_eq!(&wire[..n], &[2, 0, 0, 0, 0x0C, 0x7F, b'h', b'i'][..]);
+
+        // Fed one byte at a time, the payload comes out of the decoder's buffer.
+        let mut dec = frame::Decoder::new(ChecksumKind::Crc16, 16, [0u8; 16]);
+        let mut frames = 0;
+        for byte in &wire[..n] {
+            match defmt::unwrap!(dec.feed(core::slice::from_ref(byte))) {
+                Feed::Frame { payload, consumed } => {
+                    defmt::assert_eq!(payload, b"hi");
+                    defmt::assert_eq!(consumed, 1);
+                    frames += 1;
+                }
+                Feed::NeedMore => {}
+            }
+        }
+        defmt::assert_eq!(frames, 1);
+        defmt::assert_eq!(dec.finish(), Ok(()));
+
+        // A flipped payload bit, an over-long length, a cut frame.
+        let mut bad = wire;
+        bad[7] ^= 0x01;
+        let mut dec = frame::Decoder::new(ChecksumKind::Crc16, 16, [0u8; 16]);
+        defmt::assert_eq!(dec.feed(&bad[..n]).err(), Some(frame::Error::BadChecksum));
+        let mut dec = frame::Decoder::new(ChecksumKind::Crc16, 1, [0u8; 16]);
+        defmt::assert_eq!(dec.feed(&wire[..n]).err(), Some(frame::Error::FrameTooLong));
+        let mut dec = frame::Decoder::new(ChecksumKind::Crc16, 16, [0u8; 16]);
+        defmt::assert!(matches!(dec.feed(&wire[..n - 1]), Ok(Feed::NeedMore)));
+        defmt::assert_eq!(dec.finish(), Err(frame::Error::Truncated));
     }
 }
