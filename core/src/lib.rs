@@ -42,6 +42,7 @@ extern crate std;
 
 pub mod buf;
 pub mod checksum;
+pub mod cobs;
 pub mod frame;
 pub mod ring;
 pub mod spsc;
