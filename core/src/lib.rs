@@ -43,8 +43,10 @@ extern crate std;
 pub mod buf;
 pub mod checksum;
 pub mod cobs;
+pub mod deflate;
 pub mod frame;
 pub mod ring;
+pub mod seal;
 pub mod spsc;
 pub mod ssh;
 
