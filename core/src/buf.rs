@@ -211,6 +211,7 @@ impl<const N: usize> SecureBuf<N> {
     }
 
     /// Runs one read at the cursor and advances only if it succeeds.
+    #[inline]
     fn read_with<'s, T>(
         &'s mut self,
         f: impl FnOnce(&mut Reader<'s>) -> Result<T, Error>,
@@ -223,6 +224,7 @@ impl<const N: usize> SecureBuf<N> {
     }
 
     /// Runs one write at the end; the writer leaves nothing behind on error.
+    #[inline]
     fn write_with(
         &mut self,
         f: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
@@ -512,7 +514,10 @@ mod tests {
         assert_eq!(EMPTY.capacity(), 8);
         let buf = SecureBuf::<8>::from_slice(b"hunter2").unwrap();
         let shown = format!("{buf:?}");
-        assert!(!shown.contains("hunter2") && !shown.contains("104"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("104"),
+            "{shown}"
+        );
         assert!(shown.contains("redacted"));
     }
 
@@ -571,7 +576,10 @@ mod tests {
     fn string_limit_applies() {
         let mut b = SecureBuf::<16>::new().with_string_limit(2);
         b.put_string(b"abc").unwrap();
-        assert_eq!(b.get_string(), Err(Error::StringTooLong { len: 3, limit: 2 }));
+        assert_eq!(
+            b.get_string(),
+            Err(Error::StringTooLong { len: 3, limit: 2 })
+        );
     }
 
     #[test]

@@ -74,9 +74,7 @@ impl fmt::Display for Error {
                 write!(f, "string of {len} bytes exceeds the limit of {limit}")
             }
             Self::NonMinimalMpint => f.write_str("mpint is not minimally encoded"),
-            Self::InvalidNameList => {
-                f.write_str("invalid name-list: empty name or non-ASCII byte")
-            }
+            Self::InvalidNameList => f.write_str("invalid name-list: empty name or non-ASCII byte"),
             Self::NoRoom { needed, free } => {
                 write!(f, "no room: needed {needed} bytes, {free} free")
             }
@@ -109,6 +107,7 @@ impl fmt::Debug for Reader<'_> {
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `data` with [`DEFAULT_STRING_LIMIT`].
+    #[inline]
     #[must_use]
     pub const fn new(data: &'a [u8]) -> Self {
         Self {
@@ -120,6 +119,7 @@ impl<'a> Reader<'a> {
 
     /// Sets the largest string length (and so name-list and mpint length)
     /// this reader accepts.
+    #[inline]
     #[must_use]
     pub const fn with_string_limit(mut self, limit: u32) -> Self {
         self.string_limit = limit;
@@ -127,12 +127,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Bytes read so far.
+    #[inline]
     #[must_use]
     pub const fn position(&self) -> usize {
         self.pos
     }
 
     /// Bytes not read yet.
+    #[inline]
     #[must_use]
     pub const fn remaining(&self) -> usize {
         // `pos <= data.len()` always holds: every advance is checked.
@@ -140,12 +142,14 @@ impl<'a> Reader<'a> {
     }
 
     /// The bytes not read yet.
+    #[inline]
     #[must_use]
     pub fn rest(&self) -> &'a [u8] {
         self.data.get(self.pos..).unwrap_or_default()
     }
 
     /// Returns the next `n` bytes without advancing.
+    #[inline]
     fn peek_bytes(&self, n: usize) -> Result<&'a [u8], Error> {
         let rest = self.rest();
         rest.get(..n).ok_or(Error::Truncated {
@@ -158,6 +162,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`Error::Truncated`] if fewer than `n` bytes remain.
+    #[inline]
     pub fn get_raw(&mut self, n: usize) -> Result<&'a [u8], Error> {
         let bytes = self.peek_bytes(n)?;
         self.pos += n;
@@ -168,10 +173,12 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`Error::Truncated`] if fewer than `n` bytes remain.
+    #[inline]
     pub fn skip(&mut self, n: usize) -> Result<(), Error> {
         self.get_raw(n).map(|_| ())
     }
 
+    #[inline]
     fn array<const K: usize>(&mut self) -> Result<[u8; K], Error> {
         let bytes = self.get_raw(K)?;
         let mut out = [0u8; K];
@@ -183,6 +190,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`Error::Truncated`] at the end of input.
+    #[inline]
     pub fn get_u8(&mut self) -> Result<u8, Error> {
         self.array::<1>().map(|[b]| b)
     }
@@ -191,6 +199,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`Error::Truncated`] at the end of input.
+    #[inline]
     pub fn peek_u8(&self) -> Result<u8, Error> {
         self.peek_bytes(1).map(|b| b.first().copied().unwrap_or(0))
     }
@@ -199,6 +208,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`Error::Truncated`] at the end of input.
+    #[inline]
     pub fn get_bool(&mut self) -> Result<bool, Error> {
         self.get_u8().map(|b| b != 0)
     }
@@ -207,6 +217,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`Error::Truncated`] if fewer than 4 bytes remain.
+    #[inline]
     pub fn get_u32(&mut self) -> Result<u32, Error> {
         self.array().map(u32::from_be_bytes)
     }
@@ -215,6 +226,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`Error::Truncated`] if fewer than 4 bytes remain.
+    #[inline]
     pub fn peek_u32(&self) -> Result<u32, Error> {
         self.clone().get_u32()
     }
@@ -223,6 +235,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// [`Error::Truncated`] if fewer than 8 bytes remain.
+    #[inline]
     pub fn get_u64(&mut self) -> Result<u64, Error> {
         self.array().map(u64::from_be_bytes)
     }
@@ -233,6 +246,7 @@ impl<'a> Reader<'a> {
     /// [`Error::StringTooLong`] if the length exceeds the limit,
     /// [`Error::Truncated`] if the bytes are not all there. The cursor does
     /// not move on error.
+    #[inline]
     pub fn get_string(&mut self) -> Result<&'a [u8], Error> {
         let mut probe = self.clone();
         let len = probe.get_u32()?;
@@ -256,6 +270,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`get_string`](Self::get_string), and [`Error::NonMinimalMpint`].
+    #[inline]
     pub fn get_mpint(&mut self) -> Result<Mpint<'a>, Error> {
         let mut probe = self.clone();
         let bytes = probe.get_string()?;
@@ -268,6 +283,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// As [`get_string`](Self::get_string), and [`Error::InvalidNameList`].
+    #[inline]
     pub fn get_name_list(&mut self) -> Result<NameList<'a>, Error> {
         let mut probe = self.clone();
         let bytes = probe.get_string()?;
@@ -296,30 +312,35 @@ impl fmt::Debug for Writer<'_> {
 
 impl<'a> Writer<'a> {
     /// A writer at the start of `out`.
+    #[inline]
     #[must_use]
     pub const fn new(out: &'a mut [u8]) -> Self {
         Self { out, pos: 0 }
     }
 
     /// Bytes written so far.
+    #[inline]
     #[must_use]
     pub const fn position(&self) -> usize {
         self.pos
     }
 
     /// Bytes of room left.
+    #[inline]
     #[must_use]
     pub const fn free(&self) -> usize {
         self.out.len() - self.pos
     }
 
     /// The bytes written so far.
+    #[inline]
     #[must_use]
     pub fn written(&self) -> &[u8] {
         self.out.get(..self.pos).unwrap_or_default()
     }
 
     /// Reserves `n` bytes and returns them for writing.
+    #[inline]
     fn reserve(&mut self, n: usize) -> Result<&mut [u8], Error> {
         let free = self.free();
         let dst = self
@@ -335,6 +356,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`Error::NoRoom`] if they do not fit.
+    #[inline]
     pub fn put_raw(&mut self, bytes: &[u8]) -> Result<(), Error> {
         self.reserve(bytes.len())?.copy_from_slice(bytes);
         Ok(())
@@ -344,6 +366,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`Error::NoRoom`] if the buffer is full.
+    #[inline]
     pub fn put_u8(&mut self, v: u8) -> Result<(), Error> {
         self.put_raw(&[v])
     }
@@ -352,6 +375,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`Error::NoRoom`] if the buffer is full.
+    #[inline]
     pub fn put_bool(&mut self, v: bool) -> Result<(), Error> {
         self.put_u8(u8::from(v))
     }
@@ -360,6 +384,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`Error::NoRoom`] if it does not fit.
+    #[inline]
     pub fn put_u32(&mut self, v: u32) -> Result<(), Error> {
         self.put_raw(&v.to_be_bytes())
     }
@@ -368,6 +393,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`Error::NoRoom`] if it does not fit.
+    #[inline]
     pub fn put_u64(&mut self, v: u64) -> Result<(), Error> {
         self.put_raw(&v.to_be_bytes())
     }
@@ -377,6 +403,7 @@ impl<'a> Writer<'a> {
     /// # Errors
     /// [`Error::StringTooLong`] if `bytes` is longer than `u32::MAX`,
     /// [`Error::NoRoom`] if it does not fit.
+    #[inline]
     pub fn put_string(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let len = string_len(bytes.len())?;
         let dst = self.reserve(4 + bytes.len())?;
@@ -392,6 +419,7 @@ impl<'a> Writer<'a> {
     ///
     /// # Errors
     /// [`Error::NoRoom`] if it does not fit.
+    #[inline]
     pub fn put_mpint(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), Error> {
         let m = strip_leading_zeros(magnitude);
         let Some(&first) = m.first() else {
@@ -426,10 +454,11 @@ impl<'a> Writer<'a> {
     /// # Errors
     /// [`Error::InvalidNameList`] if a name is empty, contains a comma or a
     /// non-ASCII byte; [`Error::NoRoom`] if it does not fit.
+    #[inline]
     pub fn put_name_list(&mut self, names: &[&str]) -> Result<(), Error> {
         let mut body_len = names.len().saturating_sub(1);
         for name in names {
-            if name.is_empty() || !name.bytes().all(|b| b.is_ascii() && b != b',') {
+            if !valid_name(name.as_bytes()) {
                 return Err(Error::InvalidNameList);
             }
             body_len = body_len.saturating_add(name.len());
@@ -452,6 +481,7 @@ impl<'a> Writer<'a> {
     }
 }
 
+#[inline]
 fn string_len(n: usize) -> Result<u32, Error> {
     u32::try_from(n).map_err(|_| Error::StringTooLong {
         len: u32::MAX,
@@ -459,12 +489,14 @@ fn string_len(n: usize) -> Result<u32, Error> {
     })
 }
 
+#[inline]
 fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
     let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
     bytes.get(start..).unwrap_or_default()
 }
 
 /// Length of the two's complement body for a stripped, non-zero magnitude.
+#[inline]
 fn mpint_body_len(negative: bool, m: &[u8]) -> usize {
     let first = m.first().copied().unwrap_or(0);
     let needs_sign_byte = if negative {
@@ -528,18 +560,21 @@ impl<'a> Mpint<'a> {
     }
 
     /// The encoding as stored: two's complement, big-endian.
+    #[inline]
     #[must_use]
     pub const fn as_twos_complement(&self) -> &'a [u8] {
         self.bytes
     }
 
     /// True for a negative value.
+    #[inline]
     #[must_use]
     pub fn is_negative(&self) -> bool {
         self.bytes.first().is_some_and(|b| b & 0x80 != 0)
     }
 
     /// True for zero.
+    #[inline]
     #[must_use]
     pub const fn is_zero(&self) -> bool {
         self.bytes.is_empty()
@@ -600,20 +635,18 @@ impl<'a> NameList<'a> {
     /// (a leading, trailing or doubled comma). The empty string is the
     /// empty list.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
-        if !bytes.is_ascii() {
+        if !valid_list(bytes) {
             return Err(Error::InvalidNameList);
         }
         let raw = core::str::from_utf8(bytes).map_err(|_| Error::InvalidNameList)?;
-        if !raw.is_empty() && raw.split(',').any(str::is_empty) {
-            return Err(Error::InvalidNameList);
-        }
         Ok(Self { raw })
     }
 
     /// The names in order, without allocating.
-    pub fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let raw = self.raw;
-        raw.split(',').filter(move |_| !raw.is_empty())
+    #[inline]
+    #[must_use]
+    pub fn iter(&self) -> Names<'a> {
+        Names { rest: self.raw }
     }
 
     /// True if the list has no names.
@@ -639,6 +672,113 @@ impl<'a> NameList<'a> {
     pub const fn as_str(&self) -> &'a str {
         self.raw
     }
+}
+
+impl<'a> IntoIterator for NameList<'a> {
+    type Item = &'a str;
+    type IntoIter = Names<'a>;
+
+    fn into_iter(self) -> Names<'a> {
+        self.iter()
+    }
+}
+
+/// The names of a [`NameList`], in order.
+#[derive(Debug, Clone)]
+pub struct Names<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Names<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        // Every byte is ASCII, so every index is a char boundary.
+        let end = find_comma(self.rest.as_bytes());
+        let (name, rest) = match end {
+            Some(i) => (self.rest.get(..i), self.rest.get(i + 1..)),
+            None => (Some(self.rest), Some("")),
+        };
+        self.rest = rest.unwrap_or_default();
+        name
+    }
+}
+
+const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const COMMAS: u64 = 0x2c2c_2c2c_2c2c_2c2c;
+
+/// Marks with 0x80 each byte of `w` that is a comma, exactly.
+#[inline]
+const fn comma_mask(w: u64) -> u64 {
+    let x = w ^ COMMAS;
+    !(((x & LO7).wrapping_add(LO7)) | x | LO7)
+}
+
+/// The index of the first comma, eight bytes at a time.
+#[inline]
+fn find_comma(bytes: &[u8]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let m = comma_mask(u64::from_le_bytes(w));
+        if m != 0 {
+            return Some(base + (m.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b',')
+        .map(|i| base + i)
+}
+
+/// A name-list body is valid when every byte is US-ASCII and no name is
+/// empty: no comma first, last, or right after another comma. Eight bytes
+/// at a time (SWAR), since lists are scanned on every read.
+fn valid_list(bytes: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return true; // the empty list
+    };
+    if first == b',' || last == b',' {
+        return false;
+    }
+    let mut bad = 0u64;
+    // Whether the byte before the current word was a comma.
+    let mut carry = 0u64;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        let m = comma_mask(w);
+        // Adjacent commas inside the word, and across the previous one.
+        bad |= (w & !LO7) | (m & (m >> 8)) | (m & carry);
+        carry = (m >> 56) & 0x80;
+    }
+    let mut after_comma = carry != 0;
+    for &b in words.remainder() {
+        let comma = b == b',';
+        bad |= u64::from(b >= 0x80) | u64::from(comma & after_comma);
+        after_comma = comma;
+    }
+    bad == 0
+}
+
+/// A non-empty name of US-ASCII bytes other than the comma.
+#[inline]
+fn valid_name(name: &[u8]) -> bool {
+    // Branch-free over the bytes, so it vectorises.
+    let bad = name
+        .iter()
+        .fold(false, |bad, &b| bad | (b >= 0x80) | (b == b','));
+    !name.is_empty() && !bad
 }
 
 #[cfg(test)]
@@ -692,7 +832,10 @@ mod tests {
         let m = Reader::new(&wire).get_mpint().unwrap();
         assert!(m.is_negative());
         let mut out = [0u8; 8];
-        assert_eq!(m.magnitude_into(&mut out).unwrap(), [0xde, 0xad, 0xbe, 0xef]);
+        assert_eq!(
+            m.magnitude_into(&mut out).unwrap(),
+            [0xde, 0xad, 0xbe, 0xef]
+        );
         let wire = [0, 0, 0, 2, 0x00, 0x80];
         let m = Reader::new(&wire).get_mpint().unwrap();
         assert!(!m.is_negative());
@@ -704,8 +847,14 @@ mod tests {
 
     #[test]
     fn non_minimal_mpints_are_rejected() {
-        for body in [&[0u8][..], &[0, 0x7f], &[0xff, 0x80], &[0, 0, 0x80], &[0xff, 0xff]] {
-            let mut wire = (body.len() as u32).to_be_bytes().to_vec();
+        for body in [
+            &[0u8][..],
+            &[0, 0x7f],
+            &[0xff, 0x80],
+            &[0, 0, 0x80],
+            &[0xff, 0xff],
+        ] {
+            let mut wire = u32::try_from(body.len()).unwrap().to_be_bytes().to_vec();
             wire.extend_from_slice(body);
             let mut r = Reader::new(&wire);
             assert_eq!(r.get_mpint(), Err(Error::NonMinimalMpint), "{body:02x?}");
@@ -776,7 +925,10 @@ mod tests {
     fn string_limit_is_enforced_before_reading() {
         let wire = [0, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9];
         let mut r = Reader::new(&wire).with_string_limit(8);
-        assert_eq!(r.get_string(), Err(Error::StringTooLong { len: 9, limit: 8 }));
+        assert_eq!(
+            r.get_string(),
+            Err(Error::StringTooLong { len: 9, limit: 8 })
+        );
     }
 
     #[test]
@@ -788,7 +940,9 @@ mod tests {
         );
         assert_eq!(
             write(|w| w.put_name_list(&["zlib", "none"])),
-            [0, 0, 0, 9, b'z', b'l', b'i', b'b', b',', b'n', b'o', b'n', b'e']
+            [
+                0, 0, 0, 9, b'z', b'l', b'i', b'b', b',', b'n', b'o', b'n', b'e'
+            ]
         );
         let wire = write(|w| w.put_name_list(&["zlib", "none"]));
         let list = Reader::new(&wire).get_name_list().unwrap();
@@ -810,13 +964,45 @@ mod tests {
         assert_eq!(w.position(), 0);
     }
 
+    fn valid_list_reference(bytes: &[u8]) -> bool {
+        bytes.is_empty() || (bytes.is_ascii() && bytes.split(|&b| b == b',').all(|n| !n.is_empty()))
+    }
+
+    #[test]
+    fn name_list_validation_matches_reference_at_every_alignment() {
+        let alphabet = [b'a', b',', 0x80, b'z'];
+        // Every string of length 0..=10 over a small alphabet.
+        for len in 0..=if cfg!(miri) { 5 } else { 10 } {
+            for mut code in 0..alphabet.len().pow(len) {
+                let mut s = std::vec::Vec::with_capacity(len as usize);
+                for _ in 0..len {
+                    s.push(alphabet[code % alphabet.len()]);
+                    code /= alphabet.len();
+                }
+                assert_eq!(valid_list(&s), valid_list_reference(&s), "{s:02x?}");
+            }
+        }
+        // Adjacent commas across every word boundary of a longer list.
+        for i in 0..24 {
+            let mut s = std::vec![b'n'; 24];
+            s[i] = b',';
+            if i + 1 < 24 {
+                s[i + 1] = b',';
+            }
+            assert_eq!(valid_list(&s), valid_list_reference(&s), "{i}");
+        }
+    }
+
     #[test]
     fn writes_without_room_change_nothing() {
         let mut out = [0u8; 6];
         let mut w = Writer::new(&mut out);
         w.put_u32(1).unwrap();
         assert_eq!(w.put_u32(2), Err(Error::NoRoom { needed: 4, free: 2 }));
-        assert_eq!(w.put_string(b"x"), Err(Error::NoRoom { needed: 5, free: 2 }));
+        assert_eq!(
+            w.put_string(b"x"),
+            Err(Error::NoRoom { needed: 5, free: 2 })
+        );
         assert_eq!(
             w.put_mpint(true, &[1, 2]),
             Err(Error::NoRoom { needed: 6, free: 2 })
