@@ -14,6 +14,8 @@
 //! assert_eq!(&out, b"hello");
 //! # Ok::<(), std::io::Error>(())
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub use secstream_core::*;
+
+pub mod secret_memory;

@@ -1,0 +1,1065 @@
+//! Guarded, locked pages for plaintext secrets.
+//!
+//! A [`GuardedRegion`] is a private anonymous mapping laid out as
+//!
+//! ```text
+//! | guard page | data pages: ... canary (16 B) | user bytes | guard page |
+//! ```
+//!
+//! - The guard pages are never accessible: running off either end of the
+//!   user bytes faults (SIGSEGV) instead of reading or writing a neighbour.
+//!   The user bytes end exactly at the trailing guard page, so an overflow
+//!   faults at once; an underflow first hits the canary, which is checked
+//!   when the region is freed.
+//! - The data pages are locked into RAM (`mlock`/`VirtualLock`) so they are
+//!   not written to swap, excluded from core dumps (`MADV_DONTDUMP`) and wiped
+//!   in a forked child (`MADV_WIPEONFORK`, Linux 4.14+).
+//! - The data pages have no access at all while nobody borrows them: they are
+//!   readable only inside [`GuardedRegion::read`] and writable only inside
+//!   [`GuardedRegion::write`].
+//! - On free, the data pages are overwritten with zeros before they are
+//!   unmapped, and the canary is checked first.
+//! - [`purge_all`] wipes every live region of the process at once.
+//!
+//! # The mlock policy
+//! Containers often run with `RLIMIT_MEMLOCK` at 64 KiB. When `mlock` fails the
+//! [`LockPolicy`] decides: [`LockPolicy::BestEffort`] (the default) keeps the
+//! region unlocked but otherwise fully guarded and reports it through
+//! [`GuardedRegion::is_locked`]; [`LockPolicy::Required`] returns
+//! [`Error::Lock`]. Nothing here panics when the limit is reached. The process
+//! default can be changed with [`set_default_lock_policy`].
+//!
+//! ```
+//! use secstream::secret_memory::GuardedRegion;
+//!
+//! let mut region = GuardedRegion::new(32)?;
+//! region.write(|bytes| bytes.copy_from_slice(&[7; 32]))?;
+//! let sum: u32 = region.read(|bytes| bytes.iter().map(|&b| u32::from(b)).sum())?;
+//! assert_eq!(sum, 7 * 32);
+//! region.free()?; // checks the canary, wipes, unmaps
+//! # Ok::<(), secstream::secret_memory::Error>(())
+//! ```
+//!
+//! # Platforms
+//! Linux is the tested platform. Other Unix systems (macOS, the BSDs) use the
+//! same `mmap`/`mprotect`/`mlock` calls without `MADV_DONTDUMP` and
+//! `MADV_WIPEONFORK`; Windows uses `VirtualAlloc`/`VirtualProtect`/
+//! `VirtualLock` and has no dump or fork exclusion. Neither is tested.
+
+// This is the one module of the crate with `unsafe`: it calls the operating
+// system's memory mapping functions (FFI) and builds slices over the mapped
+// pages. Every block says why it is sound.
+#![allow(unsafe_code)]
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+
+use zeroize::Zeroize;
+
+/// Length of the canary placed just before the user bytes.
+pub const CANARY_LEN: usize = 16;
+
+/// Error of this module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The requested length does not fit in the address space.
+    TooLarge,
+    /// The operating system refused to map the pages (OS error code).
+    Map(i32),
+    /// Changing the protection of the pages failed (OS error code).
+    Protect(i32),
+    /// Locking the pages into RAM failed under [`LockPolicy::Required`]
+    /// (OS error code; `ENOMEM`/`EPERM` when `RLIMIT_MEMLOCK` is reached).
+    Lock(i32),
+    /// The canary before the user bytes was overwritten: something wrote
+    /// below the start of the region. The region was still wiped and unmapped.
+    CanaryOverwritten,
+    /// The region was wiped by [`purge_all`]; its bytes are gone.
+    Purged,
+    /// The operating system's random number generator failed.
+    Random,
+    /// The operation is not available on this platform.
+    Unsupported,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge => f.write_str("secret region too large"),
+            Self::Map(code) => write!(f, "mapping secret pages failed (os error {code})"),
+            Self::Protect(code) => {
+                write!(
+                    f,
+                    "changing protection of secret pages failed (os error {code})"
+                )
+            }
+            Self::Lock(code) => write!(f, "locking secret pages into ram failed (os error {code})"),
+            Self::CanaryOverwritten => f.write_str("secret region canary overwritten"),
+            Self::Purged => f.write_str("secret region was purged"),
+            Self::Random => f.write_str("operating system random number generator failed"),
+            Self::Unsupported => f.write_str("not supported on this platform"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// What to do when the pages of a region cannot be locked into RAM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LockPolicy {
+    /// Fail with [`Error::Lock`].
+    Required,
+    /// Keep the region unlocked (it may be swapped out) but otherwise guarded;
+    /// [`GuardedRegion::is_locked`] says so. The default.
+    #[default]
+    BestEffort,
+}
+
+static DEFAULT_POLICY: AtomicU8 = AtomicU8::new(1);
+
+/// Sets the policy that [`GuardedRegion::new`] and the `secret` and `stream`
+/// modules use from now on.
+pub fn set_default_lock_policy(policy: LockPolicy) {
+    let v = match policy {
+        LockPolicy::Required => 0,
+        LockPolicy::BestEffort => 1,
+    };
+    DEFAULT_POLICY.store(v, Ordering::Relaxed);
+}
+
+/// The policy [`GuardedRegion::new`] uses ([`LockPolicy::BestEffort`] unless
+/// changed by [`set_default_lock_policy`]).
+#[must_use]
+pub fn default_lock_policy() -> LockPolicy {
+    match DEFAULT_POLICY.load(Ordering::Relaxed) {
+        0 => LockPolicy::Required,
+        _ => LockPolicy::BestEffort,
+    }
+}
+
+/// The page size of the system, in bytes.
+#[must_use]
+pub fn page_size() -> usize {
+    static PAGE: OnceLock<usize> = OnceLock::new();
+    *PAGE.get_or_init(sys::page_size)
+}
+
+/// The process-wide canary value, random per process.
+fn canary() -> Result<&'static [u8; CANARY_LEN], Error> {
+    static CANARY: OnceLock<[u8; CANARY_LEN]> = OnceLock::new();
+    if let Some(c) = CANARY.get() {
+        return Ok(c);
+    }
+    let mut c = [0u8; CANARY_LEN];
+    getrandom::fill(&mut c).map_err(|_| Error::Random)?;
+    Ok(CANARY.get_or_init(|| c))
+}
+
+/// Recovers the data of a mutex whose holder panicked: the state here stays
+/// consistent across a panic in a caller's closure (the protection guard runs).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Access allowed to the data pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prot {
+    None,
+    Read,
+    ReadWrite,
+}
+
+/// One live mapping. Owned by exactly one [`Shared`], touched only under its
+/// mutex.
+struct Mapping {
+    /// Start of the mapping (the leading guard page).
+    base: NonNull<u8>,
+    /// Length of the whole mapping, guard pages included.
+    map_len: usize,
+    /// Length of the data pages (a multiple of the page size).
+    data_len: usize,
+    /// Length of the user bytes, which end where the data pages end.
+    len: usize,
+    locked: bool,
+    purged: bool,
+}
+
+// SAFETY: a `Mapping` exclusively owns its pages (nothing else holds the
+// pointer), so moving it to another thread moves that ownership; all access
+// goes through the mutex of its `Shared`.
+unsafe impl Send for Mapping {}
+
+impl Mapping {
+    fn data_ptr(&self) -> *mut u8 {
+        // `wrapping_add` keeps the provenance of `base`; the offset (one page)
+        // lies inside the mapping, so the result points into it.
+        self.base.as_ptr().wrapping_add(page_size())
+    }
+
+    fn user_offset(&self) -> usize {
+        // `len + CANARY_LEN <= data_len` by construction.
+        self.data_len - self.len
+    }
+
+    fn protect(&self, prot: Prot) -> Result<(), Error> {
+        // SAFETY: the data pages `[data_ptr, data_ptr + data_len)` are part of
+        // this live mapping, which no Rust reference points into while the
+        // protection changes (callers hold the mutex and hand out no slices
+        // across this call).
+        unsafe { sys::protect(self.data_ptr(), self.data_len, prot) }.map_err(Error::Protect)
+    }
+
+    /// The user bytes.
+    ///
+    /// # Safety
+    /// The data pages must be readable (protection `Read` or `ReadWrite`) for
+    /// the lifetime of the slice, and no mutable slice over them may exist.
+    unsafe fn user(&self) -> &[u8] {
+        let ptr = self.data_ptr().wrapping_add(self.user_offset());
+        // SAFETY: `ptr .. ptr + len` lies in the data pages of this live
+        // mapping; the caller guarantees they are readable and unaliased by
+        // mutable references.
+        unsafe { std::slice::from_raw_parts(ptr, self.len) }
+    }
+
+    /// The user bytes, writable.
+    ///
+    /// # Safety
+    /// The data pages must be writable for the lifetime of the slice and no
+    /// other slice over them may exist (the caller holds the mutex).
+    #[allow(clippy::mut_from_ref)] // the pages are not Rust memory; the mutex is the borrow
+    unsafe fn user_mut(&self) -> &mut [u8] {
+        let ptr = self.data_ptr().wrapping_add(self.user_offset());
+        // SAFETY: as in `user`, and the caller guarantees exclusivity and
+        // write access.
+        unsafe { std::slice::from_raw_parts_mut(ptr, self.len) }
+    }
+
+    /// All data pages, canary included.
+    ///
+    /// # Safety
+    /// As for [`Mapping::user_mut`].
+    #[allow(clippy::mut_from_ref)] // the pages are not Rust memory; the mutex is the borrow
+    unsafe fn data_mut(&self) -> &mut [u8] {
+        // SAFETY: the data pages lie inside this live mapping; the caller
+        // guarantees write access and exclusivity.
+        unsafe { std::slice::from_raw_parts_mut(self.data_ptr(), self.data_len) }
+    }
+
+    /// Checks the canary, wipes the data pages, unlocks and unmaps.
+    fn release(mut self) -> Result<(), Error> {
+        let mut result = Ok(());
+        match self.protect(Prot::ReadWrite) {
+            Ok(()) => {
+                // SAFETY: the pages were just made writable and `self` is
+                // owned here, so no other slice over them exists.
+                let data = unsafe { self.data_mut() };
+                if !self.purged {
+                    let at = self.user_offset() - CANARY_LEN;
+                    let ok = match (canary(), data.get(at..at + CANARY_LEN)) {
+                        (Ok(c), Some(stored)) => stored == c.as_slice(),
+                        _ => false,
+                    };
+                    if !ok {
+                        result = Err(Error::CanaryOverwritten);
+                    }
+                }
+                data.zeroize();
+                #[cfg(test)]
+                tests::before_unmap(data);
+            }
+            // The pages cannot be wiped; unmapping still returns them to the
+            // kernel, which zeroes them before any reuse.
+            Err(e) => result = Err(e),
+        }
+        if self.locked {
+            // SAFETY: the data pages were locked by `GuardedRegion::new` and
+            // are still mapped.
+            unsafe { sys::unlock(self.data_ptr(), self.data_len) };
+            self.locked = false;
+        }
+        // SAFETY: `base .. base + map_len` is exactly the mapping created in
+        // `GuardedRegion::with_policy`, and `self` (its only owner) is consumed,
+        // so nothing refers to it afterwards.
+        unsafe { sys::unmap(self.base.as_ptr(), self.map_len) };
+        result
+    }
+}
+
+/// What the registry of live regions and the owner share.
+struct Shared {
+    id: u64,
+    state: Mutex<Option<Mapping>>,
+}
+
+impl Shared {
+    /// Wipes the data pages and leaves them inaccessible.
+    fn purge(&self) {
+        let mut state = lock(&self.state);
+        if let Some(m) = state.as_mut() {
+            if m.purged {
+                return;
+            }
+            if m.protect(Prot::ReadWrite).is_ok() {
+                // SAFETY: writable just now; we hold the mutex, so no other
+                // slice over the pages exists.
+                unsafe { m.data_mut() }.zeroize();
+                // A failure leaves zeros readable, which is harmless.
+                let _ = m.protect(Prot::None);
+            }
+            m.purged = true;
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        lock(&LIVE).remove(&self.id);
+        let mapping = self
+            .state
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if mapping.is_some_and(|m| m.release() == Err(Error::CanaryOverwritten)) {
+            // Memory below a secret region was overwritten and nobody can be
+            // told (this is a drop): like libsodium's `sodium_free`, stop the
+            // process rather than run on with corrupted memory. Call
+            // `GuardedRegion::free` to get the error instead.
+            eprintln!("secstream: secret region canary overwritten; aborting");
+            std::process::abort();
+        }
+    }
+}
+
+static LIVE: LazyLock<Mutex<HashMap<u64, Weak<Shared>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+/// Wipes every live region of the process and leaves it inaccessible: later
+/// access returns [`Error::Purged`]. Returns how many regions were wiped.
+///
+/// It waits for closures that currently borrow a region to return; do not
+/// call it from inside [`GuardedRegion::read`] or [`GuardedRegion::write`]
+/// (that deadlocks).
+pub fn purge_all() -> usize {
+    // Take strong references under the registry lock, wipe after releasing
+    // it: a region dropped meanwhile removes itself from the registry.
+    let live: Vec<Arc<Shared>> = lock(&LIVE).values().filter_map(Weak::upgrade).collect();
+    for shared in &live {
+        shared.purge();
+    }
+    live.len()
+}
+
+/// Number of live regions in the process.
+#[must_use]
+pub fn live_regions() -> usize {
+    lock(&LIVE).len()
+}
+
+/// Restores no-access protection when dropped (also when a closure panics).
+struct Reprotect<'a>(&'a Mapping);
+
+impl Reprotect<'_> {
+    fn finish(self) -> Result<(), Error> {
+        let r = self.0.protect(Prot::None);
+        std::mem::forget(self);
+        r
+    }
+}
+
+impl Drop for Reprotect<'_> {
+    fn drop(&mut self) {
+        // Unwinding: nothing can be reported.
+        let _ = self.0.protect(Prot::None);
+    }
+}
+
+/// Bytes in guarded, locked pages; see the [module docs](self).
+///
+/// Not `Clone`; `Debug` shows only the length.
+pub struct GuardedRegion {
+    shared: Arc<Shared>,
+    len: usize,
+    locked: bool,
+}
+
+impl fmt::Debug for GuardedRegion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GuardedRegion")
+            .field("len", &self.len)
+            .field("locked", &self.locked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GuardedRegion {
+    /// A zeroed region of `len` bytes under the default [`LockPolicy`].
+    ///
+    /// # Errors
+    /// See [`GuardedRegion::with_policy`].
+    pub fn new(len: usize) -> Result<Self, Error> {
+        Self::with_policy(len, default_lock_policy())
+    }
+
+    /// A zeroed region of `len` bytes.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] when the pages would not fit the address space,
+    /// [`Error::Map`]/[`Error::Protect`] when the system refuses,
+    /// [`Error::Lock`] when locking fails under [`LockPolicy::Required`],
+    /// [`Error::Random`] when the canary cannot be drawn.
+    pub fn with_policy(len: usize, policy: LockPolicy) -> Result<Self, Error> {
+        let canary = canary()?;
+        let page = page_size();
+        let data_len = len
+            .checked_add(CANARY_LEN)
+            .and_then(|n| n.checked_next_multiple_of(page))
+            .ok_or(Error::TooLarge)?;
+        let map_len = page
+            .checked_mul(2)
+            .and_then(|g| g.checked_add(data_len))
+            .filter(|&n| n <= isize::MAX as usize)
+            .ok_or(Error::TooLarge)?;
+        let base = sys::map(map_len).map_err(Error::Map)?;
+        // From here on `Mapping::release` unmaps on every path.
+        let mut m = Mapping {
+            base,
+            map_len,
+            data_len,
+            len,
+            locked: false,
+            purged: false,
+        };
+        if let Err(e) = m.protect(Prot::ReadWrite) {
+            let _ = m.release();
+            return Err(e);
+        }
+        // SAFETY: the data pages are part of the mapping just created.
+        unsafe { sys::advise(m.data_ptr(), m.data_len) };
+        // SAFETY: as above; locking also faults the (writable) pages in.
+        match unsafe { sys::lock(m.data_ptr(), m.data_len) } {
+            Ok(()) => m.locked = true,
+            Err(code) => {
+                if policy == LockPolicy::Required {
+                    let _ = m.release();
+                    return Err(Error::Lock(code));
+                }
+            }
+        }
+        let at = m.user_offset() - CANARY_LEN;
+        // SAFETY: the pages are writable and `m` is owned here.
+        let data = unsafe { m.data_mut() };
+        if let Some(slot) = data.get_mut(at..at + CANARY_LEN) {
+            slot.copy_from_slice(canary);
+        }
+        if let Err(e) = m.protect(Prot::None) {
+            let _ = m.release();
+            return Err(e);
+        }
+        let locked = m.locked;
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let shared = Arc::new(Shared {
+            id,
+            state: Mutex::new(Some(m)),
+        });
+        lock(&LIVE).insert(id, Arc::downgrade(&shared));
+        Ok(Self {
+            shared,
+            len,
+            locked,
+        })
+    }
+
+    /// Length of the user bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the region holds no bytes.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// True when the pages are locked into RAM (see [`LockPolicy`]).
+    #[must_use]
+    pub fn is_locked(&self) -> bool {
+        self.locked
+    }
+
+    /// Runs `f` over the bytes, readable only for the duration of the call.
+    ///
+    /// Calling `read` or `write` on the same region from inside `f` deadlocks.
+    ///
+    /// # Errors
+    /// [`Error::Purged`] after [`purge_all`], [`Error::Protect`] when the
+    /// protection cannot be changed (then `f` is not called, or its result is
+    /// dropped when the pages cannot be made inaccessible again).
+    pub fn read<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, Error> {
+        let state = lock(&self.shared.state);
+        let m = state.as_ref().ok_or(Error::Purged)?;
+        if m.purged {
+            return Err(Error::Purged);
+        }
+        m.protect(Prot::Read)?;
+        let guard = Reprotect(m);
+        // SAFETY: readable until `guard` restores no-access after `f`; the
+        // mutex is held, so no mutable slice exists.
+        let out = f(unsafe { m.user() });
+        guard.finish()?;
+        Ok(out)
+    }
+
+    /// Runs `f` over the bytes, writable only for the duration of the call.
+    ///
+    /// # Errors
+    /// As for [`GuardedRegion::read`].
+    pub fn write<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Result<R, Error> {
+        let state = lock(&self.shared.state);
+        let m = state.as_ref().ok_or(Error::Purged)?;
+        if m.purged {
+            return Err(Error::Purged);
+        }
+        m.protect(Prot::ReadWrite)?;
+        let guard = Reprotect(m);
+        // SAFETY: writable until `guard` restores no-access after `f`; the
+        // mutex is held and `&mut self` is exclusive, so no other slice exists.
+        let out = f(unsafe { m.user_mut() });
+        guard.finish()?;
+        Ok(out)
+    }
+
+    /// Checks the canary, wipes the pages and unmaps them.
+    ///
+    /// Dropping the region does the same, but aborts the process when the
+    /// canary was overwritten (it cannot report the error).
+    ///
+    /// # Errors
+    /// [`Error::CanaryOverwritten`] when something wrote below the user bytes,
+    /// [`Error::Protect`] when the pages could not be made writable to wipe
+    /// them. The pages are unmapped in every case.
+    pub fn free(self) -> Result<(), Error> {
+        let mapping = lock(&self.shared.state).take();
+        lock(&LIVE).remove(&self.shared.id);
+        match mapping {
+            Some(m) => m.release(),
+            None => Ok(()),
+        }
+    }
+
+    /// The address of the first user byte (for tests that inspect the
+    /// mapping through `/proc`).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn addr(&self) -> usize {
+        let state = lock(&self.shared.state);
+        state
+            .as_ref()
+            .map_or(0, |m| m.data_ptr().wrapping_add(m.user_offset()).addr())
+    }
+}
+
+/// Operating-system calls for Unix.
+#[cfg(unix)]
+mod sys {
+    use super::Prot;
+    use std::ptr::NonNull;
+
+    fn errno() -> i32 {
+        std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+    }
+
+    pub(super) fn page_size() -> usize {
+        // SAFETY: `sysconf` has no preconditions.
+        let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        usize::try_from(n).ok().filter(|&n| n > 0).unwrap_or(4096)
+    }
+
+    /// Maps `len` bytes with no access.
+    pub(super) fn map(len: usize) -> Result<NonNull<u8>, i32> {
+        // SAFETY: an anonymous private mapping at an address the kernel picks
+        // touches no existing memory.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANON,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(errno());
+        }
+        NonNull::new(p.cast::<u8>()).ok_or(0)
+    }
+
+    /// # Safety
+    /// `ptr .. ptr + len` must be page-aligned pages of a live mapping made by
+    /// [`map`] with no Rust references into them that the change would break.
+    pub(super) unsafe fn protect(ptr: *mut u8, len: usize, prot: Prot) -> Result<(), i32> {
+        let p = match prot {
+            Prot::None => libc::PROT_NONE,
+            Prot::Read => libc::PROT_READ,
+            Prot::ReadWrite => libc::PROT_READ | libc::PROT_WRITE,
+        };
+        // SAFETY: guaranteed by the caller.
+        if unsafe { libc::mprotect(ptr.cast(), len, p) } == 0 {
+            Ok(())
+        } else {
+            Err(errno())
+        }
+    }
+
+    /// # Safety
+    /// `ptr .. ptr + len` must be pages of a live mapping made by [`map`].
+    pub(super) unsafe fn lock(ptr: *mut u8, len: usize) -> Result<(), i32> {
+        // SAFETY: guaranteed by the caller; locking does not change contents.
+        if unsafe { libc::mlock(ptr.cast(), len) } == 0 {
+            Ok(())
+        } else {
+            Err(errno())
+        }
+    }
+
+    /// # Safety
+    /// As for [`lock`].
+    pub(super) unsafe fn unlock(ptr: *mut u8, len: usize) {
+        // SAFETY: guaranteed by the caller.
+        unsafe { libc::munlock(ptr.cast(), len) };
+    }
+
+    /// Keeps the pages out of core dumps and forked children where the
+    /// system supports it; failures (old kernels) are ignored.
+    ///
+    /// # Safety
+    /// As for [`lock`].
+    #[allow(unused_variables)] // no advice on non-Linux Unix
+    pub(super) unsafe fn advise(ptr: *mut u8, len: usize) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            // SAFETY: guaranteed by the caller; this advice does not change
+            // the contents of a mapping that is not shared with a child yet.
+            unsafe { libc::madvise(ptr.cast(), len, libc::MADV_DONTDUMP) };
+            // SAFETY: as above; it only affects future forks.
+            unsafe { libc::madvise(ptr.cast(), len, libc::MADV_WIPEONFORK) };
+        }
+        #[cfg(target_os = "freebsd")]
+        {
+            // SAFETY: as above.
+            unsafe { libc::madvise(ptr.cast(), len, libc::MADV_NOCORE) };
+        }
+    }
+
+    /// # Safety
+    /// `ptr .. ptr + len` must be exactly a mapping made by [`map`] that
+    /// nothing refers to any more.
+    pub(super) unsafe fn unmap(ptr: *mut u8, len: usize) {
+        // SAFETY: guaranteed by the caller.
+        unsafe { libc::munmap(ptr.cast(), len) };
+    }
+}
+
+/// Operating-system calls for Windows (compiled, not tested).
+#[cfg(windows)]
+mod sys {
+    use super::Prot;
+    use std::ptr::NonNull;
+    use windows_sys::Win32::System::Memory::{
+        MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE,
+        VirtualAlloc, VirtualFree, VirtualLock, VirtualProtect, VirtualUnlock,
+    };
+    use windows_sys::Win32::System::SystemInformation::{GetSystemInfo, SYSTEM_INFO};
+
+    fn last_error() -> i32 {
+        std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+    }
+
+    pub(super) fn page_size() -> usize {
+        let mut info = std::mem::MaybeUninit::<SYSTEM_INFO>::zeroed();
+        // SAFETY: `GetSystemInfo` fills the structure it is given.
+        unsafe { GetSystemInfo(info.as_mut_ptr()) };
+        // SAFETY: zeroed and then filled by `GetSystemInfo`; all fields are
+        // plain integers and pointers, valid when zero.
+        let info = unsafe { info.assume_init() };
+        usize::try_from(info.dwPageSize)
+            .ok()
+            .filter(|&n| n > 0)
+            .unwrap_or(4096)
+    }
+
+    pub(super) fn map(len: usize) -> Result<NonNull<u8>, i32> {
+        // SAFETY: a fresh allocation at an address the system picks.
+        let p = unsafe {
+            VirtualAlloc(
+                std::ptr::null(),
+                len,
+                MEM_RESERVE | MEM_COMMIT,
+                PAGE_NOACCESS,
+            )
+        };
+        NonNull::new(p.cast::<u8>()).ok_or_else(last_error)
+    }
+
+    /// # Safety
+    /// As for the Unix version.
+    pub(super) unsafe fn protect(ptr: *mut u8, len: usize, prot: Prot) -> Result<(), i32> {
+        let p = match prot {
+            Prot::None => PAGE_NOACCESS,
+            Prot::Read => PAGE_READONLY,
+            Prot::ReadWrite => PAGE_READWRITE,
+        };
+        let mut old = 0;
+        // SAFETY: guaranteed by the caller.
+        if unsafe { VirtualProtect(ptr.cast(), len, p, &mut old) } != 0 {
+            Ok(())
+        } else {
+            Err(last_error())
+        }
+    }
+
+    /// # Safety
+    /// As for the Unix version.
+    pub(super) unsafe fn lock(ptr: *mut u8, len: usize) -> Result<(), i32> {
+        // SAFETY: guaranteed by the caller.
+        if unsafe { VirtualLock(ptr.cast(), len) } != 0 {
+            Ok(())
+        } else {
+            Err(last_error())
+        }
+    }
+
+    /// # Safety
+    /// As for the Unix version.
+    pub(super) unsafe fn unlock(ptr: *mut u8, len: usize) {
+        // SAFETY: guaranteed by the caller.
+        unsafe { VirtualUnlock(ptr.cast(), len) };
+    }
+
+    /// Windows has no per-region dump or fork exclusion.
+    ///
+    /// # Safety
+    /// None needed; kept for symmetry with the Unix version.
+    pub(super) unsafe fn advise(_ptr: *mut u8, _len: usize) {}
+
+    /// # Safety
+    /// As for the Unix version.
+    pub(super) unsafe fn unmap(ptr: *mut u8, _len: usize) {
+        // SAFETY: guaranteed by the caller; MEM_RELEASE takes size 0.
+        unsafe { VirtualFree(ptr.cast(), 0, MEM_RELEASE) };
+    }
+}
+
+pub(crate) mod signal {
+    //! Opt-in purge on termination signals.
+    //!
+    //! Unix: a handler for SIGINT, SIGTERM, SIGHUP and SIGQUIT writes the
+    //! signal number to a pipe (the only thing it does: `write` is
+    //! async-signal-safe); a watcher thread reads it, runs the purge, restores
+    //! the default action and raises the signal again, so the process ends as
+    //! it would have. Windows: not supported.
+
+    /// Installs the handlers once; later calls replace the callback.
+    ///
+    /// # Errors
+    /// The OS error when the pipe, thread or handlers cannot be set up,
+    /// `Unsupported` on other platforms.
+    #[cfg(unix)]
+    pub(crate) fn install(on_signal: fn(i32)) -> std::io::Result<()> {
+        imp::install(on_signal)
+    }
+
+    /// Installs the handlers once.
+    ///
+    /// # Errors
+    /// Always `Unsupported` on this platform.
+    #[cfg(not(unix))]
+    pub(crate) fn install(_on_signal: fn(i32)) -> std::io::Result<()> {
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
+
+    #[cfg(unix)]
+    mod imp {
+        use std::io;
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicI32, Ordering};
+
+        /// The signals that end a process by default and can be caught.
+        pub(super) const SIGNALS: [i32; 4] =
+            [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+        static WRITE_FD: AtomicI32 = AtomicI32::new(-1);
+        static CALLBACK: Mutex<Option<fn(i32)>> = Mutex::new(None);
+
+        extern "C" fn handler(sig: libc::c_int) {
+            let fd = WRITE_FD.load(Ordering::Relaxed);
+            if fd < 0 {
+                return;
+            }
+            let byte = u8::try_from(sig).unwrap_or(0);
+            // SAFETY: `__errno_location`/`__error` return this thread's errno
+            // slot; saving and restoring it keeps the interrupted code's errno.
+            let saved = unsafe { *errno_location() };
+            // SAFETY: `write` is async-signal-safe; `byte` is a valid
+            // one-byte buffer; a full pipe just drops the byte (non-blocking).
+            unsafe { libc::write(fd, (&raw const byte).cast(), 1) };
+            // SAFETY: as above.
+            unsafe { *errno_location() = saved };
+        }
+
+        #[cfg(any(target_os = "linux", target_os = "android", target_os = "emscripten"))]
+        unsafe fn errno_location() -> *mut libc::c_int {
+            // SAFETY: no preconditions.
+            unsafe { libc::__errno_location() }
+        }
+        #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+        unsafe fn errno_location() -> *mut libc::c_int {
+            // SAFETY: no preconditions.
+            unsafe { libc::__error() }
+        }
+        #[cfg(not(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "emscripten",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd"
+        )))]
+        unsafe fn errno_location() -> *mut libc::c_int {
+            // SAFETY: no preconditions.
+            unsafe { libc::__errno() }
+        }
+
+        pub(super) fn install(on_signal: fn(i32)) -> io::Result<()> {
+            *super::super::lock(&CALLBACK) = Some(on_signal);
+            if WRITE_FD.load(Ordering::Acquire) >= 0 {
+                return Ok(());
+            }
+            let mut fds = [0 as libc::c_int; 2];
+            // SAFETY: `fds` is a valid array of two ints for `pipe` to fill.
+            if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            let [read_fd, write_fd] = fds;
+            for fd in fds {
+                // SAFETY: `fd` was just returned by `pipe`.
+                unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+            }
+            // SAFETY: as above; the handler must never block.
+            unsafe { libc::fcntl(write_fd, libc::F_SETFL, libc::O_NONBLOCK) };
+            std::thread::Builder::new()
+                .name("secstream-purge".into())
+                .spawn(move || watch(read_fd))?;
+            WRITE_FD.store(write_fd, Ordering::Release);
+            for sig in SIGNALS {
+                // SAFETY: an all-zero `sigaction` is a valid starting value.
+                let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+                action.sa_sigaction = handler as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                action.sa_flags = libc::SA_RESTART;
+                // SAFETY: `sa_mask` is a valid signal set to empty.
+                unsafe { libc::sigemptyset(&raw mut action.sa_mask) };
+                // SAFETY: `action` is fully initialised and its handler only
+                // calls async-signal-safe functions.
+                if unsafe { libc::sigaction(sig, &raw const action, std::ptr::null_mut()) } != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        }
+
+        fn watch(read_fd: libc::c_int) {
+            loop {
+                let mut byte = 0u8;
+                // SAFETY: `byte` is a valid one-byte buffer; `read_fd` is the
+                // read end of our pipe, owned by this thread.
+                let n = unsafe { libc::read(read_fd, (&raw mut byte).cast(), 1) };
+                if n == 1 {
+                    let sig = i32::from(byte);
+                    let callback = *super::super::lock(&CALLBACK);
+                    if let Some(cb) = callback {
+                        cb(sig);
+                    }
+                    // SAFETY: restoring the default action and raising the
+                    // signal again ends the process as the signal would have.
+                    unsafe { libc::signal(sig, libc::SIG_DFL) };
+                    // SAFETY: as above.
+                    unsafe { libc::raise(sig) };
+                } else if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                    continue;
+                } else {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    const CHILD_ENV: &str = "SECSTREAM_UNIT_CHILD";
+
+    /// True inside a child started by [`rerun_in_child`].
+    pub(crate) fn in_child() -> bool {
+        std::env::var_os(CHILD_ENV).is_some()
+    }
+
+    /// Runs one test of this binary alone in a fresh process (for tests that
+    /// purge every region of the process, which would disturb tests running
+    /// beside them) and asserts that it passed.
+    pub(crate) fn rerun_in_child(test: &str) {
+        let exe = std::env::current_exe().expect("current exe");
+        let out = std::process::Command::new(exe)
+            .args(["--exact", test, "--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, "1")
+            .output()
+            .expect("spawn child");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "child {test} failed: {}\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    thread_local! {
+        /// What `release` saw in the data pages after wiping, before unmap.
+        static SEEN: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
+    }
+
+    /// Test hook: called by `release` with the data pages after the wipe and
+    /// before `munmap`.
+    pub(super) fn before_unmap(data: &[u8]) {
+        SEEN.with(|s| *s.borrow_mut() = Some(data.to_vec()));
+    }
+
+    fn take_seen() -> Option<Vec<u8>> {
+        SEEN.with(|s| s.borrow_mut().take())
+    }
+
+    /// Overwrites the last canary byte, as an underflow would.
+    fn smash_canary(region: &GuardedRegion) {
+        let state = lock(&region.shared.state);
+        let m = state.as_ref().expect("live");
+        m.protect(Prot::ReadWrite).expect("rw");
+        let at = m.user_offset() - 1;
+        // SAFETY: writable just now, mutex held.
+        let data = unsafe { m.data_mut() };
+        data[at] ^= 0xFF;
+        m.protect(Prot::None).expect("none");
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
+    fn pages_read_zero_before_unmap() {
+        for len in [
+            0,
+            1,
+            100,
+            page_size() - CANARY_LEN,
+            page_size(),
+            3 * page_size() + 5,
+        ] {
+            let mut r = GuardedRegion::new(len).unwrap();
+            r.write(|b| b.fill(0xA5)).unwrap();
+            assert!(r.read(|b| b.iter().all(|&x| x == 0xA5)).unwrap());
+            r.free().unwrap();
+            let seen = take_seen().expect("hook ran");
+            assert!(seen.len() >= len + CANARY_LEN);
+            assert_eq!(seen.len() % page_size(), 0);
+            assert!(
+                seen.iter().all(|&b| b == 0),
+                "len {len}: plaintext left before unmap"
+            );
+        }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
+    fn drop_also_wipes() {
+        let mut r = GuardedRegion::new(64).unwrap();
+        r.write(|b| b.fill(1)).unwrap();
+        drop(r);
+        assert!(take_seen().expect("hook ran").iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
+    fn overwritten_canary_is_detected_on_free() {
+        let mut r = GuardedRegion::new(40).unwrap();
+        r.write(|b| b.fill(9)).unwrap();
+        smash_canary(&r);
+        assert_eq!(r.free(), Err(Error::CanaryOverwritten));
+        // Wiped all the same.
+        assert!(take_seen().expect("hook ran").iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
+    fn intact_canary_passes() {
+        let r = GuardedRegion::new(40).unwrap();
+        assert_eq!(r.free(), Ok(()));
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
+    fn purge_wipes_and_blocks_access() {
+        if !in_child() {
+            return rerun_in_child("secret_memory::tests::purge_wipes_and_blocks_access");
+        }
+        let mut r = GuardedRegion::new(16).unwrap();
+        r.write(|b| b.fill(3)).unwrap();
+        assert!(purge_all() >= 1);
+        assert_eq!(r.read(|b| b.to_vec()), Err(Error::Purged));
+        assert_eq!(r.write(|_| ()), Err(Error::Purged));
+        r.free().unwrap();
+        assert!(take_seen().expect("hook ran").iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
+    fn too_large_is_an_error() {
+        assert_eq!(GuardedRegion::new(usize::MAX).unwrap_err(), Error::TooLarge);
+        assert_eq!(
+            GuardedRegion::new(usize::MAX - 4 * page_size()).unwrap_err(),
+            Error::TooLarge
+        );
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
+    fn panic_in_closure_leaves_region_usable() {
+        let mut r = GuardedRegion::new(8).unwrap();
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            r.write(|_| panic!("boom")).ok();
+        }));
+        assert!(res.is_err());
+        r.write(|b| b.fill(2)).unwrap();
+        assert_eq!(r.read(|b| b.to_vec()).unwrap(), vec![2; 8]);
+        r.free().unwrap();
+    }
+
+    #[test]
+    fn errors_display_lowercase() {
+        for e in [
+            Error::TooLarge,
+            Error::Map(12),
+            Error::Lock(1),
+            Error::CanaryOverwritten,
+        ] {
+            let s = e.to_string();
+            assert!(s.chars().next().unwrap().is_lowercase());
+            assert!(!s.ends_with('.'));
+        }
+    }
+}
