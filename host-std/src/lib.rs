@@ -18,4 +18,5 @@
 
 pub use secstream_core::*;
 
+pub mod secret;
 pub mod secret_memory;

@@ -804,14 +804,16 @@ pub(crate) mod signal {
                 return;
             }
             let byte = u8::try_from(sig).unwrap_or(0);
-            // SAFETY: `__errno_location`/`__error` return this thread's errno
-            // slot; saving and restoring it keeps the interrupted code's errno.
-            let saved = unsafe { *errno_location() };
+            // SAFETY: no preconditions; returns this thread's errno slot.
+            let errno = unsafe { errno_location() };
+            // SAFETY: the slot is valid for this thread; saving and restoring
+            // it keeps the interrupted code's errno.
+            let saved = unsafe { *errno };
             // SAFETY: `write` is async-signal-safe; `byte` is a valid
             // one-byte buffer; a full pipe just drops the byte (non-blocking).
             unsafe { libc::write(fd, (&raw const byte).cast(), 1) };
             // SAFETY: as above.
-            unsafe { *errno_location() = saved };
+            unsafe { *errno = saved };
         }
 
         #[cfg(any(target_os = "linux", target_os = "android", target_os = "emscripten"))]
