@@ -6,6 +6,11 @@
 //! so the firmware, the size probes and the on-target tests share it.
 #![no_std]
 
+pub mod link;
+pub mod peer;
+pub mod protocol;
+pub mod uart;
+
 // The critical-section implementation (single core, interrupts masked) that
 // defmt-semihosting and, on thumbv6m, portable-atomic rely on.
 use cortex_m as _;

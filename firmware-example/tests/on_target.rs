@@ -16,8 +16,10 @@ use secstream_firmware_example as _;
 mod tests {
     use secstream_core::buf::SecureBuf;
     use secstream_core::checksum::{self, ChecksumKind};
+    use secstream_core::cobs;
     use secstream_core::frame::{self, Feed};
     use secstream_core::ring::{self, Ring};
+    use secstream_core::seal::{self, MasterKey, StreamKey};
     use secstream_core::spsc::SpscRing;
     use secstream_core::ssh::{self, Reader};
 
@@ -202,5 +204,99 @@ mod tests {
         let mut dec = frame::Decoder::new(ChecksumKind::Crc16, 16, [0u8; 16]);
         defmt::assert!(matches!(dec.feed(&wire[..n - 1]), Ok(Feed::NeedMore)));
         defmt::assert_eq!(dec.finish(), Err(frame::Error::Truncated));
+    }
+
+    #[test]
+    fn cobs_frames_and_resynchronisation() {
+        let mut wire = [0u8; 32];
+        let n = defmt::unwrap!(cobs::encode_into(
+            ChecksumKind::None,
+            &[0x11, 0x00, 0x22],
+            &mut wire
+        ));
+        defmt::assert_eq!(&wire[..n], &[0x02, 0x11, 0x02, 0x22, 0x00][..]);
+
+        // Noise, a damaged frame, then a good one: only the good one comes
+        // out, each bad piece is reported once.
+        let mut good = [0u8; 16];
+        let g = defmt::unwrap!(cobs::encode_into(ChecksumKind::Crc16, b"ok", &mut good));
+        let mut line = [0u8; 40];
+        line[..4].copy_from_slice(&[0x05, 0x11, 0x22, 0x00]);
+        line[4..4 + g].copy_from_slice(&good[..g]);
+        line[5] ^= 0x40; // flip a bit of the first copy
+        line[4 + g..4 + 2 * g].copy_from_slice(&good[..g]);
+        let mut input = &line[..4 + 2 * g];
+        let mut dec = cobs::Decoder::new(ChecksumKind::Crc16, 16, [0u8; 24]);
+        let (mut frames, mut errors) = (0, [None; 2]);
+        let mut rejected = 0;
+        while !input.is_empty() {
+            let used = match dec.feed(input) {
+                cobs::Feed::NeedMore => input.len(),
+                cobs::Feed::Frame { payload, consumed } => {
+                    defmt::assert_eq!(payload, b"ok");
+                    frames += 1;
+                    consumed
+                }
+                cobs::Feed::Rejected { error, consumed } => {
+                    if let Some(slot) = errors.get_mut(rejected) {
+                        *slot = Some(error);
+                    }
+                    rejected += 1;
+                    consumed
+                }
+            };
+            input = &input[used..];
+        }
+        defmt::assert_eq!(frames, 1);
+        defmt::assert_eq!(rejected, 2);
+        defmt::assert_eq!(errors[0], Some(cobs::Error::Cobs));
+        defmt::assert_eq!(errors[1], Some(cobs::Error::BadChecksum));
+        defmt::assert_eq!(dec.finish(), Ok(()));
+
+        // Whole-frame decoding in place.
+        let payload = defmt::unwrap!(cobs::decode_in_place(ChecksumKind::Crc16, &mut good[..g]));
+        defmt::assert_eq!(payload, b"ok");
+    }
+
+    #[test]
+    fn seal_known_answer_and_tamper() {
+        // Computed independently (Python `cryptography`): HKDF-SHA256 with
+        // master 00..1f, salt a0..af, info "secstream v1 payload"; then
+        // ChaCha20-Poly1305, frame 5, final, aad 40..5f, "telemetry".
+        let master_bytes: [u8; 32] = core::array::from_fn(|i| i as u8);
+        let stream_nonce: [u8; 16] = core::array::from_fn(|i| 0xa0 + i as u8);
+        let aad: [u8; 32] = core::array::from_fn(|i| 0x40 + i as u8);
+        let expected: [u8; 25] = [
+            0xce, 0xbd, 0x76, 0xad, 0x08, 0x20, 0xdc, 0x85, 0xb9, 0xb5, 0xc8, 0x60, 0x1d, 0xe8,
+            0xef, 0x1e, 0x99, 0x92, 0x68, 0x0f, 0xa2, 0x76, 0x0c, 0xfe, 0x50,
+        ];
+        let master = MasterKey::from_bytes(&master_bytes);
+        let key = StreamKey::derive(&master, &stream_nonce);
+        let mut buf = *b"telemetry";
+        let tag = defmt::unwrap!(key.seal_in_place(5, true, &aad, &mut buf));
+        defmt::assert_eq!(&buf[..], &expected[..9]);
+        defmt::assert_eq!(&tag[..], &expected[9..]);
+
+        // The wrong counter, the wrong final flag, other aad: one opaque
+        // error, and the buffer keeps the ciphertext.
+        defmt::assert_eq!(
+            key.open_in_place(4, true, &aad, &mut buf, &tag),
+            Err(seal::Error::Authentication)
+        );
+        defmt::assert_eq!(
+            key.open_in_place(5, false, &aad, &mut buf, &tag),
+            Err(seal::Error::Authentication)
+        );
+        defmt::assert_eq!(
+            key.open_in_place(5, true, &aad[1..], &mut buf, &tag),
+            Err(seal::Error::Authentication)
+        );
+        defmt::assert_eq!(&buf[..], &expected[..9]);
+        defmt::unwrap!(key.open_in_place(5, true, &aad, &mut buf, &tag));
+        defmt::assert_eq!(&buf, b"telemetry");
+        defmt::assert_eq!(
+            seal::frame_nonce(seal::MAX_COUNTER, false),
+            Err(seal::Error::CounterOverflow)
+        );
     }
 }

@@ -1,0 +1,55 @@
+//! Size probe: COBS frames with a CRC-16, the split ring and a secure
+//! buffer, the receive path of a UART link: frames go into a ring in a
+//! `static`, come out of it through the resynchronising decoder and the
+//! payload lands in a `SecureBuf`. Inputs pass through `black_box` so the
+//! compiler cannot compute the result ahead of time.
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+
+use secstream_core::buf::SecureBuf;
+use secstream_core::checksum::ChecksumKind;
+use secstream_core::cobs::{self, Feed};
+use secstream_core::spsc::SpscRing;
+use secstream_firmware_example as fw;
+
+static RX: SpscRing<64> = SpscRing::new();
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    let kind = ChecksumKind::Crc16;
+    let (mut producer, mut consumer) = defmt::unwrap!(RX.try_split());
+    let mut wire = [0u8; 48];
+    let n = defmt::unwrap!(cobs::encode_into(
+        kind,
+        black_box(b"\x00secret\x00frame"),
+        &mut wire
+    ));
+    defmt::assert_eq!(producer.write(wire.get(..n).unwrap_or_default()), n);
+
+    let mut decoder = cobs::Decoder::new(kind, 32, [0u8; 40]);
+    let mut kept = SecureBuf::<32>::new();
+    while let Ok(grant) = consumer.read() {
+        let mut input: &[u8] = &grant;
+        while !input.is_empty() {
+            let used = match decoder.feed(input) {
+                Feed::NeedMore => input.len(),
+                Feed::Frame { payload, consumed } => {
+                    defmt::unwrap!(kept.put_raw(payload));
+                    consumed
+                }
+                Feed::Rejected { error, consumed } => {
+                    defmt::warn!("dropped: {}", error);
+                    consumed
+                }
+            };
+            input = input.get(used..).unwrap_or_default();
+        }
+        let len = grant.len();
+        grant.release(len);
+    }
+    defmt::info!("kept {=usize} bytes", kept.len());
+    kept.clear();
+    fw::exit(0)
+}
