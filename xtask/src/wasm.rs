@@ -130,8 +130,11 @@ pub(crate) fn wasm(r: &mut Runner) {
         "wasm: node:test against the packed tarball",
         vec![
             // Installs the tarball as a user would, without touching package.json.
-            Cmd::new("npm", &["install", "--no-save", "--no-audit", "--no-fund", &tgz])
-                .dir(&js_tests),
+            Cmd::new(
+                "npm",
+                &["install", "--no-save", "--no-audit", "--no-fund", &tgz],
+            )
+            .dir(&js_tests),
             Cmd::new("node", &["--test", "test/"]).dir(&js_tests),
         ],
     );

@@ -1,0 +1,187 @@
+//! Checked conversions of JavaScript arguments and the errors thrown for them.
+//!
+//! wasm-bindgen's own conversions are lenient: a string passed where bytes are
+//! expected becomes zeros, `-1` becomes `4294967295`. Every exported function
+//! takes untyped values instead and checks them here, so a wrong type throws a
+//! JS `Error` that names the argument.
+
+use core::fmt::Display;
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use secstream_core::checksum::ChecksumKind;
+use wasm_bindgen::{JsCast, JsError, JsValue};
+use zeroize::Zeroizing;
+
+/// A JS `Error` whose message is `"{context}: {cause}"`.
+pub(crate) fn error(context: &str, cause: impl Display) -> JsError {
+    JsError::new(&format!("{context}: {cause}"))
+}
+
+/// What a value is, for error messages: `typeof`, with `null` and arrays told apart.
+fn describe(v: &JsValue) -> String {
+    if v.is_null() {
+        "null".to_owned()
+    } else if Array::is_array(v) {
+        "an array".to_owned()
+    } else if v.is_object() {
+        let name = Reflect::get(v, &JsValue::from_str("constructor"))
+            .ok()
+            .and_then(|c| Reflect::get(&c, &JsValue::from_str("name")).ok())
+            .and_then(|n| n.as_string())
+            .filter(|n| !n.is_empty());
+        name.map_or_else(|| "an object".to_owned(), |n| format!("a {n}"))
+    } else {
+        v.js_typeof().as_string().unwrap_or_default()
+    }
+}
+
+/// `v` as a `Uint8Array` (a Node `Buffer` is one), or an error naming `what`.
+pub(crate) fn bytes(v: &JsValue, what: &str) -> Result<Uint8Array, JsError> {
+    v.dyn_ref::<Uint8Array>()
+        .cloned()
+        .ok_or_else(|| JsError::new(&format!("{what} must be a Uint8Array, got {}", describe(v))))
+}
+
+/// Copies a JS array into wasm memory; the copy is wiped when dropped.
+pub(crate) fn to_secret_vec(a: &Uint8Array) -> Zeroizing<Vec<u8>> {
+    let mut v = Zeroizing::new(vec![0; a.length() as usize]);
+    a.copy_to(&mut v);
+    v
+}
+
+/// Copies `a` into the front of `dst` and returns how many bytes that was
+/// (`min(a.length, dst.len())`), without an intermediate heap copy.
+pub(crate) fn copy_into(a: &Uint8Array, dst: &mut [u8]) -> usize {
+    let n = dst.len().min(a.length() as usize);
+    if let Some(d) = dst.get_mut(..n) {
+        // `n` fits in u32: it is at most `a.length`.
+        let end = u32::try_from(n).unwrap_or(u32::MAX);
+        a.subarray(0, end).copy_to(d);
+        n
+    } else {
+        0
+    }
+}
+
+/// A fresh JS array holding a copy of `bytes`.
+pub(crate) fn to_js(bytes: &[u8]) -> Uint8Array {
+    Uint8Array::from(bytes)
+}
+
+/// An integer in `0..=max`, or an error naming `what`.
+pub(crate) fn uint(v: &JsValue, what: &str, max: u64) -> Result<u64, JsError> {
+    if let Some(b) = v.as_f64() {
+        // f64 to u64 conversions below are exact: `b` is an integer in range.
+        if b.fract() == 0.0 && b >= 0.0 && b <= max as f64 {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            return Ok(b as u64);
+        }
+        return Err(JsError::new(&format!(
+            "{what} must be an integer from 0 to {max}, got {b}"
+        )));
+    }
+    if v.is_bigint() {
+        let s = js_sys::BigInt::from(v.clone())
+            .to_string(10)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default();
+        return s.parse::<u64>().ok().filter(|n| *n <= max).ok_or_else(|| {
+            JsError::new(&format!(
+                "{what} must be an integer from 0 to {max}, got {s}n"
+            ))
+        });
+    }
+    Err(JsError::new(&format!(
+        "{what} must be a number, got {}",
+        describe(v)
+    )))
+}
+
+/// An integer in `0..=u32::MAX`.
+pub(crate) fn u32_arg(v: &JsValue, what: &str) -> Result<u32, JsError> {
+    uint(v, what, u64::from(u32::MAX)).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// A length or count in `0..=u32::MAX`, as `usize`.
+pub(crate) fn len_arg(v: &JsValue, what: &str) -> Result<usize, JsError> {
+    u32_arg(v, what).map(|n| n as usize)
+}
+
+/// A checksum given by name (`"crc32c"`) or wire id (`3`).
+pub(crate) fn checksum(v: &JsValue, what: &str) -> Result<ChecksumKind, JsError> {
+    if let Some(name) = v.as_string() {
+        return ChecksumKind::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(&name))
+            .ok_or_else(|| {
+                JsError::new(&format!(
+                    "{what}: unknown checksum \"{name}\" (expected one of {})",
+                    names()
+                ))
+            });
+    }
+    let id = uint(v, what, u64::from(u8::MAX)).map_err(|_| {
+        JsError::new(&format!(
+            "{what} must be a checksum name ({}) or id",
+            names()
+        ))
+    })?;
+    let id = u8::try_from(id).unwrap_or(u8::MAX);
+    ChecksumKind::from_id(id).map_err(|e| error(what, e))
+}
+
+fn names() -> String {
+    ChecksumKind::ALL
+        .iter()
+        .map(|k| k.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The options object of a constructor: `undefined` for all defaults, or a
+/// plain object whose keys are all in `known`.
+pub(crate) struct Options {
+    obj: Option<Object>,
+    what: &'static str,
+}
+
+impl Options {
+    pub(crate) fn new(v: &JsValue, what: &'static str, known: &[&str]) -> Result<Self, JsError> {
+        if v.is_undefined() || v.is_null() {
+            return Ok(Self { obj: None, what });
+        }
+        let obj = v
+            .dyn_ref::<Object>()
+            .filter(|_| !Array::is_array(v) && !v.is_function())
+            .ok_or_else(|| {
+                JsError::new(&format!("{what} must be an object, got {}", describe(v)))
+            })?;
+        for key in Object::keys(obj).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !known.contains(&key.as_str()) {
+                return Err(JsError::new(&format!(
+                    "{what}: unknown option \"{key}\" (expected {})",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(Self {
+            obj: Some(obj.clone()),
+            what,
+        })
+    }
+
+    /// The value of `key`, or `None` when it is missing or `undefined`.
+    pub(crate) fn get(&self, key: &str) -> Option<JsValue> {
+        let obj = self.obj.as_ref()?;
+        Reflect::get(obj, &JsValue::from_str(key))
+            .ok()
+            .filter(|v| !v.is_undefined())
+    }
+
+    /// The name to use in error messages for `key`.
+    pub(crate) fn name(&self, key: &str) -> String {
+        format!("{}.{key}", self.what)
+    }
+}

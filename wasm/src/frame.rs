@@ -1,0 +1,408 @@
+//! Streaming encoders and decoders of length-prefixed frames (wire contract
+//! section 2) and COBS frames (section 3): push chunks in, get frames out.
+
+use js_sys::{Array, Uint8Array};
+use secstream_core::checksum::ChecksumKind;
+use secstream_core::{cobs, frame};
+use wasm_bindgen::prelude::*;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::convert::{self, Options, error};
+
+/// Default largest payload of a frame: 1 MiB.
+pub const DEFAULT_MAX_FRAME_LEN: u32 = 1 << 20;
+/// Largest `maxFrameLen` accepted: a decoder holds a buffer this large.
+pub const MAX_FRAME_LEN_LIMIT: u32 = 16 << 20;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_FRAME_OPTIONS: &str = r#"
+/** Options of the frame and COBS encoders and decoders. */
+export interface FrameOptions {
+  /** Checksum over each payload (default "crc32c"). */
+  checksum?: ChecksumName;
+  /** Largest payload of one frame in bytes, 1 to 16777216 (default 1048576). */
+  maxFrameLen?: number;
+}
+"#;
+
+/// Checksum and maximum frame length from a `FrameOptions` object.
+fn frame_options(v: &JsValue, what: &'static str) -> Result<(ChecksumKind, u32), JsError> {
+    let opts = Options::new(v, what, &["checksum", "maxFrameLen"])?;
+    let kind = match opts.get("checksum") {
+        Some(c) => convert::checksum(&c, &opts.name("checksum"))?,
+        None => ChecksumKind::Crc32c,
+    };
+    let max = match opts.get("maxFrameLen") {
+        Some(m) => {
+            let name = opts.name("maxFrameLen");
+            let m = convert::uint(&m, &name, u64::from(MAX_FRAME_LEN_LIMIT))?;
+            if m == 0 {
+                return Err(JsError::new(&format!("{name} must be at least 1")));
+            }
+            u32::try_from(m).unwrap_or(MAX_FRAME_LEN_LIMIT)
+        }
+        None => DEFAULT_MAX_FRAME_LEN,
+    };
+    Ok((kind, max))
+}
+
+/// The frame of each piece of `data` (split at `max` bytes) written into a new
+/// JS array: headers from the core, payloads copied from `src` on the JS side.
+fn encode_frames(
+    kind: ChecksumKind,
+    max: usize,
+    data: &[u8],
+    src: &Uint8Array,
+    split: bool,
+    what: &str,
+) -> Result<Uint8Array, JsError> {
+    let pieces: Vec<&[u8]> = if split {
+        data.chunks(max).collect()
+    } else if data.len() > max {
+        return Err(error(what, frame::Error::FrameTooLong));
+    } else {
+        vec![data]
+    };
+    let total = pieces
+        .iter()
+        .map(|p| frame::encoded_len(kind, p.len()))
+        .try_fold(0u32, |acc, n| acc.checked_add(u32::try_from(n).ok()?))
+        .ok_or_else(|| error(what, "output longer than 4 GiB"))?;
+    let out = Uint8Array::new_with_length(total);
+    let mut at = 0u32;
+    let mut from = 0u32;
+    for p in pieces {
+        let h = frame::header(kind, p).map_err(|e| error(what, e))?;
+        let hb = h.as_bytes();
+        // Both lengths fit in u32: their sum `total` does.
+        let hl = u32::try_from(hb.len()).unwrap_or(0);
+        let pl = u32::try_from(p.len()).unwrap_or(0);
+        out.subarray(at, at + hl).copy_from(hb);
+        out.set(&src.subarray(from, from + pl), at + hl);
+        at += hl + pl;
+        from += pl;
+    }
+    Ok(out)
+}
+
+/// Encoder of length-prefixed frames: `len:u32 LE | checksum | payload`.
+#[wasm_bindgen]
+pub struct FrameEncoder {
+    kind: ChecksumKind,
+    max: u32,
+}
+
+#[wasm_bindgen]
+impl FrameEncoder {
+    /// An encoder with `options` (checksum default `"crc32c"`, maxFrameLen
+    /// default 1 MiB).
+    ///
+    /// # Errors
+    /// Unknown options, an unknown checksum or a bad `maxFrameLen`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "FrameOptions | undefined")] options: &JsValue,
+    ) -> Result<FrameEncoder, JsError> {
+        let (kind, max) = frame_options(options, "FrameEncoder options")?;
+        Ok(Self { kind, max })
+    }
+
+    /// The checksum's name.
+    #[wasm_bindgen(getter)]
+    pub fn checksum(&self) -> String {
+        self.kind.name().to_owned()
+    }
+
+    /// The largest payload of one frame.
+    #[wasm_bindgen(getter, js_name = maxFrameLen)]
+    pub fn max_frame_len(&self) -> u32 {
+        self.max
+    }
+
+    /// The one frame holding `payload` (which may be empty).
+    ///
+    /// # Errors
+    /// `payload` not a `Uint8Array`, or longer than `maxFrameLen`.
+    pub fn encode(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: &JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let src = convert::bytes(payload, "FrameEncoder.encode payload")?;
+        let data = convert::to_secret_vec(&src);
+        encode_frames(
+            self.kind,
+            self.max as usize,
+            &data,
+            &src,
+            false,
+            "FrameEncoder.encode",
+        )
+    }
+
+    /// The frames of `chunk`, split into payloads of at most `maxFrameLen`
+    /// bytes, concatenated (an empty chunk gives no frame).
+    ///
+    /// # Errors
+    /// `chunk` not a `Uint8Array`.
+    pub fn push(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let src = convert::bytes(chunk, "FrameEncoder.push chunk")?;
+        let data = convert::to_secret_vec(&src);
+        encode_frames(
+            self.kind,
+            self.max as usize,
+            &data,
+            &src,
+            true,
+            "FrameEncoder.push",
+        )
+    }
+}
+
+/// Streaming decoder of length-prefixed frames: push chunks of any size,
+/// get every completed payload back.
+#[wasm_bindgen]
+pub struct FrameDecoder {
+    dec: frame::Decoder<Zeroizing<Vec<u8>>>,
+    /// Copy of the current chunk in wasm memory, wiped after each call.
+    input: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl FrameDecoder {
+    /// A decoder with `options` (checksum default `"crc32c"`, maxFrameLen
+    /// default 1 MiB; a frame whose length field is larger is rejected before
+    /// its payload is read).
+    ///
+    /// # Errors
+    /// Unknown options, an unknown checksum or a bad `maxFrameLen`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "FrameOptions | undefined")] options: &JsValue,
+    ) -> Result<FrameDecoder, JsError> {
+        let (kind, max) = frame_options(options, "FrameDecoder options")?;
+        let buf = Zeroizing::new(vec![0; max as usize]);
+        Ok(Self {
+            dec: frame::Decoder::new(kind, max, buf),
+            input: Vec::new(),
+        })
+    }
+
+    /// The payloads of the frames completed by `chunk`, in order.
+    ///
+    /// # Errors
+    /// `chunk` not a `Uint8Array`; a bad checksum or a length above
+    /// `maxFrameLen`, after which the decoder keeps failing until `reset()`.
+    #[wasm_bindgen(unchecked_return_type = "Uint8Array[]")]
+    pub fn push(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
+    ) -> Result<Array, JsError> {
+        let src = convert::bytes(chunk, "FrameDecoder.push chunk")?;
+        self.input.resize(src.length() as usize, 0);
+        src.copy_to(&mut self.input);
+        let out = Array::new();
+        let mut input: &[u8] = &self.input;
+        let result = loop {
+            match self.dec.feed(input) {
+                Ok(frame::Feed::Frame { payload, consumed }) => {
+                    out.push(&convert::to_js(payload));
+                    input = input.get(consumed..).unwrap_or_default();
+                }
+                Ok(frame::Feed::NeedMore) => break Ok(out),
+                Err(e) => break Err(error("FrameDecoder.push", e)),
+            }
+        };
+        self.input.zeroize();
+        result
+    }
+
+    /// Call at the end of the input.
+    ///
+    /// # Errors
+    /// The input ended inside a frame, or the decoder has failed earlier.
+    pub fn finish(&mut self) -> Result<(), JsError> {
+        self.dec
+            .finish()
+            .map_err(|e| error("FrameDecoder.finish", e))
+    }
+
+    /// Forgets a partial frame and an earlier error, wiping the buffer.
+    pub fn reset(&mut self) {
+        self.dec.reset();
+    }
+}
+
+/// Encoder of COBS frames: `COBS(payload | checksum) | 0x00`.
+#[wasm_bindgen]
+pub struct CobsEncoder {
+    kind: ChecksumKind,
+    max: u32,
+    out: Zeroizing<Vec<u8>>,
+}
+
+impl CobsEncoder {
+    /// Appends the COBS frame of each piece of `data` to `self.out`.
+    fn encode_pieces(
+        &mut self,
+        data: &[u8],
+        split: bool,
+        what: &str,
+    ) -> Result<Uint8Array, JsError> {
+        let max = self.max as usize;
+        if !split && data.len() > max {
+            return Err(error(what, cobs::Error::FrameTooLong));
+        }
+        self.out.clear();
+        let emit = |piece: &[u8], out: &mut Vec<u8>| -> Result<(), JsError> {
+            let start = out.len();
+            out.resize(start + cobs::max_encoded_len(self.kind, piece.len()), 0);
+            let n = cobs::encode_into(self.kind, piece, out.get_mut(start..).unwrap_or_default())
+                .map_err(|e| error(what, e))?;
+            out.truncate(start + n);
+            Ok(())
+        };
+        let result = if split {
+            data.chunks(max).try_for_each(|p| emit(p, &mut self.out))
+        } else {
+            emit(data, &mut self.out)
+        };
+        let js = result.map(|()| convert::to_js(&self.out));
+        self.out.zeroize();
+        js
+    }
+}
+
+#[wasm_bindgen]
+impl CobsEncoder {
+    /// An encoder with `options` (checksum default `"crc32c"`, maxFrameLen
+    /// default 1 MiB).
+    ///
+    /// # Errors
+    /// Unknown options, an unknown checksum or a bad `maxFrameLen`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "FrameOptions | undefined")] options: &JsValue,
+    ) -> Result<CobsEncoder, JsError> {
+        let (kind, max) = frame_options(options, "CobsEncoder options")?;
+        Ok(Self {
+            kind,
+            max,
+            out: Zeroizing::new(Vec::new()),
+        })
+    }
+
+    /// The one COBS frame of `payload`, delimiter included.
+    ///
+    /// # Errors
+    /// `payload` not a `Uint8Array`, or longer than `maxFrameLen`.
+    pub fn encode(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: &JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let data = convert::to_secret_vec(&convert::bytes(payload, "CobsEncoder.encode payload")?);
+        self.encode_pieces(&data, false, "CobsEncoder.encode")
+    }
+
+    /// The COBS frames of `chunk` split into payloads of at most
+    /// `maxFrameLen` bytes, concatenated (an empty chunk gives no frame).
+    ///
+    /// # Errors
+    /// `chunk` not a `Uint8Array`.
+    pub fn push(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let data = convert::to_secret_vec(&convert::bytes(chunk, "CobsEncoder.push chunk")?);
+        self.encode_pieces(&data, true, "CobsEncoder.push")
+    }
+}
+
+/// Resynchronising decoder of COBS frames for lossy links: a damaged frame
+/// is dropped (counted in `rejected`, its reason in `lastRejection`) and
+/// decoding continues after the next 0x00.
+#[wasm_bindgen]
+pub struct CobsDecoder {
+    dec: cobs::Decoder<Zeroizing<Vec<u8>>>,
+    input: Vec<u8>,
+    rejected: u32,
+    last: Option<cobs::Error>,
+}
+
+#[wasm_bindgen]
+impl CobsDecoder {
+    /// A decoder with `options` (checksum default `"crc32c"`, maxFrameLen
+    /// default 1 MiB).
+    ///
+    /// # Errors
+    /// Unknown options, an unknown checksum or a bad `maxFrameLen`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "FrameOptions | undefined")] options: &JsValue,
+    ) -> Result<CobsDecoder, JsError> {
+        let (kind, max) = frame_options(options, "CobsDecoder options")?;
+        let buf = Zeroizing::new(vec![0; max as usize + kind.width()]);
+        Ok(Self {
+            dec: cobs::Decoder::new(kind, max, buf),
+            input: Vec::new(),
+            rejected: 0,
+            last: None,
+        })
+    }
+
+    /// Frames dropped so far (bad checksum, bad COBS, too long).
+    #[wasm_bindgen(getter)]
+    pub fn rejected(&self) -> u32 {
+        self.rejected
+    }
+
+    /// Why the last frame was dropped, if one was.
+    #[wasm_bindgen(getter, js_name = lastRejection)]
+    pub fn last_rejection(&self) -> Option<String> {
+        self.last.map(|e| e.to_string())
+    }
+
+    /// The payloads of the good frames completed by `chunk`, in order.
+    ///
+    /// # Errors
+    /// `chunk` not a `Uint8Array`.
+    #[wasm_bindgen(unchecked_return_type = "Uint8Array[]")]
+    pub fn push(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
+    ) -> Result<Array, JsError> {
+        let src = convert::bytes(chunk, "CobsDecoder.push chunk")?;
+        self.input.resize(src.length() as usize, 0);
+        src.copy_to(&mut self.input);
+        let out = Array::new();
+        let mut input: &[u8] = &self.input;
+        loop {
+            match self.dec.feed(input) {
+                cobs::Feed::Frame { payload, consumed } => {
+                    out.push(&convert::to_js(payload));
+                    input = input.get(consumed..).unwrap_or_default();
+                }
+                cobs::Feed::Rejected { error, consumed } => {
+                    self.rejected = self.rejected.saturating_add(1);
+                    self.last = Some(error);
+                    input = input.get(consumed..).unwrap_or_default();
+                }
+                cobs::Feed::NeedMore => break,
+            }
+        }
+        self.input.zeroize();
+        Ok(out)
+    }
+
+    /// Call at the end of the input; the decoder is then ready for a new stream.
+    ///
+    /// # Errors
+    /// The input ended inside a frame.
+    pub fn finish(&mut self) -> Result<(), JsError> {
+        self.dec
+            .finish()
+            .map_err(|e| error("CobsDecoder.finish", e))
+    }
+}

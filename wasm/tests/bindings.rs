@@ -1,0 +1,485 @@
+//! wasm-bindgen-test suite of the bindings, run in Node and in headless
+//! Chromium (`WASM_BINDGEN_USE_BROWSER=1`); see `cargo xtask test`.
+//!
+//! The expected bytes come from `secstream-core` itself: the bindings must
+//! produce exactly what the core produces.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use secstream_core::checksum::ChecksumKind;
+use secstream_core::{cobs, frame};
+use secstream_wasm::buf::SecureBuffer;
+use secstream_wasm::checksum::{Checksum, checksum, checksum_bytes};
+use secstream_wasm::frame::{CobsDecoder, CobsEncoder, FrameDecoder, FrameEncoder};
+use secstream_wasm::ring::Ring;
+use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn js(bytes: &[u8]) -> JsValue {
+    Uint8Array::from(bytes).into()
+}
+
+fn num(n: f64) -> JsValue {
+    JsValue::from_f64(n)
+}
+
+fn vec_of(v: &JsValue) -> Vec<u8> {
+    v.dyn_ref::<Uint8Array>().expect("a Uint8Array").to_vec()
+}
+
+fn payloads(a: &Array) -> Vec<Vec<u8>> {
+    a.iter().map(|v| vec_of(&v)).collect()
+}
+
+/// The message of the JS `Error` an `Err` carries.
+fn message<T>(r: Result<T, JsError>) -> String {
+    let Err(e) = r else {
+        panic!("expected an error")
+    };
+    let v = JsValue::from(e);
+    let err = v.dyn_ref::<js_sys::Error>().expect("a JS Error");
+    err.message().as_string().expect("a string message")
+}
+
+fn options(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &JsValue::from_str(k), v).expect("set");
+    }
+    o.into()
+}
+
+fn core_frame(kind: ChecksumKind, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![0; frame::encoded_len(kind, payload.len())];
+    let n = frame::encode_into(kind, payload, &mut out).expect("core encodes");
+    out.truncate(n);
+    out
+}
+
+#[wasm_bindgen_test]
+fn checksums_match_the_contract_check_values() {
+    let data = js(b"123456789");
+    let cases = [
+        ("none", 0u64),
+        ("crc16", 0x31C3),
+        ("crc32", 0xCBF4_3926),
+        ("crc32c", 0xE306_9283),
+        ("xxh3", 0x72DC_B18B_67A1_7DFF),
+    ];
+    for (name, want) in cases {
+        assert_eq!(
+            checksum(&JsValue::from_str(name), &data).ok(),
+            Some(want),
+            "{name}"
+        );
+    }
+    // By wire id, and little-endian bytes of the right width.
+    assert_eq!(checksum(&num(3.0), &data).ok(), Some(0xE306_9283));
+    let le = checksum_bytes(&JsValue::from_str("crc16"), &data)
+        .ok()
+        .expect("bytes");
+    assert_eq!(le.to_vec(), [0xC3, 0x31]);
+
+    let mut c = Checksum::new(&JsValue::from_str("xxh3"))
+        .ok()
+        .expect("hasher");
+    for part in [&b"1234"[..], b"5", b"6789"] {
+        c.update(&js(part)).ok().expect("update");
+    }
+    assert_eq!(c.digest(), 0x72DC_B18B_67A1_7DFF);
+}
+
+#[wasm_bindgen_test]
+fn checksum_rejects_bad_arguments() {
+    let data = js(b"x");
+    assert_eq!(
+        message(checksum(&JsValue::from_str("md5"), &data)),
+        "checksum kind: unknown checksum \"md5\" (expected one of none, crc16, crc32, crc32c, xxh3)"
+    );
+    assert_eq!(
+        message(checksum(&num(9.0), &data)),
+        "checksum kind: unknown checksum id 9"
+    );
+    assert_eq!(
+        message(checksum(
+            &JsValue::from_str("crc32"),
+            &JsValue::from_str("text")
+        )),
+        "checksum data must be a Uint8Array, got string"
+    );
+    assert_eq!(
+        message(checksum(&JsValue::from_str("crc32"), &Array::new().into())),
+        "checksum data must be a Uint8Array, got an array"
+    );
+}
+
+#[wasm_bindgen_test]
+fn secure_buffer_round_trips_the_ssh_types() {
+    let mut b = SecureBuffer::new(&num(100.0), None).ok().expect("buffer");
+    assert_eq!(b.capacity(), 256);
+    b.put_u8(&num(20.0)).ok().expect("u8");
+    b.put_bool(&JsValue::TRUE).ok().expect("bool");
+    b.put_u32(&num(4_294_967_295.0)).ok().expect("u32");
+    b.put_u64(&JsValue::bigint_from_str("18446744073709551615"))
+        .ok()
+        .expect("u64");
+    b.put_string(&JsValue::from_str("ssh-ed25519"))
+        .ok()
+        .expect("string");
+    b.put_string(&js(&[0, 1, 2])).ok().expect("bytes string");
+    b.put_mpint(&JsValue::FALSE, &js(&[0x80, 0x01]))
+        .ok()
+        .expect("mpint");
+    let names: Array = ["curve25519-sha256", "ext-info-c"]
+        .iter()
+        .map(|s| JsValue::from_str(s))
+        .collect();
+    b.put_name_list(&names).ok().expect("names");
+
+    assert_eq!(b.get_u8().ok(), Some(20));
+    assert_eq!(b.get_bool().ok(), Some(true));
+    assert_eq!(b.get_u32().ok(), Some(u32::MAX));
+    assert_eq!(b.get_u64().ok(), Some(u64::MAX));
+    assert_eq!(
+        b.get_string().ok().map(|a| a.to_vec()),
+        Some(b"ssh-ed25519".to_vec())
+    );
+    assert_eq!(b.get_string().ok().map(|a| a.to_vec()), Some(vec![0, 1, 2]));
+    assert_eq!(
+        b.get_mpint().ok().map(|a| a.to_vec()),
+        Some(vec![0x00, 0x80, 0x01])
+    );
+    let got: Vec<String> = b
+        .get_name_list()
+        .ok()
+        .expect("names")
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    assert_eq!(got, ["curve25519-sha256", "ext-info-c"]);
+    assert_eq!(b.remaining(), 0);
+
+    // The wire bytes are the core's: a uint32 is big-endian.
+    let mut c = SecureBuffer::new(&num(8.0), None).ok().expect("buffer");
+    c.put_u32(&num(0x0102_0304 as f64)).ok().expect("u32");
+    assert_eq!(c.to_bytes().to_vec(), [1, 2, 3, 4]);
+}
+
+#[wasm_bindgen_test]
+fn secure_buffer_errors_are_clear_and_leave_it_usable() {
+    let mut b = SecureBuffer::new(&num(64.0), Some(8.0))
+        .ok()
+        .expect("buffer");
+    assert_eq!(
+        message(b.get_u32()),
+        "SecureBuffer.getU32: truncated: needed 4 bytes, 0 remain"
+    );
+    assert_eq!(
+        message(b.put_bytes(&js(&[0; 65]))),
+        "SecureBuffer.putBytes: no room: needed 65 bytes, 64 free"
+    );
+    assert_eq!(
+        message(b.put_u8(&num(256.0))),
+        "SecureBuffer.putU8 value must be an integer from 0 to 255, got 256"
+    );
+    assert_eq!(
+        message(b.put_u32(&JsValue::from_str("7"))),
+        "SecureBuffer.putU32 value must be a number, got string"
+    );
+    assert_eq!(
+        message(b.put_bool(&num(1.0))),
+        "SecureBuffer.putBool value must be a boolean"
+    );
+    assert_eq!(
+        message(b.put_name_list(&JsValue::from_str("a,b"))),
+        "SecureBuffer.putNameList names must be an array of strings"
+    );
+    // A string longer than the limit of 8 is refused and the cursor stays.
+    b.put_string(&js(b"0123456789")).ok().expect("fits");
+    assert_eq!(
+        message(b.get_string()),
+        "SecureBuffer.getString: string of 10 bytes exceeds the limit of 8"
+    );
+    assert_eq!(b.position(), 0);
+    // A non-minimal mpint is refused.
+    let mut m = SecureBuffer::from_bytes(&js(&[0, 0, 0, 2, 0x00, 0x01]))
+        .ok()
+        .expect("buffer");
+    assert_eq!(
+        message(m.get_mpint()),
+        "SecureBuffer.getMpint: mpint is not minimally encoded"
+    );
+    assert_eq!(
+        message(SecureBuffer::new(&num(65537.0), None)),
+        "SecureBuffer capacity must be an integer from 0 to 65536, got 65537"
+    );
+    assert_eq!(
+        message(SecureBuffer::new(&num(1.5), None)),
+        "SecureBuffer capacity must be an integer from 0 to 65536, got 1.5"
+    );
+
+    // Still usable after every error above.
+    b.wipe();
+    assert_eq!(b.length(), 0);
+    b.put_u32(&num(7.0)).ok().expect("u32");
+    assert_eq!(b.get_u32().ok(), Some(7));
+}
+
+#[wasm_bindgen_test]
+fn secure_buffer_wipes_discarded_bytes() {
+    let mut b = SecureBuffer::from_bytes(&js(b"secret-key-bytes"))
+        .ok()
+        .expect("buffer");
+    assert_eq!(b.length(), 16);
+    b.consume(&num(7.0)).ok().expect("consume");
+    assert_eq!(b.unread().to_vec(), b"key-bytes");
+    b.compact();
+    assert_eq!(b.to_bytes().to_vec(), b"key-bytes");
+    b.truncate(&num(3.0)).ok().expect("truncate");
+    assert_eq!(b.to_bytes().to_vec(), b"key");
+    b.wipe();
+    assert_eq!(b.length(), 0);
+    assert_eq!(b.to_bytes().length(), 0);
+}
+
+#[wasm_bindgen_test]
+fn ring_wraps_and_wipes() {
+    let mut r = Ring::new(&num(64.0)).ok().expect("ring");
+    assert_eq!(r.capacity(), 64);
+    assert_eq!(r.write(&js(&[7; 60])).ok(), Some(60));
+    assert_eq!(r.read(Some(50.0)).ok().map(|a| a.length()), Some(50));
+    // 10 buffered at offset 50: 40 more wrap around the end of the storage.
+    let data: Vec<u8> = (0..40).collect();
+    r.write_all(&js(&data)).ok().expect("fits");
+    assert_eq!(r.length(), 50);
+    assert_eq!(
+        r.peek(Some(10.0)).ok().map(|a| a.to_vec()),
+        Some(vec![7; 10])
+    );
+    let all = r.read(None).ok().expect("read").to_vec();
+    assert_eq!(&all[..10], &[7; 10]);
+    assert_eq!(&all[10..], &data[..]);
+    assert!(r.is_empty());
+
+    assert_eq!(r.write(&js(&[1; 100])).ok(), Some(64));
+    assert!(r.is_full());
+    assert_eq!(
+        message(r.write_all(&js(&[1]))),
+        "Ring.writeAll: not enough free space in the ring (1 bytes, 0 free)"
+    );
+    r.wipe();
+    assert_eq!(
+        message(r.read_exact(&num(1.0))),
+        "Ring.readExact: not enough bytes in the ring (1 wanted, 0 buffered)"
+    );
+    assert_eq!(
+        message(r.write(&JsValue::NULL)),
+        "Ring.write data must be a Uint8Array, got null"
+    );
+    assert_eq!(r.write(&js(b"ok")).ok(), Some(2));
+    assert_eq!(
+        r.read_exact(&num(2.0)).ok().map(|a| a.to_vec()),
+        Some(b"ok".to_vec())
+    );
+}
+
+#[wasm_bindgen_test]
+fn frame_encoder_matches_the_core_and_splits_chunks() {
+    for (name, kind) in [
+        ("none", ChecksumKind::None),
+        ("crc16", ChecksumKind::Crc16),
+        ("xxh3", ChecksumKind::Xxh3),
+    ] {
+        let enc = FrameEncoder::new(&options(&[("checksum", JsValue::from_str(name))]))
+            .ok()
+            .expect("encoder");
+        let got = enc
+            .encode(&js(b"hello frames"))
+            .ok()
+            .expect("encode")
+            .to_vec();
+        assert_eq!(got, core_frame(kind, b"hello frames"), "{name}");
+        // An empty payload is a frame of its own.
+        assert_eq!(
+            enc.encode(&js(b"")).ok().expect("empty").to_vec(),
+            core_frame(kind, b"")
+        );
+    }
+    let enc = FrameEncoder::new(&options(&[("maxFrameLen", num(4.0))]))
+        .ok()
+        .expect("encoder");
+    let got = enc.push(&js(b"abcdefghij")).ok().expect("push").to_vec();
+    let want: Vec<u8> = [&b"abcd"[..], b"efgh", b"ij"]
+        .iter()
+        .flat_map(|p| core_frame(ChecksumKind::Crc32c, p))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(enc.push(&js(b"")).ok().map(|a| a.length()), Some(0));
+    assert_eq!(
+        message(enc.encode(&js(b"abcde"))),
+        "FrameEncoder.encode: frame longer than the maximum frame length"
+    );
+}
+
+#[wasm_bindgen_test]
+fn frame_decoder_handles_any_split() {
+    let kind = ChecksumKind::Crc32;
+    let wire: Vec<u8> = [&b"one"[..], b"", b"three three"]
+        .iter()
+        .flat_map(|p| core_frame(kind, p))
+        .collect();
+    for step in [1, 2, 5, wire.len()] {
+        let mut dec = FrameDecoder::new(&options(&[("checksum", JsValue::from_str("crc32"))]))
+            .ok()
+            .expect("decoder");
+        let mut got = Vec::new();
+        for chunk in wire.chunks(step) {
+            got.extend(payloads(&dec.push(&js(chunk)).ok().expect("push")));
+        }
+        dec.finish().ok().expect("clean end");
+        assert_eq!(
+            got,
+            [b"one".to_vec(), vec![], b"three three".to_vec()],
+            "step {step}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn frame_decoder_rejects_corruption_and_recovers_after_reset() {
+    let kind = ChecksumKind::Crc32c;
+    let mut wire = core_frame(kind, b"payload");
+    let last = wire.len() - 1;
+    wire[last] ^= 0x01;
+    let mut dec = FrameDecoder::new(&JsValue::UNDEFINED)
+        .ok()
+        .expect("decoder");
+    assert_eq!(
+        message(dec.push(&js(&wire))),
+        "FrameDecoder.push: frame checksum mismatch"
+    );
+    // It stays failed until reset ...
+    assert_eq!(
+        message(dec.push(&js(&core_frame(kind, b"x")))),
+        "FrameDecoder.push: frame checksum mismatch"
+    );
+    dec.reset();
+    // ... then decodes again.
+    let got = payloads(
+        &dec.push(&js(&core_frame(kind, b"again")))
+            .ok()
+            .expect("push"),
+    );
+    assert_eq!(got, [b"again".to_vec()]);
+
+    // A stream that ends inside a frame is truncated, not clean.
+    let mut dec = FrameDecoder::new(&JsValue::UNDEFINED)
+        .ok()
+        .expect("decoder");
+    let frame = core_frame(kind, b"cut short");
+    assert_eq!(dec.push(&js(&frame[..6])).ok().map(|a| a.length()), Some(0));
+    assert_eq!(
+        message(dec.finish()),
+        "FrameDecoder.finish: input ends inside a frame"
+    );
+
+    // A length field above the maximum is refused before any payload.
+    let mut dec = FrameDecoder::new(&options(&[("maxFrameLen", num(8.0))]))
+        .ok()
+        .expect("decoder");
+    assert_eq!(
+        message(dec.push(&js(&core_frame(kind, b"nine bytes")[..4]))),
+        "FrameDecoder.push: frame longer than the maximum frame length"
+    );
+}
+
+#[wasm_bindgen_test]
+fn frame_options_are_checked() {
+    assert_eq!(
+        message(FrameDecoder::new(&options(&[(
+            "checksum",
+            JsValue::from_str("crc64")
+        )]))),
+        "FrameDecoder options.checksum: unknown checksum \"crc64\" (expected one of none, crc16, crc32, crc32c, xxh3)"
+    );
+    assert_eq!(
+        message(FrameDecoder::new(&options(&[("maxFrameLen", num(0.0))]))),
+        "FrameDecoder options.maxFrameLen must be at least 1"
+    );
+    assert_eq!(
+        message(FrameEncoder::new(&options(&[("maxFrameLen", num(-1.0))]))),
+        "FrameEncoder options.maxFrameLen must be an integer from 0 to 16777216, got -1"
+    );
+    assert_eq!(
+        message(FrameEncoder::new(&options(&[("maxFramelen", num(10.0))]))),
+        "FrameEncoder options: unknown option \"maxFramelen\" (expected checksum, maxFrameLen)"
+    );
+    assert_eq!(
+        message(FrameEncoder::new(&JsValue::from_str("crc32"))),
+        "FrameEncoder options must be an object, got string"
+    );
+}
+
+#[wasm_bindgen_test]
+fn cobs_round_trips_and_resynchronises() {
+    let kind = ChecksumKind::Crc16;
+    let opts = options(&[("checksum", JsValue::from_str("crc16"))]);
+    let mut enc = CobsEncoder::new(&opts).ok().expect("encoder");
+    let payload = [0x11, 0x00, 0x22, 0x00];
+    let frame_bytes = enc.encode(&js(&payload)).ok().expect("encode").to_vec();
+    let mut want = vec![0; cobs::max_encoded_len(kind, payload.len())];
+    let n = cobs::encode_into(kind, &payload, &mut want).expect("core");
+    want.truncate(n);
+    assert_eq!(frame_bytes, want);
+    assert!(!frame_bytes[..frame_bytes.len() - 1].contains(&0));
+
+    // good, damaged, good: the damaged one is dropped and counted.
+    let mut damaged = frame_bytes.clone();
+    damaged[1] ^= 0x40;
+    let wire: Vec<u8> = [&frame_bytes[..], &damaged, &frame_bytes].concat();
+    let mut dec = CobsDecoder::new(&opts).ok().expect("decoder");
+    let mut got = Vec::new();
+    for chunk in wire.chunks(3) {
+        got.extend(payloads(&dec.push(&js(chunk)).ok().expect("push")));
+    }
+    dec.finish().ok().expect("clean end");
+    assert_eq!(got, [payload.to_vec(), payload.to_vec()]);
+    assert_eq!(dec.rejected(), 1);
+    assert_eq!(
+        dec.last_rejection().as_deref(),
+        Some("frame checksum mismatch")
+    );
+
+    assert_eq!(
+        dec.push(&js(&frame_bytes[..3])).ok().map(|a| a.length()),
+        Some(0)
+    );
+    assert_eq!(
+        message(dec.finish()),
+        "CobsDecoder.finish: input ends inside a frame"
+    );
+}
+
+#[wasm_bindgen_test]
+fn module_keeps_working_after_many_errors() {
+    for _ in 0..100 {
+        let _ = message(FrameDecoder::new(&JsValue::from_f64(1.0)));
+        let _ = message(checksum(&JsValue::NULL, &JsValue::NULL));
+        let mut dec = FrameDecoder::new(&JsValue::UNDEFINED)
+            .ok()
+            .expect("decoder");
+        let _ = message(dec.push(&js(&[0xFF, 0xFF, 0xFF, 0xFF])));
+    }
+    let enc = FrameEncoder::new(&JsValue::UNDEFINED)
+        .ok()
+        .expect("encoder");
+    let mut dec = FrameDecoder::new(&JsValue::UNDEFINED)
+        .ok()
+        .expect("decoder");
+    let got = payloads(
+        &dec.push(&enc.encode(&js(b"still fine")).ok().expect("encode").into())
+            .ok()
+            .expect("push"),
+    );
+    assert_eq!(got, [b"still fine".to_vec()]);
+}
