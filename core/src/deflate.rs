@@ -122,30 +122,42 @@ pub fn deflate_to_vec(input: &[u8], level: u8) -> alloc::vec::Vec<u8> {
 /// Something that can inflate a frame for a container reader: [`Inflater`] (or a
 /// reference to / box of one), or `()` for a reader that refuses deflate streams.
 pub trait Inflate {
-    /// Inflates `input` into at most `limit` bytes; returns them. They stay readable until
-    /// the next call and are wiped then (and on drop).
+    /// Inflates `input` into at most `limit` bytes; returns their number. They can be read
+    /// with [`output`](Self::output) until the next call, and are wiped then (and on drop).
     ///
     /// # Errors
     /// As [`inflate_into`]; [`Error::Unsupported`] for `()`.
-    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<&mut [u8], Error>;
+    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<usize, Error>;
+
+    /// The output buffer; the last inflated bytes are at its start.
+    fn output(&mut self) -> &mut [u8];
 }
 
 impl Inflate for () {
-    fn inflate(&mut self, _input: &[u8], _limit: usize) -> Result<&mut [u8], Error> {
+    fn inflate(&mut self, _input: &[u8], _limit: usize) -> Result<usize, Error> {
         Err(Error::Unsupported)
+    }
+    fn output(&mut self) -> &mut [u8] {
+        &mut []
     }
 }
 
 impl<T: Inflate + ?Sized> Inflate for &mut T {
-    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<&mut [u8], Error> {
+    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<usize, Error> {
         (**self).inflate(input, limit)
+    }
+    fn output(&mut self) -> &mut [u8] {
+        (**self).output()
     }
 }
 
 #[cfg(feature = "alloc")]
 impl<T: Inflate + ?Sized> Inflate for alloc::boxed::Box<T> {
-    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<&mut [u8], Error> {
+    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<usize, Error> {
         (**self).inflate(input, limit)
+    }
+    fn output(&mut self) -> &mut [u8] {
+        (**self).output()
     }
 }
 
@@ -190,14 +202,17 @@ impl<O: AsMut<[u8]>> Drop for Inflater<O> {
 }
 
 impl<O: AsMut<[u8]>> Inflate for Inflater<O> {
-    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<&mut [u8], Error> {
+    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<usize, Error> {
         self.wipe();
         let out = self.out.as_mut();
         let n = limit.min(out.len());
         let out = out.get_mut(..n).unwrap_or_default();
         let len = inflate_into(input, out, &mut self.state)?;
         self.dirty = len;
-        Ok(out.get_mut(..len).unwrap_or_default())
+        Ok(len)
+    }
+    fn output(&mut self) -> &mut [u8] {
+        self.out.as_mut()
     }
 }
 
@@ -276,13 +291,10 @@ mod tests {
         let mut inf = Inflater::new([0u8; 3000]);
         for level in 0..=12 {
             let c = deflate_to_vec(&data, level);
-            assert_eq!(
-                inf.inflate(&c, 3000).unwrap(),
-                data.as_slice(),
-                "level {level}"
-            );
+            let n = inf.inflate(&c, 3000).unwrap();
+            assert_eq!(&inf.output()[..n], data.as_slice(), "level {level}");
             assert!(inf.inflate(&c, 2999).is_err());
         }
-        assert_eq!(inf.inflate(&deflate_to_vec(b"", 6), 0).unwrap(), b"");
+        assert_eq!(inf.inflate(&deflate_to_vec(b"", 6), 0), Ok(0));
     }
 }

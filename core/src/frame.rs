@@ -18,7 +18,7 @@
 //!
 //! let mut wire = [0u8; 64];
 //! let n = frame::encode_into(ChecksumKind::Crc16, b"hi", &mut wire)?;
-//! assert_eq!(wire[..n], [2, 0, 0, 0, 0x0E, 0x55, b'h', b'i']);
+//! assert_eq!(wire[..n], [2, 0, 0, 0, 0x0C, 0x7F, b'h', b'i']); // crc16 0x7F0C
 //!
 //! let mut dec = Decoder::new(ChecksumKind::Crc16, 1024, [0u8; 32]);
 //! let mut input = &wire[..n];
@@ -236,12 +236,13 @@ pub enum FeedMut<'a> {
     },
 }
 
-/// Where a decoded frame lies (internal result of [`Decoder::step`]).
-enum Step {
+/// Where a decoded frame lies (for the container reader, which decrypts in place).
+pub(crate) enum Located {
     NeedMore,
     InInput { start: usize, end: usize },
     InBuf { len: usize, consumed: usize },
 }
+use Located as Step;
 
 /// Incremental decoder of length-prefixed frames.
 ///
@@ -392,6 +393,16 @@ impl<B: AsMut<[u8]>> Decoder<B> {
                 consumed,
             },
         })
+    }
+
+    /// Decodes like [`feed`](Self::feed) but reports where the payload is.
+    pub(crate) fn step_located(&mut self, input: &[u8]) -> Result<Located, Error> {
+        self.step(input)
+    }
+
+    /// The first `len` bytes of the buffer (a payload reported as [`Located::InBuf`]).
+    pub(crate) fn buffered(&mut self, len: usize) -> Option<&mut [u8]> {
+        self.buf.as_mut().get_mut(..len)
     }
 
     fn fail(&mut self, e: Error) -> Error {

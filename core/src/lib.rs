@@ -43,8 +43,11 @@ extern crate std;
 pub mod buf;
 pub mod checksum;
 pub mod cobs;
+pub mod container;
 pub mod deflate;
 pub mod frame;
+#[cfg(feature = "serde")]
+pub mod message;
 pub mod ring;
 pub mod seal;
 pub mod spsc;
