@@ -20,3 +20,4 @@ pub use secstream_core::*;
 
 pub mod secret;
 pub mod secret_memory;
+pub mod stream;

@@ -293,21 +293,24 @@ pub(crate) struct Sealer {
     generation: u64,
 }
 
-/// Runs `f` with the process key's cipher. The key exists whole only on this
-/// stack frame for the call (the cipher zeroizes it on drop).
-pub(crate) fn with_sealer<R>(f: impl FnOnce(&Sealer) -> R) -> Result<R, Error> {
+/// The process key as a cipher. The key exists whole only in the returned
+/// value, which zeroizes it on drop: keep it for one call.
+pub(crate) fn sealer() -> Result<Sealer, Error> {
     let (key, generation) = with_coffer(|c| {
         let key = c.key()?;
         c.store(&key)?;
         Ok((key, c.generation))
     })?;
     let key_ref: &Key = key.as_slice().try_into().map_err(|_| Error::TooLarge)?;
-    let sealer = Sealer {
+    Ok(Sealer {
         cipher: XChaCha20Poly1305::new(key_ref),
         generation,
-    };
-    drop(key);
-    Ok(f(&sealer))
+    })
+}
+
+/// Runs `f` with the process key's cipher (see [`sealer`]).
+pub(crate) fn with_sealer<R>(f: impl FnOnce(&Sealer) -> R) -> Result<R, Error> {
+    Ok(f(&sealer()?))
 }
 
 impl Sealer {

@@ -1,0 +1,374 @@
+//! Spilling sealed chunks to a file of fixed-size pages.
+//!
+//! Past its memory budget a [`Stream`](super::Stream) writes chunks to a
+//! [`PageStore`]: by default a [`FilePageStore`], a file that has no name
+//! (Linux `O_TMPFILE`) or is unlinked right after it is created, so nothing
+//! outlives the process. Each chunk takes one page, sealed with a key that
+//! exists only in this process's guarded memory:
+//!
+//! ```text
+//! offset      size  field
+//! 0           8     write sequence number, u64 LE
+//! 8           4     plaintext length n, u32 LE
+//! 12          24    XChaCha20-Poly1305 nonce (random)
+//! 36          n     ciphertext
+//! 36 + n      16    tag
+//! ...               zeros up to the page's last 4 bytes
+//! P - 4       4     CRC-32C (Castagnoli) of bytes 0 .. P - 4, u32 LE
+//! ```
+//!
+//! The associated data binds the page index, the sequence number and the
+//! length, so a page moved to another slot or replaced by an older page from
+//! the same slot fails authentication. The CRC tells a torn or corrupted page
+//! apart from a forged one before any decryption; either is an error, never
+//! wrong bytes.
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
+use chacha20poly1305::aead::inout::InOutBuf;
+use chacha20poly1305::{AeadInOut, Key, KeyInit, Tag, XChaCha20Poly1305, XNonce};
+use secstream_core::checksum::crc32c;
+
+use super::Error;
+use crate::secret_memory::GuardedRegion;
+
+/// Bytes of a page beyond its chunk: header, tag and CRC, rounded up.
+pub const PAGE_OVERHEAD: usize = 64;
+
+const HEADER_LEN: usize = 8 + 4 + 24;
+const TAG_LEN: usize = 16;
+const CRC_LEN: usize = 4;
+const AAD_LABEL: &[u8; 16] = b"secstream spill1";
+
+/// Fixed-size page storage behind a spilling stream.
+///
+/// Pages are numbered from 0; the page size is fixed by the stream (its
+/// chunk size plus [`PAGE_OVERHEAD`]) and is the length of every buffer passed
+/// in. Implement it to put spilled pages elsewhere, or in tests to simulate
+/// corruption.
+pub trait PageStore: Send {
+    /// Reads page `index` into `page` (exactly `page.len()` bytes).
+    ///
+    /// # Errors
+    /// Any I/O error; a page never written may read as an error or as zeros.
+    fn read_page(&mut self, index: u64, page: &mut [u8]) -> io::Result<()>;
+
+    /// Writes `page` as page `index`.
+    ///
+    /// # Errors
+    /// Any I/O error.
+    fn write_page(&mut self, index: u64, page: &[u8]) -> io::Result<()>;
+}
+
+/// A [`PageStore`] in a file that no other process can open by name.
+#[derive(Debug)]
+pub struct FilePageStore {
+    file: File,
+}
+
+impl FilePageStore {
+    /// Creates the file in `dir`. On Linux it is opened with `O_TMPFILE` (it
+    /// never has a name); elsewhere, or where the file system lacks
+    /// `O_TMPFILE`, it is created with a random name, mode 0600, and unlinked
+    /// at once (Windows: deleted on close).
+    ///
+    /// # Errors
+    /// The I/O error of creating or unlinking the file.
+    pub fn new_in(dir: &Path) -> io::Result<Self> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            let anon = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .mode(0o600)
+                .custom_flags(libc::O_TMPFILE)
+                .open(dir);
+            if let Ok(file) = anon {
+                return Ok(Self { file });
+            }
+        }
+        Self::named_then_unlinked(dir)
+    }
+
+    fn named_then_unlinked(dir: &Path) -> io::Result<Self> {
+        let mut rand = [0u8; 12];
+        getrandom::fill(&mut rand).map_err(|_| io::Error::other("random name"))?;
+        let name: String = rand.iter().map(|b| format!("{b:02x}")).collect();
+        let path = dir.join(format!(".secstream-spill-{name}"));
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        #[cfg(windows)]
+        {
+            use std::os::windows::fs::OpenOptionsExt;
+            /// `FILE_FLAG_DELETE_ON_CLOSE`.
+            const DELETE_ON_CLOSE: u32 = 0x0400_0000;
+            /// `FILE_ATTRIBUTE_TEMPORARY`.
+            const TEMPORARY: u32 = 0x100;
+            options
+                .custom_flags(DELETE_ON_CLOSE)
+                .attributes(TEMPORARY)
+                .share_mode(0);
+        }
+        let file = options.open(&path)?;
+        #[cfg(not(windows))]
+        std::fs::remove_file(&path)?;
+        Ok(Self { file })
+    }
+}
+
+impl PageStore for FilePageStore {
+    fn read_page(&mut self, index: u64, page: &mut [u8]) -> io::Result<()> {
+        let offset = offset(index, page.len())?;
+        read_at(&self.file, page, offset)
+    }
+
+    fn write_page(&mut self, index: u64, page: &[u8]) -> io::Result<()> {
+        let offset = offset(index, page.len())?;
+        write_at(&self.file, page, offset)
+    }
+}
+
+fn offset(index: u64, page_len: usize) -> io::Result<u64> {
+    u64::try_from(page_len)
+        .ok()
+        .and_then(|len| index.checked_mul(len))
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "page offset overflows"))
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(unix)]
+fn write_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = buf.get_mut(n..).unwrap_or_default();
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn write_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_write(buf, offset)? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => {
+                buf = buf.get(n..).unwrap_or_default();
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buf)
+}
+
+#[cfg(not(any(unix, windows)))]
+fn write_at(mut file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    file.seek(SeekFrom::Start(offset))?;
+    file.write_all(buf)
+}
+
+/// Where a spilled chunk is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct PageRef {
+    pub(super) index: u64,
+    pub(super) seq: u64,
+    pub(super) len: usize,
+}
+
+/// The spill of one stream: its store, its ephemeral key and its free pages.
+pub(super) struct Spill {
+    store: Box<dyn PageStore>,
+    key: GuardedRegion,
+    page_len: usize,
+    /// Ciphertext only; reused for every page.
+    page: Vec<u8>,
+    free: Vec<u64>,
+    next_index: u64,
+    next_seq: u64,
+    pages_in_use: u64,
+}
+
+fn aad(index: u64, seq: u64, len: u32) -> [u8; 36] {
+    let mut aad = [0u8; 36];
+    aad[..16].copy_from_slice(AAD_LABEL);
+    aad[16..24].copy_from_slice(&index.to_le_bytes());
+    aad[24..32].copy_from_slice(&seq.to_le_bytes());
+    aad[32..].copy_from_slice(&len.to_le_bytes());
+    aad
+}
+
+impl Spill {
+    pub(super) fn new(store: Box<dyn PageStore>, chunk: usize) -> Result<Self, Error> {
+        let page_len = chunk.checked_add(PAGE_OVERHEAD).ok_or(Error::TooLarge)?;
+        let mut key = GuardedRegion::new(32).map_err(|e| Error::Secret(e.into()))?;
+        key.write(getrandom::fill)
+            .map_err(|e| Error::Secret(e.into()))?
+            .map_err(|_| Error::Secret(crate::secret::Error::Random))?;
+        Ok(Self {
+            store,
+            key,
+            page_len,
+            page: vec![0; page_len],
+            free: Vec::new(),
+            next_index: 0,
+            next_seq: 0,
+            pages_in_use: 0,
+        })
+    }
+
+    /// Pages currently holding chunks.
+    pub(super) fn pages_in_use(&self) -> u64 {
+        self.pages_in_use
+    }
+
+    fn with_cipher<R>(&self, f: impl FnOnce(&XChaCha20Poly1305) -> R) -> Result<R, Error> {
+        self.key
+            .read(|k| {
+                let key: Option<&Key> = k.try_into().ok();
+                key.map(|key| f(&XChaCha20Poly1305::new(key)))
+            })
+            .map_err(|e| Error::Secret(e.into()))?
+            .ok_or(Error::TooLarge)
+    }
+
+    /// Seals `plain` into a free page and writes it.
+    pub(super) fn put(&mut self, plain: &[u8]) -> Result<PageRef, Error> {
+        let len32 = u32::try_from(plain.len()).map_err(|_| Error::TooLarge)?;
+        if plain.len() > self.page_len - PAGE_OVERHEAD {
+            return Err(Error::TooLarge);
+        }
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                let i = self.next_index;
+                self.next_index = i.checked_add(1).ok_or(Error::TooLarge)?;
+                i
+            }
+        };
+        let seq = self.next_seq;
+        self.next_seq = seq.wrapping_add(1);
+        let mut nonce = [0u8; 24];
+        getrandom::fill(&mut nonce).map_err(|_| Error::Secret(crate::secret::Error::Random))?;
+
+        let mut page = std::mem::take(&mut self.page);
+        page.fill(0);
+        page[..8].copy_from_slice(&seq.to_le_bytes());
+        page[8..12].copy_from_slice(&len32.to_le_bytes());
+        page[12..HEADER_LEN].copy_from_slice(&nonce);
+        let body_end = HEADER_LEN + plain.len();
+        let sealed = self.with_cipher(|cipher| {
+            let body = &mut page[HEADER_LEN..body_end];
+            let buf = InOutBuf::new(plain, body).map_err(|_| Error::TooLarge)?;
+            cipher
+                .encrypt_inout_detached(&XNonce::from(nonce), &aad(index, seq, len32), buf)
+                .map_err(|_| Error::TooLarge)
+        });
+        let result = sealed.and_then(|tag| tag).and_then(|tag| {
+            page[body_end..body_end + TAG_LEN].copy_from_slice(&tag);
+            let crc_at = self.page_len - CRC_LEN;
+            let crc = crc32c(&page[..crc_at]);
+            page[crc_at..].copy_from_slice(&crc.to_le_bytes());
+            self.store
+                .write_page(index, &page)
+                .map_err(|e| Error::Io(e.kind()))
+        });
+        self.page = page;
+        match result {
+            Ok(()) => {
+                self.pages_in_use += 1;
+                Ok(PageRef {
+                    index,
+                    seq,
+                    len: plain.len(),
+                })
+            }
+            Err(e) => {
+                self.free.push(index);
+                Err(e)
+            }
+        }
+    }
+
+    /// Reads, checks and decrypts the page of `at` into `out` (exactly
+    /// `at.len` bytes), then frees the page. On error `out` holds no
+    /// plaintext.
+    pub(super) fn take(&mut self, at: PageRef, out: &mut [u8]) -> Result<(), Error> {
+        let page_err = |index| Error::SpillTampered { page: index };
+        let mut page = std::mem::take(&mut self.page);
+        let result = (|| {
+            self.store
+                .read_page(at.index, &mut page)
+                .map_err(|e| Error::Io(e.kind()))?;
+            let crc_at = self.page_len - CRC_LEN;
+            let stored = page.get(crc_at..).and_then(|c| <[u8; 4]>::try_from(c).ok());
+            if stored.map(u32::from_le_bytes) != Some(crc32c(&page[..crc_at])) {
+                return Err(Error::SpillChecksum { page: at.index });
+            }
+            let seq = page
+                .get(..8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_le_bytes);
+            let len = page
+                .get(8..12)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map(u32::from_le_bytes);
+            let len32 = u32::try_from(at.len).map_err(|_| page_err(at.index))?;
+            if seq != Some(at.seq) || len != Some(len32) || out.len() != at.len {
+                return Err(page_err(at.index));
+            }
+            let body_end = HEADER_LEN.checked_add(at.len).ok_or(page_err(at.index))?;
+            let nonce = page
+                .get(12..HEADER_LEN)
+                .and_then(|n| XNonce::try_from(n).ok());
+            let tag = page
+                .get(body_end..body_end + TAG_LEN)
+                .and_then(|t| Tag::try_from(t).ok());
+            let body = page.get(HEADER_LEN..body_end);
+            let (Some(nonce), Some(tag), Some(body)) = (nonce, tag, body) else {
+                return Err(page_err(at.index));
+            };
+            let buf = InOutBuf::new(body, out).map_err(|_| page_err(at.index))?;
+            self.with_cipher(|cipher| {
+                cipher
+                    .decrypt_inout_detached(&nonce, &aad(at.index, at.seq, len32), buf, &tag)
+                    .map_err(|_| page_err(at.index))
+            })?
+        })();
+        self.page = page;
+        if result.is_ok() {
+            self.free.push(at.index);
+            self.pages_in_use = self.pages_in_use.saturating_sub(1);
+        }
+        result
+    }
+}
