@@ -3,6 +3,10 @@
 //! Re-exports the allocation-free [`secstream_core`] and adds what a server
 //! expects: `std::io` adapters over its buffers and rings.
 //!
+//! - [`frame_io`]: [`FrameWriter`](frame_io::FrameWriter) and
+//!   [`FrameReader`](frame_io::FrameReader), frames and containers over `std::io`
+//!   (the `secstream` CLI is built on them).
+//!
 //! ```
 //! use std::io::{Read, Write};
 //! use secstream::ring::Ring;
@@ -18,6 +22,7 @@
 
 pub use secstream_core::*;
 
+pub mod frame_io;
 pub mod secret;
 pub mod secret_memory;
 pub mod stream;
