@@ -1,0 +1,415 @@
+//! Guarded secret memory, observed from outside: `/proc/self/status` VmLck,
+//! `/proc/self/smaps` flags, guard pages and no-access pages that kill a child
+//! process with SIGSEGV, the mlock policy under a 64 KiB `RLIMIT_MEMLOCK`, a
+//! smashed canary, and purge on a termination signal.
+//!
+//! Tests that change process-wide state (VmLck, limits, signals, purge, or
+//! crash on purpose) run the test binary again as a child with
+//! `SECSTREAM_CHILD` set to the test's name, so they cannot disturb the tests
+//! beside them. Linux only; the mappings are FFI, so nothing runs under Miri.
+#![cfg(all(target_os = "linux", not(miri)))]
+
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Output};
+
+use secstream::secret::{self, Secret};
+use secstream::secret_memory::{self, CANARY_LEN, Error, GuardedRegion, LockPolicy};
+
+const CHILD_ENV: &str = "SECSTREAM_CHILD";
+
+/// True in the child run of test `name`.
+fn is_child(name: &str) -> bool {
+    std::env::var(CHILD_ENV).is_ok_and(|v| v == name)
+}
+
+/// Runs test `name` alone in a child process.
+fn run_child(name: &str) -> Output {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, name)
+        .output()
+        .unwrap()
+}
+
+fn no_core_dumps() {
+    let zero = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `setrlimit` reads the valid struct given.
+    assert_eq!(
+        unsafe { libc::setrlimit(libc::RLIMIT_CORE, &raw const zero) },
+        0
+    );
+}
+
+fn assert_child_passed(out: &Output) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "child failed: {}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn assert_child_signal(out: &Output, signal: i32) {
+    assert_eq!(
+        out.status.signal(),
+        Some(signal),
+        "child status {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `VmLck` of this process in KiB.
+fn vm_lck_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmLck:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// The `VmFlags` of the mapping that contains `addr`.
+fn vm_flags(addr: usize) -> Vec<String> {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+    let mut inside = false;
+    for line in smaps.lines() {
+        let first = line.split_whitespace().next().unwrap_or("");
+        if let Some((lo, hi)) = first.split_once('-') {
+            if let (Ok(lo), Ok(hi)) = (usize::from_str_radix(lo, 16), usize::from_str_radix(hi, 16))
+            {
+                inside = (lo..hi).contains(&addr);
+                continue;
+            }
+        }
+        if let Some(flags) = line.strip_prefix("VmFlags:").filter(|_| inside) {
+            return flags.split_whitespace().map(str::to_owned).collect();
+        }
+    }
+    panic!("no mapping contains {addr:#x}");
+}
+
+#[test]
+fn locked_pages_raise_vmlck_and_are_marked_dontdump() {
+    const NAME: &str = "locked_pages_raise_vmlck_and_are_marked_dontdump";
+    if !is_child(NAME) {
+        return assert_child_passed(&run_child(NAME));
+    }
+    let page = secret_memory::page_size();
+    let before = vm_lck_kib();
+    let mut regions: Vec<GuardedRegion> = (0..4)
+        .map(|_| GuardedRegion::with_policy(3 * page, LockPolicy::Required).unwrap())
+        .collect();
+    for r in &mut regions {
+        assert!(r.is_locked());
+        r.write(|b| b.fill(0xC3)).unwrap();
+    }
+    // Each region locks its data pages: 3 pages of bytes plus the canary.
+    let per_region = (3 * page + CANARY_LEN).next_multiple_of(page) as u64 / 1024;
+    let during = vm_lck_kib();
+    assert!(
+        during >= before + 4 * per_region,
+        "VmLck {before} -> {during} kB"
+    );
+    for r in &regions {
+        let flags = vm_flags(r.addr());
+        for flag in ["dd", "lo", "wf"] {
+            assert!(
+                flags.iter().any(|f| f == flag),
+                "{flag} missing in {flags:?}"
+            );
+        }
+    }
+    for r in regions {
+        r.free().unwrap();
+    }
+    assert_eq!(vm_lck_kib(), before, "unlocked on free");
+}
+
+/// Drops privileges so that `RLIMIT_MEMLOCK` applies (root has
+/// `CAP_IPC_LOCK`), then sets it to 64 KiB, as many containers do.
+fn limit_memlock_to_64k() {
+    let limit = libc::rlimit {
+        rlim_cur: 64 << 10,
+        rlim_max: 64 << 10,
+    };
+    // SAFETY: `setrlimit` reads the valid struct given.
+    assert_eq!(
+        unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &raw const limit) },
+        0
+    );
+    // SAFETY: `geteuid` has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // SAFETY: `setuid` has no memory preconditions; dropping root in this
+        // child only affects the child.
+        assert_eq!(unsafe { libc::setuid(65534) }, 0, "drop to nobody");
+    }
+}
+
+#[test]
+fn mlock_policy_under_a_64k_limit() {
+    const NAME: &str = "mlock_policy_under_a_64k_limit";
+    if !is_child(NAME) {
+        return assert_child_passed(&run_child(NAME));
+    }
+    limit_memlock_to_64k();
+    let page = secret_memory::page_size();
+    let len = 4 * page; // a stream chunk
+    let data = (len + CANARY_LEN).next_multiple_of(page);
+    let fit = (64 << 10) / data;
+    let mut held = Vec::new();
+    let failure = loop {
+        match GuardedRegion::with_policy(len, LockPolicy::Required) {
+            Ok(r) => {
+                assert!(r.is_locked());
+                held.push(r);
+                assert!(held.len() <= fit, "locked past the limit");
+            }
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(held.len(), fit, "as many as the limit holds");
+    assert!(
+        matches!(failure, Error::Lock(code) if code == libc::ENOMEM || code == libc::EPERM || code == libc::EAGAIN),
+        "{failure:?}"
+    );
+    // The default, best effort: it works, unlocked, and says so.
+    assert_eq!(secret_memory::default_lock_policy(), LockPolicy::BestEffort);
+    let mut r = GuardedRegion::new(len).unwrap();
+    assert!(!r.is_locked());
+    r.write(|b| b.fill(1)).unwrap();
+    assert!(r.read(|b| b.iter().all(|&x| x == 1)).unwrap());
+    // Secrets and streams keep working too.
+    let s = Secret::with_init(5, |b| b.copy_from_slice(b"hello")).unwrap();
+    assert_eq!(s.with_bytes(<[u8]>::to_vec).unwrap(), b"hello");
+    let stream = secstream::stream::Stream::new().unwrap();
+    assert!(!stream.is_locked());
+    stream.write_bytes(&[9; 100_000]).unwrap();
+    assert_eq!(stream.take_all().unwrap().len(), 100_000);
+    // Required as the process default makes the stream fail cleanly.
+    secret_memory::set_default_lock_policy(LockPolicy::Required);
+    assert!(secstream::stream::Stream::new().is_err());
+}
+
+/// Addresses around a region's bytes.
+fn region_with_bytes() -> (GuardedRegion, usize) {
+    let mut r = GuardedRegion::new(100).unwrap();
+    r.write(|b| b.fill(0x11)).unwrap();
+    let addr = r.read(|b| b.as_ptr().addr()).unwrap();
+    assert_eq!(addr, r.addr());
+    (r, addr)
+}
+
+#[test]
+fn reading_past_the_end_hits_the_guard_page() {
+    const NAME: &str = "reading_past_the_end_hits_the_guard_page";
+    if is_child(NAME) {
+        no_core_dumps();
+        let (r, addr) = region_with_bytes();
+        let _ = r.read(|b| {
+            let p = b.as_ptr().wrapping_add(b.len());
+            // SAFETY: not safe, on purpose (child process, expected SIGSEGV):
+            // the byte after the region is the trailing guard page.
+            unsafe { p.read_volatile() }
+        });
+        println!("survived {addr:#x}");
+        return;
+    }
+    assert_child_signal(&run_child(NAME), libc::SIGSEGV);
+}
+
+#[test]
+fn reading_before_the_start_hits_the_guard_page() {
+    const NAME: &str = "reading_before_the_start_hits_the_guard_page";
+    if is_child(NAME) {
+        no_core_dumps();
+        let (r, addr) = region_with_bytes();
+        let page = secret_memory::page_size();
+        // The data pages start at the page holding the canary; the byte
+        // before them is the last byte of the leading guard page.
+        let data_start = (addr - CANARY_LEN) / page * page;
+        let _ = r.read(|b| {
+            let p = b.as_ptr().wrapping_sub(addr - data_start + 1);
+            // SAFETY: not safe, on purpose (child process, expected SIGSEGV).
+            unsafe { p.read_volatile() }
+        });
+        println!("survived");
+        return;
+    }
+    assert_child_signal(&run_child(NAME), libc::SIGSEGV);
+}
+
+#[test]
+fn bytes_are_inaccessible_outside_the_closure() {
+    const NAME: &str = "bytes_are_inaccessible_outside_the_closure";
+    if is_child(NAME) {
+        no_core_dumps();
+        let (r, addr) = region_with_bytes();
+        let ptr = r.read(|b| b.as_ptr()).unwrap();
+        assert_eq!(ptr.addr(), addr);
+        // SAFETY: not safe, on purpose (child process, expected SIGSEGV):
+        // the pages are no-access once the closure has returned.
+        let v = unsafe { ptr.read_volatile() };
+        println!("survived {v}");
+        return;
+    }
+    assert_child_signal(&run_child(NAME), libc::SIGSEGV);
+}
+
+#[test]
+fn bytes_are_read_only_inside_read() {
+    const NAME: &str = "bytes_are_read_only_inside_read";
+    if is_child(NAME) {
+        no_core_dumps();
+        let (r, _) = region_with_bytes();
+        let _ = r.read(|b| {
+            let p = b.as_ptr().cast_mut();
+            // SAFETY: not safe, on purpose (child process, expected SIGSEGV):
+            // `read` maps the pages read-only.
+            unsafe { p.write_volatile(0) };
+        });
+        println!("survived");
+        return;
+    }
+    assert_child_signal(&run_child(NAME), libc::SIGSEGV);
+}
+
+/// Writes one byte below the region's bytes (an underflow into the canary).
+fn underflow(r: &mut GuardedRegion) {
+    r.write(|b| {
+        let p = b.as_mut_ptr().wrapping_sub(1);
+        // SAFETY: the byte below the user bytes is the last canary byte, in
+        // the same data page, writable during `write`; this simulates a bug.
+        unsafe { p.write_volatile(!p.read_volatile()) };
+    })
+    .unwrap();
+}
+
+#[test]
+fn smashed_canary_is_reported_by_free() {
+    let mut r = GuardedRegion::new(48).unwrap();
+    underflow(&mut r);
+    assert_eq!(r.free(), Err(Error::CanaryOverwritten));
+    let ok = GuardedRegion::new(48).unwrap();
+    assert_eq!(ok.free(), Ok(()));
+}
+
+#[test]
+fn smashed_canary_aborts_on_drop() {
+    const NAME: &str = "smashed_canary_aborts_on_drop";
+    if is_child(NAME) {
+        no_core_dumps();
+        let mut r = GuardedRegion::new(48).unwrap();
+        underflow(&mut r);
+        drop(r);
+        println!("survived");
+        return;
+    }
+    let out = run_child(NAME);
+    assert_child_signal(&out, libc::SIGABRT);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("canary overwritten"));
+}
+
+#[test]
+fn forked_child_sees_zeros() {
+    let (r, _) = region_with_bytes();
+    let ptr = r.read(|b| b.as_ptr()).unwrap();
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is a valid array for `pipe` to fill.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: the child only reads memory, writes to a pipe and `_exit`s
+    // (async-signal-safe operations; no locks, no allocation).
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        // Child: the pages are no-access here too; make them readable
+        // through mprotect directly (no lock taken), then read.
+        let page = secret_memory::page_size();
+        let start = ptr.addr() / page * page;
+        let base = ptr.wrapping_sub(ptr.addr() - start).cast_mut();
+        // SAFETY: `base` is the start of the mapped data page of `r`.
+        unsafe { libc::mprotect(base.cast(), page, libc::PROT_READ) };
+        // SAFETY: readable just now; the byte is inside the mapping.
+        let v = unsafe { ptr.read_volatile() };
+        // SAFETY: `v` is a valid one-byte buffer; then leave without
+        // running destructors or atexit handlers.
+        unsafe {
+            libc::write(fds[1], (&raw const v).cast(), 1);
+        }
+        // SAFETY: `_exit` is always safe to call.
+        unsafe { libc::_exit(0) };
+    }
+    let mut v = 0xFFu8;
+    // SAFETY: `v` is a valid one-byte buffer.
+    assert_eq!(unsafe { libc::read(fds[0], (&raw mut v).cast(), 1) }, 1);
+    let mut status = 0;
+    // SAFETY: waits for our own child.
+    unsafe { libc::waitpid(pid, &raw mut status, 0) };
+    assert_eq!(v, 0, "MADV_WIPEONFORK: the child sees zeros, not 0x11");
+    assert_eq!(
+        r.read(|b| b[0]).unwrap(),
+        0x11,
+        "the parent keeps its bytes"
+    );
+}
+
+static SIGNAL_REGION: std::sync::OnceLock<GuardedRegion> = std::sync::OnceLock::new();
+static SIGNAL_SECRET: std::sync::OnceLock<Secret> = std::sync::OnceLock::new();
+
+fn after_purge(sig: i32) {
+    let region = SIGNAL_REGION.get().map(|r| r.read(|b| b.to_vec()));
+    let secret = SIGNAL_SECRET.get().map(|s| s.with_bytes(<[u8]>::to_vec));
+    println!("after purge: signal {sig}, region {region:?}, secret {secret:?}");
+}
+
+#[test]
+fn termination_signal_purges_then_terminates() {
+    const NAME: &str = "termination_signal_purges_then_terminates";
+    if is_child(NAME) {
+        let mut r = GuardedRegion::new(8).unwrap();
+        r.write(|b| b.fill(0x42)).unwrap();
+        assert!(SIGNAL_REGION.set(r).is_ok());
+        let s = Secret::with_init(4, |b| b.fill(0x24)).unwrap();
+        assert!(SIGNAL_SECRET.set(s).is_ok());
+        secret::purge_on_signal_then(after_purge).unwrap();
+        // SAFETY: sends SIGTERM to this process.
+        unsafe { libc::kill(libc::getpid(), libc::SIGTERM) };
+        std::thread::sleep(std::time::Duration::from_secs(20));
+        println!("not terminated");
+        return;
+    }
+    let out = run_child(NAME);
+    assert_child_signal(&out, libc::SIGTERM);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .contains("after purge: signal 15, region Some(Err(Purged)), secret Some(Err(Purged))"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn purge_on_request_wipes_every_live_region() {
+    const NAME: &str = "purge_on_request_wipes_every_live_region";
+    if !is_child(NAME) {
+        return assert_child_passed(&run_child(NAME));
+    }
+    let mut regions: Vec<GuardedRegion> = (0..5).map(|_| GuardedRegion::new(10).unwrap()).collect();
+    for r in &mut regions {
+        r.write(|b| b.fill(7)).unwrap();
+    }
+    let s = Secret::random(32).unwrap();
+    let stream = secstream::stream::Stream::new().unwrap();
+    stream.write_bytes(b"pending plaintext").unwrap();
+    // 5 regions, the process key's 2 halves, the stream's 2 buffers.
+    assert_eq!(secret::purge(), 9);
+    assert_eq!(secret_memory::live_regions(), 7, "the key halves are gone");
+    for r in &regions {
+        assert_eq!(r.read(|b| b.to_vec()), Err(Error::Purged));
+    }
+    assert_eq!(s.with_bytes(|_| ()), Err(secret::Error::Purged));
+    assert!(stream.take_all().is_err(), "the stream's plaintext is gone");
+    let fresh = Secret::with_init(2, |b| b.fill(1)).unwrap();
+    assert_eq!(fresh.with_bytes(<[u8]>::to_vec).unwrap(), [1, 1]);
+}
