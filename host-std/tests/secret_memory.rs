@@ -37,10 +37,8 @@ fn no_core_dumps() {
         rlim_max: 0,
     };
     // SAFETY: `setrlimit` reads the valid struct given.
-    assert_eq!(
-        unsafe { libc::setrlimit(libc::RLIMIT_CORE, &raw const zero) },
-        0
-    );
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_CORE, &raw const zero) };
+    assert_eq!(rc, 0);
 }
 
 fn assert_child_passed(out: &Output) {
@@ -135,15 +133,14 @@ fn limit_memlock_to_64k() {
         rlim_max: 64 << 10,
     };
     // SAFETY: `setrlimit` reads the valid struct given.
-    assert_eq!(
-        unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &raw const limit) },
-        0
-    );
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &raw const limit) };
+    assert_eq!(rc, 0);
     // SAFETY: `geteuid` has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
         // SAFETY: `setuid` has no memory preconditions; dropping root in this
         // child only affects the child.
-        assert_eq!(unsafe { libc::setuid(65534) }, 0, "drop to nobody");
+        let rc = unsafe { libc::setuid(65534) };
+        assert_eq!(rc, 0, "drop to nobody");
     }
 }
 
@@ -281,7 +278,9 @@ fn underflow(r: &mut GuardedRegion) {
         let p = b.as_mut_ptr().wrapping_sub(1);
         // SAFETY: the byte below the user bytes is the last canary byte, in
         // the same data page, writable during `write`; this simulates a bug.
-        unsafe { p.write_volatile(!p.read_volatile()) };
+        let v = unsafe { p.read_volatile() };
+        // SAFETY: as above.
+        unsafe { p.write_volatile(!v) };
     })
     .unwrap();
 }
@@ -373,8 +372,10 @@ fn termination_signal_purges_then_terminates() {
         let s = Secret::with_init(4, |b| b.fill(0x24)).unwrap();
         assert!(SIGNAL_SECRET.set(s).is_ok());
         secret::purge_on_signal_then(after_purge).unwrap();
+        // SAFETY: no preconditions.
+        let pid = unsafe { libc::getpid() };
         // SAFETY: sends SIGTERM to this process.
-        unsafe { libc::kill(libc::getpid(), libc::SIGTERM) };
+        unsafe { libc::kill(pid, libc::SIGTERM) };
         std::thread::sleep(std::time::Duration::from_secs(20));
         println!("not terminated");
         return;
