@@ -7,9 +7,11 @@
 //! under QEMU; it uses the same core functions a host program would.
 
 use secstream_core::cobs;
+use secstream_core::container::{self, Feed};
+use secstream_core::seal::MasterKey;
 
 use crate::link;
-use crate::protocol::{Command, LINK_CHECKSUM, Reply};
+use crate::protocol::{self, Command, LINK_CHECKSUM, Reply, Sample};
 
 /// The first stream nonce the host picks (a real host draws it at random).
 pub const STREAM_NONCE: [u8; 16] = *b"telemetry-nonce1";
@@ -48,6 +50,10 @@ pub enum Error {
     SealedTooLong,
     /// A command frame did not fit the line buffer.
     LineFull,
+    /// The sealed telemetry stream did not open.
+    Telemetry(container::Error),
+    /// An opened telemetry frame did not hold a sample.
+    BadSample,
 }
 
 impl core::fmt::Display for Error {
@@ -57,6 +63,8 @@ impl core::fmt::Display for Error {
             Self::Malformed => f.write_str("reply frame holds no reply"),
             Self::SealedTooLong => f.write_str("sealed stream larger than the host buffer"),
             Self::LineFull => f.write_str("line buffer too small for the script"),
+            Self::Telemetry(e) => write!(f, "telemetry: {e}"),
+            Self::BadSample => f.write_str("telemetry frame holds no sample"),
         }
     }
 }
@@ -152,5 +160,38 @@ impl Peer {
     /// The sealed telemetry stream collected so far.
     pub fn sealed(&self) -> &[u8] {
         self.sealed.get(..self.sealed_len).unwrap_or_default()
+    }
+
+    /// Opens the collected sealed stream with the example key, logs every
+    /// sample and checks that the stream ended with its final frame.
+    /// Returns how many samples it held.
+    ///
+    /// # Errors
+    /// [`Error::Telemetry`] if the stream is damaged, truncated or does not
+    /// authenticate; [`Error::BadSample`] if a frame holds no sample.
+    pub fn open_telemetry(&mut self) -> Result<usize, Error> {
+        let key = MasterKey::from_bytes(&protocol::EXAMPLE_KEY);
+        let mut reader = container::Reader::new_sealed([0u8; 48], key);
+        let mut input = self
+            .sealed
+            .get_mut(..self.sealed_len)
+            .ok_or(Error::SealedTooLong)?;
+        let mut samples = 0;
+        while !input.is_empty() {
+            match reader.feed(input).map_err(Error::Telemetry)? {
+                Feed::NeedMore => break,
+                Feed::Frame { payload, consumed } => {
+                    if !payload.is_empty() {
+                        let sample: Sample =
+                            postcard::from_bytes(payload).map_err(|_| Error::BadSample)?;
+                        defmt::info!("host: opened {}", sample);
+                        samples += 1;
+                    }
+                    input = input.get_mut(consumed..).unwrap_or_default();
+                }
+            }
+        }
+        reader.finish().map_err(Error::Telemetry)?;
+        Ok(samples)
     }
 }

@@ -16,6 +16,18 @@ pub const MAX_PAYLOAD: usize = 96;
 /// Largest encoded link frame: COBS overhead, checksum and delimiter.
 pub const MAX_FRAME: usize = cobs::max_encoded_len(LINK_CHECKSUM, MAX_PAYLOAD);
 
+/// Checksum of the sealed telemetry container's frames (the container
+/// header has a CRC-32C anyway).
+pub const TELEMETRY_CHECKSUM: ChecksumKind = ChecksumKind::Crc32c;
+/// Largest stored frame of the telemetry container: a postcard [`Sample`]
+/// (at most 10 bytes) and the 16-byte tag fit.
+pub const TELEMETRY_MAX_FRAME: u32 = 32;
+
+/// The device key of the example, shared with the simulated host. A real
+/// device has its own key, provisioned into OTP or a secure element and read
+/// at boot; a constant in the firmware image is not a secret.
+pub const EXAMPLE_KEY: [u8; 32] = *b"example key: provision real ones";
+
 /// A command from the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, defmt::Format)]
 pub enum Command {

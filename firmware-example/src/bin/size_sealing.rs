@@ -1,0 +1,80 @@
+//! Size probe: the framing set of `size-framing` (COBS frames with a
+//! CRC-16, the split ring, a secure buffer) plus a sealed container: the key
+//! comes out of a `SecureBuf`, a stream key is derived (HKDF-SHA256), frames
+//! are sealed (ChaCha20-Poly1305, CRC-32C) and read back with the container
+//! reader. Inputs pass through `black_box` so nothing is computed ahead of
+//! time.
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+
+use secstream_core::buf::SecureBuf;
+use secstream_core::checksum::ChecksumKind;
+use secstream_core::cobs::{self, Feed};
+use secstream_core::container::{self, Header};
+use secstream_core::seal::MasterKey;
+use secstream_core::spsc::SpscRing;
+use secstream_firmware_example as fw;
+
+static RX: SpscRing<64> = SpscRing::new();
+
+#[cortex_m_rt::entry]
+fn main() -> ! {
+    // Receive a frame through the ring into a secure buffer: the key.
+    let kind = ChecksumKind::Crc16;
+    let (mut producer, mut consumer) = defmt::unwrap!(RX.try_split());
+    let mut wire = [0u8; 48];
+    let n = defmt::unwrap!(cobs::encode_into(kind, black_box(&[0x5a; 32]), &mut wire));
+    defmt::assert_eq!(producer.write(wire.get(..n).unwrap_or_default()), n);
+    let mut decoder = cobs::Decoder::new(kind, 32, [0u8; 40]);
+    let mut key = SecureBuf::<32>::new();
+    while let Ok(grant) = consumer.read() {
+        let mut input: &[u8] = &grant;
+        while !input.is_empty() {
+            let used = match decoder.feed(input) {
+                Feed::NeedMore => input.len(),
+                Feed::Frame { payload, consumed } => {
+                    defmt::unwrap!(key.put_raw(payload));
+                    consumed
+                }
+                Feed::Rejected { error, consumed } => {
+                    defmt::warn!("dropped: {}", error);
+                    consumed
+                }
+            };
+            input = input.get(used..).unwrap_or_default();
+        }
+        let len = grant.len();
+        grant.release(len);
+    }
+
+    // Seal two frames under it and open them again.
+    let master = defmt::unwrap!(MasterKey::from_slice(key.as_slice()));
+    key.clear();
+    let header = Header::new(ChecksumKind::Crc32c, 64);
+    let mut writer = defmt::unwrap!(container::Writer::new_sealed(
+        header,
+        &master,
+        black_box([7; 16])
+    ));
+    let mut stream = [0u8; 160];
+    let mut at = defmt::unwrap!(writer.encode_frame(black_box(b"telemetry"), &mut stream));
+    at += defmt::unwrap!(writer.finish(stream.get_mut(at..).unwrap_or_default()));
+
+    let mut reader = container::Reader::new_sealed([0u8; 64], master);
+    let mut input = stream.get_mut(..at).unwrap_or_default();
+    let mut opened = 0;
+    while !input.is_empty() {
+        match defmt::unwrap!(reader.feed(input)) {
+            container::Feed::NeedMore => break,
+            container::Feed::Frame { payload, consumed } => {
+                opened += payload.len();
+                input = input.get_mut(consumed..).unwrap_or_default();
+            }
+        }
+    }
+    defmt::unwrap!(reader.finish());
+    defmt::info!("sealed {=usize} bytes, opened {=usize}", at, opened);
+    fw::exit(0)
+}
