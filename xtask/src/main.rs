@@ -13,7 +13,6 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 mod firmware;
-mod fuzz;
 mod wasm;
 
 /// The no_std targets the core must build for.
@@ -320,7 +319,6 @@ fn test(r: &mut Runner) {
     );
 
     firmware::firmware(r);
-    fuzz::fuzz(r);
 }
 
 fn main() -> ExitCode {
@@ -342,10 +340,8 @@ fn main() -> ExitCode {
         "firmware" => firmware::firmware(&mut r),
         // Only the secstream-wasm steps (also part of `test`).
         "wasm" => wasm::wasm(&mut r),
-        // Only the fuzz steps (also part of `test`).
-        "fuzz" => fuzz::fuzz(&mut r),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|firmware|wasm|fuzz>");
+            eprintln!("usage: cargo xtask <setup|test|firmware|wasm>");
             return ExitCode::from(2);
         }
     }
