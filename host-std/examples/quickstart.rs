@@ -39,7 +39,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut offset = 0;
     let mut piece = [0u8; 5];
     while offset < record.len() || !ring.is_empty() {
-        if let Some(chunk) = record.as_slice().get(offset..(offset + 7).min(record.len())) {
+        if let Some(chunk) = record
+            .as_slice()
+            .get(offset..(offset + 7).min(record.len()))
+        {
             // `std::io::Write` on the ring: a full ring takes fewer bytes.
             offset += Write::write(&mut ring, chunk)?;
         }
@@ -66,7 +69,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "parsed: message {kind}, user {user:?}, algorithms {algorithms:?}, \
          mpint {}0x{}, timestamp {stamp}",
         if negative { "-" } else { "" },
-        magnitude.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        magnitude
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     );
     if received.as_slice() != record.as_slice() {
         return Err("the record changed in transit".into());
