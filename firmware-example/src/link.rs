@@ -1,7 +1,9 @@
-//! Typed messages in link frames: postcard inside a COBS frame with the
-//! link checksum ([`protocol::LINK_CHECKSUM`]).
+//! Typed messages in link frames: a postcard message (the core's
+//! [`message`] module) inside a COBS frame with the link checksum
+//! ([`protocol::LINK_CHECKSUM`]). Decoding is [`message::decode_message`] on
+//! the payload a COBS decoder hands out.
 
-use secstream_core::cobs;
+use secstream_core::{cobs, message};
 use serde::Serialize;
 
 use crate::protocol::{self, MAX_PAYLOAD};
@@ -27,7 +29,7 @@ impl core::fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
-/// Serializes `msg` with postcard and frames it into `out`; returns the
+/// Serializes `msg` (postcard) and frames it into `out`; returns the
 /// frame's length (delimiter included).
 ///
 /// # Errors
@@ -35,6 +37,7 @@ impl core::error::Error for Error {}
 /// [`Error::BufferTooSmall`] if `out` cannot hold the frame.
 pub fn encode<T: Serialize>(msg: &T, out: &mut [u8]) -> Result<usize, Error> {
     let mut payload = [0u8; MAX_PAYLOAD];
-    let used = postcard::to_slice(msg, &mut payload).map_err(|_| Error::TooLarge)?;
+    let n = message::to_payload(msg, &mut payload).map_err(|_| Error::TooLarge)?;
+    let used = payload.get(..n).ok_or(Error::TooLarge)?;
     cobs::encode_into(protocol::LINK_CHECKSUM, used, out).map_err(|_| Error::BufferTooSmall)
 }

@@ -27,6 +27,7 @@ use cortex_m_rt::{entry, exception};
 use secstream_core::buf::SecureBuf;
 use secstream_core::cobs::{self, Feed};
 use secstream_core::container::{self, Header};
+use secstream_core::message;
 use secstream_core::seal::MasterKey;
 use secstream_core::spsc::SpscRing;
 use secstream_firmware_example::link;
@@ -163,7 +164,8 @@ impl Device {
     fn seal_sample(&mut self, sample: &Sample, out: &mut [u8]) -> Result<usize, Refusal> {
         let writer = self.telemetry.as_mut().ok_or(Refusal::NoStream)?;
         let mut plain = [0u8; 16];
-        let plain = postcard::to_slice(sample, &mut plain).map_err(|_| Refusal::TooLarge)?;
+        let n = message::to_payload(sample, &mut plain).map_err(|_| Refusal::TooLarge)?;
+        let plain = plain.get(..n).ok_or(Refusal::TooLarge)?;
         writer.encode_frame(plain, out).map_err(|_| Refusal::Seal)
     }
 
@@ -263,7 +265,7 @@ fn main() -> ! {
                 Feed::NeedMore => input.len(),
                 Feed::Frame { payload, consumed } => {
                     stats.frames += 1;
-                    match postcard::from_bytes::<Command>(payload) {
+                    match message::decode_message::<Command>(payload) {
                         Ok(command) => {
                             defmt::info!("rx {}", command);
                             shutdown = command == Command::Shutdown;

@@ -8,6 +8,7 @@
 
 use secstream_core::cobs;
 use secstream_core::container::{self, Feed};
+use secstream_core::message;
 use secstream_core::seal::MasterKey;
 
 use crate::link;
@@ -135,7 +136,7 @@ impl Peer {
     /// host buffer.
     pub fn receive<'f>(&mut self, frame: &'f mut [u8]) -> Result<Reply<'f>, Error> {
         let payload = cobs::decode_in_place(LINK_CHECKSUM, frame).map_err(Error::Frame)?;
-        let reply: Reply<'f> = postcard::from_bytes(payload).map_err(|_| Error::Malformed)?;
+        let reply: Reply<'f> = message::decode_message(payload).map_err(|_| Error::Malformed)?;
         self.replies += 1;
         if let Reply::Sealed(bytes) = reply {
             let end = self
@@ -183,7 +184,7 @@ impl Peer {
                 Feed::Frame { payload, consumed } => {
                     if !payload.is_empty() {
                         let sample: Sample =
-                            postcard::from_bytes(payload).map_err(|_| Error::BadSample)?;
+                            message::decode_message(payload).map_err(|_| Error::BadSample)?;
                         defmt::info!("host: opened {}", sample);
                         samples += 1;
                     }
