@@ -13,6 +13,7 @@ use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 mod firmware;
+mod fuzz;
 mod wasm;
 
 /// The no_std targets the core must build for.
@@ -319,6 +320,7 @@ fn test(r: &mut Runner) {
     );
 
     firmware::firmware(r);
+    fuzz::fuzz(r);
 }
 
 fn main() -> ExitCode {
@@ -340,8 +342,10 @@ fn main() -> ExitCode {
         "firmware" => firmware::firmware(&mut r),
         // Only the secstream-wasm steps (also part of `test`).
         "wasm" => wasm::wasm(&mut r),
+        // Only the fuzz steps (also part of `test`).
+        "fuzz" => fuzz::fuzz(&mut r),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|firmware|wasm>");
+            eprintln!("usage: cargo xtask <setup|test|firmware|wasm|fuzz>");
             return ExitCode::from(2);
         }
     }
