@@ -6,6 +6,15 @@
 //! - [`frame_io`]: [`FrameWriter`](frame_io::FrameWriter) and
 //!   [`FrameReader`](frame_io::FrameReader), frames and containers over `std::io`
 //!   (the `secstream` CLI is built on them).
+//! - [`secret_memory`]: [`GuardedRegion`](secret_memory::GuardedRegion), bytes
+//!   in mlock'd pages between guard pages, no-access unless borrowed, wiped
+//!   before unmapping; the mlock [`LockPolicy`](secret_memory::LockPolicy).
+//! - [`secret`]: [`Secret`](secret::Secret), bytes sealed at rest under a split,
+//!   re-split process key; [`purge`](secret::purge) and opt-in purge on signals.
+//! - [`stream`]: [`Stream`](stream::Stream), a `Read + Write` byte stream sealed
+//!   in chunks as it is written, shared across threads, spilling to an unnamed
+//!   file past its memory budget. What is protected and what is not:
+//!   `docs/threat-model.md`.
 //!
 //! ```
 //! use std::io::{Read, Write};

@@ -3,7 +3,7 @@
 //! A [`Stream`] implements [`Write`] and [`Read`]. Written bytes are cut into
 //! chunks of [`Stream::chunk_size`] (4 × the page size: 16 KiB on x86-64
 //! Linux); each chunk is sealed (XChaCha20-Poly1305 under the process key,
-//! see [`secret`](crate::secret)) as soon as it is complete. Only the chunk
+//! see [`secret`]) as soon as it is complete. Only the chunk
 //! being filled and the chunk being read out ever exist as plaintext, each in
 //! a guarded, locked region ([`GuardedRegion`]) that is wiped as bytes leave
 //! it.
