@@ -29,7 +29,13 @@ fn describe(v: &JsValue) -> String {
             .and_then(|c| Reflect::get(&c, &JsValue::from_str("name")).ok())
             .and_then(|n| n.as_string())
             .filter(|n| !n.is_empty());
-        name.map_or_else(|| "an object".to_owned(), |n| format!("a {n}"))
+        name.map_or_else(
+            || "an object".to_owned(),
+            |n| {
+                let vowel = n.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']);
+                format!("{} {n}", if vowel { "an" } else { "a" })
+            },
+        )
     } else {
         v.js_typeof().as_string().unwrap_or_default()
     }
@@ -76,8 +82,14 @@ pub(crate) fn uint(v: &JsValue, what: &str, max: u64) -> Result<u64, JsError> {
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             return Ok(b as u64);
         }
+        // JS formats the number: Rust's float formatting would add ~20 KB to the module.
+        let shown = js_sys::Number::from(b)
+            .to_string_with_radix(10)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default();
         return Err(JsError::new(&format!(
-            "{what} must be an integer from 0 to {max}, got {b}"
+            "{what} must be an integer from 0 to {max}, got {shown}"
         )));
     }
     if v.is_bigint() {
@@ -137,6 +149,13 @@ fn names() -> String {
         .map(|k| k.name())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// An optional options argument as a plain value (`undefined` when absent).
+/// Options parameters are typed `Option<Object>` so TypeScript marks them
+/// optional; wasm-bindgen does not check the type, `Options::new` does.
+pub(crate) fn opts_value(options: Option<Object>) -> JsValue {
+    options.map_or(JsValue::UNDEFINED, JsValue::from)
 }
 
 /// The options object of a constructor: `undefined` for all defaults, or a

@@ -1,13 +1,13 @@
 //! Streaming encoders and decoders of length-prefixed frames (wire contract
 //! section 2) and COBS frames (section 3): push chunks in, get frames out.
 
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, Object, Uint8Array};
 use secstream_core::checksum::ChecksumKind;
 use secstream_core::{cobs, frame};
 use wasm_bindgen::prelude::*;
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::convert::{self, Options, error};
+use crate::convert::{self, Options, error, opts_value};
 
 /// Default largest payload of a frame: 1 MiB.
 pub const DEFAULT_MAX_FRAME_LEN: u32 = 1 << 20;
@@ -101,9 +101,9 @@ impl FrameEncoder {
     /// Unknown options, an unknown checksum or a bad `maxFrameLen`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "FrameOptions | undefined")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: Option<Object>,
     ) -> Result<FrameEncoder, JsError> {
-        let (kind, max) = frame_options(options, "FrameEncoder options")?;
+        let (kind, max) = frame_options(&opts_value(options), "FrameEncoder options")?;
         Ok(Self { kind, max })
     }
 
@@ -180,9 +180,9 @@ impl FrameDecoder {
     /// Unknown options, an unknown checksum or a bad `maxFrameLen`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "FrameOptions | undefined")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: Option<Object>,
     ) -> Result<FrameDecoder, JsError> {
-        let (kind, max) = frame_options(options, "FrameDecoder options")?;
+        let (kind, max) = frame_options(&opts_value(options), "FrameDecoder options")?;
         let buf = Zeroizing::new(vec![0; max as usize]);
         Ok(Self {
             dec: frame::Decoder::new(kind, max, buf),
@@ -284,9 +284,9 @@ impl CobsEncoder {
     /// Unknown options, an unknown checksum or a bad `maxFrameLen`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "FrameOptions | undefined")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: Option<Object>,
     ) -> Result<CobsEncoder, JsError> {
-        let (kind, max) = frame_options(options, "CobsEncoder options")?;
+        let (kind, max) = frame_options(&opts_value(options), "CobsEncoder options")?;
         Ok(Self {
             kind,
             max,
@@ -340,9 +340,9 @@ impl CobsDecoder {
     /// Unknown options, an unknown checksum or a bad `maxFrameLen`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "FrameOptions | undefined")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: Option<Object>,
     ) -> Result<CobsDecoder, JsError> {
-        let (kind, max) = frame_options(options, "CobsDecoder options")?;
+        let (kind, max) = frame_options(&opts_value(options), "CobsDecoder options")?;
         let buf = Zeroizing::new(vec![0; max as usize + kind.width()]);
         Ok(Self {
             dec: cobs::Decoder::new(kind, max, buf),

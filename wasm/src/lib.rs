@@ -30,6 +30,7 @@
 
 pub mod buf;
 pub mod checksum;
+pub mod container;
 mod convert;
 pub mod frame;
 pub mod ring;

@@ -10,6 +10,7 @@ use secstream_core::checksum::ChecksumKind;
 use secstream_core::{cobs, frame};
 use secstream_wasm::buf::SecureBuffer;
 use secstream_wasm::checksum::{Checksum, checksum, checksum_bytes};
+use secstream_wasm::container::{ContainerReader, ContainerWriter, generate_key, pack, unpack};
 use secstream_wasm::frame::{CobsDecoder, CobsEncoder, FrameDecoder, FrameEncoder};
 use secstream_wasm::ring::Ring;
 use wasm_bindgen::{JsCast, JsError, JsValue};
@@ -41,12 +42,17 @@ fn message<T>(r: Result<T, JsError>) -> String {
     err.message().as_string().expect("a string message")
 }
 
-fn options(pairs: &[(&str, JsValue)]) -> JsValue {
+fn options(pairs: &[(&str, JsValue)]) -> Option<Object> {
     let o = Object::new();
     for (k, v) in pairs {
         Reflect::set(&o, &JsValue::from_str(k), v).expect("set");
     }
-    o.into()
+    Some(o)
+}
+
+/// A non-object where an options object belongs (as JS can pass).
+fn not_options(v: JsValue) -> Option<Object> {
+    Some(v.unchecked_into())
 }
 
 fn core_frame(kind: ChecksumKind, payload: &[u8]) -> Vec<u8> {
@@ -290,7 +296,7 @@ fn frame_encoder_matches_the_core_and_splits_chunks() {
         ("crc16", ChecksumKind::Crc16),
         ("xxh3", ChecksumKind::Xxh3),
     ] {
-        let enc = FrameEncoder::new(&options(&[("checksum", JsValue::from_str(name))]))
+        let enc = FrameEncoder::new(options(&[("checksum", JsValue::from_str(name))]))
             .ok()
             .expect("encoder");
         let got = enc
@@ -305,7 +311,7 @@ fn frame_encoder_matches_the_core_and_splits_chunks() {
             core_frame(kind, b"")
         );
     }
-    let enc = FrameEncoder::new(&options(&[("maxFrameLen", num(4.0))]))
+    let enc = FrameEncoder::new(options(&[("maxFrameLen", num(4.0))]))
         .ok()
         .expect("encoder");
     let got = enc.push(&js(b"abcdefghij")).ok().expect("push").to_vec();
@@ -329,7 +335,7 @@ fn frame_decoder_handles_any_split() {
         .flat_map(|p| core_frame(kind, p))
         .collect();
     for step in [1, 2, 5, wire.len()] {
-        let mut dec = FrameDecoder::new(&options(&[("checksum", JsValue::from_str("crc32"))]))
+        let mut dec = FrameDecoder::new(options(&[("checksum", JsValue::from_str("crc32"))]))
             .ok()
             .expect("decoder");
         let mut got = Vec::new();
@@ -351,9 +357,7 @@ fn frame_decoder_rejects_corruption_and_recovers_after_reset() {
     let mut wire = core_frame(kind, b"payload");
     let last = wire.len() - 1;
     wire[last] ^= 0x01;
-    let mut dec = FrameDecoder::new(&JsValue::UNDEFINED)
-        .ok()
-        .expect("decoder");
+    let mut dec = FrameDecoder::new(None).ok().expect("decoder");
     assert_eq!(
         message(dec.push(&js(&wire))),
         "FrameDecoder.push: frame checksum mismatch"
@@ -373,9 +377,7 @@ fn frame_decoder_rejects_corruption_and_recovers_after_reset() {
     assert_eq!(got, [b"again".to_vec()]);
 
     // A stream that ends inside a frame is truncated, not clean.
-    let mut dec = FrameDecoder::new(&JsValue::UNDEFINED)
-        .ok()
-        .expect("decoder");
+    let mut dec = FrameDecoder::new(None).ok().expect("decoder");
     let frame = core_frame(kind, b"cut short");
     assert_eq!(dec.push(&js(&frame[..6])).ok().map(|a| a.length()), Some(0));
     assert_eq!(
@@ -384,7 +386,7 @@ fn frame_decoder_rejects_corruption_and_recovers_after_reset() {
     );
 
     // A length field above the maximum is refused before any payload.
-    let mut dec = FrameDecoder::new(&options(&[("maxFrameLen", num(8.0))]))
+    let mut dec = FrameDecoder::new(options(&[("maxFrameLen", num(8.0))]))
         .ok()
         .expect("decoder");
     assert_eq!(
@@ -396,26 +398,26 @@ fn frame_decoder_rejects_corruption_and_recovers_after_reset() {
 #[wasm_bindgen_test]
 fn frame_options_are_checked() {
     assert_eq!(
-        message(FrameDecoder::new(&options(&[(
+        message(FrameDecoder::new(options(&[(
             "checksum",
             JsValue::from_str("crc64")
         )]))),
         "FrameDecoder options.checksum: unknown checksum \"crc64\" (expected one of none, crc16, crc32, crc32c, xxh3)"
     );
     assert_eq!(
-        message(FrameDecoder::new(&options(&[("maxFrameLen", num(0.0))]))),
+        message(FrameDecoder::new(options(&[("maxFrameLen", num(0.0))]))),
         "FrameDecoder options.maxFrameLen must be at least 1"
     );
     assert_eq!(
-        message(FrameEncoder::new(&options(&[("maxFrameLen", num(-1.0))]))),
+        message(FrameEncoder::new(options(&[("maxFrameLen", num(-1.0))]))),
         "FrameEncoder options.maxFrameLen must be an integer from 0 to 16777216, got -1"
     );
     assert_eq!(
-        message(FrameEncoder::new(&options(&[("maxFramelen", num(10.0))]))),
+        message(FrameEncoder::new(options(&[("maxFramelen", num(10.0))]))),
         "FrameEncoder options: unknown option \"maxFramelen\" (expected checksum, maxFrameLen)"
     );
     assert_eq!(
-        message(FrameEncoder::new(&JsValue::from_str("crc32"))),
+        message(FrameEncoder::new(not_options(JsValue::from_str("crc32")))),
         "FrameEncoder options must be an object, got string"
     );
 }
@@ -424,7 +426,7 @@ fn frame_options_are_checked() {
 fn cobs_round_trips_and_resynchronises() {
     let kind = ChecksumKind::Crc16;
     let opts = options(&[("checksum", JsValue::from_str("crc16"))]);
-    let mut enc = CobsEncoder::new(&opts).ok().expect("encoder");
+    let mut enc = CobsEncoder::new(opts.clone()).ok().expect("encoder");
     let payload = [0x11, 0x00, 0x22, 0x00];
     let frame_bytes = enc.encode(&js(&payload)).ok().expect("encode").to_vec();
     let mut want = vec![0; cobs::max_encoded_len(kind, payload.len())];
@@ -437,7 +439,7 @@ fn cobs_round_trips_and_resynchronises() {
     let mut damaged = frame_bytes.clone();
     damaged[1] ^= 0x40;
     let wire: Vec<u8> = [&frame_bytes[..], &damaged, &frame_bytes].concat();
-    let mut dec = CobsDecoder::new(&opts).ok().expect("decoder");
+    let mut dec = CobsDecoder::new(opts.clone()).ok().expect("decoder");
     let mut got = Vec::new();
     for chunk in wire.chunks(3) {
         got.extend(payloads(&dec.push(&js(chunk)).ok().expect("push")));
@@ -463,23 +465,233 @@ fn cobs_round_trips_and_resynchronises() {
 #[wasm_bindgen_test]
 fn module_keeps_working_after_many_errors() {
     for _ in 0..100 {
-        let _ = message(FrameDecoder::new(&JsValue::from_f64(1.0)));
+        let _ = message(FrameDecoder::new(not_options(JsValue::from_f64(1.0))));
         let _ = message(checksum(&JsValue::NULL, &JsValue::NULL));
-        let mut dec = FrameDecoder::new(&JsValue::UNDEFINED)
-            .ok()
-            .expect("decoder");
+        let mut dec = FrameDecoder::new(None).ok().expect("decoder");
         let _ = message(dec.push(&js(&[0xFF, 0xFF, 0xFF, 0xFF])));
     }
-    let enc = FrameEncoder::new(&JsValue::UNDEFINED)
-        .ok()
-        .expect("encoder");
-    let mut dec = FrameDecoder::new(&JsValue::UNDEFINED)
-        .ok()
-        .expect("decoder");
+    let enc = FrameEncoder::new(None).ok().expect("encoder");
+    let mut dec = FrameDecoder::new(None).ok().expect("decoder");
     let got = payloads(
         &dec.push(&enc.encode(&js(b"still fine")).ok().expect("encode").into())
             .ok()
             .expect("push"),
     );
     assert_eq!(got, [b"still fine".to_vec()]);
+}
+
+fn key_js(byte: u8) -> JsValue {
+    js(&[byte; 32])
+}
+
+/// The container the core's `Writer` produces for `payloads` (one frame each).
+fn core_container(
+    header: secstream_core::container::Header,
+    key: Option<([u8; 32], [u8; 16])>,
+    payloads: &[&[u8]],
+) -> Vec<u8> {
+    use secstream_core::container::Writer;
+    use secstream_core::seal::MasterKey;
+    let mut w = match key {
+        Some((k, nonce)) => {
+            Writer::new_sealed(header, &MasterKey::from_bytes(&k), nonce).expect("writer")
+        }
+        None => Writer::new(header).expect("writer"),
+    };
+    let mut out = Vec::new();
+    for p in payloads {
+        let mut buf = vec![0; w.max_encoded_len(p.len())];
+        let n = w.encode_frame(p, &mut buf).expect("frame");
+        out.extend_from_slice(&buf[..n]);
+    }
+    let mut buf = vec![0; w.max_encoded_len(0)];
+    let n = w.finish(&mut buf).expect("finish");
+    out.extend_from_slice(&buf[..n]);
+    out
+}
+
+#[wasm_bindgen_test]
+fn pack_writes_what_the_core_writes() {
+    use secstream_core::container::Header;
+    let data: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 251) as u8).collect();
+    // Plain, crc32, 1024-byte frames.
+    let header = Header::new(ChecksumKind::Crc32, 1024);
+    let want = core_container(header, None, &data.chunks(1024).collect::<Vec<_>>());
+    let got = pack(
+        &js(&data),
+        options(&[
+            ("checksum", JsValue::from_str("crc32")),
+            ("maxFrameLen", num(1024.0)),
+        ]),
+    )
+    .ok()
+    .expect("pack")
+    .to_vec();
+    assert_eq!(got, want);
+
+    // Sealed with a fixed stream nonce: 1024 - 16 bytes of plaintext per frame.
+    let mut header = Header::new(ChecksumKind::Crc32c, 1024);
+    header.flags.sealed = true;
+    let want = core_container(
+        header,
+        Some(([5; 32], [6; 16])),
+        &data.chunks(1008).collect::<Vec<_>>(),
+    );
+    let got = pack(
+        &js(&data),
+        options(&[
+            ("key", key_js(5)),
+            ("streamNonce", js(&[6; 16])),
+            ("maxFrameLen", num(1024.0)),
+        ]),
+    )
+    .ok()
+    .expect("pack")
+    .to_vec();
+    assert_eq!(got, want);
+    assert_eq!(
+        unpack(&js(&got), options(&[("key", key_js(5))]))
+            .ok()
+            .map(|a| a.to_vec()),
+        Some(data)
+    );
+}
+
+#[wasm_bindgen_test]
+fn container_writer_output_does_not_depend_on_chunking() {
+    let data: Vec<u8> = (0..20_000u32).map(|i| (i % 13) as u8).collect();
+    let opts = || {
+        options(&[
+            ("key", key_js(1)),
+            ("streamNonce", js(&[2; 16])),
+            ("deflate", JsValue::TRUE),
+            ("maxFrameLen", num(4096.0)),
+        ])
+    };
+    let whole = pack(&js(&data), opts()).ok().expect("pack").to_vec();
+    for step in [1usize, 999, 4096, 7000] {
+        let mut w = ContainerWriter::new(opts()).ok().expect("writer");
+        let mut got = Vec::new();
+        for c in data.chunks(step.max(1)) {
+            got.extend(w.push(&js(c)).ok().expect("push").to_vec());
+        }
+        got.extend(w.finish().ok().expect("finish").to_vec());
+        assert_eq!(got, whole, "step {step}");
+        assert_eq!(
+            message(w.push(&js(b"late"))),
+            "ContainerWriter.push: container writer already finished"
+        );
+    }
+    // The streaming reader in odd pieces gives the data back.
+    let mut r = ContainerReader::new(options(&[("key", key_js(1))]))
+        .ok()
+        .expect("reader");
+    let mut got = Vec::new();
+    for c in whole.chunks(333) {
+        got.extend(payloads(&r.push(&js(c)).ok().expect("push")).concat());
+    }
+    r.finish().ok().expect("complete");
+    assert_eq!(got, data);
+}
+
+#[wasm_bindgen_test]
+fn incompressible_data_deflates_into_valid_frames() {
+    // xorshift noise: deflate stores it, slightly larger than the input.
+    let mut x = 2_463_534_242u32;
+    let data: Vec<u8> = (0..300_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    for level in [1.0, 6.0] {
+        let packed = pack(
+            &js(&data),
+            options(&[("deflate", JsValue::TRUE), ("level", num(level))]),
+        )
+        .ok()
+        .expect("pack");
+        assert_eq!(
+            unpack(&packed.into(), None).ok().map(|a| a.to_vec()),
+            Some(data.clone())
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn sealed_container_failures_are_clear_and_release_nothing() {
+    let data = vec![0x5A; 5000];
+    let packed = pack(
+        &js(&data),
+        options(&[("key", key_js(9)), ("maxFrameLen", num(1024.0))]),
+    )
+    .ok()
+    .expect("pack")
+    .to_vec();
+    assert_eq!(
+        message(unpack(&js(&packed), options(&[("key", key_js(8))]))),
+        "unpack: authentication failed"
+    );
+    // A wrong key releases nothing, not even the first frame, in streaming.
+    let mut r = ContainerReader::new(options(&[("key", key_js(8))]))
+        .ok()
+        .expect("reader");
+    assert_eq!(
+        message(r.push(&js(&packed))),
+        "ContainerReader.push: authentication failed"
+    );
+    assert_eq!(
+        message(r.finish()),
+        "ContainerReader.finish: authentication failed"
+    );
+
+    // Swap two frames of the same length: reordering fails authentication.
+    let preamble = 32;
+    let frame = 4 + 4 + 1024;
+    let mut swapped = packed.clone();
+    swapped[preamble..preamble + frame]
+        .copy_from_slice(&packed[preamble + frame..preamble + 2 * frame]);
+    swapped[preamble + frame..preamble + 2 * frame]
+        .copy_from_slice(&packed[preamble..preamble + frame]);
+    assert_eq!(
+        message(unpack(&js(&swapped), options(&[("key", key_js(9))]))),
+        "unpack: authentication failed"
+    );
+    // Dropping the final frame is truncation.
+    let last = packed.len() - (4 + 4 + 16);
+    assert_eq!(
+        message(unpack(&js(&packed[..last]), options(&[("key", key_js(9))]))),
+        "unpack: container truncated"
+    );
+    let mut extra = packed.clone();
+    extra.push(0);
+    assert_eq!(
+        message(unpack(&js(&extra), options(&[("key", key_js(9))]))),
+        "unpack: data after the final frame"
+    );
+    assert_eq!(
+        message(unpack(&js(&packed), options(&[("key", js(&[1; 16]))]))),
+        "unpack options.key must be 32 bytes, got 16"
+    );
+    assert_eq!(
+        message(pack(&js(b"x"), options(&[("streamNonce", js(&[0; 16]))]))),
+        "pack options: streamNonce needs a key (only sealed containers have one)"
+    );
+    // Still works afterwards.
+    assert_eq!(
+        unpack(&js(&packed), options(&[("key", key_js(9))]))
+            .ok()
+            .map(|a| a.to_vec()),
+        Some(data)
+    );
+}
+
+#[wasm_bindgen_test]
+fn generated_keys_are_random() {
+    let a = generate_key().ok().expect("key").to_vec();
+    let b = generate_key().ok().expect("key").to_vec();
+    assert_eq!(a.len(), 32);
+    assert_ne!(a, b);
 }

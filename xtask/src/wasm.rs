@@ -1,11 +1,12 @@
 //! The `secstream-wasm` steps: toolchain setup, the npm package build for the
 //! bundler, nodejs and web targets, wasm-bindgen-test in Node and headless
-//! Chromium, the node:test suite against the packed tarball and the
-//! Playwright round trip of the demo page.
+//! Chromium, the node:test suite and TypeScript check against the packed
+//! tarball, and the Playwright round trip of the demo page.
 //!
 //! Every step is an ordinary command that can also be run by hand; the summary
 //! prints them. The package is assembled in `wasm/pkg/` and packed into
-//! `target/wasm-npm/`.
+//! `target/wasm-npm/`; the demo test leaves its download, the Rust-side
+//! decoding and a screenshot in `target/wasm-demo/`.
 
 use std::fs;
 use std::io;
@@ -16,23 +17,34 @@ use crate::{Cmd, Runner, workspace_root};
 
 /// The exact wasm-bindgen version the `secstream-wasm` crate pins.
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
-/// The package's npm name and version (from `wasm/npm/package.json`).
+/// The package's npm name (`wasm/npm/package.json`).
 const PACKAGE: &str = "secstream-wasm";
 /// wasm-bindgen output targets and the package folder each goes into.
 const TARGETS: &[(&str, &str)] = &[("bundler", "bundler"), ("nodejs", "node"), ("web", "web")];
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
-/// The size-optimised profile of the root `Cargo.toml` (opt-level "z", LTO).
+/// The size-optimised profile of the root `Cargo.toml` (opt-level "s", LTO).
 const PROFILE: &str = "wasm-release";
+/// `wasm-opt` flags: optimise, and accept the features rustc enables by default.
+const WASM_OPT_FLAGS: &[&str] = &[
+    "-O3",
+    "--enable-bulk-memory",
+    "--enable-reference-types",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-multivalue",
+    "--enable-mutable-globals",
+];
 
-fn has_program(program: &str, args: &[&str]) -> Option<String> {
-    Cmd::new(program, args).output()
+fn js_tests(root: &Path) -> PathBuf {
+    root.join("wasm").join("js-tests")
 }
 
 /// Installs what the wasm steps need, skipping what is there: the pinned
-/// wasm-bindgen CLI, Chromium with its driver (and binaryen's `wasm-opt`,
-/// which the build uses when present), and the JS test dependencies.
+/// wasm-bindgen CLI, Chromium with its driver, and the JS test dependencies
+/// (`playwright-core`, `typescript`, and `binaryen` for `wasm-opt`; Debian's
+/// binaryen 108 cannot read what rustc emits today).
 pub(crate) fn setup(r: &mut Runner) -> bool {
     let start = Instant::now();
     eprintln!("\n#### setup (wasm)");
@@ -40,7 +52,7 @@ pub(crate) fn setup(r: &mut Runner) -> bool {
     let mut ok = true;
 
     let want = format!("wasm-bindgen {WASM_BINDGEN_VERSION}");
-    match has_program("wasm-bindgen", &["--version"]) {
+    match Cmd::new("wasm-bindgen", &["--version"]).output() {
         Some(v) if v.trim() == want => eprintln!("{want}: present"),
         _ => {
             // `--locked` fails here: the CLI's lockfile pins a crate version
@@ -58,28 +70,21 @@ pub(crate) fn setup(r: &mut Runner) -> bool {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         eprintln!("chromium and chromedriver: present");
     } else {
-        let mut packages = vec!["install", "-y", "chromium", "chromium-driver"];
-        if has_program("wasm-opt", &["--version"]).is_none() {
-            packages.push("binaryen");
-        }
         ok &= Cmd::new("apt-get", &["update"]).run();
-        ok &= Cmd::new("apt-get", &packages).run();
-    }
-    if has_program("wasm-opt", &["--version"]).is_none() {
-        eprintln!("wasm-opt: absent (optional; `apt-get install binaryen` for a smaller .wasm)");
+        ok &= Cmd::new("apt-get", &["install", "-y", "chromium", "chromium-driver"]).run();
     }
 
-    let js_tests = root.join("wasm").join("js-tests");
-    if js_tests.join("node_modules").exists() {
+    let js = js_tests(&root);
+    if js.join("node_modules").exists() {
         eprintln!("wasm/js-tests/node_modules: present");
     } else {
-        let verb = if js_tests.join("package-lock.json").exists() {
+        let verb = if js.join("package-lock.json").exists() {
             "ci"
         } else {
             "install"
         };
         ok &= Cmd::new("npm", &[verb, "--no-audit", "--no-fund"])
-            .dir(&js_tests)
+            .dir(&js)
             .run();
     }
 
@@ -95,12 +100,11 @@ pub(crate) fn wasm(r: &mut Runner) {
     let runner_env = "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER";
 
     let start = Instant::now();
-    eprintln!("\n#### wasm: npm package (bundler, nodejs, web) and npm pack");
+    eprintln!("\n#### wasm: npm package (bundler, nodejs, web), npm pack");
     let tarball = build_package(&root);
-    let built = tarball.is_some();
     r.record(
         "wasm: npm package (bundler, nodejs, web), npm pack",
-        built,
+        tarball.is_some(),
         start.elapsed(),
     );
 
@@ -124,29 +128,33 @@ pub(crate) fn wasm(r: &mut Runner) {
     let Some(tarball) = tarball else {
         return;
     };
-    let js_tests = root.join("wasm").join("js-tests");
+    let js = js_tests(&root);
     let tgz = tarball.to_string_lossy().into_owned();
     r.step(
-        "wasm: node:test against the packed tarball",
+        "wasm: node:test and tsc against the packed tarball",
         vec![
             // Installs the tarball as a user would, without touching package.json.
             Cmd::new(
                 "npm",
                 &["install", "--no-save", "--no-audit", "--no-fund", &tgz],
             )
-            .dir(&js_tests),
-            Cmd::new("node", &["--test", "test/"]).dir(&js_tests),
+            .dir(&js),
+            Cmd::new("node", &["--test", "test/"]).dir(&js),
+            Cmd::new("node_modules/.bin/tsc", &["-p", "types"]).dir(&js),
         ],
     );
     r.step(
-        "wasm: Playwright demo round trip in headless Chromium",
-        vec![Cmd::new("node", &["demo/playwright.mjs"]).dir(&js_tests)],
+        "wasm: demo page in headless Chromium (Playwright), CLI unpacks",
+        vec![
+            Cmd::cargo(&["build", "-p", "secstream", "--bin", "secstream"]),
+            Cmd::new("node", &["demo/playwright.mjs"]).dir(&js),
+        ],
     );
 }
 
-/// Builds the release .wasm, runs wasm-bindgen for each target, shrinks the
-/// module with `wasm-opt` when present, assembles `wasm/pkg/` and packs it.
-/// Returns the tarball's path.
+/// Builds the release .wasm, runs wasm-bindgen for each target, optimises
+/// each module with `wasm-opt`, assembles `wasm/pkg/` and packs it. Returns
+/// the tarball's path.
 fn build_package(root: &Path) -> Option<PathBuf> {
     let ok = Cmd::cargo(&[
         "build",
@@ -154,6 +162,7 @@ fn build_package(root: &Path) -> Option<PathBuf> {
         PROFILE,
         "-p",
         "secstream-wasm",
+        "--lib",
         "--target",
         WASM_TARGET,
     ])
@@ -171,7 +180,10 @@ fn build_package(root: &Path) -> Option<PathBuf> {
         eprintln!("cannot reset {}: {e}", pkg.display());
         return None;
     }
-    let has_opt = has_program("wasm-opt", &["--version"]).is_some();
+    let wasm_opt = js_tests(root)
+        .join("node_modules")
+        .join(".bin")
+        .join("wasm-opt");
     for (target, dir) in TARGETS {
         let out = pkg.join(dir);
         let ok = Cmd::new(
@@ -179,6 +191,8 @@ fn build_package(root: &Path) -> Option<PathBuf> {
             &[
                 "--target",
                 target,
+                "--remove-name-section",
+                "--remove-producers-section",
                 "--out-dir",
                 &out.to_string_lossy(),
                 &wasm.to_string_lossy(),
@@ -189,13 +203,11 @@ fn build_package(root: &Path) -> Option<PathBuf> {
             return None;
         }
         let bg = out.join("secstream_wasm_bg.wasm");
-        if has_opt {
-            let bg = bg.to_string_lossy();
-            // -all: accept every feature the Rust toolchain may have used.
-            let ok = Cmd::new("wasm-opt", &["-Oz", "-all", &bg, "-o", &bg]).run();
-            if !ok {
-                return None;
-            }
+        let bg = bg.to_string_lossy();
+        let mut args: Vec<&str> = WASM_OPT_FLAGS.to_vec();
+        args.extend([&*bg, "-o", &*bg]);
+        if !Cmd::new(&wasm_opt.to_string_lossy(), &args).run() {
+            return None;
         }
     }
     let npm = root.join("wasm").join("npm");
@@ -203,8 +215,7 @@ fn build_package(root: &Path) -> Option<PathBuf> {
         eprintln!("cannot copy {} into {}: {e}", npm.display(), pkg.display());
         return None;
     }
-    let bg = pkg.join("web").join("secstream_wasm_bg.wasm");
-    report_size(&bg);
+    report_size(&pkg.join("web").join("secstream_wasm_bg.wasm"));
 
     let dest = root.join("target").join("wasm-npm");
     if let Err(e) = reset_dir(&dest) {
@@ -222,14 +233,15 @@ fn build_package(root: &Path) -> Option<PathBuf> {
     )
     .output()?;
     let name = packed.lines().last()?.trim().to_owned();
-    eprintln!("packed {name} into {}", dest.display());
     if !name.starts_with(PACKAGE) {
         eprintln!("unexpected npm pack output: {packed}");
         return None;
     }
+    eprintln!("packed {}", dest.join(&name).display());
     Some(dest.join(name))
 }
 
+/// Prints the module's size, raw and gzipped (`gzip -9`).
 fn report_size(wasm: &Path) {
     let Ok(bytes) = fs::metadata(wasm).map(|m| m.len()) else {
         eprintln!("cannot read {}", wasm.display());

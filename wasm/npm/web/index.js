@@ -1,11 +1,11 @@
 // Entry point for browsers without a bundler (`<script type="module">`):
-// call the default export `init()` once (it fetches secstream_wasm_bg.wasm
+// await the default export `init()` once (it fetches secstream_wasm_bg.wasm
 // next to this file, or what you pass it) before using anything else.
 import * as wasm from "./secstream_wasm.js";
 import { streamClasses } from "../streams.js";
 
 export * from "./secstream_wasm.js";
-export { default } from "./secstream_wasm.js";
+export { default, initSync } from "./secstream_wasm.js";
 export const {
   FrameEncoderStream,
   FrameDecoderStream,

@@ -1,0 +1,167 @@
+// Playwright test of the demo page (wasm/www) in headless Chromium: pick a
+// file, pack and seal it in the browser, download the container, and unpack
+// it with the `secstream` CLI; the bytes must round-trip. Leaves the
+// download, the decoded file and a screenshot in target/wasm-demo/.
+//
+// Run from wasm/js-tests after the packed package is installed:
+//   node demo/playwright.mjs
+import { createServer } from "node:http";
+import { readFile, mkdir, writeFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, extname, join, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../../..");
+const www = join(root, "wasm", "www");
+const require = createRequire(import.meta.url);
+// The installed tarball (not wasm/pkg): the page uses the package as shipped.
+const pkg = dirname(require.resolve("secstream-wasm/package.json"));
+const outDir = join(root, "target", "wasm-demo");
+
+const types = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".ts": "text/plain",
+};
+
+/** A static server on 127.0.0.1: /pkg/* from the package, the rest from wasm/www. */
+function serve() {
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    if (path === "/favicon.ico") {
+      res.writeHead(204).end();
+      return;
+    }
+    const [base, rel] = path.startsWith("/pkg/")
+      ? [pkg, path.slice("/pkg/".length)]
+      : [www, path === "/" ? "index.html" : path.slice(1)];
+    const file = resolve(base, rel);
+    if (!file.startsWith(base + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end("not found");
+    }
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
+}
+
+/** Test input: compressible text, then incompressible bytes, ~300 KB. */
+function testFile() {
+  const text = new TextEncoder().encode("the quick brown fox jumps over the lazy dog\n".repeat(4000));
+  const noise = new Uint8Array(120_000);
+  let x = 2463534242;
+  for (let i = 0; i < noise.length; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    noise[i] = x & 0xff;
+  }
+  const out = new Uint8Array(text.length + noise.length);
+  out.set(text);
+  out.set(noise, text.length);
+  return Buffer.from(out);
+}
+
+// The `secstream` CLI, built by `cargo build -p secstream --bin secstream`.
+const cli = join(root, "target", "debug", "secstream");
+if (!existsSync(cli)) throw new Error(`${cli} is missing: cargo build -p secstream --bin secstream`);
+
+await rm(outDir, { recursive: true, force: true });
+await mkdir(outDir, { recursive: true });
+const server = await serve();
+const url = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+  ],
+});
+let failed = false;
+try {
+  const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 900, height: 980 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+
+  // `using` ends with Symbol.dispose = free(): the buffer is wiped and gone.
+  const disposed = await page.evaluate(`(async () => {
+    const m = await import("/pkg/web/index.js");
+    let outer;
+    {
+      using b = new m.SecureBuffer(32);
+      b.putString("secret");
+      outer = b;
+    }
+    try { outer.length; return "still alive"; } catch (e) { return e.message; }
+  })()`);
+  assert.equal(disposed, "null pointer passed to rust");
+
+  const data = testFile();
+  const keyHex = await page.inputValue("#key");
+  assert.match(keyHex, /^[0-9a-f]{64}$/);
+  await page.setInputFiles("#file", { name: "fox.bin", mimeType: "application/octet-stream", buffer: data });
+  await page.click("#pack");
+  await page.waitForSelector("#download:not(.hidden), #status.error", { timeout: 30_000 });
+  assert.equal(await page.getAttribute("#status", "class"), "", await page.textContent("#status"));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  assert.equal(download.suggestedFilename(), "fox.bin.sstm");
+  const sealedPath = join(outDir, "fox.bin.sstm");
+  await download.saveAs(sealedPath);
+  await writeFile(join(outDir, "fox.bin"), data);
+  const status = await page.textContent("#status");
+  console.log(status);
+  assert.match(status, /^packed 296000 bytes into \d+ bytes/);
+  await page.screenshot({ path: join(outDir, "demo.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+
+  // Rust side: the `secstream` CLI unpacks the download with the same key.
+  const sealed = await readFile(sealedPath);
+  assert.deepEqual([...sealed.subarray(0, 4)], [0x53, 0x53, 0x54, 0x4d]);
+  // The page's "Save key file" link gives the raw 32 bytes the CLI reads.
+  const [keyDownload] = await Promise.all([page.waitForEvent("download"), page.click("#key-file")]);
+  const keyFile = join(outDir, "secstream.key");
+  await keyDownload.saveAs(keyFile);
+  assert.equal((await readFile(keyFile)).toString("hex"), keyHex);
+  const decoded = join(outDir, "fox.decoded.bin");
+  execFileSync(cli, ["unpack", "--key-file", keyFile, "-o", decoded, sealedPath], { stdio: "inherit" });
+  assert.ok(data.equals(await readFile(decoded)), "the CLI returns the picked file");
+  console.log(`secstream unpack: ${data.length} bytes, identical to the picked file`);
+  // A flipped bit is refused by the CLI, and nothing is written.
+  const tampered = Buffer.from(sealed);
+  tampered[tampered.length - 20] ^= 1;
+  await writeFile(join(outDir, "tampered.sstm"), tampered);
+  const refused = join(outDir, "tampered.out");
+  assert.throws(() =>
+    execFileSync(cli, ["unpack", "--key-file", keyFile, "-o", refused, join(outDir, "tampered.sstm")], { stdio: "pipe" }),
+  );
+  assert.ok(!existsSync(refused), "no output from a tampered container");
+  // A wrong key must fail in the page with a clear message, and the page keeps working.
+  await page.fill("#key", "zz");
+  await page.click("#pack");
+  await page.waitForSelector("#status.error");
+  assert.equal(await page.textContent("#status"), "error: the key must be 64 hex digits (32 bytes)");
+
+  console.log(`demo round trip ok; screenshot ${join(outDir, "demo.png")}`);
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await browser.close();
+  server.close();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,79 @@
+// Compiled (not run) by `tsc -p types`: the package's .d.ts files must type
+// this ordinary use, `using` included, and reject the misuse marked below.
+import {
+  SecureBuffer, Ring, Checksum, checksum, checksumBytes, checksumWidth,
+  FrameEncoder, FrameDecoder, CobsEncoder, CobsDecoder,
+  ContainerWriter, ContainerReader, pack, unpack, generateKey,
+  FrameEncoderStream, FrameDecoderStream, PackStream, UnpackStream,
+  type ChecksumName, type FrameOptions, type PackOptions, type UnpackOptions, type ContainerHeader,
+} from "secstream-wasm";
+import initWeb, { pack as webPack } from "secstream-wasm/web";
+
+export async function use(file: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
+  {
+    using buf = new SecureBuffer(64);
+    buf.putString("ssh-ed25519");
+    buf.putU64(1n);
+    const s: Uint8Array = buf.getString();
+    const n: bigint = buf.getU64();
+    const names: string[] = buf.getNameList();
+    void s; void n; void names;
+  }
+  const ring = new Ring(1024);
+  const wrote: number = ring.write(new Uint8Array(8));
+  const out: Uint8Array = ring.read();
+  void wrote; void out;
+  ring.free();
+
+  const kind: ChecksumName = "crc32c";
+  const c: bigint = checksum(kind, new Uint8Array(1));
+  const le: Uint8Array = checksumBytes(2, new Uint8Array(1));
+  const w: number = checksumWidth("xxh3");
+  const h = new Checksum("crc16");
+  h.update(new Uint8Array(2));
+  const d: bigint = h.digest();
+  void c; void le; void w; void d;
+
+  const fo: FrameOptions = { checksum: "crc32", maxFrameLen: 4096 };
+  const frames: Uint8Array = new FrameEncoder(fo).push(new Uint8Array(10));
+  const payloads: Uint8Array[] = new FrameDecoder(fo).push(frames);
+  const cobs: Uint8Array = new CobsEncoder().encode(new Uint8Array(3));
+  const cd = new CobsDecoder({ checksum: "crc16" });
+  const got: Uint8Array[] = cd.push(cobs);
+  const rejected: number = cd.rejected;
+  void payloads; void got; void rejected;
+
+  const key: Uint8Array = generateKey();
+  const po: PackOptions = { key, deflate: true, level: 9, checksum: "xxh3", maxFrameLen: 65536 };
+  const uo: UnpackOptions = { key };
+  const writer = new ContainerWriter(po);
+  const header: ContainerHeader = writer.header;
+  const sealed: boolean = header.sealed;
+  void sealed;
+  const body: Uint8Array = writer.push(new Uint8Array(100));
+  const tail: Uint8Array = writer.finish();
+  const reader = new ContainerReader(uo);
+  const plain: Uint8Array[] = reader.push(body);
+  reader.push(tail);
+  reader.finish();
+  void plain;
+  const one: Uint8Array = unpack(pack(new Uint8Array(5), po), uo);
+  void one;
+
+  // @ts-expect-error: pack takes bytes, not a string
+  pack("text", po);
+  // @ts-expect-error: unknown checksum name
+  new FrameEncoder({ checksum: "md5" });
+
+  await initWeb();
+  void webPack;
+
+  const sealedStream: ReadableStream<Uint8Array> = file
+    .pipeThrough(new PackStream(po))
+    .pipeThrough(new UnpackStream(uo))
+    .pipeThrough(new FrameEncoderStream(fo))
+    .pipeThrough(new FrameDecoderStream(fo));
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of sealedStream) chunks.push(chunk);
+  return chunks;
+}
