@@ -75,6 +75,9 @@ impl core::error::Error for Error {}
 /// See the [module documentation](self) for the wiping rules. Not `Clone`
 /// (a copy would duplicate the secret bytes); `Debug` shows only the length
 /// and the capacity.
+// `repr(C)` with the storage first: it starts at the (8-byte aligned) start
+// of the value, which keeps the copies in and out aligned.
+#[repr(C)]
 pub struct Ring<const N: usize> {
     buf: [u8; N],
     /// Index of the oldest byte: `head < N`, or `0` when `N == 0`. Reset to
@@ -167,14 +170,18 @@ impl<const N: usize> Ring<N> {
     /// (`0` when the ring is full).
     #[inline]
     pub fn write(&mut self, data: &[u8]) -> usize {
-        let (a, b) = self.writable_slices();
-        let n1 = data.len().min(a.len());
-        let (first, rest) = data.split_at(n1);
-        a[..n1].copy_from_slice(first);
-        let n2 = rest.len().min(b.len());
-        b[..n2].copy_from_slice(&rest[..n2]);
-        self.len += n1 + n2;
-        n1 + n2
+        let n = data.len().min(N - self.len);
+        let tail = self.tail();
+        // tail <= N; the part past the end of the storage wraps to 0, where
+        // the free space is `head >= n - first` bytes long.
+        let first = n.min(N - tail);
+        let (head_part, wrapped) = data[..n].split_at(first);
+        self.buf[tail..tail + first].copy_from_slice(head_part);
+        if !wrapped.is_empty() {
+            self.buf[..wrapped.len()].copy_from_slice(wrapped);
+        }
+        self.len += n;
+        n
     }
 
     /// Appends all of `data`, or nothing.
@@ -204,11 +211,22 @@ impl<const N: usize> Ring<N> {
     }
 
     /// Moves up to `out.len()` of the oldest bytes into `out`, wipes them in
-    /// the ring, and returns how many (`0` when the ring is empty).
+    /// the ring (unless wiping is off), and returns how many (`0` when the
+    /// ring is empty).
     #[inline]
     pub fn read(&mut self, out: &mut [u8]) -> usize {
-        let n = self.peek(out);
-        self.consume(n)
+        let n = out.len().min(self.len);
+        let head = self.head;
+        // head <= N; the part past the end of the storage continues at 0.
+        let first = n.min(N - head);
+        let (out_first, out_wrapped) = out[..n].split_at_mut(first);
+        move_out(out_first, &mut self.buf[head..head + first], self.wipe);
+        if !out_wrapped.is_empty() {
+            let n2 = out_wrapped.len();
+            move_out(out_wrapped, &mut self.buf[..n2], self.wipe);
+        }
+        self.advance_head(n);
+        n
     }
 
     /// Moves exactly `out.len()` bytes into `out`, or nothing.
@@ -249,6 +267,13 @@ impl<const N: usize> Ring<N> {
             back[..first].zeroize();
             front[..n - first].zeroize();
         }
+        self.advance_head(n);
+        n
+    }
+
+    /// Drops `n <= len` bytes from the front (already wiped if need be).
+    #[inline]
+    fn advance_head(&mut self, n: usize) {
         self.len -= n;
         self.head = if self.len == 0 {
             0
@@ -256,7 +281,6 @@ impl<const N: usize> Ring<N> {
             let h = self.head + n;
             if h >= N { h - N } else { h }
         };
-        n
     }
 
     /// The free space, in order, as two slices: the second is empty unless
@@ -297,6 +321,47 @@ impl<const N: usize> Ring<N> {
     #[cfg(test)]
     pub(crate) fn storage(&self) -> &[u8; N] {
         &self.buf
+    }
+}
+
+/// Up to this many bytes, [`move_out`] copies and wipes in one inlined pass;
+/// above, `memcpy` then `memset` (wider vectors than the inlined loop gets on
+/// a baseline target) are faster.
+const FUSED_MAX: usize = 256;
+
+/// Whether `zeroize::optimization_barrier` is an `asm!` barrier here (on
+/// other targets it is only `black_box`, and [`move_out`] leaves the wipe
+/// to `zeroize` itself, which then uses volatile writes).
+const ASM_BARRIER: bool = cfg!(all(
+    not(miri),
+    any(
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv32",
+        target_arch = "riscv64",
+        target_arch = "x86",
+        target_arch = "x86_64",
+    )
+));
+
+/// Copies `src` into `dst` (same length) and, if `wipe`, zeroizes `src`.
+///
+/// Shared by [`Ring`] and the [`spsc`](crate::spsc) consumer.
+#[inline]
+pub(crate) fn move_out(dst: &mut [u8], src: &mut [u8], wipe: bool) {
+    if !wipe {
+        dst.copy_from_slice(src);
+    } else if ASM_BARRIER && src.len() <= FUSED_MAX {
+        for (d, s) in dst.iter_mut().zip(src.iter_mut()) {
+            *d = *s;
+            *s = 0;
+        }
+        // The barrier makes the optimiser assume `src` is read afterwards,
+        // so it cannot drop the zero stores: what `zeroize` does for slices.
+        zeroize::optimization_barrier(src);
+    } else {
+        dst.copy_from_slice(src);
+        src.zeroize();
     }
 }
 

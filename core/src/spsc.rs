@@ -94,7 +94,12 @@ mod sync {
 /// main loop.
 ///
 /// Not `Clone`; `Debug` shows only the capacity.
+// `repr(C)` with the storage first: it starts at the (8-byte aligned) start
+// of the value, which keeps the copies in and out aligned.
+#[repr(C)]
 pub struct SpscRing<const N: usize> {
+    /// One cell per byte: the halves own disjoint slots at any time.
+    buf: [UnsafeCell<u8>; N],
     /// Read index in `0..2N`; stored only by the consumer.
     head: AtomicUsize,
     /// Write index in `0..2N`; stored only by the producer.
@@ -103,8 +108,6 @@ pub struct SpscRing<const N: usize> {
     taken: AtomicBool,
     /// Whether consumed bytes are zeroized.
     wipe: bool,
-    /// One cell per byte: the halves own disjoint slots at any time.
-    buf: [UnsafeCell<u8>; N],
 }
 
 // SAFETY: the only non-`Sync` part is the storage. Through a shared
@@ -287,22 +290,27 @@ impl<const N: usize> SpscRing<N> {
         }
     }
 
-    /// Copies the slots from `start` into `dst`.
+    /// Moves the slots from `start` into `dst`, zeroizing them unless the
+    /// ring is unwiped.
     ///
     /// # Safety
     /// As for [`Self::slots`] with `len = dst.len()`, for the call.
     #[inline]
-    unsafe fn load(&self, start: usize, dst: &mut [u8]) {
+    unsafe fn take(&self, start: usize, dst: &mut [u8]) {
         #[cfg(not(loom))]
         {
             // SAFETY: forwarded from this function's contract.
             let src = unsafe { self.slots(start, dst.len()) };
-            dst.copy_from_slice(src);
+            crate::ring::move_out(dst, src, self.wipe);
         }
         #[cfg(loom)]
         for (cell, b) in self.buf[start..start + dst.len()].iter().zip(dst) {
             // SAFETY: the caller owns this slot; loom checks that claim.
             *b = cell.with(|p| unsafe { p.read() });
+            if self.wipe {
+                // SAFETY: as above.
+                cell.with_mut(|p| unsafe { p.write(0) });
+            }
         }
     }
 
@@ -531,19 +539,11 @@ impl<'a, const N: usize> Consumer<'a, N> {
         let rest = &mut rest[..n - n1];
         // SAFETY: `slot + n1 <= N`; the buffered slots after `head` belong to
         // this half until it hands them back.
-        unsafe { self.ring.load(slot, first) };
+        unsafe { self.ring.take(slot, first) };
         if n > n1 {
             // SAFETY: the buffered bytes wrap to slot 0 for `n - n1` slots,
             // still ours and below `slot`.
-            unsafe { self.ring.load(0, rest) };
-        }
-        if self.ring.wipe {
-            // SAFETY: as for the first load.
-            unsafe { self.ring.wipe_slots(slot, n1) };
-            if n > n1 {
-                // SAFETY: as for the second load.
-                unsafe { self.ring.wipe_slots(0, n - n1) };
-            }
+            unsafe { self.ring.take(0, rest) };
         }
         self.publish(head, n);
         n
