@@ -187,6 +187,9 @@ pub struct ContainerConfig {
     pub deflate: Option<u8>,
     /// Largest payload of one frame, before deflate and sealing.
     pub max_payload_len: u32,
+    /// The header's maximum frame length, if set exactly rather than derived (see
+    /// [`with_max_frame_len`](Self::with_max_frame_len)).
+    pub max_frame_len: Option<u32>,
 }
 
 impl ContainerConfig {
@@ -197,7 +200,17 @@ impl ContainerConfig {
             checksum,
             deflate: None,
             max_payload_len,
+            max_frame_len: None,
         }
+    }
+
+    /// The same with the header's maximum frame length set to exactly `max` (to reproduce
+    /// a given stream, such as the test vectors). A payload whose stored frame (after
+    /// deflate and the tag) would be longer fails with [`Error::FrameTooLong`].
+    #[must_use]
+    pub const fn with_max_frame_len(mut self, max: u32) -> Self {
+        self.max_frame_len = Some(max);
+        self
     }
 
     /// The same with deflate at `level` (0 = store .. 10 = best).
@@ -207,9 +220,9 @@ impl ContainerConfig {
         self
     }
 
-    /// The container header for this configuration: its maximum frame length leaves room
-    /// for the worst-case deflate expansion and the 16-byte tag, so every payload of up to
-    /// `max_payload_len` bytes fits.
+    /// The container header for this configuration. Unless set exactly, its maximum frame
+    /// length leaves room for the worst-case deflate expansion and the 16-byte tag, so every
+    /// payload of up to `max_payload_len` bytes fits.
     ///
     /// # Errors
     /// [`Error::FrameTooLong`] if that maximum does not fit in a `u32`.
@@ -219,15 +232,17 @@ impl ContainerConfig {
             deflate: self.deflate.is_some(),
             sealed: false,
         };
-        // Composed from the core's own bound: a probe writer with the same flags (unsealed)
-        // says how large a stored frame of `max_payload_len` bytes can get.
-        let probe = container::Writer::new(h)?;
+        if let Some(max) = self.max_frame_len {
+            h.max_frame_len = max;
+            h.flags.sealed = sealed;
+            return Ok(h);
+        }
         let payload = usize::try_from(self.max_payload_len).map_err(|_| Error::FrameTooLong)?;
-        let framing = HEADER_LEN + frame::header_len(self.checksum);
-        let mut stored = probe
-            .max_encoded_len(payload)
-            .checked_sub(framing)
-            .ok_or(Error::FrameTooLong)?;
+        let mut stored = if self.deflate.is_some() {
+            deflate_bound(payload)
+        } else {
+            payload
+        };
         if sealed {
             stored = stored.checked_add(TAG_LEN).ok_or(Error::FrameTooLong)?;
         }
@@ -235,6 +250,19 @@ impl ContainerConfig {
         h.flags.sealed = sealed;
         Ok(h)
     }
+}
+
+/// Largest deflate output for `n` input bytes that the writer lets through: a frame whose
+/// compressed form is larger (incompressible data) is stored instead (deflate level 0),
+/// and miniz_oxide's stored blocks cost 5 bytes per block of about 31 KiB (its
+/// `mz_compressBound`); this allows 5 bytes per 16 KiB and 16 bytes of end.
+///
+/// (`container::Writer::max_encoded_len` assumes 65535-byte stored blocks, which
+/// miniz_oxide does not write, so it is too small by up to about 0.02% for incompressible
+/// payloads over 64 KiB; hence this bound and the level-0 retry in `encode`.)
+const fn deflate_bound(n: usize) -> usize {
+    n.saturating_add((n / 16384 + 1).saturating_mul(5))
+        .saturating_add(16)
 }
 
 enum WriteMode {
@@ -252,6 +280,8 @@ pub struct FrameWriter<W: Write> {
     pending: Vec<u8>,
     batch: usize,
     max_payload: usize,
+    /// Deflate level of a container writer.
+    level: u8,
     frames: u64,
     poisoned: bool,
 }
@@ -274,6 +304,7 @@ impl<W: Write> FrameWriter<W> {
             pending: Vec::with_capacity(DEFAULT_BATCH),
             batch: DEFAULT_BATCH,
             max_payload,
+            level: container::DEFAULT_LEVEL,
             frames: 0,
             poisoned: false,
         }
@@ -333,11 +364,13 @@ impl<W: Write> FrameWriter<W> {
     }
 
     fn start(inner: W, mut w: container::Writer, config: ContainerConfig) -> Result<Self, Error> {
-        let max_payload =
-            usize::try_from(config.max_payload_len).map_err(|_| Error::FrameTooLong)?;
+        let max_payload = usize::try_from(config.max_payload_len)
+            .map_err(|_| Error::FrameTooLong)?
+            .min(w.max_payload_len());
         let mut pre = [0u8; container::SEALED_PREAMBLE_LEN];
         let n = w.start(&mut pre)?;
         let mut this = Self::with_mode(inner, WriteMode::Container(Box::new(w)), max_payload);
+        this.level = config.deflate.unwrap_or(container::DEFAULT_LEVEL);
         this.pending
             .extend_from_slice(pre.get(..n).unwrap_or_default());
         Ok(this)
@@ -381,9 +414,10 @@ impl<W: Write> FrameWriter<W> {
     ///
     /// # Errors
     /// [`Error::FrameTooLong`] if `payload` is longer than
-    /// [`max_payload_len`](Self::max_payload_len) (nothing is written then, and the writer
-    /// stays usable); [`Error::Io`] if the inner writer fails and [`Error::Poisoned`] on
-    /// every call after such a failure.
+    /// [`max_payload_len`](Self::max_payload_len) or its stored frame would exceed an exact
+    /// maximum frame length (nothing is written then, and the writer stays usable);
+    /// [`Error::Io`] if the inner writer fails, and [`Error::Poisoned`] on every call after
+    /// such a failure.
     pub fn write_frame(&mut self, payload: &[u8]) -> Result<(), Error> {
         if self.poisoned || self.inner.is_none() {
             return Err(Error::Poisoned);
@@ -391,13 +425,18 @@ impl<W: Write> FrameWriter<W> {
         if payload.len() > self.max_payload {
             return Err(Error::FrameTooLong);
         }
-        let res = self.encode(payload);
-        if res.is_err() {
-            self.poisoned = true;
-        } else {
-            self.frames += 1;
+        match self.encode(payload) {
+            Ok(()) => {
+                self.frames += 1;
+                Ok(())
+            }
+            // Refused before anything was buffered or sealed: the stream is intact.
+            Err(Error::FrameTooLong) => Err(Error::FrameTooLong),
+            Err(e) => {
+                self.poisoned = true;
+                Err(e)
+            }
         }
-        res
     }
 
     fn encode(&mut self, payload: &[u8]) -> Result<(), Error> {
@@ -413,10 +452,26 @@ impl<W: Write> FrameWriter<W> {
             WriteMode::Container(w) => {
                 // Built in the batch buffer, where it is deflated and sealed in place.
                 let at = self.pending.len();
-                let need = w.max_encoded_len(payload.len());
+                let need = w
+                    .max_encoded_len(payload.len())
+                    .max(w.max_encoded_len(deflate_bound(payload.len())));
                 self.pending.resize(at.saturating_add(need), 0);
                 let tail = self.pending.get_mut(at..).unwrap_or_default();
-                match w.encode_frame(payload, tail) {
+                let mut res = w.encode_frame(payload, tail);
+                if w.header().flags.deflate
+                    && matches!(
+                        res,
+                        Err(container::Error::FrameTooLong | container::Error::BufferTooSmall)
+                    )
+                {
+                    // Incompressible: deflate made it larger. Store it (a valid deflate
+                    // stream of stored blocks); the writer's state is unchanged by the
+                    // refused attempt (nothing was sealed, the counter did not move).
+                    w.set_level(0);
+                    res = w.encode_frame(payload, tail);
+                    w.set_level(self.level);
+                }
+                match res {
                     Ok(n) => self.pending.truncate(at.saturating_add(n)),
                     Err(e) => {
                         tail.zeroize();

@@ -616,13 +616,13 @@ fn verify(input: &Path, key_file: Option<&Path>) -> Result<()> {
     };
     let detail = match (h.flags.sealed, keyed) {
         (true, true) => format!(
-            "{checks}, authenticity and completeness; {frames} frames, {bytes} bytes of data"
+            "{checks}, authenticity and completeness; {frames} frame(s), {bytes} bytes of data"
         ),
         (true, false) => format!(
-            "{checks} of {frames} sealed frames; authenticity not checked (give --key-file)"
+            "{checks} of {frames} sealed frame(s); authenticity not checked (give --key-file)"
         ),
         (false, _) => format!(
-            "{checks}; {frames} frames, {bytes} bytes of data (not sealed: no authenticity)"
+            "{checks}; {frames} frame(s), {bytes} bytes of data (not sealed: no authenticity)"
         ),
     };
     println!("{}: ok: {detail}", name(input));
