@@ -10,6 +10,8 @@ use std::io::{self, Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use proptest::collection::vec;
+use proptest::prelude::*;
 use secstream::secret::Secret;
 use secstream::stream::spill::PAGE_OVERHEAD;
 use secstream::stream::{Error, PageStore, Stream};
@@ -196,52 +198,78 @@ fn budget_exceeded_without_spill_is_an_error() {
     assert_eq!(s.write_bytes(&vec![2; chunk()]), Err(Error::BudgetExceeded));
 }
 
-/// Random interleaving of writes, reads, `next` and flushes against a
-/// `VecDeque` model, with spilling.
-#[test]
-fn model_interleaving_with_spill() {
-    let c = chunk();
-    for seed in 0..6u64 {
-        let mut rng = Rng(seed);
-        let budget = rng.below(4) * (c + 40);
+#[derive(Debug, Clone)]
+enum Op {
+    Write(usize, u64),
+    Read(usize),
+    Next,
+    Flush,
+}
+
+fn op(c: usize) -> impl Strategy<Value = Op> {
+    let len = prop_oneof![
+        Just(0),
+        Just(1),
+        Just(c - 1),
+        Just(c),
+        Just(c + 1),
+        0..3 * c + 8
+    ];
+    prop_oneof![
+        3 => (len.clone(), any::<u64>()).prop_map(|(n, seed)| Op::Write(n, seed)),
+        2 => len.prop_map(Op::Read),
+        1 => Just(Op::Next),
+        1 => Just(Op::Flush),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 16,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Any interleaving of writes, reads, `next` and flushes matches a
+    /// `VecDeque`, with and without spilling.
+    #[test]
+    fn stream_matches_a_vecdeque(budget_chunks in 0usize..4, ops in vec(op(chunk()), 1..40)) {
+        let c = chunk();
         let s = Stream::builder()
-            .memory_budget(budget)
+            .memory_budget(budget_chunks * (c + 40))
             .page_store(Box::new(MemStore::default()))
             .build()
             .unwrap();
         let mut model: VecDeque<u8> = VecDeque::new();
-        for _ in 0..200 {
-            match rng.below(5) {
-                0 | 1 => {
-                    let n = [0, 1, 100, c - 1, c, c + 1, 3 * c + 7][rng.below(7)];
-                    let data = rng.bytes(n);
+        for op in ops {
+            match op {
+                Op::Write(n, seed) => {
+                    let data = Rng(seed).bytes(n);
                     s.write_bytes(&data).unwrap();
                     model.extend(&data);
                 }
-                2 => {
-                    let n = [1, 50, c, 2 * c + 3][rng.below(4)];
+                Op::Read(n) => {
                     let mut buf = vec![0u8; n];
                     let k = s.read_bytes(&mut buf).unwrap();
-                    assert_eq!(k, n.min(model.len()));
+                    prop_assert_eq!(k, n.min(model.len()));
                     let expect: Vec<u8> = model.drain(..k).collect();
-                    assert_eq!(&buf[..k], &expect[..]);
+                    prop_assert_eq!(&buf[..k], &expect[..]);
                 }
-                3 => match s.next_secret().unwrap() {
+                Op::Next => match s.next_secret().unwrap() {
                     Some(secret) => {
+                        prop_assert!(secret.len() <= c && secret.len() <= model.len());
                         let expect: Vec<u8> = model.drain(..secret.len()).collect();
-                        assert!(secret.len() <= c && !expect.is_empty());
-                        assert_eq!(concat([secret]), expect);
+                        prop_assert!(!expect.is_empty());
+                        prop_assert_eq!(concat([secret]), expect);
                     }
-                    None => assert!(model.is_empty()),
+                    None => prop_assert!(model.is_empty()),
                 },
-                _ => s.seal_pending().unwrap(),
+                Op::Flush => s.seal_pending().unwrap(),
             }
-            assert_eq!(s.size(), model.len() as u64);
+            prop_assert_eq!(s.size(), model.len() as u64);
         }
-        assert_eq!(
-            concat([s.take_all().unwrap()]),
-            model.drain(..).collect::<Vec<_>>()
-        );
+        let rest: Vec<u8> = model.drain(..).collect();
+        prop_assert_eq!(concat([s.take_all().unwrap()]), rest);
     }
 }
 
