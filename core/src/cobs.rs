@@ -728,7 +728,7 @@ mod tests {
 
         #[test]
         fn matches_reference_and_round_trips(
-            data in proptest::collection::vec(prop_oneof![Just(0u8), any::<u8>()], 0..700),
+            data in proptest::collection::vec(prop_oneof![Just(0u8), any::<u8>()], 0..if cfg!(miri) { 300 } else { 700 }),
         ) {
             let kind = ChecksumKind::None;
             let e = enc(kind, &data);
@@ -742,7 +742,7 @@ mod tests {
         #[test]
         fn chunking_does_not_matter(
             payloads in proptest::collection::vec(
-                proptest::collection::vec(prop_oneof![Just(0u8), any::<u8>()], 0..300), 0..5),
+                proptest::collection::vec(prop_oneof![Just(0u8), any::<u8>()], 0..if cfg!(miri) { 20 } else { 300 }), 0..5),
             id in 0u8..5, chunk in 1usize..40,
             noise in proptest::collection::vec(any::<u8>(), 0..30),
         ) {
