@@ -9,6 +9,7 @@
 pub mod link;
 pub mod peer;
 pub mod protocol;
+pub mod stack;
 pub mod uart;
 
 // The critical-section implementation (single core, interrupts masked) that

@@ -180,6 +180,7 @@ impl Device {
 
 #[entry]
 fn main() -> ! {
+    fw::stack::paint();
     defmt::info!("secstream firmware example");
 
     interrupt::free(|cs| {
@@ -312,6 +313,8 @@ fn main() -> ! {
         defmt::error!("session did not go as the host expected");
         verdict = Err(());
     }
+    // Differs between cores: the snapshot test leaves this line out.
+    defmt::info!("stack peak: {=usize} bytes", fw::stack::peak());
     let code = if verdict.is_ok() { 0 } else { 1 };
     defmt::info!("exit {=i32}", code);
     fw::exit(code)

@@ -18,6 +18,7 @@ static RX: SpscRing<64> = SpscRing::new();
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
+    fw::stack::paint();
     let kind = ChecksumKind::Crc16;
     let (mut producer, mut consumer) = defmt::unwrap!(RX.try_split());
     let mut wire = [0u8; 48];
@@ -51,5 +52,6 @@ fn main() -> ! {
     }
     defmt::info!("kept {=usize} bytes", kept.len());
     kept.clear();
+    defmt::info!("stack peak: {=usize} bytes", fw::stack::peak());
     fw::exit(0)
 }

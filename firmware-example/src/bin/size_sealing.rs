@@ -21,6 +21,7 @@ static RX: SpscRing<64> = SpscRing::new();
 
 #[cortex_m_rt::entry]
 fn main() -> ! {
+    fw::stack::paint();
     // Receive a frame through the ring into a secure buffer: the key.
     let kind = ChecksumKind::Crc16;
     let (mut producer, mut consumer) = defmt::unwrap!(RX.try_split());
@@ -76,5 +77,6 @@ fn main() -> ! {
     }
     defmt::unwrap!(reader.finish());
     defmt::info!("sealed {=usize} bytes, opened {=usize}", at, opened);
+    defmt::info!("stack peak: {=usize} bytes", fw::stack::peak());
     fw::exit(0)
 }
