@@ -21,6 +21,9 @@ use std::time::Instant;
 
 use crate::{Cmd, Runner, workspace_root};
 
+/// The defmt-print the snapshot was taken with (its line format is part of
+/// the snapshot).
+const DEFMT_PRINT_VERSION: &str = "1.2.0";
 /// Cortex-M4F: QEMU `lm3s6965evb` (`-cpu cortex-m4`).
 const M4: &str = "thumbv7em-none-eabihf";
 /// Cortex-M0: QEMU `microbit`, 16 KiB RAM, no compare-and-swap.
@@ -111,11 +114,15 @@ fn elf(dir: &Path, target: &str, bin: &str) -> PathBuf {
     target_dir(dir).join(target).join("release").join(bin)
 }
 
+fn version(program: &str) -> Option<String> {
+    let out = Command::new(program).arg("--version").output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 fn present(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    version(program).is_some()
 }
 
 /// Installs what the firmware steps need, skipping what is there: QEMU for
@@ -142,10 +149,21 @@ pub(crate) fn setup(r: &mut Runner) -> bool {
         ok &= Cmd::new("apt-get", &args).run();
     }
 
-    if present("defmt-print") {
-        eprintln!("defmt-print: present");
-    } else {
-        ok &= Cmd::cargo(&["install", "defmt-print", "--locked"]).run();
+    let want = format!("defmt-print {DEFMT_PRINT_VERSION}");
+    match version("defmt-print") {
+        Some(v) if v.lines().next().is_some_and(|l| l.trim() == want) => {
+            eprintln!("{want}: present");
+        }
+        _ => {
+            ok &= Cmd::cargo(&[
+                "install",
+                "defmt-print",
+                "--version",
+                DEFMT_PRINT_VERSION,
+                "--locked",
+            ])
+            .run();
+        }
     }
 
     r.record(
