@@ -229,10 +229,12 @@ pub fn process_key_locked() -> Result<bool, Error> {
 /// It waits for running [`Secret::with_bytes`] closures to return; calling it
 /// from inside one deadlocks.
 pub fn purge() -> usize {
-    let mut slot = lock(&COFFER);
+    // Not under the coffer's lock: a thread inside a region's closure may be
+    // waiting for that lock while `purge_all` waits for the region.
     let n = secret_memory::purge_all();
-    // The halves are already zeros; dropping unmaps them.
-    *slot = None;
+    // The halves are zeros now; dropping unmaps them. A coffer made by another
+    // thread since `purge_all` is dropped too: its secrets count as purged.
+    *lock(&COFFER) = None;
     n
 }
 

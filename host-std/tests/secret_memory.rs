@@ -22,13 +22,47 @@ fn is_child(name: &str) -> bool {
     std::env::var(CHILD_ENV).is_ok_and(|v| v == name)
 }
 
-/// Runs test `name` alone in a child process.
+/// Runs test `name` alone in a child process; kills it after two minutes
+/// (a deadlock) and fails.
 fn run_child(name: &str) -> Output {
-    Command::new(std::env::current_exe().unwrap())
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", name, "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, name)
-        .output()
-        .unwrap()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        out.read_to_end(&mut v).unwrap();
+        v
+    });
+    let err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        err.read_to_end(&mut v).unwrap();
+        v
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("child {name} still running after 120 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
 }
 
 fn no_core_dumps() {
@@ -413,4 +447,53 @@ fn purge_on_request_wipes_every_live_region() {
     assert!(stream.take_all().is_err(), "the stream's plaintext is gone");
     let fresh = Secret::with_init(2, |b| b.fill(1)).unwrap();
     assert_eq!(fresh.with_bytes(<[u8]>::to_vec).unwrap(), [1, 1]);
+}
+
+/// Purges while other threads seal, open and stream: nothing deadlocks, and
+/// every failure is a purge.
+#[test]
+fn purge_while_in_use_does_not_deadlock() {
+    const NAME: &str = "purge_while_in_use_does_not_deadlock";
+    if !is_child(NAME) {
+        return assert_child_passed(&run_child(NAME));
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for t in 0..3u8 {
+        let stop = stop.clone();
+        workers.push(std::thread::spawn(move || {
+            let mut ok = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let r = Secret::with_init(64, |b| b.fill(t))
+                    .and_then(|s| s.with_bytes(|b| b.iter().all(|&x| x == t)));
+                match r {
+                    Ok(same) => {
+                        assert!(same);
+                        ok += 1;
+                    }
+                    Err(e) => assert!(
+                        matches!(
+                            e,
+                            secret::Error::Purged | secret::Error::Memory(Error::Purged)
+                        ),
+                        "{e:?}"
+                    ),
+                }
+                if let Ok(stream) = secstream::stream::Stream::new() {
+                    let _ = stream.write_bytes(&[t; 5000]);
+                    if let Err(e) = stream.take_all() {
+                        assert!(e.to_string().contains("purged"), "{e}");
+                    }
+                }
+            }
+            ok
+        }));
+    }
+    for _ in 0..50 {
+        secret::purge();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let done: u32 = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert!(done > 0, "work went on between purges");
 }
