@@ -4,8 +4,8 @@
 //! shows that unpack refuses it and leaves no output file behind.
 //!
 //! Run it with `cargo run --release -p secstream --example roundtrip [FILE]`. Without
-//! `FILE` it packs its own executable (a few megabytes of real, partly compressible
-//! bytes). It builds the `secstream` binary with the same profile first (a no-op when it
+//! `FILE` it packs the `cargo` executable that runs it (tens of megabytes of real, partly
+//! compressible bytes; its own executable if `CARGO` is not set). It builds the `secstream` binary with the same profile first (a no-op when it
 //! is up to date) and runs it in a temporary directory that it removes at the end.
 
 use std::fs;
@@ -74,7 +74,10 @@ fn step(bin: &Path, args: &[&str]) -> Result<String> {
 fn run() -> Result<()> {
     let input = match std::env::args_os().nth(1) {
         Some(p) => PathBuf::from(p),
-        None => std::env::current_exe()?,
+        None => match std::env::var_os("CARGO").map(PathBuf::from) {
+            Some(cargo) if cargo.is_file() => cargo,
+            _ => std::env::current_exe()?,
+        },
     };
     let original = fs::read(&input).map_err(|e| format!("{}: {e}", input.display()))?;
     let bin = secstream_binary()?;

@@ -658,14 +658,22 @@ impl<R: Read> Source<R> {
         if self.end - self.start >= n {
             return Ok(());
         }
-        self.buf.copy_within(self.start..self.end, 0);
+        let old_end = self.end;
+        self.buf.copy_within(self.start..old_end, 0);
         self.end -= self.start;
         self.start = 0;
+        // The bytes behind the moved ones are stale copies: wipe them.
+        if let Some(stale) = self.buf.get_mut(self.end..old_end) {
+            stale.zeroize();
+        }
         while self.end < n && !self.eof {
-            let dst = self.buf.get_mut(self.end..).unwrap_or_default();
+            let cap = self.buf.len();
+            let Some(dst) = self.buf.get_mut(self.end..).filter(|d| !d.is_empty()) else {
+                break;
+            };
             match self.inner.read(dst) {
                 Ok(0) => self.eof = true,
-                Ok(k) => self.end += k,
+                Ok(k) => self.end = self.end.saturating_add(k).min(cap),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
@@ -957,5 +965,130 @@ impl<R: Read> Iterator for Frames<'_, R> {
                 Some(Err(e))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secstream_core::deflate::deflate_to_vec;
+
+    fn noise(len: usize) -> Vec<u8> {
+        let mut x = 0x9E37_79B9u32;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x.to_le_bytes()[0]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn stored_deflate_fits_the_bound() {
+        // Level 0 (stored blocks) is the writer's fallback: it must always fit.
+        for len in [
+            0,
+            1,
+            100,
+            16_383,
+            16_384,
+            65_535,
+            65_536,
+            300_001,
+            1 << 20,
+            4 << 20,
+        ] {
+            let d = noise(len);
+            let stored = deflate_to_vec(&d, 0);
+            assert!(
+                stored.len() <= deflate_bound(len),
+                "len {len}: {}",
+                stored.len()
+            );
+        }
+    }
+
+    #[test]
+    fn vectored_write_survives_partial_writes() {
+        /// Takes at most 3 bytes per call, across slices.
+        struct Slow(Vec<u8>);
+        impl Write for Slow {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                let k = b.len().min(3);
+                self.0.extend_from_slice(&b[..k]);
+                Ok(k)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut w = Slow(Vec::new());
+        let (a, b, c) = (b"hello".as_slice(), b"".as_slice(), b" world!".as_slice());
+        let mut slices = [IoSlice::new(a), IoSlice::new(b), IoSlice::new(c)];
+        write_all_vectored(&mut w, &mut slices).unwrap();
+        assert_eq!(w.0, b"hello world!");
+
+        struct Dead;
+        impl Write for Dead {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Ok(0)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut slices = [IoSlice::new(a)];
+        let e = write_all_vectored(&mut Dead, &mut slices).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WriteZero);
+    }
+
+    #[test]
+    fn source_window_compacts_and_stops_at_the_end() {
+        let data: Vec<u8> = (0..40u8).collect();
+        let mut src = Source {
+            inner: &data[..],
+            buf: Zeroizing::new(vec![0u8; 32]),
+            start: 0,
+            end: 0,
+            eof: false,
+        };
+        src.fill_to(16).unwrap();
+        assert_eq!(src.window(), &data[..32]);
+        src.start = 30;
+        src.fill_to(5).unwrap();
+        assert_eq!(src.window(), &data[30..40]);
+        // The input is used up: a refill finds its end and wipes what was there.
+        src.start = src.end;
+        assert!(!src.refill().unwrap());
+        assert_eq!(src.buf.as_slice(), &[0u8; 32]);
+    }
+
+    #[test]
+    fn errors_read_well() {
+        assert_eq!(
+            Error::TrailingData.to_string(),
+            "data after the final frame"
+        );
+        assert_eq!(
+            Error::LimitExceeded {
+                declared: 9,
+                limit: 8
+            }
+            .to_string(),
+            "container allows frames of 9 bytes, above this reader's limit of 8"
+        );
+        assert!(matches!(
+            Error::from(container::Error::Authentication),
+            Error::Authentication
+        ));
+        assert!(matches!(
+            Error::from(frame::Error::Truncated),
+            Error::Truncated
+        ));
+        let io = Error::from(io::Error::other("disk on fire"));
+        assert_eq!(io.to_string(), "i/o error: disk on fire");
+        assert!(std::error::Error::source(&io).is_some());
     }
 }
