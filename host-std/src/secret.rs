@@ -250,13 +250,16 @@ fn on_signal(sig: i32) {
 
 /// Opts in to [`purge`] on SIGINT, SIGTERM, SIGHUP and SIGQUIT; after the
 /// purge the signal's default action (ending the process) runs as usual.
+/// Later calls keep the handlers and only change the hook.
 ///
 /// The signal handler only writes the signal number to a pipe; a watcher
-/// thread does the purge, so no lock is taken inside the handler. Unix only.
+/// thread does the purge, so no lock is taken inside the handler. On Windows
+/// a console control handler (Ctrl+C, Ctrl+Break, close, logoff, shutdown)
+/// purges instead (compiled, not tested).
 ///
 /// # Errors
 /// [`Error::Signal`] when the pipe, the thread or a handler cannot be set
-/// up (`Unsupported` on Windows).
+/// up (`Unsupported` on platforms other than Unix and Windows).
 pub fn purge_on_signal() -> Result<(), Error> {
     secret_memory::signal::install(on_signal).map_err(|e| Error::Signal(e.kind()))
 }

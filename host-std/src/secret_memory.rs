@@ -764,14 +764,19 @@ pub(crate) mod signal {
     //! signal number to a pipe (the only thing it does: `write` is
     //! async-signal-safe); a watcher thread reads it, runs the purge, restores
     //! the default action and raises the signal again, so the process ends as
-    //! it would have. Windows: not supported.
+    //! it would have.
+    //!
+    //! Windows: a console control handler (Ctrl+C, Ctrl+Break, close, logoff,
+    //! shutdown) runs the purge on the thread the system starts for it, then
+    //! lets the next handler (by default `ExitProcess`) run. The callback gets
+    //! the control event number. Compiled, not tested.
 
     /// Installs the handlers once; later calls replace the callback.
     ///
     /// # Errors
     /// The OS error when the pipe, thread or handlers cannot be set up,
-    /// `Unsupported` on other platforms.
-    #[cfg(unix)]
+    /// `Unsupported` on platforms other than Unix and Windows.
+    #[cfg(any(unix, windows))]
     pub(crate) fn install(on_signal: fn(i32)) -> std::io::Result<()> {
         imp::install(on_signal)
     }
@@ -780,9 +785,46 @@ pub(crate) mod signal {
     ///
     /// # Errors
     /// Always `Unsupported` on this platform.
-    #[cfg(not(unix))]
+    #[cfg(not(any(unix, windows)))]
     pub(crate) fn install(_on_signal: fn(i32)) -> std::io::Result<()> {
         Err(std::io::ErrorKind::Unsupported.into())
+    }
+
+    #[cfg(windows)]
+    mod imp {
+        use std::io;
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use windows_sys::Win32::System::Console::SetConsoleCtrlHandler;
+        use windows_sys::core::BOOL;
+
+        static CALLBACK: Mutex<Option<fn(i32)>> = Mutex::new(None);
+        static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+        /// Runs on a thread of its own (not in a signal context), so taking
+        /// locks here is fine.
+        unsafe extern "system" fn handler(ctrl_type: u32) -> BOOL {
+            let callback = *super::super::lock(&CALLBACK);
+            if let Some(cb) = callback {
+                cb(i32::try_from(ctrl_type).unwrap_or(i32::MAX));
+            }
+            // FALSE: the next handler runs (by default it ends the process).
+            0
+        }
+
+        pub(super) fn install(on_signal: fn(i32)) -> io::Result<()> {
+            *super::super::lock(&CALLBACK) = Some(on_signal);
+            if INSTALLED.swap(true, Ordering::AcqRel) {
+                return Ok(());
+            }
+            // SAFETY: `handler` has the signature the system expects and
+            // stays valid for the life of the process.
+            if unsafe { SetConsoleCtrlHandler(Some(handler), 1) } == 0 {
+                INSTALLED.store(false, Ordering::Release);
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        }
     }
 
     #[cfg(unix)]
