@@ -323,10 +323,13 @@ impl Inner {
     fn seal_staging(&mut self, sealer: &Sealer) -> Result<(), Error> {
         let staged = self.staged;
         let store = &mut self.store;
-        let r = self.staging.write(|s| {
-            let r = store.push_chunk(sealer, s.get(..staged).unwrap_or_default());
-            s.zeroize();
-            r
+        let r = self.staging.write(|s| match s.get_mut(..staged) {
+            Some(used) => {
+                let r = store.push_chunk(sealer, used);
+                used.zeroize();
+                r
+            }
+            None => Err(Error::TooLarge),
         });
         self.staged = 0;
         r?
@@ -336,15 +339,14 @@ impl Inner {
         self.check()?;
         let total = buf.len();
         let chunk = self.store.chunk;
+        if buf.is_empty() {
+            return Ok(0);
+        }
         let r = (|| {
             // Fill the staging chunk without the key when nothing completes.
             if self.staged.saturating_add(buf.len()) < chunk {
                 let at = self.staged;
-                self.staging.write(|s| {
-                    if let Some(dst) = s.get_mut(at..at + buf.len()) {
-                        dst.copy_from_slice(buf);
-                    }
-                })?;
+                self.staging.write(|s| stage(s, at, buf))??;
                 self.staged += buf.len();
                 return Ok(());
             }
@@ -360,11 +362,7 @@ impl Inner {
                     let at = self.staged;
                     let n = buf.len().min(chunk - at);
                     let (part, rest) = buf.split_at(n);
-                    self.staging.write(|s| {
-                        if let Some(dst) = s.get_mut(at..at + n) {
-                            dst.copy_from_slice(part);
-                        }
-                    })?;
+                    self.staging.write(|s| stage(s, at, part))??;
                     self.staged += n;
                     buf = rest;
                     if self.staged == chunk {
@@ -415,14 +413,10 @@ impl Inner {
                 let staged = self.staged;
                 let reading = &mut self.reading;
                 self.staging.write(|s| {
-                    let src = s.get_mut(..staged).unwrap_or_default();
-                    let r = reading.write(|r| {
-                        if let Some(dst) = r.get_mut(..staged) {
-                            dst.copy_from_slice(src);
-                        }
-                    });
+                    let src = s.get_mut(..staged).ok_or(Error::TooLarge)?;
+                    let r = reading.write(|r| stage(r, 0, src));
                     src.zeroize();
-                    r
+                    r?
                 })??;
                 self.staged = 0;
                 self.read_pos = 0;
@@ -446,11 +440,11 @@ impl Inner {
                     );
                     let (dst, rest) = std::mem::take(&mut out).split_at_mut(n);
                     self.reading.write(|r| {
-                        if let Some(src) = r.get_mut(pos..pos + n) {
-                            dst.copy_from_slice(src);
-                            src.zeroize();
-                        }
-                    })?;
+                        let src = r.get_mut(pos..pos + n).ok_or(Error::TooLarge)?;
+                        dst.copy_from_slice(src);
+                        src.zeroize();
+                        Ok::<(), Error>(())
+                    })??;
                     out = rest;
                     self.read_pos += n;
                     done += n;
@@ -509,10 +503,10 @@ impl Inner {
             let (pos, len) = (self.read_pos, self.read_len);
             let sealer = open_sealer(&mut sealer)?;
             let secret = self.reading.write(|r| {
-                let rest = r.get_mut(pos..len).unwrap_or_default();
+                let rest = r.get_mut(pos..len).ok_or(Error::TooLarge)?;
                 let s = sealer.seal(rest);
                 rest.zeroize();
-                s
+                Ok::<Secret, Error>(s?)
             })??;
             self.read_pos = len;
             Ok(Some(secret))
@@ -546,6 +540,16 @@ impl Inner {
         let r = secret::with_sealer(|sealer| self.seal_staging(sealer)).map_err(Error::from);
         self.poison_on_err(r.and_then(|r| r))
     }
+}
+
+/// Copies `bytes` into `buf` at `at`; an error if they do not fit (which the
+/// chunk bookkeeping rules out; never drop bytes silently).
+fn stage(buf: &mut [u8], at: usize, bytes: &[u8]) -> Result<(), Error> {
+    let end = at.checked_add(bytes.len()).ok_or(Error::TooLarge)?;
+    buf.get_mut(at..end)
+        .ok_or(Error::TooLarge)?
+        .copy_from_slice(bytes);
+    Ok(())
 }
 
 /// The process key's sealer, made once per call on first need.
@@ -623,12 +627,13 @@ impl Stream {
         self.lock().flush()
     }
 
-    /// Appends `bytes`, whole, or fails without appending any of them... as
-    /// far as memory and the spill store allow: an error poisons the stream.
+    /// Appends `bytes` in one piece (no other write lands inside them).
     ///
     /// # Errors
     /// [`Error::BudgetExceeded`] with spilling off, [`Error::Io`] from the
-    /// spill store, [`Error::Secret`], [`Error::Poisoned`].
+    /// spill store, [`Error::Secret`], or the error that poisoned the stream.
+    /// A failed write may have stored part of `bytes`, so it poisons the
+    /// stream.
     pub fn write_bytes(&self, bytes: &[u8]) -> Result<(), Error> {
         self.lock().write(bytes).map(|_| ())
     }
@@ -639,7 +644,7 @@ impl Stream {
     /// # Errors
     /// [`Error::SpillChecksum`], [`Error::SpillTampered`] or an
     /// authentication failure when a chunk was modified (the stream is then
-    /// poisoned); [`Error::Io`]; [`Error::Poisoned`].
+    /// poisoned); [`Error::Io`]; the error that poisoned the stream.
     pub fn read_bytes(&self, out: &mut [u8]) -> Result<usize, Error> {
         self.lock().read(out)
     }
@@ -735,9 +740,17 @@ mod tests {
         let s = Stream::new().unwrap();
         let chunk = s.chunk_size();
         s.write_bytes(&vec![0x5A; 3 * chunk]).unwrap();
-        let inner = s.lock();
+        let mut inner = s.lock();
         assert_eq!(inner.store.list.len(), 3);
         assert_eq!(inner.staged, 0);
+        for stored in &mut inner.store.list {
+            let Stored::Sealed(secret) = stored else {
+                panic!("in memory")
+            };
+            let sealed = secret.sealed_mut();
+            assert_eq!(sealed.len(), chunk + secret::OVERHEAD);
+            assert!(!sealed.windows(16).any(|w| w == [0x5A; 16]));
+        }
     }
 
     #[test]
