@@ -471,3 +471,26 @@ fn cli_reads_the_shared_vectors() {
     }
     assert_eq!(n, 20);
 }
+
+#[test]
+fn empty_input_round_trips() {
+    let f = fixture(0);
+    let sst = f.dir.path().join("e.sst");
+    let out = f.dir.path().join("e.out");
+    ok(&["pack", p(&f.input), "-o", p(&sst), "--key-file", p(&f.key)]);
+    ok(&["verify", p(&sst), "--key-file", p(&f.key)]);
+    ok(&["unpack", p(&sst), "-o", p(&out), "--key-file", p(&f.key)]);
+    assert_eq!(fs::read(&out).unwrap(), b"");
+    // Cut to the header and nonce, the final frame is missing: truncated.
+    let bytes = fs::read(&sst).unwrap();
+    fs::write(&sst, &bytes[..32]).unwrap();
+    let e = fails(&[
+        "unpack",
+        p(&sst),
+        "-o",
+        p(&f.dir.path().join("x")),
+        "--key-file",
+        p(&f.key),
+    ]);
+    assert!(e.contains("truncated"), "{e}");
+}

@@ -639,3 +639,21 @@ fn shared_vectors_read_and_write_bit_exact() {
     }
     assert_eq!(checked, 25);
 }
+
+#[test]
+fn empty_containers_are_complete_streams() {
+    for sealed in [false, true] {
+        let config = ContainerConfig::new(ChecksumKind::Crc32c, 4096);
+        let wire = write_container(config, sealed, &[]);
+        let expected_len = if sealed { 32 + 8 + 16 } else { 16 };
+        assert_eq!(wire.len(), expected_len);
+        let mut r = open(&wire, sealed);
+        assert_eq!(r.read_frame().unwrap(), None);
+        assert_eq!(r.header().map(|h| h.flags.sealed), Some(sealed));
+        // Without its final frame, an empty sealed container is truncated.
+        if sealed {
+            let mut r = open(&wire[..32], true);
+            assert!(matches!(r.read_frame(), Err(Error::Truncated)));
+        }
+    }
+}
