@@ -20,6 +20,9 @@
 //! - On free, the data pages are overwritten with zeros before they are
 //!   unmapped, and the canary is checked first.
 //! - [`purge_all`] wipes every live region of the process at once.
+//! - In a child made by `fork` the regions count as purged: access returns
+//!   [`Error::Purged`] (their pages are zeros there on Linux), and freeing them
+//!   skips the canary check.
 //!
 //! # The mlock policy
 //! Containers often run with `RLIMIT_MEMLOCK` at 64 KiB. When `mlock` fails the
@@ -186,6 +189,10 @@ struct Mapping {
     len: usize,
     locked: bool,
     purged: bool,
+    /// The process that mapped the region. In a forked child the pages are
+    /// zeros (`MADV_WIPEONFORK`) or a copy the child should not use: there the
+    /// region counts as purged and its canary is not checked.
+    pid: u32,
 }
 
 // SAFETY: a `Mapping` exclusively owns its pages (nothing else holds the
@@ -194,6 +201,11 @@ struct Mapping {
 unsafe impl Send for Mapping {}
 
 impl Mapping {
+    /// True after a purge, and in a forked child.
+    fn is_gone(&self) -> bool {
+        self.purged || self.pid != std::process::id()
+    }
+
     fn data_ptr(&self) -> *mut u8 {
         // `wrapping_add` keeps the provenance of `base`; the offset (one page)
         // lies inside the mapping, so the result points into it.
@@ -258,7 +270,7 @@ impl Mapping {
                 // SAFETY: the pages were just made writable and `self` is
                 // owned here, so no other slice over them exists.
                 let data = unsafe { self.data_mut() };
-                if !self.purged {
+                if !self.is_gone() {
                     let at = self.user_offset() - CANARY_LEN;
                     let ok = match (canary(), data.get(at..at + CANARY_LEN)) {
                         (Ok(c), Some(stored)) => stored == c.as_slice(),
@@ -434,6 +446,7 @@ impl GuardedRegion {
             len,
             locked: false,
             purged: false,
+            pid: std::process::id(),
         };
         if let Err(e) = m.protect(Prot::ReadWrite) {
             let _ = m.release();
@@ -504,7 +517,7 @@ impl GuardedRegion {
     pub fn read<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, Error> {
         let state = lock(&self.shared.state);
         let m = state.as_ref().ok_or(Error::Purged)?;
-        if m.purged {
+        if m.is_gone() {
             return Err(Error::Purged);
         }
         m.protect(Prot::Read)?;
@@ -523,7 +536,7 @@ impl GuardedRegion {
     pub fn write<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Result<R, Error> {
         let state = lock(&self.shared.state);
         let m = state.as_ref().ok_or(Error::Purged)?;
-        if m.purged {
+        if m.is_gone() {
             return Err(Error::Purged);
         }
         m.protect(Prot::ReadWrite)?;

@@ -497,3 +497,47 @@ fn purge_while_in_use_does_not_deadlock() {
     let done: u32 = workers.into_iter().map(|w| w.join().unwrap()).sum();
     assert!(done > 0, "work went on between purges");
 }
+
+/// In a forked child, regions and secrets of the parent count as purged, the
+/// child gets a fresh process key (not one derived from zeroed halves), and
+/// dropping the inherited regions does not trip the canary check.
+#[test]
+fn forked_child_treats_parent_secrets_as_purged() {
+    const NAME: &str = "forked_child_treats_parent_secrets_as_purged";
+    if !is_child(NAME) {
+        return assert_child_passed(&run_child(NAME));
+    }
+    // Single-threaded here (the child run uses one test thread), so the
+    // forked process may run ordinary Rust code.
+    let (region, _) = region_with_bytes();
+    let parent_secret = Secret::with_init(3, |b| b.copy_from_slice(b"abc")).unwrap();
+    // SAFETY: this process has one thread, so the child inherits no lock
+    // held by another thread.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        let mut code = 0;
+        if region.read(|b| b.to_vec()) != Err(Error::Purged) {
+            code |= 1;
+        }
+        if parent_secret.with_bytes(|_| ()) != Err(secret::Error::Purged) {
+            code |= 2;
+        }
+        match Secret::with_init(3, |b| b.copy_from_slice(b"xyz")) {
+            Ok(s) if s.with_bytes(<[u8]>::to_vec).ok().as_deref() == Some(b"xyz") => {}
+            _ => code |= 4,
+        }
+        drop(region); // would abort on a zeroed canary
+        drop(parent_secret);
+        // SAFETY: `_exit` is always safe to call.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for our own child.
+    assert_eq!(unsafe { libc::waitpid(pid, &raw mut status, 0) }, pid);
+    assert!(libc::WIFEXITED(status), "child status {status:#x}");
+    assert_eq!(libc::WEXITSTATUS(status), 0, "failed checks (bit mask)");
+    // The parent is unaffected.
+    assert_eq!(region.read(|b| b[0]).unwrap(), 0x11);
+    assert_eq!(parent_secret.with_bytes(<[u8]>::to_vec).unwrap(), b"abc");
+}
