@@ -851,11 +851,24 @@ pub(crate) mod signal {
             [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 
         static WRITE_FD: AtomicI32 = AtomicI32::new(-1);
+        /// The process whose watcher thread reads the pipe. A forked child
+        /// inherits the handlers but not the thread.
+        static OWNER_PID: AtomicI32 = AtomicI32::new(-1);
         static CALLBACK: Mutex<Option<fn(i32)>> = Mutex::new(None);
 
         extern "C" fn handler(sig: libc::c_int) {
             let fd = WRITE_FD.load(Ordering::Relaxed);
             if fd < 0 {
+                return;
+            }
+            // SAFETY: `getpid` is async-signal-safe.
+            if unsafe { libc::getpid() } != OWNER_PID.load(Ordering::Relaxed) {
+                // A forked child: no watcher thread here (and its guarded
+                // pages are already purged), so end it as the signal would.
+                // SAFETY: `signal` and `raise` are async-signal-safe.
+                unsafe { libc::signal(sig, libc::SIG_DFL) };
+                // SAFETY: as above.
+                unsafe { libc::raise(sig) };
                 return;
             }
             let byte = u8::try_from(sig).unwrap_or(0);
@@ -914,6 +927,8 @@ pub(crate) mod signal {
             std::thread::Builder::new()
                 .name("secstream-purge".into())
                 .spawn(move || watch(read_fd))?;
+            // SAFETY: `getpid` has no preconditions.
+            OWNER_PID.store(unsafe { libc::getpid() }, Ordering::Relaxed);
             WRITE_FD.store(write_fd, Ordering::Release);
             for sig in SIGNALS {
                 // SAFETY: an all-zero `sigaction` is a valid starting value.

@@ -541,3 +541,31 @@ fn forked_child_treats_parent_secrets_as_purged() {
     assert_eq!(region.read(|b| b[0]).unwrap(), 0x11);
     assert_eq!(parent_secret.with_bytes(<[u8]>::to_vec).unwrap(), b"abc");
 }
+
+/// A forked child inherits the purge-on-signal handlers but not their
+/// watcher thread: a termination signal must still end it.
+#[test]
+fn forked_child_still_terminates_on_signal() {
+    const NAME: &str = "forked_child_still_terminates_on_signal";
+    if !is_child(NAME) {
+        return assert_child_passed(&run_child(NAME));
+    }
+    secret::purge_on_signal().unwrap();
+    // SAFETY: the child below only calls async-signal-safe functions.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        // SAFETY: async-signal-safe calls only; `_exit` if the signal did
+        // not end the process.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGTERM);
+            libc::sleep(5);
+            libc::_exit(3);
+        }
+    }
+    let mut status = 0;
+    // SAFETY: waits for our own child.
+    assert_eq!(unsafe { libc::waitpid(pid, &raw mut status, 0) }, pid);
+    assert!(libc::WIFSIGNALED(status), "child status {status:#x}");
+    assert_eq!(libc::WTERMSIG(status), libc::SIGTERM);
+}
