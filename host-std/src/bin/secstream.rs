@@ -676,3 +676,38 @@ fn inspect(input: &Path, list: bool) -> Result<()> {
     show().map_err(|e| Failure::new("writing stdout", e))?;
     res.map(|_| ()).map_err(|e| Failure::new(&what, e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64K"), Ok(64 * 1024));
+        assert_eq!(parse_size("64KiB"), Ok(64 * 1024));
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("16M"), Ok(16 << 20));
+        for bad in [
+            "",
+            "0",
+            "17M",
+            "1G",
+            "K",
+            "-1",
+            "99999999999999999999",
+            "1.5M",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn failures_are_one_line() {
+        let f = Failure::new("unpack x.sst", frame_io::Error::Authentication);
+        assert_eq!(
+            f.to_string(),
+            "secstream: unpack x.sst: authentication failed (wrong key or modified data)"
+        );
+    }
+}
