@@ -555,13 +555,15 @@ fn forked_child_still_terminates_on_signal() {
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0);
     if pid == 0 {
-        // SAFETY: async-signal-safe calls only; `_exit` if the signal did
-        // not end the process.
-        unsafe {
-            libc::kill(libc::getpid(), libc::SIGTERM);
-            libc::sleep(5);
-            libc::_exit(3);
-        }
+        // SAFETY: async-signal-safe.
+        let me = unsafe { libc::getpid() };
+        // SAFETY: async-signal-safe; signals this process.
+        unsafe { libc::kill(me, libc::SIGTERM) };
+        // SAFETY: async-signal-safe.
+        unsafe { libc::sleep(5) };
+        // SAFETY: `_exit` is always safe; reached only if the signal did not
+        // end the process.
+        unsafe { libc::_exit(3) };
     }
     let mut status = 0;
     // SAFETY: waits for our own child.
