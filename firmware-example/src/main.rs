@@ -46,8 +46,9 @@ const RX_CAP: usize = 64;
 static RX: SpscRing<RX_CAP> = SpscRing::new();
 /// The UART receiver; the interrupt handler borrows it.
 static UART: Mutex<RefCell<Option<SimUart<RX_CAP>>>> = Mutex::new(RefCell::new(None));
-/// The session key. A `static`, so it never moves and leaves no copies on
-/// the stack; wiped by [`Command::WipeKey`] and before exit.
+/// The session key. A `static`, so it never moves; the only other copy is
+/// the short-lived `MasterKey` (wiped on drop) while a stream is opened.
+/// Wiped by [`Command::WipeKey`] and before exit.
 static SESSION_KEY: Mutex<RefCell<SecureBuf<32>>> = Mutex::new(RefCell::new(SecureBuf::new()));
 
 /// Line buffer the simulated host writes the session into.
@@ -222,7 +223,7 @@ fn main() -> ! {
                 }
                 other => defmt::info!("tx {} ({=usize} bytes)", other, n),
             }
-            match host.receive(&mut tx[..n]) {
+            match host.receive(tx.get_mut(..n).unwrap_or_default()) {
                 Ok(got) if got == *reply => {}
                 Ok(_) => {
                     defmt::error!("host: reply changed on the way");
@@ -300,10 +301,14 @@ fn main() -> ! {
         host.replies()
     );
     match host.open_telemetry() {
-        Ok(samples) => defmt::info!(
+        Ok(samples) if samples == usize::from(peer::SEALED_SAMPLES) => defmt::info!(
             "host: {=usize} samples opened, final frame authenticated",
             samples
         ),
+        Ok(samples) => {
+            defmt::error!("host: {=usize} samples opened", samples);
+            verdict = Err(());
+        }
         Err(e) => {
             defmt::error!("host: telemetry: {}", e);
             verdict = Err(());

@@ -19,6 +19,9 @@ pub const STREAM_NONCE: [u8; 16] = *b"telemetry-nonce1";
 /// The second stream nonce, for the start refused after the key is wiped.
 pub const STREAM_NONCE_2: [u8; 16] = *b"telemetry-nonce2";
 
+/// Readings the session has sealed.
+pub const SEALED_SAMPLES: u8 = 3;
+
 /// Largest sealed stream the host collects.
 pub const SEALED_CAP: usize = 512;
 
@@ -29,7 +32,9 @@ pub const COMMANDS: &[Command] = &[
     Command::StartTelemetry {
         stream_nonce: STREAM_NONCE,
     },
-    Command::SendTelemetry { samples: 3 },
+    Command::SendTelemetry {
+        samples: SEALED_SAMPLES,
+    },
     Command::FinishTelemetry,
     Command::SendTelemetry { samples: 1 },
     Command::WipeKey,
