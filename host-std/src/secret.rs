@@ -9,9 +9,9 @@
 //! it is split into two 32-byte halves in two separate guarded regions:
 //! `left` is random and `right = SHA-256(left) XOR key`. Each use recomputes
 //! the key on the stack, builds the cipher, and re-splits the halves with a
-//! fresh `left` ([`rekey`] does the same on demand), so a memory image shows two
-//! values that change after every use and that are useless one without the
-//! other.
+//! fresh `left` ([`rekey`] does the same on demand, [`rekey_every`] on a
+//! timer), so a memory image shows two values that change after every use and
+//! that are useless one without the other.
 //!
 //! [`purge`] wipes every guarded region of the process (the halves of the
 //! key included); every existing [`Secret`] then fails with
@@ -34,7 +34,9 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use chacha20poly1305::aead::inout::InOutBuf;
 use chacha20poly1305::{AeadInOut, Key, KeyInit, Tag, XChaCha20Poly1305, XNonce};
@@ -68,6 +70,8 @@ pub enum Error {
     TooLarge,
     /// Installing the signal handlers failed.
     Signal(std::io::ErrorKind),
+    /// Starting the re-keying thread failed.
+    Thread(std::io::ErrorKind),
 }
 
 impl fmt::Display for Error {
@@ -79,6 +83,7 @@ impl fmt::Display for Error {
             Self::Random => f.write_str("operating system random number generator failed"),
             Self::TooLarge => f.write_str("secret too large"),
             Self::Signal(kind) => write!(f, "installing signal handlers failed: {kind}"),
+            Self::Thread(kind) => write!(f, "starting the re-keying thread failed: {kind}"),
         }
     }
 }
@@ -211,6 +216,64 @@ fn with_coffer<R>(f: impl Fn(&mut Coffer) -> Result<R, Error>) -> Result<R, Erro
 /// [`Error::Memory`] when the coffer cannot be allocated, [`Error::Random`].
 pub fn rekey() -> Result<(), Error> {
     with_coffer(|c| c.key_and_resplit().map(drop))
+}
+
+/// Re-splits the process key every `interval` on a background thread (as
+/// memguard does every 500 ms), so that even while no secret is used the halves
+/// in memory keep changing. The thread stops when the returned guard is
+/// dropped.
+///
+/// # Errors
+/// [`Error::Thread`] when the thread cannot be spawned.
+pub fn rekey_every(interval: Duration) -> Result<Rekeyer, Error> {
+    let stop = Arc::new((Mutex::new(false), Condvar::new()));
+    let thread_stop = Arc::clone(&stop);
+    let thread = std::thread::Builder::new()
+        .name("secstream-rekey".into())
+        .spawn(move || {
+            let (flag, wake) = &*thread_stop;
+            let mut stopped = lock(flag);
+            while !*stopped {
+                let (guard, timeout) = wake
+                    .wait_timeout(stopped, interval)
+                    .unwrap_or_else(PoisonError::into_inner);
+                stopped = guard;
+                if timeout.timed_out() && !*stopped {
+                    // A failure (no memory for a new coffer) is retried on
+                    // the next tick; every use of the key re-splits it too.
+                    let _ = rekey();
+                }
+            }
+        })
+        .map_err(|e| Error::Thread(e.kind()))?;
+    Ok(Rekeyer {
+        stop,
+        thread: Some(thread),
+    })
+}
+
+/// The background re-keying of [`rekey_every`]; dropping it stops the thread.
+#[must_use = "dropping the guard stops the re-keying"]
+pub struct Rekeyer {
+    stop: Arc<(Mutex<bool>, Condvar)>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Rekeyer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rekeyer").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Rekeyer {
+    fn drop(&mut self) {
+        let (flag, wake) = &*self.stop;
+        *lock(flag) = true;
+        wake.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// True when both halves of the process key are locked into RAM (see
@@ -551,6 +614,37 @@ mod tests {
         rekey().unwrap();
         let l2 = with_coffer(|c| Ok(left(c))).unwrap();
         assert_ne!(l1, l2);
+        assert_eq!(s.with_bytes(<[u8]>::to_vec).unwrap(), before);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // guarded memory is FFI
+    fn background_rekey_changes_idle_halves() {
+        if !in_child() {
+            return rerun_in_child("secret::tests::background_rekey_changes_idle_halves");
+        }
+        let s = Secret::random(32).unwrap();
+        let before = s.with_bytes(<[u8]>::to_vec).unwrap();
+        let halves = || {
+            let c = lock(&COFFER);
+            let c = c.as_ref().unwrap();
+            (
+                c.left.read(<[u8]>::to_vec).unwrap(),
+                c.right.read(<[u8]>::to_vec).unwrap(),
+            )
+        };
+        let idle = halves();
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(halves(), idle, "nothing re-splits an idle key by itself");
+        let rekeyer = rekey_every(Duration::from_millis(1)).unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+        let moved = halves();
+        assert_ne!(moved.0, idle.0);
+        assert_ne!(moved.1, idle.1);
+        drop(rekeyer);
+        let stopped = halves();
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(halves(), stopped, "stopped on drop");
         assert_eq!(s.with_bytes(<[u8]>::to_vec).unwrap(), before);
     }
 
