@@ -3,7 +3,14 @@
 //! The firmware (`src/main.rs`) is the intended embedded use of the core,
 //! everything static and without an allocator. This library holds its
 //! runtime glue (defmt over semihosting, the panic handler, the exit status)
-//! so the firmware, the size probes and the on-target tests share it.
+//! so the firmware, the size probes and the on-target tests share it, and
+//! the firmware's parts:
+//!
+//! - [`protocol`]: the postcard-typed commands and replies of the link;
+//! - [`link`]: a message in a COBS frame with a CRC-16;
+//! - [`uart`]: the simulated UART receiver, producer half of the split ring;
+//! - [`peer`]: the simulated host at the other end of the line;
+//! - [`stack`]: the stack high-water mark the size probes report.
 #![no_std]
 
 pub mod link;
