@@ -36,7 +36,7 @@ fn bottom() -> usize {
     ptr::addr_of!(_stack_end) as usize
 }
 
-/// Fills the unused stack, from its lowest address up to [`MARGIN`] bytes
+/// Fills the unused stack, from its lowest address up to 64 bytes
 /// below the current stack pointer, with the pattern. Call it first thing in
 /// `main`.
 pub fn paint() {
