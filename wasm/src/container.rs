@@ -65,8 +65,9 @@ extern "C" {
 }
 
 /// `n` random bytes from `crypto.getRandomValues`.
-fn random_bytes(n: u32, what: &str) -> Result<Uint8Array, JsError> {
-    let a = Uint8Array::new_with_length(n);
+fn random_bytes(n: usize, what: &str) -> Result<Uint8Array, JsError> {
+    let len = u32::try_from(n).map_err(|_| error(what, "too many random bytes asked for"))?;
+    let a = Uint8Array::new_with_length(len);
     get_random_values(&a).map_err(|_| error(what, "crypto.getRandomValues is not available"))?;
     Ok(a)
 }
@@ -77,7 +78,7 @@ fn random_bytes(n: u32, what: &str) -> Result<Uint8Array, JsError> {
 /// No `crypto.getRandomValues` in this JavaScript environment.
 #[wasm_bindgen(js_name = generateKey)]
 pub fn generate_key() -> Result<Uint8Array, JsError> {
-    random_bytes(KEY_LEN as u32, "generateKey")
+    random_bytes(KEY_LEN, "generateKey")
 }
 
 /// A master key copied from a 32-byte `Uint8Array`.
@@ -195,7 +196,7 @@ impl ContainerWriter {
                         }
                         a
                     }
-                    None => random_bytes(STREAM_NONCE_LEN as u32, what)?,
+                    None => random_bytes(STREAM_NONCE_LEN, what)?,
                 };
                 let mut nonce = [0u8; STREAM_NONCE_LEN];
                 nonce_js.copy_to(&mut nonce);
@@ -342,6 +343,39 @@ impl ContainerWriter {
         let src = convert::bytes(chunk, "ContainerWriter.push chunk")?;
         self.check_open("ContainerWriter.push")?;
         let r = self.push_inner(&src);
+        let out = self.take_parts();
+        r.map(|()| out)
+    }
+
+    /// Writes `payload` as exactly one frame of its own (it may be empty),
+    /// after the frame of any gathered bytes; for message-oriented streams
+    /// where frame boundaries matter. Returns the bytes written.
+    ///
+    /// # Errors
+    /// `payload` not a `Uint8Array`, longer than one frame holds (or, with
+    /// deflate, not fitting once compressed), or the writer has finished.
+    #[wasm_bindgen(js_name = writeFrame)]
+    pub fn write_frame(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: &JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let what = "ContainerWriter.writeFrame";
+        let src = convert::bytes(payload, &format!("{what} payload"))?;
+        self.check_open(what)?;
+        let data = convert::to_secret_vec(&src);
+        let r = self.emit_pending(what).and_then(|()| {
+            let need = out_len(&self.writer, data.len());
+            self.out.zeroize();
+            self.out.resize(need, 0);
+            let n = self
+                .writer
+                .encode_frame(&data, &mut self.out)
+                .map_err(|e| error(what, e))?;
+            self.parts
+                .push(convert::to_js(self.out.get(..n).unwrap_or_default()));
+            self.out.zeroize();
+            Ok(())
+        });
         let out = self.take_parts();
         r.map(|()| out)
     }
