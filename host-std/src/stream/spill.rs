@@ -372,3 +372,100 @@ impl Spill {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(store: &mut FilePageStore) {
+        let a = vec![0xA1u8; 100];
+        let b = vec![0xB2u8; 100];
+        store.write_page(3, &b).unwrap();
+        store.write_page(0, &a).unwrap();
+        let mut out = vec![0u8; 100];
+        store.read_page(3, &mut out).unwrap();
+        assert_eq!(out, b);
+        store.read_page(0, &mut out).unwrap();
+        assert_eq!(out, a);
+        let err = store.read_page(9, &mut out).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // file system
+    fn file_store_has_no_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = FilePageStore::new_in(dir.path()).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        round_trip(&mut store);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // file system
+    fn fallback_store_is_unlinked_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = FilePageStore::named_then_unlinked(dir.path()).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        round_trip(&mut store);
+    }
+
+    #[test]
+    fn page_offsets_are_checked() {
+        assert_eq!(offset(3, 100).unwrap(), 300);
+        assert_eq!(
+            offset(u64::MAX, 2).unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // guarded memory is FFI
+    fn page_layout() {
+        struct Keep(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl PageStore for Keep {
+            fn read_page(&mut self, _: u64, page: &mut [u8]) -> io::Result<()> {
+                page.copy_from_slice(&self.0.lock().unwrap());
+                Ok(())
+            }
+            fn write_page(&mut self, _: u64, page: &[u8]) -> io::Result<()> {
+                *self.0.lock().unwrap() = page.to_vec();
+                Ok(())
+            }
+        }
+        let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut spill = Spill::new(Box::new(Keep(kept.clone())), 64).unwrap();
+        let at = spill.put(b"hello").unwrap();
+        assert_eq!(
+            at,
+            PageRef {
+                index: 0,
+                seq: 0,
+                len: 5
+            }
+        );
+        let page = kept.lock().unwrap().clone();
+        assert_eq!(page.len(), 64 + PAGE_OVERHEAD);
+        assert_eq!(&page[..8], &0u64.to_le_bytes());
+        assert_eq!(&page[8..12], &5u32.to_le_bytes());
+        assert_ne!(&page[HEADER_LEN..HEADER_LEN + 5], b"hello", "sealed");
+        assert!(
+            page[HEADER_LEN + 5 + TAG_LEN..page.len() - CRC_LEN]
+                .iter()
+                .all(|&b| b == 0)
+        );
+        let crc = crc32c(&page[..page.len() - CRC_LEN]);
+        assert_eq!(&page[page.len() - CRC_LEN..], &crc.to_le_bytes());
+        let mut out = [0u8; 5];
+        spill.take(at, &mut out).unwrap();
+        assert_eq!(&out, b"hello");
+        assert_eq!(spill.pages_in_use(), 0);
+        assert_eq!(
+            spill.put(b"again").unwrap(),
+            PageRef {
+                index: 0,
+                seq: 1,
+                len: 5
+            }
+        );
+    }
+}
