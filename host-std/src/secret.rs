@@ -556,7 +556,7 @@ mod tests {
     use crate::secret_memory::tests::{in_child, rerun_in_child};
 
     #[test]
-    #[cfg_attr(miri, ignore)] // guarded memory is FFI
+    #[cfg_attr(miri, ignore)] // tens of KiB through ChaCha20: too slow under Miri
     fn round_trip_sizes() {
         for len in [0usize, 1, 31, 32, 4095, 4096, 70_000] {
             let mut bytes: Vec<u8> = (0..len).map(|i| (i * 7 + 3).to_le_bytes()[0]).collect();
@@ -569,7 +569,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // guarded memory is FFI
     fn ciphertext_is_not_plaintext() {
         let mut bytes = [0x41u8; 64];
         let s = Secret::new(&mut bytes).unwrap();
@@ -577,7 +576,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // guarded memory is FFI
     fn tampering_gives_opaque_error_and_no_plaintext() {
         let mut bytes = *b"attack at dawn";
         let s0 = Secret::new(&mut bytes).unwrap();
@@ -595,7 +593,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // guarded memory is FFI
     fn update_reseals() {
         let mut s = Secret::with_init(4, |b| b.copy_from_slice(b"abcd")).unwrap();
         let old_nonce = s.sealed[..NONCE_LEN].to_vec();
@@ -605,7 +602,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // guarded memory is FFI
     fn rekey_changes_halves_not_key() {
         let s = Secret::random(32).unwrap();
         let before = s.with_bytes(<[u8]>::to_vec).unwrap();
@@ -618,7 +614,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // guarded memory is FFI
+    #[cfg_attr(miri, ignore)] // spawns a child process
     fn background_rekey_changes_idle_halves() {
         if !in_child() {
             return rerun_in_child("secret::tests::background_rekey_changes_idle_halves");
@@ -649,7 +645,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // guarded memory is FFI
+    #[cfg_attr(miri, ignore)] // spawns a child process
     fn purge_makes_old_secrets_unreadable() {
         if !in_child() {
             return rerun_in_child("secret::tests::purge_makes_old_secrets_unreadable");

@@ -579,7 +579,7 @@ impl GuardedRegion {
 }
 
 /// Operating-system calls for Unix.
-#[cfg(unix)]
+#[cfg(all(unix, not(miri)))]
 mod sys {
     use super::Prot;
     use std::ptr::NonNull;
@@ -677,6 +677,62 @@ mod sys {
     pub(super) unsafe fn unmap(ptr: *mut u8, len: usize) {
         // SAFETY: guaranteed by the caller.
         unsafe { libc::munmap(ptr.cast(), len) };
+    }
+}
+
+/// Stand-ins for Miri, which cannot call `mmap`: page-aligned heap
+/// allocations without protection, locking or advice. They let Miri check the
+/// pointer and slice handling of this module (strict provenance); the
+/// protections themselves are tested natively (`tests/secret_memory.rs`).
+#[cfg(miri)]
+mod sys {
+    use super::Prot;
+    use std::alloc::Layout;
+    use std::ptr::NonNull;
+
+    const PAGE: usize = 4096;
+
+    pub(super) fn page_size() -> usize {
+        PAGE
+    }
+
+    pub(super) fn map(len: usize) -> Result<NonNull<u8>, i32> {
+        let layout = Layout::from_size_align(len, PAGE).map_err(|_| 0)?;
+        if len == 0 {
+            return Err(0);
+        }
+        // SAFETY: `layout` has a non-zero size.
+        NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) }).ok_or(0)
+    }
+
+    /// # Safety
+    /// As for the Unix version (nothing is changed here).
+    pub(super) unsafe fn protect(_ptr: *mut u8, _len: usize, _prot: Prot) -> Result<(), i32> {
+        Ok(())
+    }
+
+    /// # Safety
+    /// As for the Unix version (nothing is changed here).
+    pub(super) unsafe fn lock(_ptr: *mut u8, _len: usize) -> Result<(), i32> {
+        Ok(())
+    }
+
+    /// # Safety
+    /// As for the Unix version (nothing is changed here).
+    pub(super) unsafe fn unlock(_ptr: *mut u8, _len: usize) {}
+
+    /// # Safety
+    /// As for the Unix version (nothing is changed here).
+    pub(super) unsafe fn advise(_ptr: *mut u8, _len: usize) {}
+
+    /// # Safety
+    /// `ptr .. ptr + len` must be exactly an allocation made by [`map`] that
+    /// nothing refers to any more.
+    pub(super) unsafe fn unmap(ptr: *mut u8, len: usize) {
+        if let Ok(layout) = Layout::from_size_align(len, PAGE) {
+            // SAFETY: `ptr` was allocated by `map` with this layout.
+            unsafe { std::alloc::dealloc(ptr, layout) };
+        }
     }
 }
 
@@ -1032,7 +1088,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
     fn pages_read_zero_before_unmap() {
         for len in [
             0,
@@ -1057,7 +1112,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
     fn drop_also_wipes() {
         let mut r = GuardedRegion::new(64).unwrap();
         r.write(|b| b.fill(1)).unwrap();
@@ -1066,7 +1120,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
     fn overwritten_canary_is_detected_on_free() {
         let mut r = GuardedRegion::new(40).unwrap();
         r.write(|b| b.fill(9)).unwrap();
@@ -1077,14 +1130,13 @@ pub(crate) mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
     fn intact_canary_passes() {
         let r = GuardedRegion::new(40).unwrap();
         assert_eq!(r.free(), Ok(()));
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
+    #[cfg_attr(miri, ignore)] // spawns a child process
     fn purge_wipes_and_blocks_access() {
         if !in_child() {
             return rerun_in_child("secret_memory::tests::purge_wipes_and_blocks_access");
@@ -1099,7 +1151,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
     fn too_large_is_an_error() {
         assert_eq!(GuardedRegion::new(usize::MAX).unwrap_err(), Error::TooLarge);
         assert_eq!(
@@ -1109,7 +1160,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // mmap/mprotect are FFI
     fn panic_in_closure_leaves_region_usable() {
         let mut r = GuardedRegion::new(8).unwrap();
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -419,7 +419,6 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore)] // guarded memory is FFI
     fn page_layout() {
         struct Keep(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
         impl PageStore for Keep {
