@@ -571,3 +571,46 @@ fn forked_child_still_terminates_on_signal() {
     assert!(libc::WIFSIGNALED(status), "child status {status:#x}");
     assert_eq!(libc::WTERMSIG(status), libc::SIGTERM);
 }
+
+/// Under a 64 KiB mlock limit a Stream still holds far more than the limit
+/// (and than its memory budget) by spilling, and gives it all back.
+#[test]
+fn stream_outgrows_the_mlock_limit_and_its_budget() {
+    const NAME: &str = "stream_outgrows_the_mlock_limit_and_its_budget";
+    if !is_child(NAME) {
+        return assert_child_passed(&run_child(NAME));
+    }
+    limit_memlock_to_64k();
+    let budget = 256 << 10;
+    let total = 8 << 20;
+    let dir = std::env::temp_dir();
+    let s = secstream::stream::Stream::builder()
+        .memory_budget(budget)
+        .spill_dir(dir)
+        .build()
+        .unwrap();
+    let piece: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+    let mut written = 0;
+    while written < total {
+        s.write_bytes(&piece).unwrap();
+        written += piece.len();
+    }
+    assert_eq!(s.size(), written as u64);
+    let chunk = s.chunk_size();
+    let spilled = s.spilled_chunks() as usize;
+    assert!(
+        spilled * chunk >= written - budget - chunk,
+        "{spilled} chunks spilled"
+    );
+    assert!(vm_lck_kib() <= 64, "VmLck {} kB", vm_lck_kib());
+    let mut buf = vec![0u8; piece.len()];
+    let mut read = 0;
+    while read < written {
+        let mut h = &s;
+        std::io::Read::read_exact(&mut h, &mut buf).unwrap();
+        assert_eq!(buf, piece);
+        read += buf.len();
+    }
+    assert!(s.is_empty());
+    assert_eq!(s.spilled_chunks(), 0);
+}
