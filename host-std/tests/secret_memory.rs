@@ -597,7 +597,7 @@ fn stream_outgrows_the_mlock_limit_and_its_budget() {
     }
     assert_eq!(s.size(), written as u64);
     let chunk = s.chunk_size();
-    let spilled = s.spilled_chunks() as usize;
+    let spilled = usize::try_from(s.spilled_chunks()).unwrap();
     assert!(
         spilled * chunk >= written - budget - chunk,
         "{spilled} chunks spilled"
