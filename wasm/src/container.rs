@@ -449,9 +449,6 @@ type Inner = Reader<Zeroizing<Vec<u8>>, LazyInflater>;
 #[wasm_bindgen]
 pub struct ContainerReader {
     reader: Inner,
-    /// Copy of the current chunk in wasm memory (decrypted in place), wiped
-    /// after each call.
-    input: Zeroizing<Vec<u8>>,
 }
 
 impl ContainerReader {
@@ -487,13 +484,19 @@ impl ContainerReader {
         };
         Ok(Self {
             reader: reader.with_inflater(inflater),
-            input: Zeroizing::new(Vec::new()),
         })
     }
 
-    /// Feeds `self.input` and copies each payload into `out`.
-    fn feed_all(&mut self, out: &mut dyn FnMut(&[u8]), what: &str) -> Result<(), JsError> {
-        let mut input: &mut [u8] = &mut self.input;
+    /// Feeds a copy of `chunk` (decrypted in place, wiped when dropped)
+    /// and hands each payload to `out`.
+    fn feed_all(
+        &mut self,
+        chunk: &Uint8Array,
+        out: &mut dyn FnMut(&[u8]),
+        what: &str,
+    ) -> Result<(), JsError> {
+        let mut copy = convert::to_secret_vec(chunk);
+        let mut input: &mut [u8] = &mut copy;
         loop {
             match self.reader.feed(input) {
                 Ok(Feed::Frame { payload, consumed }) => {
@@ -504,14 +507,6 @@ impl ContainerReader {
                 Err(e) => return Err(error(what, e)),
             }
         }
-    }
-
-    fn load(&mut self, chunk: &JsValue, what: &str) -> Result<(), JsError> {
-        let src = convert::bytes(chunk, what)?;
-        self.input.zeroize();
-        self.input.resize(src.length() as usize, 0);
-        src.copy_to(&mut self.input);
-        Ok(())
     }
 }
 
@@ -545,16 +540,16 @@ impl ContainerReader {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
     ) -> Result<Array, JsError> {
-        self.load(chunk, "ContainerReader.push chunk")?;
+        let chunk = convert::bytes(chunk, "ContainerReader.push chunk")?;
         let frames = Array::new();
-        let r = self.feed_all(
+        self.feed_all(
+            &chunk,
             &mut |p| {
                 frames.push(&convert::to_js(p));
             },
             "ContainerReader.push",
-        );
-        self.input.zeroize();
-        r.map(|()| frames)
+        )?;
+        Ok(frames)
     }
 
     /// Call at the end of the input.
@@ -606,13 +601,10 @@ pub fn unpack(
         "unpack options",
         Some(src.length() as usize),
     )?;
-    r.load(data, "unpack data")?;
     // Payloads go to JS one by one: a growing Vec would leave unwiped copies
     // behind when it reallocates.
     let mut parts = Vec::new();
-    let fed = r.feed_all(&mut |p| parts.push(convert::to_js(p)), "unpack");
-    r.input.zeroize();
-    fed?;
+    r.feed_all(&src, &mut |p| parts.push(convert::to_js(p)), "unpack")?;
     r.reader.finish().map_err(|e| error("unpack", e))?;
     let total: u32 = parts.iter().map(Uint8Array::length).sum();
     let out = Uint8Array::new_with_length(total);

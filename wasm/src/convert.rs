@@ -50,9 +50,8 @@ pub(crate) fn bytes(v: &JsValue, what: &str) -> Result<Uint8Array, JsError> {
 
 /// Copies a JS array into wasm memory; the copy is wiped when dropped.
 pub(crate) fn to_secret_vec(a: &Uint8Array) -> Zeroizing<Vec<u8>> {
-    let mut v = Zeroizing::new(vec![0; a.length() as usize]);
-    a.copy_to(&mut v);
-    v
+    // One allocation of exactly the length, filled by one copy.
+    Zeroizing::new(a.to_vec())
 }
 
 /// Copies `a` into the front of `dst` and returns how many bytes that was

@@ -166,8 +166,6 @@ impl FrameEncoder {
 #[wasm_bindgen]
 pub struct FrameDecoder {
     dec: frame::Decoder<Zeroizing<Vec<u8>>>,
-    /// Copy of the current chunk in wasm memory, wiped after each call.
-    input: Vec<u8>,
 }
 
 #[wasm_bindgen]
@@ -186,7 +184,6 @@ impl FrameDecoder {
         let buf = Zeroizing::new(vec![0; max as usize]);
         Ok(Self {
             dec: frame::Decoder::new(kind, max, buf),
-            input: Vec::new(),
         })
     }
 
@@ -200,23 +197,20 @@ impl FrameDecoder {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
     ) -> Result<Array, JsError> {
-        let src = convert::bytes(chunk, "FrameDecoder.push chunk")?;
-        self.input.resize(src.length() as usize, 0);
-        src.copy_to(&mut self.input);
+        // A wiped-on-drop copy of the chunk in wasm memory.
+        let chunk = convert::to_secret_vec(&convert::bytes(chunk, "FrameDecoder.push chunk")?);
         let out = Array::new();
-        let mut input: &[u8] = &self.input;
-        let result = loop {
+        let mut input: &[u8] = &chunk;
+        loop {
             match self.dec.feed(input) {
                 Ok(frame::Feed::Frame { payload, consumed }) => {
                     out.push(&convert::to_js(payload));
                     input = input.get(consumed..).unwrap_or_default();
                 }
-                Ok(frame::Feed::NeedMore) => break Ok(out),
-                Err(e) => break Err(error("FrameDecoder.push", e)),
+                Ok(frame::Feed::NeedMore) => return Ok(out),
+                Err(e) => return Err(error("FrameDecoder.push", e)),
             }
-        };
-        self.input.zeroize();
-        result
+        }
     }
 
     /// Call at the end of the input.
@@ -326,7 +320,6 @@ impl CobsEncoder {
 #[wasm_bindgen]
 pub struct CobsDecoder {
     dec: cobs::Decoder<Zeroizing<Vec<u8>>>,
-    input: Vec<u8>,
     rejected: u32,
     last: Option<cobs::Error>,
 }
@@ -346,7 +339,6 @@ impl CobsDecoder {
         let buf = Zeroizing::new(vec![0; max as usize + kind.width()]);
         Ok(Self {
             dec: cobs::Decoder::new(kind, max, buf),
-            input: Vec::new(),
             rejected: 0,
             last: None,
         })
@@ -373,11 +365,10 @@ impl CobsDecoder {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
     ) -> Result<Array, JsError> {
-        let src = convert::bytes(chunk, "CobsDecoder.push chunk")?;
-        self.input.resize(src.length() as usize, 0);
-        src.copy_to(&mut self.input);
+        // A wiped-on-drop copy of the chunk in wasm memory.
+        let chunk = convert::to_secret_vec(&convert::bytes(chunk, "CobsDecoder.push chunk")?);
         let out = Array::new();
-        let mut input: &[u8] = &self.input;
+        let mut input: &[u8] = &chunk;
         loop {
             match self.dec.feed(input) {
                 cobs::Feed::Frame { payload, consumed } => {
@@ -392,7 +383,6 @@ impl CobsDecoder {
                 cobs::Feed::NeedMore => break,
             }
         }
-        self.input.zeroize();
         Ok(out)
     }
 

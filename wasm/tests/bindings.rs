@@ -717,10 +717,14 @@ fn parse_payloads(mut b: &[u8]) -> Vec<Vec<u8>> {
 
 /// The vectors' master key (`00 01 .. 1f`) and stream nonce (`40 .. 4f`).
 fn vector_key() -> JsValue {
-    js(&core::array::from_fn::<u8, 32, _>(|i| i as u8))
+    js(&core::array::from_fn::<u8, 32, _>(|i| {
+        u8::try_from(i).expect("< 32")
+    }))
 }
 fn vector_nonce() -> JsValue {
-    js(&core::array::from_fn::<u8, 16, _>(|i| 0x40 + i as u8))
+    js(&core::array::from_fn::<u8, 16, _>(|i| {
+        0x40 + u8::try_from(i).expect("< 16")
+    }))
 }
 
 #[wasm_bindgen_test]

@@ -246,3 +246,38 @@ test("the module keeps working after thousands of errors", () => {
   const key = ss.generateKey();
   assert.deepEqual(ss.unpack(ss.pack(bytes("alive"), { key }), { key }), bytes("alive"));
 });
+
+test("the bundler and web builds give the same bytes as the Node build", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { readFileSync } = await import("node:fs");
+  const { dirname, join } = await import("node:path");
+  const { pathToFileURL } = await import("node:url");
+  const require = createRequire(import.meta.url);
+  const root = dirname(require.resolve("secstream-wasm/package.json"));
+  const key = new Uint8Array(32).fill(3);
+  const streamNonce = new Uint8Array(16).fill(4);
+  const opts = { key, streamNonce, deflate: true, checksum: "xxh3", maxFrameLen: 512 };
+  const data = noise(5000, 5);
+  const want = Buffer.from(ss.pack(data, opts)).toString("hex");
+
+  // The bundler build imports its .wasm as an ES module: Node runs that with
+  // --experimental-wasm-modules, as a bundler would resolve it.
+  const script = `
+    const m = await import(${JSON.stringify(pathToFileURL(join(root, "bundler/index.js")).href)});
+    const opts = { key: new Uint8Array(32).fill(3), streamNonce: new Uint8Array(16).fill(4), deflate: true, checksum: "xxh3", maxFrameLen: 512 };
+    const data = new Uint8Array(Buffer.from(process.argv[1], "hex"));
+    process.stdout.write(Buffer.from(m.pack(data, opts)).toString("hex"));`;
+  const child = spawnSync(
+    process.execPath,
+    ["--experimental-wasm-modules", "--no-warnings", "--input-type=module", "-e", script, Buffer.from(data).toString("hex")],
+    { encoding: "utf8" },
+  );
+  assert.equal(child.stderr, "");
+  assert.equal(child.stdout, want);
+
+  // The web build, initialised synchronously from the .wasm bytes.
+  const web = await import(pathToFileURL(join(root, "web/index.js")).href);
+  web.initSync({ module: readFileSync(join(root, "web/secstream_wasm_bg.wasm")) });
+  assert.equal(Buffer.from(web.pack(data, opts)).toString("hex"), want);
+  assert.deepEqual(web.unpack(ss.pack(data, opts), { key }), data);
+});
