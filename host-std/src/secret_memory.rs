@@ -47,7 +47,10 @@
 //! Linux is the tested platform. Other Unix systems (macOS, the BSDs) use the
 //! same `mmap`/`mprotect`/`mlock` calls without `MADV_DONTDUMP` and
 //! `MADV_WIPEONFORK`; Windows uses `VirtualAlloc`/`VirtualProtect`/
-//! `VirtualLock` and has no dump or fork exclusion. Neither is tested.
+//! `VirtualLock` and has no dump or fork exclusion. Neither is tested. Under
+//! Miri, which cannot call `mmap`, page-aligned heap allocations without any
+//! protection stand in, so that Miri can check this module's pointer and slice
+//! handling; the protections are tested natively.
 
 // This is the one module of the crate with `unsafe`: it calls the operating
 // system's memory mapping functions (FFI) and builds slices over the mapped
