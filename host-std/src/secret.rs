@@ -169,13 +169,15 @@ impl Coffer {
     fn key_and_resplit(&mut self) -> Result<Zeroizing<[u8; 32]>, Error> {
         let mut fresh = Zeroizing::new([0u8; 32]);
         random(fresh.as_mut_slice())?;
+        let mut old_left = Zeroizing::new([0u8; 32]);
         let (old_hash, new_hash) = self.left.write(|l| {
+            old_left.copy_from_slice(l);
             let old = sha256(l);
             l.copy_from_slice(fresh.as_slice());
             (old, sha256(l))
         })?;
         let mut key = Zeroizing::new([0u8; 32]);
-        self.right.write(|r| {
+        let rewritten = self.right.write(|r| {
             for (((r, k), old), new) in r
                 .iter_mut()
                 .zip(key.iter_mut())
@@ -185,7 +187,16 @@ impl Coffer {
                 *k = old ^ *r;
                 *r = new ^ *k;
             }
-        })?;
+        });
+        if let Err(e) = rewritten {
+            // Put the old half back so the halves still match; if even that
+            // fails the key is lost, which is reported like a purge (a new
+            // key is made and older secrets fail with `Purged`).
+            return match self.left.write(|l| l.copy_from_slice(old_left.as_slice())) {
+                Ok(()) => Err(e.into()),
+                Err(_) => Err(Error::Purged),
+            };
+        }
         Ok(key)
     }
 
