@@ -293,7 +293,9 @@ impl SecureBuffer {
     ) -> Result<(), JsError> {
         let data = match bytes.as_string() {
             Some(s) => zeroize::Zeroizing::new(s.into_bytes()),
-            None => convert::to_secret_vec(&convert::bytes(bytes, "SecureBuffer.putString value")?),
+            None => {
+                convert::to_secret_vec(&convert::bytes(bytes, "SecureBuffer.putString value")?)?
+            }
         };
         with!(&mut self.inner, b => b.put_string(&data)).map_err(ssh_err("putString"))
     }
@@ -315,7 +317,7 @@ impl SecureBuffer {
         let m = convert::to_secret_vec(&convert::bytes(
             magnitude,
             "SecureBuffer.putMpint magnitude",
-        )?);
+        )?)?;
         with!(&mut self.inner, b => b.put_mpint(negative, &m)).map_err(ssh_err("putMpint"))
     }
 

@@ -24,7 +24,7 @@ pub fn checksum(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] data: &JsValue,
 ) -> Result<u64, JsError> {
     let kind = convert::checksum(kind, "checksum kind")?;
-    let data = convert::to_secret_vec(&convert::bytes(data, "checksum data")?);
+    let data = convert::to_secret_vec(&convert::bytes(data, "checksum data")?)?;
     Ok(kind.compute(&data))
 }
 
@@ -39,7 +39,7 @@ pub fn checksum_bytes(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] data: &JsValue,
 ) -> Result<Uint8Array, JsError> {
     let kind = convert::checksum(kind, "checksumBytes kind")?;
-    let data = convert::to_secret_vec(&convert::bytes(data, "checksumBytes data")?);
+    let data = convert::to_secret_vec(&convert::bytes(data, "checksumBytes data")?)?;
     let le = kind.compute_le(&data);
     Ok(convert::to_js(le.get(..kind.width()).unwrap_or_default()))
 }
@@ -92,7 +92,7 @@ impl Checksum {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] data: &JsValue,
     ) -> Result<(), JsError> {
-        let data = convert::to_secret_vec(&convert::bytes(data, "Checksum.update data")?);
+        let data = convert::to_secret_vec(&convert::bytes(data, "Checksum.update data")?)?;
         self.hasher.update(&data);
         Ok(())
     }

@@ -362,7 +362,7 @@ impl ContainerWriter {
         let what = "ContainerWriter.writeFrame";
         let src = convert::bytes(payload, &format!("{what} payload"))?;
         self.check_open(what)?;
-        let data = convert::to_secret_vec(&src);
+        let data = convert::to_secret_vec(&src)?;
         let r = self.emit_pending(what).and_then(|()| {
             let need = out_len(&self.writer, data.len());
             self.out.zeroize();
@@ -495,7 +495,7 @@ impl ContainerReader {
         out: &mut dyn FnMut(&[u8]),
         what: &str,
     ) -> Result<(), JsError> {
-        let mut copy = convert::to_secret_vec(chunk);
+        let mut copy = convert::to_secret_vec(chunk)?;
         let mut input: &mut [u8] = &mut copy;
         loop {
             match self.reader.feed(input) {

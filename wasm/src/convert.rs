@@ -49,9 +49,21 @@ pub(crate) fn bytes(v: &JsValue, what: &str) -> Result<Uint8Array, JsError> {
 }
 
 /// Copies a JS array into wasm memory; the copy is wiped when dropped.
-pub(crate) fn to_secret_vec(a: &Uint8Array) -> Zeroizing<Vec<u8>> {
-    // One allocation of exactly the length, filled by one copy.
-    Zeroizing::new(a.to_vec())
+///
+/// # Errors
+/// wasm memory cannot grow enough: an allocation failure would otherwise
+/// abort the whole module.
+pub(crate) fn to_secret_vec(a: &Uint8Array) -> Result<Zeroizing<Vec<u8>>, JsError> {
+    let len = a.length() as usize;
+    let mut v = Zeroizing::new(Vec::new());
+    v.try_reserve_exact(len).map_err(|_| {
+        JsError::new(&format!(
+            "out of memory: cannot copy {len} bytes into wasm memory"
+        ))
+    })?;
+    v.resize(len, 0);
+    a.copy_to(&mut v);
+    Ok(v)
 }
 
 /// Copies `a` into the front of `dst` and returns how many bytes that was

@@ -128,7 +128,7 @@ impl FrameEncoder {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: &JsValue,
     ) -> Result<Uint8Array, JsError> {
         let src = convert::bytes(payload, "FrameEncoder.encode payload")?;
-        let data = convert::to_secret_vec(&src);
+        let data = convert::to_secret_vec(&src)?;
         encode_frames(
             self.kind,
             self.max as usize,
@@ -149,7 +149,7 @@ impl FrameEncoder {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
     ) -> Result<Uint8Array, JsError> {
         let src = convert::bytes(chunk, "FrameEncoder.push chunk")?;
-        let data = convert::to_secret_vec(&src);
+        let data = convert::to_secret_vec(&src)?;
         encode_frames(
             self.kind,
             self.max as usize,
@@ -198,7 +198,7 @@ impl FrameDecoder {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
     ) -> Result<Array, JsError> {
         // A wiped-on-drop copy of the chunk in wasm memory.
-        let chunk = convert::to_secret_vec(&convert::bytes(chunk, "FrameDecoder.push chunk")?);
+        let chunk = convert::to_secret_vec(&convert::bytes(chunk, "FrameDecoder.push chunk")?)?;
         let out = Array::new();
         let mut input: &[u8] = &chunk;
         loop {
@@ -249,7 +249,19 @@ impl CobsEncoder {
         if !split && data.len() > max {
             return Err(error(what, cobs::Error::FrameTooLong));
         }
-        self.out.clear();
+        // Room for every frame up front: growing the vector later would move
+        // encoded (plaintext) bytes and leave the old copy unwiped.
+        let room = if split {
+            data.chunks(max)
+                .map(|p| cobs::max_encoded_len(self.kind, p.len()))
+                .fold(0usize, usize::saturating_add)
+        } else {
+            cobs::max_encoded_len(self.kind, data.len())
+        };
+        self.out.zeroize();
+        self.out
+            .try_reserve_exact(room)
+            .map_err(|_| error(what, "out of memory"))?;
         let emit = |piece: &[u8], out: &mut Vec<u8>| -> Result<(), JsError> {
             let start = out.len();
             out.resize(start + cobs::max_encoded_len(self.kind, piece.len()), 0);
@@ -296,7 +308,7 @@ impl CobsEncoder {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: &JsValue,
     ) -> Result<Uint8Array, JsError> {
-        let data = convert::to_secret_vec(&convert::bytes(payload, "CobsEncoder.encode payload")?);
+        let data = convert::to_secret_vec(&convert::bytes(payload, "CobsEncoder.encode payload")?)?;
         self.encode_pieces(&data, false, "CobsEncoder.encode")
     }
 
@@ -309,7 +321,7 @@ impl CobsEncoder {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
     ) -> Result<Uint8Array, JsError> {
-        let data = convert::to_secret_vec(&convert::bytes(chunk, "CobsEncoder.push chunk")?);
+        let data = convert::to_secret_vec(&convert::bytes(chunk, "CobsEncoder.push chunk")?)?;
         self.encode_pieces(&data, true, "CobsEncoder.push")
     }
 }
@@ -366,7 +378,7 @@ impl CobsDecoder {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
     ) -> Result<Array, JsError> {
         // A wiped-on-drop copy of the chunk in wasm memory.
-        let chunk = convert::to_secret_vec(&convert::bytes(chunk, "CobsDecoder.push chunk")?);
+        let chunk = convert::to_secret_vec(&convert::bytes(chunk, "CobsDecoder.push chunk")?)?;
         let out = Array::new();
         let mut input: &[u8] = &chunk;
         loop {
