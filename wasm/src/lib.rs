@@ -2,7 +2,7 @@
 //!
 //! The bindings wrap `secstream-core` through `wasm-bindgen`; they never
 //! re-implement a format. The npm package `secstream-wasm` (built by
-//! `cargo xtask test`, see `wasm/README.md`) adds WHATWG `TransformStream`
+//! `cargo xtask test`, see `wasm/npm/README.md`) adds WHATWG `TransformStream`
 //! wrappers in plain JavaScript.
 //!
 //! ```js
