@@ -4,7 +4,7 @@
 
 use js_sys::{Array, Object, Uint8Array};
 use secstream_core::checksum::ChecksumKind;
-use secstream_core::container::{self, Feed, Header, Reader, Writer};
+use secstream_core::container::{self, Feed, HEADER_LEN, Header, Reader, Writer};
 use secstream_core::deflate::{self, Inflate, Inflater};
 use secstream_core::seal::{KEY_LEN, MasterKey, STREAM_NONCE_LEN};
 use wasm_bindgen::prelude::*;
@@ -15,8 +15,12 @@ use crate::frame::MAX_FRAME_LEN_LIMIT;
 
 /// Default maximum frame length a writer puts in the header: 64 KiB.
 pub const DEFAULT_WRITER_FRAME_LEN: u32 = 1 << 16;
-/// Default largest frame a reader accepts: 1 MiB.
-pub const DEFAULT_READER_FRAME_LEN: u32 = 1 << 20;
+/// Default largest frame a reader accepts: 17 MiB, room for the largest
+/// frames this package and the `secstream` CLI write (16 MiB of input, plus
+/// deflate's worst case and the tag). Buffers follow the header's maximum.
+pub const DEFAULT_READER_FRAME_LEN: u32 = 17 << 20;
+/// Largest `maxFrameLen` a reader accepts.
+pub const MAX_READER_FRAME_LEN: u32 = 256 << 20;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_CONTAINER_OPTIONS: &str = r#"
@@ -44,7 +48,11 @@ export interface PackOptions {
 export interface UnpackOptions {
   /** 32-byte master key; required for a sealed container, refused for an unsealed one. */
   key?: Uint8Array;
-  /** Largest frame (stored or inflated) accepted, 1 to 16777216 (default 1048576). */
+  /**
+   * Largest frame (stored or inflated) accepted, 1 to 268435456 (default 17825792,
+   * enough for anything this package and the secstream CLI write). Buffers are
+   * sized from the container header, up to this.
+   */
   maxFrameLen?: number;
 }
 
@@ -446,45 +454,95 @@ type Inner = Reader<Zeroizing<Vec<u8>>, LazyInflater>;
 /// Streaming container reader: push container bytes in any split, get the
 /// checked (authenticated, decrypted, inflated) payloads of complete frames.
 /// A sealed frame that fails authentication releases nothing.
+///
+/// Its buffers are sized from the header's maximum frame length (capped by
+/// the `maxFrameLen` option), so they are allocated once the 16 header bytes
+/// are in.
 #[wasm_bindgen]
 pub struct ContainerReader {
-    reader: Inner,
+    state: State,
+    /// Largest frame accepted (`maxFrameLen`).
+    limit: u32,
+    /// Length of the whole input when it is known (`unpack`): no stored frame
+    /// is longer.
+    input_len: Option<usize>,
+}
+
+enum State {
+    /// Gathering the header, to size the buffers from it.
+    Header {
+        head: [u8; HEADER_LEN],
+        got: usize,
+        key: Option<MasterKey>,
+    },
+    Reading(Box<Inner>),
 }
 
 impl ContainerReader {
-    /// A reader with options `v`; `input_len` bounds the frame buffer when
-    /// the whole input is known (`unpack`).
     fn from_options(
         v: &JsValue,
         what: &'static str,
         input_len: Option<usize>,
     ) -> Result<Self, JsError> {
         let opts = Options::new(v, what, &["key", "maxFrameLen"])?;
-        let max = match opts.get("maxFrameLen") {
+        let limit = match opts.get("maxFrameLen") {
             Some(m) => {
                 let name = opts.name("maxFrameLen");
-                let m = convert::uint(&m, &name, u64::from(MAX_FRAME_LEN_LIMIT))?;
+                let m = convert::uint(&m, &name, u64::from(MAX_READER_FRAME_LEN))?;
                 if m == 0 {
                     return Err(JsError::new(&format!("{name} must be at least 1")));
                 }
-                u32::try_from(m).unwrap_or(MAX_FRAME_LEN_LIMIT)
+                u32::try_from(m).unwrap_or(MAX_READER_FRAME_LEN)
             }
             None => DEFAULT_READER_FRAME_LEN,
         };
-        // A stored frame is never longer than the whole input.
-        let buf_len = input_len.map_or(max as usize, |n| n.min(max as usize));
-        let buf = Zeroizing::new(vec![0; buf_len]);
-        let reader = match opts.get("key") {
-            Some(k) => Reader::new_sealed(buf, master_key(&k, &opts.name("key"))?),
-            None => Reader::new(buf),
-        };
-        let inflater = LazyInflater {
-            max: max as usize,
-            inner: None,
+        let key = match opts.get("key") {
+            Some(k) => Some(master_key(&k, &opts.name("key"))?),
+            None => None,
         };
         Ok(Self {
-            reader: reader.with_inflater(inflater),
+            state: State::Header {
+                head: [0; HEADER_LEN],
+                got: 0,
+                key,
+            },
+            limit,
+            input_len,
         })
+    }
+
+    /// Builds the core reader once the header is in (or at the end of the
+    /// input), and feeds it the header bytes gathered so far.
+    fn begin(&mut self) -> Result<&mut Inner, container::Error> {
+        if let State::Header { head, got, key } = &mut self.state {
+            // An unreadable header gets no buffer: the core reader reports it.
+            let declared = head
+                .get(..*got)
+                .and_then(|h| <&[u8; HEADER_LEN]>::try_from(h).ok())
+                .and_then(|h| Header::parse(h).ok())
+                .map_or(0, |h| h.max_frame_len.min(self.limit) as usize);
+            let len = self.input_len.map_or(declared, |n| n.min(declared));
+            let buf = Zeroizing::new(vec![0; len]);
+            let inflater = LazyInflater {
+                max: declared,
+                inner: None,
+            };
+            let reader = match key.take() {
+                Some(k) => Reader::new_sealed(buf, k).with_inflater(inflater),
+                None => Reader::new(buf).with_inflater(inflater),
+            };
+            let mut pending = *head;
+            let n = *got;
+            self.state = State::Reading(Box::new(reader));
+            if let State::Reading(r) = &mut self.state {
+                // The header alone holds no frame: `NeedMore` or an error.
+                let _ = r.feed(pending.get_mut(..n).unwrap_or_default())?;
+            }
+        }
+        match &mut self.state {
+            State::Reading(r) => Ok(r),
+            State::Header { .. } => Err(container::Error::Truncated),
+        }
     }
 
     /// Feeds a copy of `chunk` (decrypted in place, wiped when dropped)
@@ -497,8 +555,21 @@ impl ContainerReader {
     ) -> Result<(), JsError> {
         let mut copy = convert::to_secret_vec(chunk)?;
         let mut input: &mut [u8] = &mut copy;
+        if let State::Header { head, got, .. } = &mut self.state {
+            let take = (HEADER_LEN - *got).min(input.len());
+            let (first, rest) = input.split_at_mut(take);
+            if let Some(dst) = head.get_mut(*got..*got + take) {
+                dst.copy_from_slice(first);
+            }
+            *got += take;
+            if *got < HEADER_LEN {
+                return Ok(());
+            }
+            input = rest;
+        }
+        let reader = self.begin().map_err(|e| error(what, e))?;
         loop {
-            match self.reader.feed(input) {
+            match reader.feed(input) {
                 Ok(Feed::Frame { payload, consumed }) => {
                     out(payload);
                     input = input.get_mut(consumed..).unwrap_or_default();
@@ -507,6 +578,10 @@ impl ContainerReader {
                 Err(e) => return Err(error(what, e)),
             }
         }
+    }
+
+    fn finish_inner(&mut self) -> Result<(), container::Error> {
+        self.begin()?.finish()
     }
 }
 
@@ -526,7 +601,10 @@ impl ContainerReader {
     /// The header once it has been read, else `undefined`.
     #[wasm_bindgen(getter, unchecked_return_type = "ContainerHeader | undefined")]
     pub fn header(&self) -> JsValue {
-        self.reader.header().map_or(JsValue::UNDEFINED, header_js)
+        match &self.state {
+            State::Reading(r) => r.header().map_or(JsValue::UNDEFINED, header_js),
+            State::Header { .. } => JsValue::UNDEFINED,
+        }
     }
 
     /// The payloads of the frames completed by `chunk`, in order.
@@ -558,8 +636,7 @@ impl ContainerReader {
     /// The input ended inside the header or a frame, or before the final
     /// frame of a sealed stream; or an earlier error.
     pub fn finish(&mut self) -> Result<(), JsError> {
-        self.reader
-            .finish()
+        self.finish_inner()
             .map_err(|e| error("ContainerReader.finish", e))
     }
 }
@@ -605,7 +682,7 @@ pub fn unpack(
     // behind when it reallocates.
     let mut parts = Vec::new();
     r.feed_all(&src, &mut |p| parts.push(convert::to_js(p)), "unpack")?;
-    r.reader.finish().map_err(|e| error("unpack", e))?;
+    r.finish_inner().map_err(|e| error("unpack", e))?;
     let total: u32 = parts.iter().map(Uint8Array::length).sum();
     let out = Uint8Array::new_with_length(total);
     let mut at = 0;

@@ -801,3 +801,53 @@ fn shared_vectors_decode_identically_and_encode_to_the_same_bytes() {
         assert_eq!(encoded, wire, "{name}: encoded bytes");
     }
 }
+
+#[wasm_bindgen_test]
+fn reader_buffers_follow_the_header_up_to_the_limit() {
+    // 2 MiB frames, as the CLI writes 1 MiB ones by default: the default
+    // reader takes them; a reader limited to 1 MiB refuses them clearly.
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let packed = pack(
+        &js(&data),
+        options(&[("key", key_js(4)), ("maxFrameLen", num(2_097_152.0))]),
+    )
+    .expect("pack");
+    let mut r = ContainerReader::new(options(&[("key", key_js(4))])).expect("reader");
+    assert!(r.header().is_undefined());
+    let wire = packed.to_vec();
+    let mut got = Vec::new();
+    for c in wire.chunks(100_000) {
+        got.extend(payloads(&r.push(&js(c)).expect("push")).concat());
+    }
+    r.finish().expect("complete");
+    assert_eq!(got, data);
+    let header = r.header();
+    assert_eq!(
+        Reflect::get(&header, &JsValue::from_str("maxFrameLen"))
+            .ok()
+            .and_then(|v| v.as_f64()),
+        Some(2_097_152.0)
+    );
+    assert_eq!(
+        message(unpack(
+            &packed.into(),
+            options(&[("key", key_js(4)), ("maxFrameLen", num(1_048_576.0))])
+        )),
+        "unpack: frame longer than the maximum frame length"
+    );
+    // A header cut short is truncation, not a hang or a panic.
+    let mut r = ContainerReader::new(None).expect("reader");
+    assert_eq!(r.push(&js(b"SSTM\x01")).expect("push").length(), 0);
+    assert_eq!(
+        message(r.finish()),
+        "ContainerReader.finish: container truncated"
+    );
+    assert_eq!(
+        message(
+            ContainerReader::new(None)
+                .expect("reader")
+                .push(&js(&[0; 40]))
+        ),
+        "ContainerReader.push: not a secstream container (bad magic)"
+    );
+}

@@ -145,7 +145,7 @@ pub(crate) fn wasm(r: &mut Runner) {
         ],
     );
     r.step(
-        "wasm: demo page in headless Chromium (Playwright), CLI unpacks",
+        "wasm: demo page in Chromium (Playwright) <-> secstream CLI",
         vec![
             Cmd::cargo(&["build", "-p", "secstream", "--bin", "secstream"]),
             Cmd::new("node", &["demo/playwright.mjs"]).dir(&js),

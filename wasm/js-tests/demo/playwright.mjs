@@ -150,6 +150,29 @@ try {
     execFileSync(cli, ["unpack", "--key-file", keyFile, "-o", refused, join(outDir, "tampered.sstm")], { stdio: "pipe" }),
   );
   assert.ok(!existsSync(refused), "no output from a tampered container");
+  // The other way: the CLI packs (its defaults: 1 MiB frames, so a header
+  // maximum above 1 MiB; with deflate, sealed) and UnpackStream in the page
+  // reads it back.
+  const cliPacked = join(outDir, "fox.cli.sstm");
+  execFileSync(cli, ["pack", "--deflate", "--key-file", keyFile, "-o", cliPacked, join(outDir, "fox.bin")], {
+    stdio: "inherit",
+  });
+  const back = await page.evaluate(
+    async ([b64, hex]) => {
+      const m = await import("/pkg/web/index.js");
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const key = Uint8Array.from(hex.match(/../g), (h) => parseInt(h, 16));
+      const parts = [];
+      for await (const p of new Blob([bytes]).stream().pipeThrough(new m.UnpackStream({ key }))) parts.push(p);
+      let s = "";
+      for (const p of parts) for (const b of p) s += String.fromCharCode(b);
+      return btoa(s);
+    },
+    [(await readFile(cliPacked)).toString("base64"), keyHex],
+  );
+  assert.ok(data.equals(Buffer.from(back, "base64")), "the page unpacks what the CLI packed");
+  console.log("secstream pack -> UnpackStream in the page: identical");
+
   // A wrong key must fail in the page with a clear message, and the page keeps working.
   await page.fill("#key", "zz");
   await page.click("#pack");
