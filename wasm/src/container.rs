@@ -146,6 +146,9 @@ pub struct ContainerWriter {
     out: Zeroizing<Vec<u8>>,
     /// Encoded frames of the current call, already copied to JS.
     parts: Vec<Uint8Array>,
+    /// An encode failed: frames may be missing from the output, so the
+    /// writer refuses to go on.
+    failed: bool,
 }
 
 impl ContainerWriter {
@@ -236,6 +239,7 @@ impl ContainerWriter {
             pending: Zeroizing::new(Vec::with_capacity(frame_len)),
             out: Zeroizing::new(Vec::with_capacity(out_cap)),
             parts: Vec::new(),
+            failed: false,
         })
     }
 
@@ -286,11 +290,25 @@ impl ContainerWriter {
     }
 
     fn check_open(&self, what: &str) -> Result<(), JsError> {
-        if self.writer.is_finished() {
+        if self.failed {
+            Err(error(
+                what,
+                "the writer failed earlier; start a new container",
+            ))
+        } else if self.writer.is_finished() {
             Err(error(what, container::Error::Finished))
         } else {
             Ok(())
         }
+    }
+
+    /// The bytes of this call, or its error (after which the writer is failed).
+    fn conclude(&mut self, r: Result<(), JsError>) -> Result<Uint8Array, JsError> {
+        let out = self.take_parts();
+        if r.is_err() {
+            self.failed = true;
+        }
+        r.map(|()| out)
     }
 
     fn push_inner(&mut self, src: &Uint8Array) -> Result<(), JsError> {
@@ -351,8 +369,7 @@ impl ContainerWriter {
         let src = convert::bytes(chunk, "ContainerWriter.push chunk")?;
         self.check_open("ContainerWriter.push")?;
         let r = self.push_inner(&src);
-        let out = self.take_parts();
-        r.map(|()| out)
+        self.conclude(r)
     }
 
     /// Writes `payload` as exactly one frame of its own (it may be empty),
@@ -370,6 +387,10 @@ impl ContainerWriter {
         let what = "ContainerWriter.writeFrame";
         let src = convert::bytes(payload, &format!("{what} payload"))?;
         self.check_open(what)?;
+        if src.length() as usize > self.writer.max_payload_len() {
+            // Refused before anything is written: the writer stays usable.
+            return Err(error(what, container::Error::FrameTooLong));
+        }
         let data = convert::to_secret_vec(&src)?;
         let r = self.emit_pending(what).and_then(|()| {
             let need = out_len(&self.writer, data.len());
@@ -384,8 +405,7 @@ impl ContainerWriter {
             self.out.zeroize();
             Ok(())
         });
-        let out = self.take_parts();
-        r.map(|()| out)
+        self.conclude(r)
     }
 
     /// Ends the current frame early: returns the frame of the gathered bytes
@@ -396,8 +416,7 @@ impl ContainerWriter {
     pub fn flush(&mut self) -> Result<Uint8Array, JsError> {
         self.check_open("ContainerWriter.flush")?;
         let r = self.emit_pending("ContainerWriter.flush");
-        let out = self.take_parts();
-        r.map(|()| out)
+        self.conclude(r)
     }
 
     /// Ends the stream: returns the last bytes (the gathered frame, the
@@ -421,8 +440,7 @@ impl ContainerWriter {
             self.out.zeroize();
             Ok(())
         });
-        let out = self.take_parts();
-        r.map(|()| out)
+        self.conclude(r)
     }
 }
 

@@ -851,3 +851,15 @@ fn reader_buffers_follow_the_header_up_to_the_limit() {
         "ContainerReader.push: not a secstream container (bad magic)"
     );
 }
+
+#[wasm_bindgen_test]
+fn write_frame_refuses_an_oversized_payload_and_stays_usable() {
+    let mut w = ContainerWriter::new(options(&[("maxFrameLen", num(64.0))])).expect("writer");
+    assert_eq!(
+        message(w.write_frame(&js(&[1; 65]))),
+        "ContainerWriter.writeFrame: frame longer than the maximum frame length"
+    );
+    let mut out = w.write_frame(&js(b"fits")).expect("frame").to_vec();
+    out.extend(w.finish().expect("finish").to_vec());
+    assert_eq!(unpack(&js(&out), None).expect("unpack").to_vec(), b"fits");
+}
