@@ -202,9 +202,16 @@ impl<const N: usize> SecureBuf<N> {
     /// resets the cursor to 0, so their room can be written again.
     pub fn compact(&mut self) {
         let unread = self.remaining();
-        self.data.copy_within(self.pos..self.len, 0);
-        if let Some(stale) = self.data.get_mut(unread..self.len) {
-            stale.zeroize();
+        // Checked slicing, and the invariant `pos <= len <= N` spelled out, so
+        // no index panic is left: its message formatting would link about
+        // 1 KiB of `core::fmt` into a firmware.
+        if let Some(live) = self.data.get_mut(..self.len) {
+            if self.pos <= live.len() {
+                live.copy_within(self.pos.., 0);
+            }
+            if let Some(stale) = live.get_mut(unread..) {
+                stale.zeroize();
+            }
         }
         self.len = unread;
         self.pos = 0;
