@@ -3,7 +3,11 @@
 //! (thumbv7em-none-eabihf, QEMU `lm3s6965evb`) and the Cortex-M0
 //! (thumbv6m-none-eabi, QEMU `microbit`, no compare-and-swap), the defmt-test
 //! suite on both under QEMU, the snapshot test of the firmware's decoded defmt
-//! output on both, and the flash budget of the core's feature sets.
+//! output on both, and the flash budget of the core's feature sets, measured
+//! on builds that compile only the firmware's checksums (core `checksum`
+//! module docs, "Build-time subset"; own target directory) and enforced on
+//! both cores. The core is also built and tested with a few other checksum
+//! subsets.
 //!
 //! The firmware is its own workspace with its own target directory
 //! (`firmware-example/target`). Its runner, `firmware-example/qemu-run.sh`,
@@ -37,65 +41,65 @@ const SNAPSHOT: &str = "tests/firmware.out";
 /// size report, left out of the snapshot (it differs between the cores).
 const STACK_PEAK: &str = "stack peak: ";
 /// A size probe: a binary of the firmware workspace holding one core feature
-/// set, with its flash goal.
+/// set, with its flash goal. Going over the goal on either core fails the step.
 struct Probe {
     bin: &'static str,
     what: &'static str,
     /// Flash goal in bytes (text + data), if any.
     goal: Option<u64>,
-    /// Targets on which going over the goal fails the step. Elsewhere an
-    /// overrun is printed but not fatal, until the reason given is fixed.
-    enforced_on: &'static [&'static str],
 }
+
+/// The checksums the size builds compile (core `checksum` module docs,
+/// "Build-time subset"): the firmware's own, CRC-16 on the link
+/// (`protocol::LINK_CHECKSUM`) and CRC-32C in the telemetry container
+/// (`protocol::TELEMETRY_CHECKSUM`). Every probe is built with this one set
+/// (they share the firmware's library), so a probe that frames with CRC-16
+/// only still carries the CRC-32C code: its figure is an upper bound.
+const SIZE_CHECKSUMS: &[&str] = &["crc16", "crc32c"];
+/// Target directory of the size builds, inside the firmware's: the subset
+/// cfg applies to the whole build, and the normal builds and tests (which
+/// decode vectors of all five checksums) must not get it.
+const SIZE_TARGET_SUBDIR: &str = "size-subset";
+/// Checksum subsets the core is built with for the Cortex-M0 and whose
+/// `core/tests/checksum_subset.rs` runs on the host, each in its own target
+/// directory under `target/checksum-subset/` (kept between runs).
+const CORE_SUBSETS: &[&[&str]] = &[&["crc16"], &["crc32", "xxh3"], &[]];
 
 const SIZE_PROBES: &[Probe] = &[
     Probe {
         bin: "size-baseline",
         what: "runtime only (vector table, defmt, semihosting exit)",
         goal: None,
-        enforced_on: &[],
     },
     Probe {
         bin: "size-ring",
         what: "split ring (SpscRing in a static, grants)",
         goal: None,
-        enforced_on: &[],
     },
     Probe {
         bin: "size-securebuf",
         what: "SecureBuf with the SSH wire codec",
         goal: None,
-        enforced_on: &[],
     },
     Probe {
         bin: "size-cobs",
-        what: "COBS frames + CRC-16 (all checksums linked)",
+        what: "COBS frames + CRC-16",
         goal: None,
-        enforced_on: &[],
     },
-    // Not yet enforced: the core picks the checksum at run time
-    // (`ChecksumKind` is a value the COBS decoder stores), so every firmware
-    // links all five checksums (CRC-32 and CRC-32C tables, XXH3), about
-    // 3.4 KiB; with CRC-16 alone this probe measured 6.9 KB on the M4F.
     Probe {
         bin: "size-framing",
         what: "COBS frames + CRC-16 + split ring + SecureBuf",
         goal: Some(8 * 1024),
-        enforced_on: &[],
     },
-    // Met on the M4F; the M0 lacks 32x32->64 multiplies and pays more for
-    // the unused checksums (XXH3), see above.
     Probe {
         bin: "size-sealing",
         what: "framing set + sealed container (HKDF-SHA256, ChaCha20-Poly1305)",
         goal: Some(24 * 1024),
-        enforced_on: &[M4],
     },
     Probe {
         bin: FIRMWARE,
         what: "the whole firmware example",
         goal: None,
-        enforced_on: &[],
     },
 ];
 
@@ -112,6 +116,34 @@ fn target_dir(dir: &Path) -> PathBuf {
 
 fn elf(dir: &Path, target: &str, bin: &str) -> PathBuf {
     target_dir(dir).join(target).join("release").join(bin)
+}
+
+/// Where the size builds (with [`SIZE_CHECKSUMS`]) go.
+fn size_target_dir(dir: &Path) -> PathBuf {
+    target_dir(dir).join(SIZE_TARGET_SUBDIR)
+}
+
+fn size_elf(dir: &Path, target: &str, bin: &str) -> PathBuf {
+    size_target_dir(dir).join(target).join("release").join(bin)
+}
+
+/// The rustc flags that compile only `kinds` of the core's checksums.
+fn subset_flags(kinds: &[&str]) -> String {
+    let mut flags = String::from("--cfg secstream_checksums_subset");
+    for kind in kinds {
+        flags.push_str(&format!(" --cfg secstream_checksum=\"{kind}\""));
+    }
+    flags
+}
+
+/// Cargo's environment variable for `target.<triple>.rustflags`: added to
+/// the firmware's `[target.'cfg(...)'] rustflags` (linker scripts, sha2
+/// backend), where `RUSTFLAGS` would replace them.
+fn target_rustflags_var(target: &str) -> String {
+    format!(
+        "CARGO_TARGET_{}_RUSTFLAGS",
+        target.to_uppercase().replace('-', "_")
+    )
 }
 
 fn version(program: &str) -> Option<String> {
@@ -210,12 +242,74 @@ pub(crate) fn firmware(r: &mut Runner) {
         "firmware: defmt-test on target, microbit (Cortex-M0)",
         vec![Cmd::cargo(&["test", "--release", "--target", M0]).dir(&dir)],
     );
+    core_subsets(r);
     if !built {
         return;
     }
     snapshot(r, &dir, "lm3s6965evb", M4, "Cortex-M4F");
     snapshot(r, &dir, "microbit", M0, "Cortex-M0, no CAS");
-    sizes(r, &dir);
+    let size_dir = size_target_dir(&dir);
+    let size_dir = size_dir.to_string_lossy();
+    let flags = subset_flags(SIZE_CHECKSUMS);
+    let sized = r.step(
+        &format!(
+            "firmware: size builds with checksums {}, Cortex-M4F and Cortex-M0",
+            SIZE_CHECKSUMS.join(" + ")
+        ),
+        [M4, M0]
+            .into_iter()
+            .map(|target| {
+                Cmd::cargo(&[
+                    "build",
+                    "--release",
+                    "--bins",
+                    "--target",
+                    target,
+                    "--target-dir",
+                    &size_dir,
+                ])
+                .env(&target_rustflags_var(target), &flags)
+                .dir(&dir)
+            })
+            .collect(),
+    );
+    if sized {
+        sizes(r, &dir);
+    }
+}
+
+/// The core with a build-time checksum subset (core `checksum` module docs):
+/// each subset of [`CORE_SUBSETS`] builds for the Cortex-M0 without
+/// warnings, and `core/tests/checksum_subset.rs` checks on the host that
+/// exactly the named kinds are compiled and the others are refused.
+fn core_subsets(r: &mut Runner) {
+    let root = workspace_root();
+    let mut cmds = Vec::new();
+    for kinds in CORE_SUBSETS {
+        let label = if kinds.is_empty() {
+            "none".to_owned()
+        } else {
+            kinds.join("-")
+        };
+        let target_dir = root.join("target").join("checksum-subset").join(label);
+        let target_dir = target_dir.to_string_lossy();
+        let flags = format!("{} -D warnings", subset_flags(kinds));
+        for args in [
+            &["build", "-p", "secstream-core", "--target", M0][..],
+            &["test", "-p", "secstream-core", "--test", "checksum_subset"][..],
+        ] {
+            cmds.push(
+                Cmd::cargo(args)
+                    .env("RUSTFLAGS", &flags)
+                    .env("CARGO_TARGET_DIR", &target_dir)
+                    .dir(&root),
+            );
+        }
+    }
+    r.step(
+        "core: checksum subsets (build for Cortex-M0, host test)",
+        cmds,
+    );
 }
 
 /// Runs the firmware under QEMU and compares its decoded defmt output with
@@ -332,8 +426,9 @@ fn berkeley(elf: &Path) -> Option<(u64, u64, u64)> {
 }
 
 /// Prints flash (text + data) and RAM (data + bss + stack peak, each probe
-/// run under QEMU) of every size probe on both cores as a Markdown table and
-/// checks the flash goals where they are enforced.
+/// run under QEMU) of every size probe on both cores as a Markdown table,
+/// from the builds with [`SIZE_CHECKSUMS`], and fails if a probe is over its
+/// flash goal on either core.
 fn sizes(r: &mut Runner, dir: &Path) {
     let name = "firmware: sizes (goals: framing+ring+buf 8 KiB, +sealing 24 KiB)";
     let start = Instant::now();
@@ -347,7 +442,7 @@ fn sizes(r: &mut Runner, dir: &Path) {
     for probe in SIZE_PROBES {
         let mut cells = Vec::new();
         for (target, machine) in [(M4, "lm3s6965evb"), (M0, "microbit")] {
-            let path = elf(dir, target, probe.bin);
+            let path = size_elf(dir, target, probe.bin);
             eprintln!("==> arm-none-eabi-size {}", path.display());
             let Some((text, data, bss)) = berkeley(&path) else {
                 eprintln!("cannot size {}", path.display());
@@ -359,18 +454,11 @@ fn sizes(r: &mut Runner, dir: &Path) {
             let mut cell = flash.to_string();
             if let Some(goal) = probe.goal.filter(|&g| flash > g) {
                 cell.push_str(" (over)");
-                if probe.enforced_on.contains(&target) {
-                    ok = false;
-                    notes.push(format!(
-                        "FAIL {} on {target}: {flash} bytes of flash, goal {goal}",
-                        probe.bin
-                    ));
-                } else {
-                    notes.push(format!(
-                        "over goal, not enforced yet: {} on {target}: {flash} bytes of flash, goal {goal}",
-                        probe.bin
-                    ));
-                }
+                ok = false;
+                notes.push(format!(
+                    "FAIL {} on {target}: {flash} bytes of flash, goal {goal}",
+                    probe.bin
+                ));
             }
             cells.push(cell);
             match stack_peak(dir, machine, &path) {
@@ -391,7 +479,9 @@ fn sizes(r: &mut Runner, dir: &Path) {
         ));
     }
     eprintln!(
-        "\nbytes; flash = text + data; RAM = data + bss, + the stack peak measured under QEMU\n{table}"
+        "\nbytes; flash = text + data; RAM = data + bss, + the stack peak measured under QEMU; \
+         checksums compiled: {}\n{table}",
+        SIZE_CHECKSUMS.join(", ")
     );
     for note in notes {
         eprintln!("{note}");
