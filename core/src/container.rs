@@ -287,6 +287,25 @@ impl Header {
     }
 }
 
+/// The largest stored frame payload (after deflate and sealing) a [`Writer`] produces for
+/// a payload of `payload_len` bytes with `flags`: with deflate [`deflate::stored_len`]
+/// (incompressible data is stored, never expanded further), plus the 16-byte tag when
+/// sealed. Saturates at `usize::MAX`. A header whose maximum frame length is at least this
+/// for the largest payload accepts every payload up to that length.
+#[must_use]
+pub const fn max_stored_len(flags: Flags, payload_len: usize) -> usize {
+    let body = if flags.deflate {
+        deflate::stored_len(payload_len)
+    } else {
+        payload_len
+    };
+    if flags.sealed {
+        body.saturating_add(TAG_LEN)
+    } else {
+        body
+    }
+}
+
 fn max_len_usize(max: u32) -> usize {
     usize::try_from(max).unwrap_or(usize::MAX)
 }
@@ -405,16 +424,7 @@ impl Writer {
         } else {
             self.header.preamble_len()
         };
-        let mut body = payload_len;
-        if self.header.flags.deflate {
-            // Stored blocks: 5 bytes per 65535 bytes, plus the final block.
-            body = body
-                .saturating_add((payload_len / 65535 + 1).saturating_mul(5))
-                .saturating_add(8);
-        }
-        if self.header.flags.sealed {
-            body = body.saturating_add(TAG_LEN);
-        }
+        let body = max_stored_len(self.header.flags, payload_len);
         pre.saturating_add(frame::encoded_len(self.header.checksum, body))
     }
 
@@ -560,8 +570,17 @@ impl Writer {
         Ok(body_start + stored)
     }
 
+    /// Deflates (or, when that is not shorter, stores) `payload` into `body`; the result is
+    /// at most [`deflate::stored_len`] bytes, the bound of [`max_encoded_len`](Self::max_encoded_len).
     #[cfg(feature = "alloc")]
     fn deflate_into(&self, payload: &[u8], body: &mut [u8], max: usize) -> Result<usize, Error> {
+        if self.level == 0 {
+            // Stored blocks straight into the body, no scratch copy.
+            if deflate::stored_len(payload.len()) > max {
+                return Err(Error::FrameTooLong);
+            }
+            return deflate::store_into(payload, body).map_err(|_| Error::BufferTooSmall);
+        }
         let mut c = deflate::deflate_to_vec(payload, self.level);
         let res = if c.len() > max {
             Err(Error::FrameTooLong)
@@ -1316,6 +1335,116 @@ mod tests {
             read(&wire, 11, true),
             (std::vec![std::vec![b'b'; 1000]], Ok(()))
         );
+    }
+
+    /// Deterministic incompressible bytes (xorshift32).
+    fn noise(len: usize, seed: u32) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x.to_le_bytes()[2]
+            })
+            .collect()
+    }
+
+    /// Encodes `payload` into a buffer of exactly `max_encoded_len`, reads it back.
+    fn encode_in_bound(h: Header, level: u8, payload: &[u8]) -> Result<usize, Error> {
+        let mut w = if h.flags.sealed {
+            Writer::new_sealed(h, &master(), nonce())?
+        } else {
+            Writer::new(h)?
+        };
+        w.set_level(level);
+        let bound = w.max_encoded_len(payload.len());
+        let mut out = std::vec![0u8; bound];
+        let n = w.encode_frame(payload, &mut out)?;
+        assert!(n <= bound);
+        let stored = n - h.preamble_len() - frame::header_len(h.checksum);
+        assert!(stored <= max_stored_len(h.flags, payload.len()));
+        let mut r = if h.flags.sealed {
+            Reader::new_sealed(std::vec![0u8; n], master())
+        } else {
+            Reader::new(std::vec![0u8; n])
+        }
+        .with_inflater(Inflater::new(std::vec![0u8; payload.len()]));
+        let Ok(Feed::Frame { payload: got, .. }) = r.feed(&mut out[..n]) else {
+            panic!("frame not read back")
+        };
+        assert_eq!(got, payload);
+        Ok(n)
+    }
+
+    /// Incompressible frames of 1..4 MiB (70 KB under Miri) at the levels where
+    /// miniz_oxide expands them most fit a buffer of `max_encoded_len` and a header whose
+    /// maximum is `max_stored_len`.
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn max_encoded_len_bounds_incompressible_frames() {
+        let cases: &[(usize, &[u8])] = if cfg!(miri) {
+            &[(70_000, &[1])]
+        } else {
+            &[
+                (1 << 20, &[0, 1, 6]),
+                (2 << 20 | 777, &[1]),
+                (4 << 20, &[1, 9]),
+            ]
+        };
+        for &(n, levels) in cases {
+            let p = noise(n, 5);
+            for sealed in [false, true] {
+                let mut flags = Flags {
+                    deflate: true,
+                    sealed,
+                };
+                let max = u32::try_from(max_stored_len(flags, n)).unwrap();
+                let mut h = Header::new(ChecksumKind::Crc32c, max);
+                h.flags = flags;
+                for &level in levels {
+                    let len = encode_in_bound(h, level, &p).unwrap();
+                    let bound = h.preamble_len()
+                        + frame::header_len(h.checksum)
+                        + max_stored_len(h.flags, n);
+                    // Level 0 is stored blocks: exactly the bound.
+                    assert!(
+                        len <= bound && (level != 0 || len == bound),
+                        "level {level}"
+                    );
+                }
+                // One byte less of maximum: refused as too long, not as a short buffer.
+                h.max_frame_len = max - 1;
+                assert_eq!(encode_in_bound(h, 1, &p), Err(Error::FrameTooLong));
+                flags.deflate = false;
+                assert_eq!(
+                    max_stored_len(flags, n),
+                    n + if sealed { TAG_LEN } else { 0 }
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: if cfg!(miri) { 4 } else { 256 },
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn max_encoded_len_is_an_upper_bound(
+            random in proptest::collection::vec(any::<u8>(), 0..if cfg!(miri) { 200 } else { 3000 }),
+            runs in any::<bool>(),
+            id in 0u8..5, deflate in any::<bool>(), sealed in any::<bool>(), level in 0u8..=10,
+        ) {
+            // Random bytes (incompressible) or runs of them (compressible).
+            let p: Vec<u8> = if runs { random.iter().flat_map(|&b| [b; 7]).collect() } else { random };
+            let mut h = Header::new(ChecksumKind::from_id(id).unwrap(), u32::MAX);
+            h.flags.deflate = deflate && cfg!(feature = "alloc");
+            h.flags.sealed = sealed;
+            prop_assert!(encode_in_bound(h, level, &p).is_ok());
+        }
     }
 
     proptest! {

@@ -4,7 +4,13 @@
 //! decompressor state ([`InflateState`], about 10.5 KB) and the output buffer come from
 //! the caller, and output that does not fit the buffer is an error, so a small frame
 //! cannot expand into unbounded memory (zip bomb). Compressing needs the `alloc` feature
-//! ([`deflate_to_vec`]).
+//! ([`deflate_to_vec`], [`deflate_into`]); storing (deflate level 0: stored blocks, no
+//! compression) does not ([`store_into`]).
+//!
+//! Compressed output is never longer than [`stored_len`] of the input: when compressing
+//! does not beat stored blocks (incompressible data), the stream is written as stored
+//! blocks of up to 65535 bytes instead, so `n + 5 * ceil(n / 65535)` bytes (5 for `n = 0`)
+//! always suffice.
 //!
 //! ```
 //! use secstream_core::deflate::{inflate_into, InflateState};
@@ -41,6 +47,8 @@ pub enum Error {
     TrailingData,
     /// This reader has no inflater (see [`Inflate`]).
     Unsupported,
+    /// The output buffer is too small for the deflate stream (see [`stored_len`]).
+    BufferTooSmall,
 }
 
 impl fmt::Display for Error {
@@ -51,6 +59,7 @@ impl fmt::Display for Error {
             Self::Corrupt => "malformed deflate stream",
             Self::TrailingData => "data after the end of the deflate stream",
             Self::Unsupported => "no inflater configured for a deflate stream",
+            Self::BufferTooSmall => "output buffer too small for the deflate stream",
         })
     }
 }
@@ -111,12 +120,107 @@ pub fn inflate_into(
     result
 }
 
+/// Largest payload of one stored block (RFC 1951 section 3.2.4: `LEN` is 16 bits).
+pub const MAX_STORED_BLOCK: usize = 65535;
+/// Bytes a stored block adds to its payload: the block header byte (`BFINAL`, `BTYPE = 00`,
+/// padding to the byte boundary) and `LEN`, `NLEN`.
+pub const STORED_BLOCK_OVERHEAD: usize = 5;
+
+/// Length of the stored-block encoding of `n` bytes: `n + 5 * ceil(n / 65535)`, and 5 for
+/// `n = 0` (one empty final block); saturates at `usize::MAX`. It is also the largest
+/// output of [`store_into`], [`deflate_to_vec`] and [`deflate_into`] for `n` input bytes.
+#[must_use]
+pub const fn stored_len(n: usize) -> usize {
+    let blocks = if n == 0 {
+        1
+    } else {
+        n.div_ceil(MAX_STORED_BLOCK)
+    };
+    n.saturating_add(blocks.saturating_mul(STORED_BLOCK_OVERHEAD))
+}
+
+/// Writes `input` to the start of `out` as one raw deflate stream of stored blocks (no
+/// compression; blocks of 65535 bytes, the last one final); returns its length,
+/// [`stored_len`]`(input.len())`. Needs no allocator.
+///
+/// # Errors
+/// [`Error::BufferTooSmall`] if `out` is shorter than [`stored_len`] (nothing written).
+pub fn store_into(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+    let total = stored_len(input.len());
+    if total == usize::MAX || out.len() < total {
+        return Err(Error::BufferTooSmall);
+    }
+    let mut blocks = input.chunks(MAX_STORED_BLOCK).peekable();
+    let mut pos = 0usize;
+    loop {
+        let block = blocks.next().unwrap_or_default();
+        let last = blocks.peek().is_none();
+        // `block.len() <= 65535`, so it fits in a u16.
+        let len = u16::try_from(block.len()).map_err(|_| Error::BufferTooSmall)?;
+        let end = pos
+            .checked_add(STORED_BLOCK_OVERHEAD)
+            .and_then(|p| p.checked_add(block.len()))
+            .ok_or(Error::BufferTooSmall)?;
+        let dst = out.get_mut(pos..end).ok_or(Error::BufferTooSmall)?;
+        let (head, data) = dst.split_at_mut(STORED_BLOCK_OVERHEAD);
+        // BFINAL in bit 0, BTYPE = 00 in bits 1-2, then padding to the byte boundary.
+        head[0] = u8::from(last);
+        head[1..3].copy_from_slice(&len.to_le_bytes());
+        head[3..5].copy_from_slice(&(!len).to_le_bytes());
+        data.copy_from_slice(block);
+        pos = end;
+        if last {
+            return Ok(pos);
+        }
+    }
+}
+
 /// Compresses `input` as one raw deflate stream at `level` (0 = store .. 10 = best;
-/// larger values act as 10).
+/// larger values act as 10). Level 0, and any level where compressing would not be
+/// shorter, gives stored blocks ([`store_into`]), so the result is at most
+/// [`stored_len`]`(input.len())` bytes.
 #[cfg(feature = "alloc")]
 #[must_use]
 pub fn deflate_to_vec(input: &[u8], level: u8) -> alloc::vec::Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec(input, level.min(10))
+    let bound = stored_len(input.len());
+    if level > 0 {
+        let mut c = miniz_oxide::deflate::compress_to_vec(input, level.min(10));
+        if c.len() <= bound {
+            return c;
+        }
+        c.zeroize();
+    }
+    let mut out = alloc::vec![0u8; bound];
+    // `out` is exactly `stored_len` long: storing cannot fail.
+    let n = store_into(input, &mut out).unwrap_or(0);
+    out.truncate(n);
+    out
+}
+
+/// Compresses `input` like [`deflate_to_vec`] (the same bytes) into the start of `out`;
+/// returns the length, at most [`stored_len`]`(input.len())`, so an `out` of that length
+/// always suffices. The compressor's scratch copy is wiped.
+///
+/// # Errors
+/// [`Error::BufferTooSmall`] if the stream does not fit `out` (nothing written).
+#[cfg(feature = "alloc")]
+pub fn deflate_into(input: &[u8], level: u8, out: &mut [u8]) -> Result<usize, Error> {
+    if level > 0 {
+        let mut c = miniz_oxide::deflate::compress_to_vec(input, level.min(10));
+        if c.len() <= stored_len(input.len()) {
+            let res = match out.get_mut(..c.len()) {
+                Some(dst) => {
+                    dst.copy_from_slice(&c);
+                    Ok(c.len())
+                }
+                None => Err(Error::BufferTooSmall),
+            };
+            c.zeroize();
+            return res;
+        }
+        c.zeroize();
+    }
+    store_into(input, out)
 }
 
 /// Something that can inflate a frame for a container reader: [`Inflater`] (or a
@@ -302,5 +406,144 @@ mod tests {
             assert!(inf.inflate(&c, 2999).is_err());
         }
         assert_eq!(inf.inflate(&deflate_to_vec(b"", 6), 0), Ok(0));
+    }
+
+    /// Deterministic incompressible bytes (xorshift32).
+    fn noise(len: usize, seed: u32) -> std::vec::Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x.to_le_bytes()[1]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn stored_blocks_exact_bytes() {
+        // Expected bytes from an independent encoder: Python
+        // `zlib.compressobj(0, zlib.DEFLATED, -15)` writes the same for "" and "abc".
+        let mut out = [0xAAu8; 16];
+        assert_eq!(store_into(b"", &mut out), Ok(5));
+        assert_eq!(out[..5], [0x01, 0x00, 0x00, 0xFF, 0xFF]);
+        assert_eq!(store_into(b"abc", &mut out), Ok(8));
+        assert_eq!(out[..8], [0x01, 0x03, 0x00, 0xFC, 0xFF, b'a', b'b', b'c']);
+        // Too small: refused, nothing written.
+        let mut small = [0xAAu8; 7];
+        assert_eq!(store_into(b"abc", &mut small), Err(Error::BufferTooSmall));
+        assert_eq!(small, [0xAA; 7]);
+        assert_eq!(stored_len(0), 5);
+        assert_eq!(stored_len(65535), 65540);
+        assert_eq!(stored_len(65536), 65546);
+        assert_eq!(stored_len(usize::MAX), usize::MAX);
+        let mut st = InflateState::new();
+        let mut back = [0u8; 3];
+        assert_eq!(inflate_into(&out[..8], &mut back, &mut st), Ok(3));
+        assert_eq!(&back, b"abc");
+    }
+
+    #[test]
+    fn stored_blocks_split_at_65535_and_inflate() {
+        let sizes: &[usize] = if cfg!(miri) {
+            &[0, 1, 65_536]
+        } else {
+            &[0, 1, 65_534, 65_535, 65_536, 131_070, 131_071, 200_000]
+        };
+        let mut st = InflateState::new();
+        for &n in sizes {
+            let data = noise(n, 7);
+            let mut out = std::vec![0u8; stored_len(n)];
+            assert_eq!(store_into(&data, &mut out), Ok(stored_len(n)), "n {n}");
+            // Block headers: every 65540 bytes, only the last one final.
+            let blocks = n.div_ceil(65_535).max(1);
+            for b in 0..blocks {
+                let len = (n - b * 65_535).min(65_535);
+                let h = &out[b * 65_540..b * 65_540 + 5];
+                assert_eq!(h[0], u8::from(b + 1 == blocks), "n {n} block {b}");
+                assert_eq!(u16::from_le_bytes([h[1], h[2]]) as usize, len);
+                assert_eq!(u16::from_le_bytes([h[3], h[4]]), !u16::try_from(len).unwrap());
+            }
+            let mut back = std::vec![0u8; n];
+            assert_eq!(inflate_into(&out, &mut back, &mut st), Ok(n), "n {n}");
+            assert_eq!(back, data);
+        }
+    }
+
+    /// Incompressible 1..4 MiB (70 KB under Miri) at every kind of level: the output never
+    /// exceeds `stored_len` (miniz_oxide alone writes about +170 bytes per MiB at levels 0
+    /// and 6, +967 at level 1) and inflates back.
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn incompressible_data_stays_within_stored_len() {
+        let cases: &[(usize, &[u8])] = if cfg!(miri) {
+            &[(70_000, &[1])]
+        } else {
+            &[
+                (1 << 20, &[0, 1, 6, 9, 10]),
+                (3 << 20 | 12_345, &[1, 6]),
+                (4 << 20, &[1]),
+            ]
+        };
+        for &(n, levels) in cases {
+            let data = noise(n, 0x9E37_79B9);
+            let mut inf = Inflater::new(std::vec![0u8; n]);
+            for &level in levels {
+                let c = deflate_to_vec(&data, level);
+                assert!(
+                    c.len() <= stored_len(n),
+                    "n {n} level {level}: {} > {}",
+                    c.len(),
+                    stored_len(n)
+                );
+                assert_eq!(inf.inflate(&c, n), Ok(n), "n {n} level {level}");
+                assert_eq!(&inf.output()[..n], data.as_slice());
+                let mut out = std::vec![0u8; stored_len(n)];
+                let k = deflate_into(&data, level, &mut out).unwrap();
+                assert_eq!(&out[..k], c.as_slice(), "same bytes as deflate_to_vec");
+            }
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn deflate_into_refuses_short_output() {
+        let data = [b'a'; 1000];
+        let c = deflate_to_vec(&data, 6);
+        let mut out = std::vec![0xAAu8; c.len() - 1];
+        assert_eq!(deflate_into(&data, 6, &mut out), Err(Error::BufferTooSmall));
+        let mut out = std::vec![0u8; c.len()];
+        assert_eq!(deflate_into(&data, 6, &mut out), Ok(c.len()));
+        let noisy = noise(500, 3);
+        let mut out = std::vec![0u8; stored_len(500) - 1];
+        assert_eq!(
+            deflate_into(&noisy, 9, &mut out),
+            Err(Error::BufferTooSmall)
+        );
+    }
+
+    #[cfg(feature = "alloc")]
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: if cfg!(miri) { 4 } else { 256 },
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        #[test]
+        fn output_never_exceeds_stored_len(
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..if cfg!(miri) { 300 } else { 5000 }),
+            level in 0u8..=12,
+        ) {
+            let c = deflate_to_vec(&data, level);
+            proptest::prop_assert!(c.len() <= stored_len(data.len()));
+            let mut inf = Inflater::new(std::vec![0u8; data.len()]);
+            proptest::prop_assert_eq!(inf.inflate(&c, data.len()), Ok(data.len()));
+            proptest::prop_assert_eq!(&inf.output()[..data.len()], data.as_slice());
+            let mut out = std::vec![0u8; stored_len(data.len())];
+            let n = deflate_into(&data, level, &mut out).unwrap();
+            proptest::prop_assert_eq!(&out[..n], c.as_slice());
+        }
     }
 }

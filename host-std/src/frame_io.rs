@@ -66,7 +66,7 @@ use secstream_core::checksum::ChecksumKind;
 use secstream_core::container::{self, Flags, HEADER_LEN, Header};
 use secstream_core::deflate::Inflater;
 use secstream_core::frame;
-use secstream_core::seal::{MasterKey, STREAM_NONCE_LEN, TAG_LEN};
+use secstream_core::seal::{MasterKey, STREAM_NONCE_LEN};
 use zeroize::{Zeroize, Zeroizing};
 
 /// Default size of the write batch buffer.
@@ -237,32 +237,13 @@ impl ContainerConfig {
             h.flags.sealed = sealed;
             return Ok(h);
         }
-        let payload = usize::try_from(self.max_payload_len).map_err(|_| Error::FrameTooLong)?;
-        let mut stored = if self.deflate.is_some() {
-            deflate_bound(payload)
-        } else {
-            payload
-        };
-        if sealed {
-            stored = stored.checked_add(TAG_LEN).ok_or(Error::FrameTooLong)?;
-        }
-        h.max_frame_len = u32::try_from(stored).map_err(|_| Error::FrameTooLong)?;
         h.flags.sealed = sealed;
+        let payload = usize::try_from(self.max_payload_len).map_err(|_| Error::FrameTooLong)?;
+        // The core's bound: deflate never expands beyond stored blocks, plus the tag.
+        let stored = container::max_stored_len(h.flags, payload);
+        h.max_frame_len = u32::try_from(stored).map_err(|_| Error::FrameTooLong)?;
         Ok(h)
     }
-}
-
-/// Largest deflate output for `n` input bytes that the writer lets through: a frame whose
-/// compressed form is larger (incompressible data) is stored instead (deflate level 0),
-/// and miniz_oxide's stored blocks cost 5 bytes per block of about 31 KiB (its
-/// `mz_compressBound`); this allows 5 bytes per 16 KiB and 16 bytes of end.
-///
-/// (`container::Writer::max_encoded_len` assumes 65535-byte stored blocks, which
-/// miniz_oxide does not write, so it is too small by up to about 0.02% for incompressible
-/// payloads over 64 KiB; hence this bound and the level-0 retry in `encode`.)
-const fn deflate_bound(n: usize) -> usize {
-    n.saturating_add((n / 16384 + 1).saturating_mul(5))
-        .saturating_add(16)
 }
 
 enum WriteMode {
@@ -280,8 +261,6 @@ pub struct FrameWriter<W: Write> {
     pending: Vec<u8>,
     batch: usize,
     max_payload: usize,
-    /// Deflate level of a container writer.
-    level: u8,
     frames: u64,
     poisoned: bool,
 }
@@ -304,7 +283,6 @@ impl<W: Write> FrameWriter<W> {
             pending: Vec::with_capacity(DEFAULT_BATCH),
             batch: DEFAULT_BATCH,
             max_payload,
-            level: container::DEFAULT_LEVEL,
             frames: 0,
             poisoned: false,
         }
@@ -370,7 +348,6 @@ impl<W: Write> FrameWriter<W> {
         let mut pre = [0u8; container::SEALED_PREAMBLE_LEN];
         let n = w.start(&mut pre)?;
         let mut this = Self::with_mode(inner, WriteMode::Container(Box::new(w)), max_payload);
-        this.level = config.deflate.unwrap_or(container::DEFAULT_LEVEL);
         this.pending
             .extend_from_slice(pre.get(..n).unwrap_or_default());
         Ok(this)
@@ -452,26 +429,10 @@ impl<W: Write> FrameWriter<W> {
             WriteMode::Container(w) => {
                 // Built in the batch buffer, where it is deflated and sealed in place.
                 let at = self.pending.len();
-                let need = w
-                    .max_encoded_len(payload.len())
-                    .max(w.max_encoded_len(deflate_bound(payload.len())));
+                let need = w.max_encoded_len(payload.len());
                 self.pending.resize(at.saturating_add(need), 0);
                 let tail = self.pending.get_mut(at..).unwrap_or_default();
-                let mut res = w.encode_frame(payload, tail);
-                if w.header().flags.deflate
-                    && matches!(
-                        res,
-                        Err(container::Error::FrameTooLong | container::Error::BufferTooSmall)
-                    )
-                {
-                    // Incompressible: deflate made it larger. Store it (a valid deflate
-                    // stream of stored blocks); the writer's state is unchanged by the
-                    // refused attempt (nothing was sealed, the counter did not move).
-                    w.set_level(0);
-                    res = w.encode_frame(payload, tail);
-                    w.set_level(self.level);
-                }
-                match res {
+                match w.encode_frame(payload, tail) {
                     Ok(n) => self.pending.truncate(at.saturating_add(n)),
                     Err(e) => {
                         tail.zeroize();
@@ -971,44 +932,6 @@ impl<R: Read> Iterator for Frames<'_, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secstream_core::deflate::deflate_to_vec;
-
-    fn noise(len: usize) -> Vec<u8> {
-        let mut x = 0x9E37_79B9u32;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x.to_le_bytes()[0]
-            })
-            .collect()
-    }
-
-    #[test]
-    fn stored_deflate_fits_the_bound() {
-        // Level 0 (stored blocks) is the writer's fallback: it must always fit.
-        for len in [
-            0,
-            1,
-            100,
-            16_383,
-            16_384,
-            65_535,
-            65_536,
-            300_001,
-            1 << 20,
-            4 << 20,
-        ] {
-            let d = noise(len);
-            let stored = deflate_to_vec(&d, 0);
-            assert!(
-                stored.len() <= deflate_bound(len),
-                "len {len}: {}",
-                stored.len()
-            );
-        }
-    }
 
     #[test]
     fn vectored_write_survives_partial_writes() {
