@@ -11,6 +11,7 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use crate::{Cmd, Runner, workspace_root};
@@ -169,6 +170,7 @@ fn build_package(root: &Path) -> Option<PathBuf> {
     ])
     .run();
     if !ok {
+        eprintln!("the wasm-release build failed");
         return None;
     }
     let wasm = root
@@ -201,6 +203,7 @@ fn build_package(root: &Path) -> Option<PathBuf> {
         )
         .run();
         if !ok {
+            eprintln!("wasm-bindgen --target {target} failed");
             return None;
         }
         let bg = out.join("secstream_wasm_bg.wasm");
@@ -208,6 +211,7 @@ fn build_package(root: &Path) -> Option<PathBuf> {
         let mut args: Vec<&str> = WASM_OPT_FLAGS.to_vec();
         args.extend([&*bg, "-o", &*bg]);
         if !Cmd::new(&wasm_opt.to_string_lossy(), &args).run() {
+            eprintln!("wasm-opt failed on {bg}");
             return None;
         }
     }
@@ -223,7 +227,8 @@ fn build_package(root: &Path) -> Option<PathBuf> {
         eprintln!("cannot reset {}: {e}", dest.display());
         return None;
     }
-    let packed = Cmd::new(
+    // stdout names the tarball; stderr (npm's notices and errors) stays visible.
+    let pack = Cmd::new(
         "npm",
         &[
             "pack",
@@ -231,9 +236,27 @@ fn build_package(root: &Path) -> Option<PathBuf> {
             "--pack-destination",
             &dest.to_string_lossy(),
         ],
-    )
-    .output()?;
-    let name = packed.lines().last()?.trim().to_owned();
+    );
+    eprintln!("\n==> {}", pack.display());
+    let packed = match Command::new("npm")
+        .args(&pack.args)
+        .stderr(Stdio::inherit())
+        .output()
+    {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        Ok(out) => {
+            eprintln!("npm pack failed: {}", out.status);
+            return None;
+        }
+        Err(e) => {
+            eprintln!("cannot run npm: {e}");
+            return None;
+        }
+    };
+    let Some(name) = packed.lines().last().map(|l| l.trim().to_owned()) else {
+        eprintln!("npm pack printed no file name");
+        return None;
+    };
     if !name.starts_with(PACKAGE) {
         eprintln!("unexpected npm pack output: {packed}");
         return None;
