@@ -865,6 +865,8 @@ impl<B: AsMut<[u8]>, I: Inflate> Reader<B, I> {
                 pos + end,
             ),
             frame::Located::InBuf { len, consumed } => (Src::FrameBuf { len }, pos + consumed),
+            // Only lazy decoding asks for a buffer; this reader's decoder never does.
+            frame::Located::NeedBuf { .. } => return Err(Error::FrameTooLong),
         };
         if matches!(self.mode, Mode::Verify) {
             return Ok(Some((loc, consumed)));

@@ -236,20 +236,57 @@ pub enum FeedMut<'a> {
     },
 }
 
+/// Result of [`Decoder::feed_lazy`] when no error occurred.
+#[derive(Debug, PartialEq, Eq)]
+#[must_use = "a frame, a buffer request or the number of consumed bytes must be handled"]
+pub enum LazyFeed<'a> {
+    /// All of the input was consumed and no frame is complete yet.
+    NeedMore,
+    /// A whole, checked frame (see [`Feed::Frame`]).
+    Frame {
+        /// The payload (in the input or the decoder's buffer).
+        payload: &'a [u8],
+        /// Input bytes used, up to the end of this frame.
+        consumed: usize,
+    },
+    /// The frame being assembled (its length field is read and within the maximum) does
+    /// not fit the buffer and is not whole in this input. Give the decoder a buffer of at
+    /// least `len` bytes ([`Decoder::replace_buffer`]), then feed `&input[consumed..]`.
+    NeedBuffer {
+        /// Payload length of the frame: the buffer length it needs.
+        len: usize,
+        /// Input bytes used (the frame header).
+        consumed: usize,
+    },
+}
+
 /// Where a decoded frame lies (for the container reader, which decrypts in place).
 pub(crate) enum Located {
     NeedMore,
-    InInput { start: usize, end: usize },
-    InBuf { len: usize, consumed: usize },
+    InInput {
+        start: usize,
+        end: usize,
+    },
+    InBuf {
+        len: usize,
+        consumed: usize,
+    },
+    /// Only with lazy buffering: the payload needs a buffer of `len` bytes.
+    NeedBuf {
+        len: usize,
+        consumed: usize,
+    },
 }
 use Located as Step;
 
 /// Incremental decoder of length-prefixed frames.
 ///
 /// `B` is the buffer for payloads split across chunks: `[u8; N]` (in a `static` or on the
-/// stack), `&mut [u8]`, or on a host a `Vec<u8>`/`Box<[u8]>`. The largest accepted payload
-/// is the smaller of `max_len` and the buffer length, so the result never depends on how
-/// the input was chunked. The used part of the buffer is wiped when the decoder moves past
+/// stack), `&mut [u8]`, or on a host a `Vec<u8>`/`Box<[u8]>`. With [`feed`](Self::feed) the
+/// largest accepted payload is the smaller of `max_len` and the buffer length, so the
+/// result never depends on how the input was chunked. With [`feed_lazy`](Self::feed_lazy)
+/// it is `max_len`, and the buffer is grown on request
+/// ([`LazyFeed::NeedBuffer`], [`replace_buffer`](Self::replace_buffer)). The used part of the buffer is wiped when the decoder moves past
 /// a frame, on [`reset`](Self::reset), after an error and on drop.
 ///
 /// After an error the decoder stays failed (every call returns that error) until
@@ -312,6 +349,11 @@ impl<B: AsMut<[u8]>> Decoder<B> {
         self.kind
     }
 
+    /// The maximum payload length.
+    pub const fn max_len(&self) -> u32 {
+        self.max_len
+    }
+
     /// Changes the checksum kind and maximum length (e.g. once a container header is read).
     /// Forgets any partial frame.
     pub fn reconfigure(&mut self, kind: ChecksumKind, max_len: u32) {
@@ -363,8 +405,10 @@ impl<B: AsMut<[u8]>> Decoder<B> {
     /// [`Error::FrameTooLong`] as soon as a `len` field above the maximum is read,
     /// [`Error::BadChecksum`] for a damaged frame; then the decoder stays failed.
     pub fn feed<'a>(&'a mut self, input: &'a [u8]) -> Result<Feed<'a>, Error> {
-        Ok(match self.step(input)? {
+        Ok(match self.step(input, false)? {
             Step::NeedMore => Feed::NeedMore,
+            // Only `feed_lazy` asks for a buffer; here the length check refused the frame.
+            Step::NeedBuf { .. } => return Err(Error::FrameTooLong),
             Step::InInput { start, end } => Feed::Frame {
                 payload: input.get(start..end).ok_or(Error::Truncated)?,
                 consumed: end,
@@ -382,8 +426,9 @@ impl<B: AsMut<[u8]>> Decoder<B> {
     /// # Errors
     /// As [`feed`](Self::feed).
     pub fn feed_mut<'a>(&'a mut self, input: &'a mut [u8]) -> Result<FeedMut<'a>, Error> {
-        Ok(match self.step(input)? {
+        Ok(match self.step(input, false)? {
             Step::NeedMore => FeedMut::NeedMore,
+            Step::NeedBuf { .. } => return Err(Error::FrameTooLong),
             Step::InInput { start, end } => FeedMut::Frame {
                 payload: input.get_mut(start..end).ok_or(Error::Truncated)?,
                 consumed: end,
@@ -395,9 +440,73 @@ impl<B: AsMut<[u8]>> Decoder<B> {
         })
     }
 
+    /// Like [`feed`](Self::feed), for a buffer sized on demand: a frame whose length is
+    /// within `max_len` but above the buffer length is accepted anyway. When it is whole in
+    /// the input it is handed out from there (no buffer needed); otherwise the decoder stops
+    /// after its header with [`LazyFeed::NeedBuffer`], and the caller grows the buffer with
+    /// [`replace_buffer`](Self::replace_buffer) before feeding the rest. So a host can start
+    /// with an empty `Vec` and allocate only what the frames it meets need, up to `max_len`.
+    ///
+    /// # Errors
+    /// [`Error::FrameTooLong`] as soon as a `len` field above `max_len` is read,
+    /// [`Error::BadChecksum`] for a damaged frame; then the decoder stays failed.
+    pub fn feed_lazy<'a>(&'a mut self, input: &'a [u8]) -> Result<LazyFeed<'a>, Error> {
+        Ok(match self.step(input, true)? {
+            Step::NeedMore => LazyFeed::NeedMore,
+            Step::NeedBuf { len, consumed } => LazyFeed::NeedBuffer { len, consumed },
+            Step::InInput { start, end } => LazyFeed::Frame {
+                payload: input.get(start..end).ok_or(Error::Truncated)?,
+                consumed: end,
+            },
+            Step::InBuf { len, consumed } => LazyFeed::Frame {
+                payload: self.buf.as_mut().get(..len).ok_or(Error::Truncated)?,
+                consumed,
+            },
+        })
+    }
+
+    /// Payload length of the frame being assembled, once its length field is read (and
+    /// accepted); `None` between frames, before the length field is complete, and after
+    /// an error. The buffer must hold this many bytes unless the payload arrives whole in
+    /// one input (see [`feed_lazy`](Self::feed_lazy)).
+    pub const fn pending_len(&self) -> Option<usize> {
+        if self.failed.is_none() && self.header_got as usize >= LEN_SIZE {
+            Some(self.len)
+        } else {
+            None
+        }
+    }
+
+    /// The buffer length.
+    pub fn buffer_len(&mut self) -> usize {
+        self.buf.as_mut().len()
+    }
+
+    /// Swaps in a new buffer (e.g. a larger one after [`LazyFeed::NeedBuffer`]) and returns
+    /// the old one, wiped. Payload bytes gathered so far are moved to the new buffer; the
+    /// decoding state is kept.
+    ///
+    /// # Errors
+    /// Hands `buf` back unused if it is shorter than the payload bytes gathered so far.
+    pub fn replace_buffer(&mut self, mut buf: B) -> Result<B, B> {
+        let got = self.got;
+        let Some(dst) = buf.as_mut().get_mut(..got) else {
+            return Err(buf);
+        };
+        match self.buf.as_mut().get(..got) {
+            Some(src) => dst.copy_from_slice(src),
+            None => return Err(buf),
+        }
+        // Wipes the gathered bytes and a payload handed out before.
+        self.wipe();
+        let old = core::mem::replace(&mut self.buf, buf);
+        self.dirty = got;
+        Ok(old)
+    }
+
     /// Decodes like [`feed`](Self::feed) but reports where the payload is.
     pub(crate) fn step_located(&mut self, input: &[u8]) -> Result<Located, Error> {
-        self.step(input)
+        self.step(input, false)
     }
 
     /// The first `len` bytes of the buffer (a payload reported as [`Located::InBuf`]).
@@ -422,7 +531,9 @@ impl<B: AsMut<[u8]>> Decoder<B> {
         }
     }
 
-    fn step(&mut self, input: &[u8]) -> Result<Step, Error> {
+    /// One decoding step; with `lazy`, a frame longer than the buffer (within `max_len`)
+    /// is accepted and reported as [`Step::NeedBuf`] when it has to be buffered.
+    fn step(&mut self, input: &[u8], lazy: bool) -> Result<Step, Error> {
         if let Some(e) = self.failed {
             return Err(e);
         }
@@ -448,7 +559,7 @@ impl<B: AsMut<[u8]>> Decoder<B> {
             }
             // Check the length field as soon as it is complete.
             if header_got < LEN_SIZE && header_got + take >= LEN_SIZE {
-                self.check_len()?;
+                self.check_len(lazy)?;
             }
             header_got += take;
             pos += take;
@@ -470,6 +581,14 @@ impl<B: AsMut<[u8]>> Decoder<B> {
             self.check_sum(payload)?;
             self.header_got = 0;
             return Ok(Step::InInput { start: pos, end });
+        }
+        if len > self.buf.as_mut().len() {
+            // Only after a lazy length check (or a smaller buffer swapped in).
+            if lazy {
+                return Ok(Step::NeedBuf { len, consumed: pos });
+            }
+            self.wipe();
+            return Err(self.fail(Error::FrameTooLong));
         }
         let need = len - self.got;
         let take = need.min(rest.len());
@@ -497,7 +616,7 @@ impl<B: AsMut<[u8]>> Decoder<B> {
         Ok(Step::InBuf { len, consumed: pos })
     }
 
-    fn check_len(&mut self) -> Result<(), Error> {
+    fn check_len(&mut self, lazy: bool) -> Result<(), Error> {
         let mut le = [0u8; LEN_SIZE];
         le.copy_from_slice(self.header.get(..LEN_SIZE).unwrap_or(&[0; LEN_SIZE]));
         let len = u32::from_le_bytes(le);
@@ -505,7 +624,7 @@ impl<B: AsMut<[u8]>> Decoder<B> {
             return Err(self.fail(Error::FrameTooLong));
         }
         let len = usize::try_from(len).map_err(|_| self.fail(Error::FrameTooLong))?;
-        if len > self.buf.as_mut().len() {
+        if !lazy && len > self.buf.as_mut().len() {
             return Err(self.fail(Error::FrameTooLong));
         }
         self.len = len;
@@ -669,6 +788,108 @@ mod tests {
         );
     }
 
+    /// Decodes `wire` in chunks with `feed_lazy`, starting from an empty buffer and growing
+    /// it to exactly what is asked; returns payloads, the end result and the buffer sizes
+    /// asked for.
+    fn decode_lazy(
+        kind: ChecksumKind,
+        max: u32,
+        wire: &[u8],
+        chunk: usize,
+    ) -> (Vec<Vec<u8>>, Result<(), Error>, Vec<usize>) {
+        let mut dec = Decoder::new(kind, max, Vec::new());
+        let (mut out, mut asked) = (Vec::new(), Vec::new());
+        for mut c in wire.chunks(chunk.max(1)) {
+            loop {
+                match dec.feed_lazy(c) {
+                    Ok(LazyFeed::NeedMore) => break,
+                    Ok(LazyFeed::Frame { payload, consumed }) => {
+                        out.push(payload.to_vec());
+                        c = &c[consumed..];
+                    }
+                    Ok(LazyFeed::NeedBuffer { len, consumed }) => {
+                        assert_eq!(dec.pending_len(), Some(len));
+                        asked.push(len);
+                        let old = dec.replace_buffer(std::vec![0u8; len]).unwrap();
+                        assert!(old.iter().all(|&b| b == 0), "old buffer wiped");
+                        c = &c[consumed..];
+                    }
+                    Err(e) => return (out, Err(e), asked),
+                }
+            }
+        }
+        let end = dec.finish();
+        (out, end, asked)
+    }
+
+    #[test]
+    fn lazy_buffer_is_grown_only_for_split_frames() {
+        let kind = ChecksumKind::Crc32;
+        let big = [0x5Au8; 300];
+        let wire = encode_all(kind, &[b"small", &big, b""]);
+        // Whole input: every payload is handed out from the input, no buffer asked for.
+        let (frames, end, asked) = decode_lazy(kind, 1000, &wire, wire.len());
+        assert_eq!(end, Ok(()));
+        assert_eq!(frames, [b"small".to_vec(), big.to_vec(), Vec::new()]);
+        assert!(asked.is_empty());
+        // Byte by byte: each non-empty payload asks for exactly its length, once.
+        let (frames, end, asked) = decode_lazy(kind, 1000, &wire, 1);
+        assert_eq!(end, Ok(()));
+        assert_eq!(frames.len(), 3);
+        assert_eq!(asked, [5, 300]);
+        // The maximum still applies on the length field, before any buffer is asked for.
+        let (frames, end, asked) = decode_lazy(kind, 299, &wire, 7);
+        assert_eq!((frames.len(), end), (1, Err(Error::FrameTooLong)));
+        assert!(asked.is_empty());
+        // A 4 GiB claim with an empty buffer: refused at once.
+        let mut dec = Decoder::new(ChecksumKind::None, 1 << 20, Vec::new());
+        assert_eq!(
+            dec.feed_lazy(&[0xFF, 0xFF, 0xFF, 0xFF, 0]),
+            Err(Error::FrameTooLong)
+        );
+        // Plain `feed` keeps its rule: the buffer bounds the length.
+        let mut dec = Decoder::new(kind, 1000, Vec::new());
+        assert_eq!(dec.feed(&wire), Err(Error::FrameTooLong));
+    }
+
+    #[test]
+    fn pending_len_and_replace_buffer_mid_frame() {
+        let wire = encode_all(ChecksumKind::Crc16, &[b"payload!"]);
+        let mut dec = Decoder::new(ChecksumKind::Crc16, 100, std::vec![0u8; 8]);
+        assert_eq!(dec.pending_len(), None);
+        assert_eq!(dec.feed(&wire[..3]), Ok(Feed::NeedMore));
+        assert_eq!(dec.pending_len(), None);
+        assert_eq!(dec.feed(&wire[3..9]), Ok(Feed::NeedMore)); // header + 3 payload bytes
+        assert_eq!(dec.pending_len(), Some(8));
+        // Too short for the 3 gathered bytes: handed back, nothing changed.
+        assert_eq!(
+            dec.replace_buffer(std::vec![9u8; 2]),
+            Err(std::vec![9u8; 2])
+        );
+        // Moved to a new buffer; the old one comes back wiped.
+        let old = dec.replace_buffer(std::vec![0u8; 20]).unwrap();
+        assert_eq!(old, std::vec![0u8; 8]);
+        assert_eq!(dec.buffer_len(), 20);
+        let Ok(Feed::Frame { payload, .. }) = dec.feed(&wire[9..]) else {
+            panic!()
+        };
+        assert_eq!(payload, b"payload!");
+        assert_eq!(dec.pending_len(), None);
+        // A buffer too small for a frame in progress: `feed` fails, `feed_lazy` asks.
+        let mut dec = Decoder::new(ChecksumKind::Crc16, 100, std::vec![0u8; 8]);
+        assert_eq!(dec.feed(&wire[..7]), Ok(Feed::NeedMore));
+        let _ = dec.replace_buffer(std::vec![0u8; 4]).unwrap();
+        assert_eq!(
+            dec.feed_lazy(&wire[7..9]),
+            Ok(LazyFeed::NeedBuffer {
+                len: 8,
+                consumed: 0
+            })
+        );
+        assert_eq!(dec.feed(&wire[7..9]), Err(Error::FrameTooLong));
+        assert_eq!(dec.feed(&wire[9..]), Err(Error::FrameTooLong), "sticks");
+    }
+
     #[test]
     fn truncation_at_every_offset() {
         for kind in ChecksumKind::ALL {
@@ -746,7 +967,14 @@ mod tests {
             wire.extend_from_slice(&garbage);
             let a = decode_chunks(kind, 100, &wire, wire.len());
             let b = decode_chunks(kind, 100, &wire, 1);
-            prop_assert_eq!(a, b);
+            prop_assert_eq!(&a, &b);
+            // Lazy buffering gives the same frames and end whatever the chunking, and never
+            // asks for more than the maximum.
+            for c in [wire.len(), 1, chunk] {
+                let (frames, end, asked) = decode_lazy(kind, 100, &wire, c);
+                prop_assert_eq!((frames, end), a.clone());
+                prop_assert!(asked.iter().all(|&n| n <= 100));
+            }
         }
     }
 }

@@ -47,9 +47,10 @@
 //! anything is allocated or waited for: a frame claiming 4 GiB fails at once with
 //! [`Error::FrameTooLong`]. A container's buffers are sized from its header's maximum
 //! frame length, after checking it against the reader's limit
-//! ([`FrameReader::with_limit`], default [`DEFAULT_LIMIT`]); a raw reader allocates its
-//! (zeroed, so untouched pages cost no memory) frame buffer of the configured maximum
-//! once, when it is created.
+//! ([`FrameReader::with_limit`], default [`DEFAULT_LIMIT`]); a raw reader starts without
+//! a frame buffer and grows it on demand, only when a frame (within the configured
+//! maximum) is split across reads, to that frame's length (at least doubling, at most the
+//! maximum), so small frames never cost a buffer of the maximum.
 //!
 //! Three ways to take frames: [`FrameReader::process_all`] calls a closure with each
 //! payload where it lies (no copy); [`FrameReader::read_frame`] copies one payload into a
@@ -705,10 +706,9 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// A reader of raw frames with checksum `kind` and payloads of at most `max_len` bytes.
-    /// Its frame buffer (`max_len` zeroed bytes) is allocated here.
+    /// Its frame buffer grows on demand (see the [module docs](self)).
     pub fn raw(inner: R, kind: ChecksumKind, max_len: u32) -> Self {
-        let cap = usize::try_from(max_len).unwrap_or(usize::MAX);
-        let dec = frame::Decoder::new(kind, max_len, vec![0u8; cap]);
+        let dec = frame::Decoder::new(kind, max_len, Vec::new());
         Self::with_mode(inner, ReadMode::Raw(dec))
     }
 
@@ -839,9 +839,14 @@ impl<R: Read> FrameReader<R> {
             }
             let input = src.window();
             let fed = match mode {
-                ReadMode::Raw(dec) => match dec.feed(input)? {
-                    frame::Feed::NeedMore => None,
-                    frame::Feed::Frame { payload, consumed } => Some((payload, consumed)),
+                ReadMode::Raw(dec) => match dec.feed_lazy(input)? {
+                    frame::LazyFeed::Frame { payload, consumed } => Some((payload, consumed)),
+                    frame::LazyFeed::NeedBuffer { len, consumed } => {
+                        grow(dec, len)?;
+                        src.start = src.start.saturating_add(consumed).min(src.end);
+                        continue;
+                    }
+                    frame::LazyFeed::NeedMore => None,
                 },
                 ReadMode::Container(r) => match r.feed(input)? {
                     container::Feed::NeedMore => None,
@@ -902,6 +907,17 @@ impl<R: Read> FrameReader<R> {
             failed: false,
         }
     }
+}
+
+/// Gives a raw decoder a (zeroed) buffer of at least `len` bytes: at least double the old
+/// one, at most the decoder's maximum (which `len` is within: the decoder checked it). The
+/// old buffer comes back wiped and is freed.
+fn grow(dec: &mut frame::Decoder<Vec<u8>>, len: usize) -> Result<(), Error> {
+    let max = usize::try_from(dec.max_len()).unwrap_or(usize::MAX);
+    let cap = dec.buffer_len().saturating_mul(2).min(max).max(len);
+    dec.replace_buffer(vec![0u8; cap])
+        .map(drop)
+        .map_err(|_| Error::Frame(frame::Error::BufferTooSmall))
 }
 
 /// Iterator over owned frame payloads (see [`FrameReader::frames`]).

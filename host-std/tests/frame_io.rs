@@ -3,6 +3,7 @@
 //! the maximum frame length checked before anything is allocated.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::io::{self, IoSlice, Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,20 +16,31 @@ use secstream::seal::MasterKey;
 
 // ------------------------------------------------------------ allocation watch
 
-/// Records the largest single allocation of the whole test binary.
+/// Records the largest single allocation of the whole test binary, and of each thread
+/// (tests run in parallel threads: a per-thread figure belongs to one test).
 struct Watch;
 
 static LARGEST: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    static THREAD_LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+fn record(size: usize) {
+    LARGEST.fetch_max(size, Ordering::Relaxed);
+    // `try_with`: the slot may be gone while the thread shuts down.
+    let _ = THREAD_LARGEST.try_with(|c| c.set(c.get().max(size)));
+}
+
 // SAFETY: forwards every call unchanged to the system allocator; only records sizes.
 unsafe impl GlobalAlloc for Watch {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
+        record(layout.size());
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        LARGEST.fetch_max(layout.size(), Ordering::Relaxed);
+        record(layout.size());
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc_zeroed(layout) }
     }
@@ -37,7 +49,7 @@ unsafe impl GlobalAlloc for Watch {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LARGEST.fetch_max(new_size, Ordering::Relaxed);
+        record(new_size);
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -314,6 +326,63 @@ fn a_4_gib_length_claim_fails_before_allocating() {
         })
     ));
     assert!(LARGEST.load(Ordering::Relaxed) < HUGE);
+}
+
+#[test]
+fn raw_reader_with_a_64_mib_maximum_allocates_only_what_small_frames_need() {
+    // 2000 frames of up to 3000 bytes, read through a reader that splits many of them
+    // across reads (so the frame buffer is needed), and whole.
+    let kind = ChecksumKind::Crc32c;
+    let payloads: Vec<Vec<u8>> = (0..2000u32)
+        .map(|i| data((i as usize * 37) % 3000, i))
+        .collect();
+    let mut w = FrameWriter::raw(Vec::new(), kind);
+    for p in &payloads {
+        w.write_frame(p).unwrap();
+    }
+    let wire = w.finish().unwrap();
+    const MAX: u32 = 64 << 20;
+
+    THREAD_LARGEST.with(|c| c.set(0));
+    let mut r = FrameReader::raw(
+        Trickle {
+            data: &wire,
+            n: 1000,
+        },
+        kind,
+        MAX,
+    );
+    assert_eq!(read_all(&mut r).unwrap(), payloads);
+    drop(r);
+    let trickled = THREAD_LARGEST.with(Cell::get);
+
+    THREAD_LARGEST.with(|c| c.set(0));
+    let mut r = FrameReader::raw(&wire[..], kind, MAX);
+    assert_eq!(read_all(&mut r).unwrap(), payloads);
+    drop(r);
+    let whole = THREAD_LARGEST.with(Cell::get);
+
+    // The largest allocations are the 256 KiB read window and the copies of the payloads
+    // (`read_all`); before, the reader allocated a 64 MiB frame buffer up front.
+    for (name, largest) in [("trickled", trickled), ("whole", whole)] {
+        assert!(largest > 0, "{name}: the watch sees this thread");
+        assert!(
+            largest <= 256 * 1024,
+            "{name}: largest allocation {largest}"
+        );
+    }
+    // A frame larger than the read window still reads: the buffer grows to its length.
+    let big = data(1 << 20, 9);
+    let mut w = FrameWriter::raw(Vec::new(), kind);
+    w.write_frame(&big).unwrap();
+    w.write_frame(b"after").unwrap();
+    let wire = w.finish().unwrap();
+    THREAD_LARGEST.with(|c| c.set(0));
+    let mut r = FrameReader::raw(&wire[..], kind, MAX);
+    assert_eq!(read_all(&mut r).unwrap(), [big, b"after".to_vec()]);
+    drop(r);
+    let largest = THREAD_LARGEST.with(Cell::get);
+    assert!(largest < 4 << 20, "largest allocation {largest}");
 }
 
 // ------------------------------------------------------------ containers
