@@ -9,6 +9,9 @@
 //! ends the data is not followed by an empty block. The decoder also accepts the
 //! non-canonical trailing `0x01` block some encoders emit.
 //!
+//! [`encode_into`] writes a frame into a buffer, [`write_frame`] to an
+//! [`embedded_io::Write`] (a UART, without a frame buffer).
+//!
 //! [`Decoder`] resynchronises: a frame with a bad checksum, a COBS error or too many bytes
 //! is reported once ([`Feed::Rejected`]) and the bytes up to the next 0x00 are dropped;
 //! decoding continues with the frame after it. A lone 0x00 (an empty frame, e.g. a line
@@ -203,6 +206,100 @@ pub fn encode_into(kind: ChecksumKind, payload: &[u8], out: &mut [u8]) -> Result
     enc.push(payload)?;
     enc.push(sum.get(..kind.width()).unwrap_or_default())?;
     enc.finish()
+}
+
+/// COBS encoder writing block by block to an [`embedded_io::Write`]: each block (code byte
+/// and up to 254 data bytes) is gathered in a 255-byte scratch buffer, wiped on drop.
+struct BlockWriter<'w, W: embedded_io::Write> {
+    w: &'w mut W,
+    /// `block[0]` is the code byte, `block[1..=len]` the data.
+    block: [u8; BLOCK + 1],
+    len: usize,
+    /// A block is open (the next byte goes into it).
+    open: bool,
+    /// A block was written.
+    wrote: bool,
+}
+
+impl<W: embedded_io::Write> Drop for BlockWriter<'_, W> {
+    fn drop(&mut self) {
+        self.block.zeroize();
+    }
+}
+
+impl<'w, W: embedded_io::Write> BlockWriter<'w, W> {
+    const fn new(w: &'w mut W) -> Self {
+        Self {
+            w,
+            block: [0; BLOCK + 1],
+            len: 0,
+            open: false,
+            wrote: false,
+        }
+    }
+
+    /// Writes the open block (code = data bytes + 1) and closes it.
+    fn emit(&mut self) -> Result<(), W::Error> {
+        let n = self.len.min(BLOCK);
+        // n <= 254, so the code fits in a u8.
+        self.block[0] = u8::try_from(n + 1).unwrap_or(u8::MAX);
+        self.w.write_all(self.block.get(..=n).unwrap_or_default())?;
+        self.len = 0;
+        self.open = false;
+        self.wrote = true;
+        Ok(())
+    }
+
+    /// The same block structure as [`Encoder::push`] (canonical COBS).
+    fn push(&mut self, data: &[u8]) -> Result<(), W::Error> {
+        for &b in data {
+            self.open = true;
+            if b == 0 {
+                self.emit()?;
+                // A zero always starts a new block, even at the end of the data.
+                self.open = true;
+            } else {
+                if let Some(slot) = self.block.get_mut(self.len + 1) {
+                    *slot = b;
+                }
+                self.len += 1;
+                if self.len == BLOCK {
+                    self.emit()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), W::Error> {
+        if self.open || !self.wrote {
+            // The open block, or the one empty block of empty data.
+            self.emit()?;
+        }
+        self.w.write_all(&[DELIMITER])
+    }
+}
+
+/// Writes the COBS frame of `payload` (with its checksum, then the 0x00 delimiter) to `w`,
+/// block by block with a 255-byte scratch buffer (no frame buffer needed, for a UART or
+/// radio writer on firmware). The bytes are those of [`encode_into`].
+///
+/// # Errors
+/// The writer's error; the frame is then partly written (the receiver drops it: a
+/// [`Decoder`] rejects it at the next 0x00, or it fails its checksum).
+pub fn write_frame<W: embedded_io::Write>(
+    w: &mut W,
+    kind: ChecksumKind,
+    payload: &[u8],
+) -> Result<(), W::Error> {
+    let mut sum = kind.compute_le(payload);
+    let mut enc = BlockWriter::new(w);
+    let res = enc
+        .push(payload)
+        .and_then(|()| enc.push(sum.get(..kind.width()).unwrap_or_default()))
+        .and_then(|()| enc.finish());
+    sum.zeroize();
+    res
 }
 
 /// Decodes one whole COBS frame in place and checks its checksum; returns the payload.
@@ -719,12 +816,112 @@ mod tests {
         }
     }
 
+    /// An `embedded_io` sink collecting the bytes, failing after `fail_after` bytes.
+    struct Uart {
+        bytes: Vec<u8>,
+        fail_after: usize,
+    }
+
+    impl embedded_io::ErrorType for Uart {
+        type Error = embedded_io::ErrorKind;
+    }
+
+    impl embedded_io::Write for Uart {
+        fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+            let room = self.fail_after - self.bytes.len();
+            if room == 0 && !buf.is_empty() {
+                return Err(embedded_io::ErrorKind::Other);
+            }
+            let k = buf.len().min(room).min(7); // short writes too
+            self.bytes.extend_from_slice(&buf[..k]);
+            Ok(k)
+        }
+        fn flush(&mut self) -> Result<(), Self::Error> {
+            Ok(())
+        }
+    }
+
+    fn written(kind: ChecksumKind, payload: &[u8]) -> Vec<u8> {
+        let mut uart = Uart {
+            bytes: Vec::new(),
+            fail_after: usize::MAX,
+        };
+        write_frame(&mut uart, kind, payload).unwrap();
+        uart.bytes
+    }
+
+    #[test]
+    fn write_frame_matches_encode_into() {
+        assert_eq!(
+            written(ChecksumKind::None, &[0x11, 0x00, 0x22]),
+            [0x02, 0x11, 0x02, 0x22, 0x00]
+        );
+        assert_eq!(written(ChecksumKind::None, &[]), [0x01, 0x00]);
+        assert_eq!(written(ChecksumKind::None, &[0]), [0x01, 0x01, 0x00]);
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for n in [1usize, 253, 254, 255, 508, 509, 600] {
+            cases.push((0..n).map(|i| u8::try_from(i % 255 + 1).unwrap()).collect()); // no zeros
+            let mut z: Vec<u8> = (0..n).map(|i| u8::try_from(i % 7).unwrap()).collect(); // many zeros
+            z[n - 1] = 0;
+            cases.push(z);
+            let mut full: Vec<u8> = std::vec![0xAB; n];
+            full.push(0);
+            cases.push(full);
+        }
+        for kind in ChecksumKind::ALL {
+            for p in &cases {
+                assert_eq!(written(kind, p), enc(kind, p), "{kind} len {}", p.len());
+            }
+        }
+        // Written frames decode.
+        let w = written(ChecksumKind::Crc16, &cases[3]);
+        let mut dec = Decoder::new(ChecksumKind::Crc16, 1000, std::vec![0u8; 1000]);
+        let Feed::Frame { payload, consumed } = dec.feed(&w) else {
+            panic!()
+        };
+        assert_eq!((payload, consumed), (cases[3].as_slice(), w.len()));
+    }
+
+    #[test]
+    fn write_frame_passes_writer_errors_on() {
+        let full = enc(ChecksumKind::Crc32, &[5u8; 600]);
+        for fail_after in [0, 1, 254, 256, full.len() - 1] {
+            let mut uart = Uart {
+                bytes: Vec::new(),
+                fail_after,
+            };
+            assert_eq!(
+                write_frame(&mut uart, ChecksumKind::Crc32, &[5u8; 600]),
+                Err(embedded_io::ErrorKind::Other),
+                "fail after {fail_after}"
+            );
+            assert_eq!(uart.bytes, full[..fail_after]);
+        }
+        // A slice writer: too small is an error too.
+        let mut small = [0u8; 4];
+        let mut w: &mut [u8] = &mut small;
+        assert!(write_frame(&mut w, ChecksumKind::None, b"abcdef").is_err());
+        let mut room = [0u8; 8];
+        let mut w: &mut [u8] = &mut room;
+        write_frame(&mut w, ChecksumKind::None, b"abc").unwrap();
+        assert_eq!(room[..5], [0x04, b'a', b'b', b'c', 0x00]);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig {
             cases: if cfg!(miri) { 4 } else { 256 },
             failure_persistence: None,
             ..ProptestConfig::default()
         })]
+
+        #[test]
+        fn write_frame_equals_encode_into(
+            payload in proptest::collection::vec(prop_oneof![Just(0u8), any::<u8>()], 0..if cfg!(miri) { 300 } else { 1200 }),
+            id in 0u8..5,
+        ) {
+            let kind = ChecksumKind::from_id(id).unwrap();
+            prop_assert_eq!(written(kind, &payload), enc(kind, &payload));
+        }
 
         #[test]
         fn matches_reference_and_round_trips(

@@ -1340,6 +1340,7 @@ mod tests {
     }
 
     /// Deterministic incompressible bytes (xorshift32).
+    #[cfg(feature = "alloc")]
     fn noise(len: usize, seed: u32) -> Vec<u8> {
         let mut x = seed | 1;
         (0..len)
