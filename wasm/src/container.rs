@@ -116,19 +116,6 @@ fn header_js(h: &Header) -> JsValue {
     o.into()
 }
 
-/// Output room for the frame of `payload_len` bytes. `Writer::max_encoded_len`
-/// allows 5 bytes per 65535 for deflate's stored blocks, but miniz_oxide
-/// stores incompressible data in smaller blocks (65472 random bytes deflate
-/// to 65487 at level 6, 65529 at level 1), so a deflated frame gets more room.
-fn out_len(w: &Writer, payload_len: usize) -> usize {
-    let bound = w.max_encoded_len(payload_len);
-    if w.header().flags.deflate {
-        bound.saturating_add(payload_len / 256 + 64)
-    } else {
-        bound
-    }
-}
-
 /// Streaming container writer: push plaintext chunks of any size, get
 /// container bytes out (header first). Input is gathered into full frames,
 /// so the output does not depend on how the input was chunked; `flush()`
@@ -225,14 +212,15 @@ impl ContainerWriter {
         if let Some(level) = level {
             writer.set_level(u8::try_from(level).unwrap_or(10));
         }
+        // The largest payload whose stored frame (deflate's worst case, the
+        // tag) always fits the maximum frame length.
         let mut frame_len = writer.max_payload_len();
-        if deflate {
-            // Deflate can grow incompressible data (5 bytes per stored block and
-            // a little more); leave room so a full frame still fits once stored.
-            // A frame that still does not fit is split (see `emit`).
-            frame_len = frame_len.saturating_sub(frame_len / 1024 + 64).max(1);
+        let max = max as usize;
+        while frame_len > 1 && container::max_stored_len(writer.header().flags, frame_len) > max {
+            let over = container::max_stored_len(writer.header().flags, frame_len) - max;
+            frame_len = frame_len.saturating_sub(over).max(1);
         }
-        let out_cap = out_len(&writer, frame_len);
+        let out_cap = writer.max_encoded_len(frame_len);
         Ok(Self {
             writer,
             frame_len,
@@ -243,22 +231,16 @@ impl ContainerWriter {
         })
     }
 
-    /// Encodes the frame of `payload` and copies it to JS; a deflated frame
-    /// that does not fit the maximum frame length is split in two and retried.
+    /// Encodes the frame of `payload` (at most `frame_len` bytes, so it fits)
+    /// and copies it to JS.
     fn emit(&mut self, payload: &[u8], what: &str) -> Result<(), JsError> {
-        let need = out_len(&self.writer, payload.len());
+        let need = self.writer.max_encoded_len(payload.len());
         self.out.zeroize();
         self.out.resize(need, 0);
-        let result = self.writer.encode_frame(payload, &mut self.out);
-        let n = match result {
-            Ok(n) => n,
-            Err(container::Error::FrameTooLong) if payload.len() > 1 => {
-                let (a, b) = payload.split_at(payload.len() / 2);
-                self.emit(a, what)?;
-                return self.emit(b, what);
-            }
-            Err(e) => return Err(error(what, e)),
-        };
+        let n = self
+            .writer
+            .encode_frame(payload, &mut self.out)
+            .map_err(|e| error(what, e))?;
         self.parts
             .push(convert::to_js(self.out.get(..n).unwrap_or_default()));
         self.out.zeroize();
@@ -377,8 +359,8 @@ impl ContainerWriter {
     /// where frame boundaries matter. Returns the bytes written.
     ///
     /// # Errors
-    /// `payload` not a `Uint8Array`, longer than one frame holds (or, with
-    /// deflate, not fitting once compressed), or the writer has finished.
+    /// `payload` not a `Uint8Array` or longer than `frameLen`, or the writer
+    /// has finished.
     #[wasm_bindgen(js_name = writeFrame)]
     pub fn write_frame(
         &mut self,
@@ -387,13 +369,13 @@ impl ContainerWriter {
         let what = "ContainerWriter.writeFrame";
         let src = convert::bytes(payload, &format!("{what} payload"))?;
         self.check_open(what)?;
-        if src.length() as usize > self.writer.max_payload_len() {
+        if src.length() as usize > self.frame_len {
             // Refused before anything is written: the writer stays usable.
             return Err(error(what, container::Error::FrameTooLong));
         }
         let data = convert::to_secret_vec(&src)?;
         let r = self.emit_pending(what).and_then(|()| {
-            let need = out_len(&self.writer, data.len());
+            let need = self.writer.max_encoded_len(data.len());
             self.out.zeroize();
             self.out.resize(need, 0);
             let n = self

@@ -863,3 +863,35 @@ fn write_frame_refuses_an_oversized_payload_and_stays_usable() {
     out.extend(w.finish().expect("finish").to_vec());
     assert_eq!(unpack(&js(&out), None).expect("unpack").to_vec(), b"fits");
 }
+
+#[wasm_bindgen_test]
+fn full_frames_of_incompressible_data_fit_when_sealed_and_deflated() {
+    let mut x = 88_172_645_463_325_252u64;
+    let data: Vec<u8> = (0..70_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()[0]
+        })
+        .collect();
+    for level in [0.0, 1.0, 6.0, 10.0] {
+        let opts = options(&[
+            ("key", key_js(7)),
+            ("deflate", JsValue::TRUE),
+            ("level", num(level)),
+            ("maxFrameLen", num(65536.0)),
+        ]);
+        let w = ContainerWriter::new(opts.clone()).expect("writer");
+        // Stored frame: deflate's worst case plus the tag fits 65536.
+        assert!(w.frame_len() < 65536 - 16);
+        assert!(w.frame_len() > 65536 - 16 - 16);
+        let packed = pack(&js(&data), opts).expect("pack");
+        assert_eq!(
+            unpack(&packed.into(), options(&[("key", key_js(7))]))
+                .expect("unpack")
+                .to_vec(),
+            data
+        );
+    }
+}
