@@ -16,9 +16,6 @@ pub const MAX_PAYLOAD: usize = 96;
 /// Largest encoded link frame: COBS overhead, checksum and delimiter.
 pub const MAX_FRAME: usize = cobs::max_encoded_len(LINK_CHECKSUM, MAX_PAYLOAD);
 
-/// Checksum of the sealed telemetry container's frames (the container
-/// header has a CRC-32C anyway).
-pub const TELEMETRY_CHECKSUM: ChecksumKind = ChecksumKind::Crc32c;
 /// Largest stored frame of the telemetry container: a postcard [`Sample`]
 /// (at most 10 bytes) and the 16-byte tag fit.
 pub const TELEMETRY_MAX_FRAME: u32 = 32;

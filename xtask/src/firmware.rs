@@ -4,10 +4,10 @@
 //! (thumbv6m-none-eabi, QEMU `microbit`, no compare-and-swap), the defmt-test
 //! suite on both under QEMU, the snapshot test of the firmware's decoded defmt
 //! output on both, and the flash budget of the core's feature sets, measured
-//! on builds that compile only the firmware's checksums (core `checksum`
-//! module docs, "Build-time subset"; own target directory) and enforced on
-//! both cores. The core is also built and tested with a few other checksum
-//! subsets.
+//! on builds that compile only the checksums each probe uses (core
+//! `checksum` module docs, "Build-time subset"; own target directories) and
+//! enforced on both cores. The core is also built and tested with a few
+//! other checksum subsets.
 //!
 //! The firmware is its own workspace with its own target directory
 //! (`firmware-example/target`). Its runner, `firmware-example/qemu-run.sh`,
@@ -47,19 +47,23 @@ struct Probe {
     what: &'static str,
     /// Flash goal in bytes (text + data), if any.
     goal: Option<u64>,
+    /// The checksums the probe is built with (core `checksum` module docs,
+    /// "Build-time subset"): what a firmware with this feature set would
+    /// compile.
+    checksums: &'static [&'static str],
 }
 
-/// The checksums the size builds compile (core `checksum` module docs,
-/// "Build-time subset"): the firmware's own, CRC-16 on the link
-/// (`protocol::LINK_CHECKSUM`) and CRC-32C in the telemetry container
-/// (`protocol::TELEMETRY_CHECKSUM`). Every probe is built with this one set
-/// (they share the firmware's library), so a probe that frames with CRC-16
-/// only still carries the CRC-32C code: its figure is an upper bound.
-const SIZE_CHECKSUMS: &[&str] = &["crc16", "crc32c"];
-/// Target directory of the size builds, inside the firmware's: the subset
-/// cfg applies to the whole build, and the normal builds and tests (which
-/// decode vectors of all five checksums) must not get it.
-const SIZE_TARGET_SUBDIR: &str = "size-subset";
+/// The link's checksum (`protocol::LINK_CHECKSUM`); probes that use no
+/// checksum build with it too (an unused kind links nothing).
+const LINK: &[&str] = &["crc16"];
+/// The whole firmware's: the link's and the telemetry container's
+/// (`TELEMETRY_CHECKSUM` in `src/main.rs`).
+const LINK_AND_TELEMETRY: &[&str] = &["crc16", "crc32c"];
+/// Target directories of the size builds, one per checksum set, inside the
+/// firmware's (`size-crc16`, ...): the subset cfg applies to the whole build,
+/// and the normal builds and tests (which decode vectors of all five
+/// checksums) must not get it.
+const SIZE_TARGET_PREFIX: &str = "size-";
 /// Checksum subsets the core is built with for the Cortex-M0 and whose
 /// `core/tests/checksum_subset.rs` runs on the host, each in its own target
 /// directory under `target/checksum-subset/` (kept between runs).
@@ -70,36 +74,43 @@ const SIZE_PROBES: &[Probe] = &[
         bin: "size-baseline",
         what: "runtime only (vector table, defmt, semihosting exit)",
         goal: None,
+        checksums: LINK,
     },
     Probe {
         bin: "size-ring",
         what: "split ring (SpscRing in a static, grants)",
         goal: None,
+        checksums: LINK,
     },
     Probe {
         bin: "size-securebuf",
         what: "SecureBuf with the SSH wire codec",
         goal: None,
+        checksums: LINK,
     },
     Probe {
         bin: "size-cobs",
         what: "COBS frames + CRC-16",
         goal: None,
+        checksums: LINK,
     },
     Probe {
         bin: "size-framing",
         what: "COBS frames + CRC-16 + split ring + SecureBuf",
         goal: Some(8 * 1024),
+        checksums: LINK,
     },
     Probe {
         bin: "size-sealing",
         what: "framing set + sealed container (HKDF-SHA256, ChaCha20-Poly1305)",
         goal: Some(24 * 1024),
+        checksums: LINK_AND_TELEMETRY,
     },
     Probe {
         bin: FIRMWARE,
         what: "the whole firmware example",
         goal: None,
+        checksums: LINK_AND_TELEMETRY,
     },
 ];
 
@@ -118,13 +129,16 @@ fn elf(dir: &Path, target: &str, bin: &str) -> PathBuf {
     target_dir(dir).join(target).join("release").join(bin)
 }
 
-/// Where the size builds (with [`SIZE_CHECKSUMS`]) go.
-fn size_target_dir(dir: &Path) -> PathBuf {
-    target_dir(dir).join(SIZE_TARGET_SUBDIR)
+/// Where the size builds with `checksums` go.
+fn size_target_dir(dir: &Path, checksums: &[&str]) -> PathBuf {
+    target_dir(dir).join(format!("{SIZE_TARGET_PREFIX}{}", checksums.join("-")))
 }
 
-fn size_elf(dir: &Path, target: &str, bin: &str) -> PathBuf {
-    size_target_dir(dir).join(target).join("release").join(bin)
+fn size_elf(dir: &Path, target: &str, probe: &Probe) -> PathBuf {
+    size_target_dir(dir, probe.checksums)
+        .join(target)
+        .join("release")
+        .join(probe.bin)
 }
 
 /// The rustc flags that compile only `kinds` of the core's checksums.
@@ -248,30 +262,33 @@ pub(crate) fn firmware(r: &mut Runner) {
     }
     snapshot(r, &dir, "lm3s6965evb", M4, "Cortex-M4F");
     snapshot(r, &dir, "microbit", M0, "Cortex-M0, no CAS");
-    let size_dir = size_target_dir(&dir);
-    let size_dir = size_dir.to_string_lossy();
-    let flags = subset_flags(SIZE_CHECKSUMS);
+    let mut sets: Vec<&[&str]> = Vec::new();
+    for probe in SIZE_PROBES {
+        if !sets.contains(&probe.checksums) {
+            sets.push(probe.checksums);
+        }
+    }
+    let mut cmds = Vec::new();
+    for set in sets {
+        let size_dir = size_target_dir(&dir, set);
+        let size_dir = size_dir.to_string_lossy();
+        let flags = subset_flags(set);
+        for target in [M4, M0] {
+            let mut args = vec!["build", "--release"];
+            for probe in SIZE_PROBES.iter().filter(|p| p.checksums == set) {
+                args.extend(["--bin", probe.bin]);
+            }
+            args.extend(["--target", target, "--target-dir", &size_dir]);
+            cmds.push(
+                Cmd::cargo(&args)
+                    .env(&target_rustflags_var(target), &flags)
+                    .dir(&dir),
+            );
+        }
+    }
     let sized = r.step(
-        &format!(
-            "firmware: size builds with checksums {}, Cortex-M4F and Cortex-M0",
-            SIZE_CHECKSUMS.join(" + ")
-        ),
-        [M4, M0]
-            .into_iter()
-            .map(|target| {
-                Cmd::cargo(&[
-                    "build",
-                    "--release",
-                    "--bins",
-                    "--target",
-                    target,
-                    "--target-dir",
-                    &size_dir,
-                ])
-                .env(&target_rustflags_var(target), &flags)
-                .dir(&dir)
-            })
-            .collect(),
+        "firmware: size builds, each probe with its checksums only, Cortex-M4F and Cortex-M0",
+        cmds,
     );
     if sized {
         sizes(r, &dir);
@@ -427,7 +444,7 @@ fn berkeley(elf: &Path) -> Option<(u64, u64, u64)> {
 
 /// Prints flash (text + data) and RAM (data + bss + stack peak, each probe
 /// run under QEMU) of every size probe on both cores as a Markdown table,
-/// from the builds with [`SIZE_CHECKSUMS`], and fails if a probe is over its
+/// each built with its checksums only, and fails if a probe is over its
 /// flash goal on either core.
 fn sizes(r: &mut Runner, dir: &Path) {
     let name = "firmware: sizes (goals: framing+ring+buf 8 KiB, +sealing 24 KiB)";
@@ -435,14 +452,14 @@ fn sizes(r: &mut Runner, dir: &Path) {
     eprintln!("\n#### {name}");
     let mut ok = true;
     let mut table = String::from(
-        "| binary | contents | M4F flash | M4F RAM static + stack | M0 flash | M0 RAM static + stack | flash goal |\n\
-         |---|---|---:|---:|---:|---:|---:|\n",
+        "| binary | contents | checksums compiled | M4F flash | M4F RAM static + stack | M0 flash | M0 RAM static + stack | flash goal |\n\
+         |---|---|---|---:|---:|---:|---:|---:|\n",
     );
     let mut notes = Vec::new();
     for probe in SIZE_PROBES {
         let mut cells = Vec::new();
         for (target, machine) in [(M4, "lm3s6965evb"), (M0, "microbit")] {
-            let path = size_elf(dir, target, probe.bin);
+            let path = size_elf(dir, target, probe);
             eprintln!("==> arm-none-eabi-size {}", path.display());
             let Some((text, data, bss)) = berkeley(&path) else {
                 eprintln!("cannot size {}", path.display());
@@ -472,16 +489,15 @@ fn sizes(r: &mut Runner, dir: &Path) {
         }
         let goal = probe.goal.map_or_else(|| "—".to_owned(), |g| g.to_string());
         table.push_str(&format!(
-            "| `{}` | {} | {} | {goal} |\n",
+            "| `{}` | {} | {} | {} | {goal} |\n",
             probe.bin,
             probe.what,
+            probe.checksums.join(", "),
             cells.join(" | ")
         ));
     }
     eprintln!(
-        "\nbytes; flash = text + data; RAM = data + bss, + the stack peak measured under QEMU; \
-         checksums compiled: {}\n{table}",
-        SIZE_CHECKSUMS.join(", ")
+        "\nbytes; flash = text + data; RAM = data + bss, + the stack peak measured under QEMU\n{table}"
     );
     for note in notes {
         eprintln!("{note}");
