@@ -62,7 +62,11 @@ impl Cmd {
     fn display(&self) -> String {
         let mut s = String::new();
         for (k, v) in &self.envs {
-            s.push_str(&format!("{k}={v} "));
+            if v.contains([' ', '"']) {
+                s.push_str(&format!("{k}='{v}' "));
+            } else {
+                s.push_str(&format!("{k}={v} "));
+            }
         }
         s.push_str(&self.program);
         for a in &self.args {
