@@ -20,7 +20,7 @@ pub const DEFAULT_WRITER_FRAME_LEN: u32 = 1 << 16;
 /// deflate's worst case and the tag). Buffers follow the header's maximum.
 pub const DEFAULT_READER_FRAME_LEN: u32 = 17 << 20;
 /// Largest `maxFrameLen` a reader accepts.
-pub const MAX_READER_FRAME_LEN: u32 = 256 << 20;
+pub const MAX_READER_FRAME_LEN: u32 = 64 << 20;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_CONTAINER_OPTIONS: &str = r#"
@@ -49,7 +49,7 @@ export interface UnpackOptions {
   /** 32-byte master key; required for a sealed container, refused for an unsealed one. */
   key?: Uint8Array;
   /**
-   * Largest frame (stored or inflated) accepted, 1 to 268435456 (default 17825792,
+   * Largest frame (stored or inflated) accepted, 1 to 67108864 (default 17825792,
    * enough for anything this package and the secstream CLI write). Buffers are
    * sized from the container header, up to this.
    */
@@ -513,7 +513,7 @@ impl ContainerReader {
 
     /// Builds the core reader once the header is in (or at the end of the
     /// input), and feeds it the header bytes gathered so far.
-    fn begin(&mut self) -> Result<&mut Inner, container::Error> {
+    fn begin(&mut self, what: &str) -> Result<&mut Inner, JsError> {
         if let State::Header { head, got, key } = &mut self.state {
             // An unreadable header gets no buffer: the core reader reports it.
             let declared = head
@@ -522,7 +522,15 @@ impl ContainerReader {
                 .and_then(|h| Header::parse(h).ok())
                 .map_or(0, |h| h.max_frame_len.min(self.limit) as usize);
             let len = self.input_len.map_or(declared, |n| n.min(declared));
-            let buf = Zeroizing::new(vec![0; len]);
+            let mut buf = Zeroizing::new(Vec::new());
+            // A header may declare up to `limit` bytes: fail, don't abort.
+            buf.try_reserve_exact(len).map_err(|_| {
+                error(
+                    what,
+                    format_args!("out of memory for a {len}-byte frame buffer"),
+                )
+            })?;
+            buf.resize(len, 0);
             let inflater = LazyInflater {
                 max: declared,
                 inner: None,
@@ -536,12 +544,14 @@ impl ContainerReader {
             self.state = State::Reading(Box::new(reader));
             if let State::Reading(r) = &mut self.state {
                 // The header alone holds no frame: `NeedMore` or an error.
-                let _ = r.feed(pending.get_mut(..n).unwrap_or_default())?;
+                let _ = r
+                    .feed(pending.get_mut(..n).unwrap_or_default())
+                    .map_err(|e| error(what, e))?;
             }
         }
         match &mut self.state {
             State::Reading(r) => Ok(r),
-            State::Header { .. } => Err(container::Error::Truncated),
+            State::Header { .. } => Err(error(what, container::Error::Truncated)),
         }
     }
 
@@ -567,7 +577,7 @@ impl ContainerReader {
             }
             input = rest;
         }
-        let reader = self.begin().map_err(|e| error(what, e))?;
+        let reader = self.begin(what)?;
         loop {
             match reader.feed(input) {
                 Ok(Feed::Frame { payload, consumed }) => {
@@ -580,8 +590,8 @@ impl ContainerReader {
         }
     }
 
-    fn finish_inner(&mut self) -> Result<(), container::Error> {
-        self.begin()?.finish()
+    fn finish_inner(&mut self, what: &str) -> Result<(), JsError> {
+        self.begin(what)?.finish().map_err(|e| error(what, e))
     }
 }
 
@@ -636,8 +646,7 @@ impl ContainerReader {
     /// The input ended inside the header or a frame, or before the final
     /// frame of a sealed stream; or an earlier error.
     pub fn finish(&mut self) -> Result<(), JsError> {
-        self.finish_inner()
-            .map_err(|e| error("ContainerReader.finish", e))
+        self.finish_inner("ContainerReader.finish")
     }
 }
 
@@ -682,7 +691,7 @@ pub fn unpack(
     // behind when it reallocates.
     let mut parts = Vec::new();
     r.feed_all(&src, &mut |p| parts.push(convert::to_js(p)), "unpack")?;
-    r.finish_inner().map_err(|e| error("unpack", e))?;
+    r.finish_inner("unpack")?;
     let total: u32 = parts.iter().map(Uint8Array::length).sum();
     let out = Uint8Array::new_with_length(total);
     let mut at = 0;
