@@ -26,8 +26,10 @@
 //! The CRCs use the `crc` crate's slice-by-16 tables (`crc::Table<16>`: 8 KiB for
 //! CRC-16, 16 KiB per CRC-32) on hosted targets, where they are several times
 //! faster than the 256-entry table (`Table<1>`), and `Table<1>` (512 B / 1 KiB per
-//! CRC) on bare-metal targets (`target_os = "none"`), where flash is scarce. The
-//! tables are computed at compile time into `static`s.
+//! CRC) on bare-metal targets (`target_os = "none"`), where flash is scarce. In
+//! WebAssembly CRC-16 and CRC-32 use `Table<1>` too, to keep the npm package's
+//! `.wasm` small; CRC-32C keeps the fast table there. The tables are computed
+//! at compile time into `static`s.
 //!
 //! # Build-time subset
 //! The kind is a run-time value (decoders keep it), so a build links every
@@ -85,10 +87,21 @@ type CrcImpl = crc::Table<16>;
 #[cfg(target_os = "none")]
 type CrcImpl = crc::Table<1>;
 
+/// CRC-16 and CRC-32 in WebAssembly: the small table. The npm package ships
+/// every table in its `.wasm`, and these two (24 KiB of slice-by-16 tables
+/// that gzip cannot shrink) would push it past 100 KiB gzipped; CRC-32C, the
+/// checksum to pick for speed, keeps the fast table.
+#[cfg(target_family = "wasm")]
+type LegacyCrcImpl = crc::Table<1>;
+#[cfg(not(target_family = "wasm"))]
+type LegacyCrcImpl = CrcImpl;
+
 #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc16"))]
-static CRC16: crc::Crc<u16, CrcImpl> = crc::Crc::<u16, CrcImpl>::new(&crc::CRC_16_XMODEM);
+static CRC16: crc::Crc<u16, LegacyCrcImpl> =
+    crc::Crc::<u16, LegacyCrcImpl>::new(&crc::CRC_16_XMODEM);
 #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32"))]
-static CRC32: crc::Crc<u32, CrcImpl> = crc::Crc::<u32, CrcImpl>::new(&crc::CRC_32_ISO_HDLC);
+static CRC32: crc::Crc<u32, LegacyCrcImpl> =
+    crc::Crc::<u32, LegacyCrcImpl>::new(&crc::CRC_32_ISO_HDLC);
 static CRC32C: crc::Crc<u32, CrcImpl> = crc::Crc::<u32, CrcImpl>::new(&crc::CRC_32_ISCSI);
 
 /// CRC-32/ISCSI of `bytes`, the checksum of the container header. Compiled in
@@ -304,9 +317,9 @@ pub struct Hasher(State);
 enum State {
     None,
     #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc16"))]
-    Crc16(crc::Digest<'static, u16, CrcImpl>),
+    Crc16(crc::Digest<'static, u16, LegacyCrcImpl>),
     #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32"))]
-    Crc32(crc::Digest<'static, u32, CrcImpl>),
+    Crc32(crc::Digest<'static, u32, LegacyCrcImpl>),
     #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32c"))]
     Crc32c(crc::Digest<'static, u32, CrcImpl>),
     #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "xxh3"))]
