@@ -654,7 +654,7 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig {
-            cases: if cfg!(miri) { 4 } else { 256 },
+            cases: if cfg!(miri) { 2 } else { 256 },
             failure_persistence: None,
             ..ProptestConfig::default()
         })]
@@ -662,7 +662,7 @@ mod tests {
         /// The buffer behaves like a `VecDeque` of unread bytes plus a count of
         /// read ones, and everything outside `pos..len` that was discarded is zero.
         #[test]
-        fn matches_model(ops in proptest::collection::vec(op(), 0..40)) {
+        fn matches_model(ops in proptest::collection::vec(op(), 0..if cfg!(miri) { 12 } else { 40 })) {
             let mut b = SecureBuf::<16>::new();
             let mut unread: VecDeque<u8> = VecDeque::new();
             let mut read = 0usize; // read but not discarded
