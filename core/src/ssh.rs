@@ -587,20 +587,25 @@ impl<'a> Mpint<'a> {
     /// [`Error::NoRoom`] if `out` is too small.
     pub fn magnitude_into<'o>(&self, out: &'o mut [u8]) -> Result<&'o [u8], Error> {
         if self.is_negative() {
-            // Negate: invert and add one, from the low byte up.
-            let n = self.bytes.len();
+            // The magnitude is the two's complement negation. A leading 0xff
+            // (a sign byte, by minimality) negates to a zero byte unless every
+            // lower byte is zero (-2^k), so it is left out; no other leading
+            // zero can appear, since the next byte has its top bit set.
+            let src = match self.bytes {
+                [0xff, rest @ ..] if rest.iter().any(|&b| b != 0) => rest,
+                all => all,
+            };
+            let n = src.len();
             let free = out.len();
             let dst = out.get_mut(..n).ok_or(Error::NoRoom { needed: n, free })?;
+            // Negate: invert and add one, from the low byte up.
             let mut carry = true;
-            for (d, s) in dst.iter_mut().zip(self.bytes).rev() {
+            for (d, s) in dst.iter_mut().zip(src).rev() {
                 let (v, c) = (!s).overflowing_add(u8::from(carry));
                 *d = v;
                 carry = c;
             }
-            let start = n - strip_leading_zeros(dst).len();
-            dst.copy_within(start.., 0);
-            dst.get_mut(n - start..).into_iter().for_each(|t| t.fill(0));
-            Ok(out.get(..n - start).unwrap_or_default())
+            Ok(dst)
         } else {
             let m = strip_leading_zeros(self.bytes);
             let free = out.len();
@@ -846,6 +851,25 @@ mod tests {
     }
 
     #[test]
+    fn negative_magnitude_needs_only_its_own_length() {
+        // -129 is ff 7f on the wire; its magnitude 0x81 fits in one byte.
+        let m = Mpint::from_twos_complement(&[0xff, 0x7f]).unwrap();
+        let mut out = [0u8; 1];
+        assert_eq!(m.magnitude_into(&mut out), Ok(&[0x81][..]));
+        // -256 is ff 00; its magnitude 0x0100 needs both bytes.
+        let m = Mpint::from_twos_complement(&[0xff, 0x00]).unwrap();
+        assert_eq!(
+            m.magnitude_into(&mut out),
+            Err(Error::NoRoom { needed: 2, free: 1 })
+        );
+        let mut out = [0u8; 2];
+        assert_eq!(m.magnitude_into(&mut out), Ok(&[0x01, 0x00][..]));
+        // -1 is ff.
+        let m = Mpint::from_twos_complement(&[0xff]).unwrap();
+        assert_eq!(m.magnitude_into(&mut out), Ok(&[0x01][..]));
+    }
+
+    #[test]
     fn non_minimal_mpints_are_rejected() {
         for body in [
             &[0u8][..],
@@ -1055,8 +1079,11 @@ mod tests {
             let m = Reader::new(&wire).get_mpint().unwrap();
             prop_assert_eq!(m.is_negative(), negative && magnitude != 0);
             let mut out = [0u8; 32];
-            let back = m.magnitude_into(&mut out).unwrap();
-            prop_assert_eq!(back, strip_leading_zeros(&mag));
+            let back = m.magnitude_into(&mut out).unwrap().to_vec();
+            prop_assert_eq!(&back[..], strip_leading_zeros(&mag));
+            // An output exactly as long as the magnitude is enough.
+            let mut exact = std::vec![0u8; back.len()];
+            prop_assert_eq!(m.magnitude_into(&mut exact).unwrap(), &back[..]);
         }
 
         #[test]
