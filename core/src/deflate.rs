@@ -463,7 +463,10 @@ mod tests {
                 let h = &out[b * 65_540..b * 65_540 + 5];
                 assert_eq!(h[0], u8::from(b + 1 == blocks), "n {n} block {b}");
                 assert_eq!(u16::from_le_bytes([h[1], h[2]]) as usize, len);
-                assert_eq!(u16::from_le_bytes([h[3], h[4]]), !u16::try_from(len).unwrap());
+                assert_eq!(
+                    u16::from_le_bytes([h[3], h[4]]),
+                    !u16::try_from(len).unwrap()
+                );
             }
             let mut back = std::vec![0u8; n];
             assert_eq!(inflate_into(&out, &mut back, &mut st), Ok(n), "n {n}");
@@ -471,14 +474,14 @@ mod tests {
         }
     }
 
-    /// Incompressible 1..4 MiB (70 KB under Miri) at every kind of level: the output never
-    /// exceeds `stored_len` (miniz_oxide alone writes about +170 bytes per MiB at levels 0
-    /// and 6, +967 at level 1) and inflates back.
+    /// Incompressible 1..4 MiB (3 KB under Miri) at every kind of level: the output never
+    /// exceeds `stored_len` (miniz_oxide alone writes about +170 bytes per MiB at levels 0,
+    /// 6 and 9, about +970 at level 1) and inflates back.
     #[cfg(feature = "alloc")]
     #[test]
     fn incompressible_data_stays_within_stored_len() {
         let cases: &[(usize, &[u8])] = if cfg!(miri) {
-            &[(70_000, &[1])]
+            &[(3_000, &[1])]
         } else {
             &[
                 (1 << 20, &[0, 1, 6, 9, 10]),
