@@ -167,10 +167,6 @@ fn version(program: &str) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn present(program: &str) -> bool {
-    version(program).is_some()
-}
-
 /// Installs what the firmware steps need, skipping what is there: QEMU for
 /// Arm and `arm-none-eabi-size` from Debian, `defmt-print` from crates.io.
 /// The Rust targets come from the main setup.
@@ -179,21 +175,7 @@ pub(crate) fn setup(r: &mut Runner) -> bool {
     eprintln!("\n#### setup (firmware)");
     let mut ok = true;
 
-    let mut packages = Vec::new();
-    if !present("qemu-system-arm") {
-        packages.push("qemu-system-arm");
-    }
-    if !present("arm-none-eabi-size") {
-        packages.push("binutils-arm-none-eabi");
-    }
-    if packages.is_empty() {
-        eprintln!("qemu-system-arm and arm-none-eabi-size: present");
-    } else {
-        let mut args = vec!["install", "-y"];
-        args.extend(&packages);
-        ok &= Cmd::new("apt-get", &["update"]).run();
-        ok &= Cmd::new("apt-get", &args).run();
-    }
+    ok &= crate::ensure_apt(&["qemu-system-arm", "binutils-arm-none-eabi"]);
 
     let want = format!("defmt-print {DEFMT_PRINT_VERSION}");
     match version("defmt-print") {

@@ -22,7 +22,6 @@ const WASM_BINDGEN_VERSION: &str = "0.2.130";
 const PACKAGE: &str = "secstream-wasm";
 /// wasm-bindgen output targets and the package folder each goes into.
 const TARGETS: &[(&str, &str)] = &[("bundler", "bundler"), ("nodejs", "node"), ("web", "web")];
-const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The wasm profile of the root `Cargo.toml` (opt-level 3, LTO, panic abort).
@@ -69,12 +68,7 @@ pub(crate) fn setup(r: &mut Runner) -> bool {
         }
     }
 
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
-        eprintln!("chromium and chromedriver: present");
-    } else {
-        ok &= Cmd::new("apt-get", &["update"]).run();
-        ok &= Cmd::new("apt-get", &["install", "-y", "chromium", "chromium-driver"]).run();
-    }
+    ok &= crate::ensure_apt(&["chromium", "chromium-driver"]);
 
     let js = js_tests(&root);
     if js.join("node_modules").exists() {
