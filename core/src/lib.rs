@@ -21,7 +21,22 @@
 //! - [`buf`]: [`SecureBuf`](buf::SecureBuf), a zeroizing fixed-capacity buffer
 //!   with a cursor over the SSH wire types.
 //! - [`ssh`]: the SSH wire codec (RFC 4251 section 5) over plain slices.
-//! - [`ring`] and [`spsc`]: byte rings, the second split into lock-free halves.
+//! - [`ring`] and [`spsc`]: byte rings, the second split into lock-free halves
+//!   for an interrupt handler and the main loop, with grants for DMA.
+//! - [`checksum`]: the five checksums of the contract (none, CRC-16, CRC-32,
+//!   CRC-32C, XXH3), with a build-time subset for small firmware.
+//! - [`frame`] (length-prefixed, for reliable transports) and [`cobs`] (for
+//!   lossy links, resynchronising): encoders into caller buffers and incremental
+//!   decoders that hand out payloads without copying.
+//! - [`container`], [`seal`], [`deflate`]: the self-describing stream with
+//!   per-frame deflate and ChaCha20-Poly1305 sealing, decrypted in place.
+//! - `message` (feature `serde`): postcard-typed messages in frames.
+//!
+//! # Features
+//! None by default. `alloc` adds deflate compression; `std` adds `std::io`
+//! impls for the buffers and rings (the `secstream` host crate turns it on);
+//! `defmt` derives `defmt::Format` for errors and redacted buffers; `serde`
+//! adds `message`. `embedded-io` impls are always there.
 //!
 //! # What is protected
 //! Buffers here overwrite their bytes with zeros (through `zeroize`, which the
