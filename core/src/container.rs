@@ -604,7 +604,10 @@ impl Writer {
 }
 
 /// Result of [`Reader::feed`] when no error occurred.
-#[derive(Debug, PartialEq, Eq)]
+///
+/// `Debug` (and `defmt::Format`) show the payload's length, not its bytes: it
+/// is decrypted plaintext.
+#[derive(PartialEq, Eq)]
 #[must_use = "a frame or the number of consumed bytes must be handled"]
 pub enum Feed<'a> {
     /// All of the input was consumed and no frame is complete yet.
@@ -617,6 +620,34 @@ pub enum Feed<'a> {
         /// Input bytes used.
         consumed: usize,
     },
+}
+
+impl fmt::Debug for Feed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NeedMore => f.write_str("NeedMore"),
+            Self::Frame { payload, consumed } => f
+                .debug_struct("Frame")
+                .field("payload_len", &payload.len())
+                .field("consumed", consumed)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Feed<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Self::NeedMore => defmt::write!(f, "NeedMore"),
+            Self::Frame { payload, consumed } => defmt::write!(
+                f,
+                "Frame {{ payload_len: {}, consumed: {} }}",
+                payload.len(),
+                consumed
+            ),
+        }
+    }
 }
 
 /// What a [`Reader`] does with frames.
@@ -957,6 +988,20 @@ mod tests {
     use crate::deflate::Inflater;
     use proptest::prelude::*;
     use std::vec::Vec;
+
+    #[test]
+    fn feed_debug_shows_no_plaintext() {
+        let feed = Feed::Frame {
+            payload: b"hunter2",
+            consumed: 30,
+        };
+        let shown = std::format!("{feed:?}");
+        assert!(shown.contains("payload_len: 7") && shown.contains("consumed: 30"));
+        assert!(
+            !shown.contains("104") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+    }
 
     fn master() -> MasterKey {
         let mut k = [0u8; 32];
