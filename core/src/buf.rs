@@ -73,6 +73,13 @@ impl<const N: usize> SecureBuf<N> {
         self
     }
 
+    /// Sets the string limit in place (see
+    /// [`with_string_limit`](Self::with_string_limit)), for a buffer that is
+    /// already in a `static` or a box.
+    pub fn set_string_limit(&mut self, limit: u32) {
+        self.string_limit = limit;
+    }
+
     /// The fixed capacity `N`.
     #[must_use]
     pub const fn capacity(&self) -> usize {
@@ -587,6 +594,8 @@ mod tests {
             b.get_string(),
             Err(Error::StringTooLong { len: 3, limit: 2 })
         );
+        b.set_string_limit(3);
+        assert_eq!(b.get_string(), Ok(&b"abc"[..]));
     }
 
     #[test]
