@@ -46,8 +46,8 @@
 //! [`ChecksumKind::None`] exist: the other variants are left out of the enum
 //! and their code and tables out of the binary, [`ChecksumKind::ALL`] lists the
 //! compiled kinds, and [`ChecksumKind::from_id`] answers
-//! [`Error::NotCompiled`] for the ids of the others (a container naming one is
-//! rejected as an unknown checksum). [`crc32c`] (the container header's
+//! [`Error::NotCompiled`] for the ids of the others (a container header naming
+//! one is `container::Error::ChecksumNotCompiled`). [`crc32c`] (the container header's
 //! checksum) is always there. Without `secstream_checksums_subset` every kind is
 //! compiled. The cfg applies to the whole build, so set it for a firmware's own
 //! build, not for one that runs the shared test vectors (they use all five).

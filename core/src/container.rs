@@ -73,6 +73,9 @@ pub enum Error {
     BadHeaderChecksum,
     /// The header names an unknown checksum id.
     UnknownChecksum(u8),
+    /// The header names a checksum of the contract that this build left out
+    /// (see the `checksum` module's build-time subset).
+    ChecksumNotCompiled(u8),
     /// The header sets flag bits this crate does not know (the unknown bits).
     UnknownFlags(u8),
     /// The reserved header byte is not zero.
@@ -115,6 +118,9 @@ impl fmt::Display for Error {
             Self::UnsupportedVersion(v) => write!(f, "unsupported container version {v}"),
             Self::BadHeaderChecksum => f.write_str("container header checksum mismatch"),
             Self::UnknownChecksum(id) => write!(f, "unknown checksum id {id}"),
+            Self::ChecksumNotCompiled(id) => {
+                write!(f, "checksum id {id} is not compiled into this build")
+            }
             Self::UnknownFlags(bits) => write!(f, "unknown container flags {bits:#04x}"),
             Self::ReservedNotZero(b) => write!(f, "reserved header byte is {b:#04x}, not 0"),
             Self::BadChecksum => f.write_str("frame checksum mismatch"),
@@ -262,7 +268,10 @@ impl Header {
         if u32::from_le_bytes(crc) != checksum::crc32c(&b[..12]) {
             return Err(Error::BadHeaderChecksum);
         }
-        let checksum = ChecksumKind::from_id(b[5]).map_err(|_| Error::UnknownChecksum(b[5]))?;
+        let checksum = ChecksumKind::from_id(b[5]).map_err(|e| match e {
+            checksum::Error::NotCompiled(id) => Error::ChecksumNotCompiled(id),
+            _ => Error::UnknownChecksum(b[5]),
+        })?;
         let flags = Flags::from_bits(b[6])?;
         if b[7] != 0 {
             return Err(Error::ReservedNotZero(b[7]));

@@ -98,7 +98,7 @@ fn container_header_checksum_is_always_there() {
             }
             Err(e) => {
                 assert!(!asked_for(name));
-                assert_eq!(e, container::Error::UnknownChecksum(id));
+                assert_eq!(e, container::Error::ChecksumNotCompiled(id));
             }
         }
     }
