@@ -11,7 +11,9 @@
 //! the line until the next interrupt (hardware flow control), so the run is
 //! the same every time.
 
-use secstream_core::spsc::Producer;
+use secstream_core::buf::SecureBuf;
+use secstream_core::cobs::{self, Feed};
+use secstream_core::spsc::{Consumer, Producer};
 
 /// Bytes one receive interrupt moves: the depth of a typical UART RX FIFO.
 pub const FIFO_DEPTH: usize = 16;
@@ -42,5 +44,34 @@ impl<const N: usize> SimUart<N> {
     /// Whether every byte of the line has been received.
     pub fn is_idle(&self) -> bool {
         self.pos >= self.line.len()
+    }
+}
+
+/// Drains everything buffered in the ring through a resynchronising COBS
+/// decoder and appends each accepted payload to `out`; rejected frames are
+/// logged and dropped. The receive path the size probes measure.
+pub fn drain_cobs_into<const N: usize, B: AsMut<[u8]>, const M: usize>(
+    consumer: &mut Consumer<'_, N>,
+    decoder: &mut cobs::Decoder<B>,
+    out: &mut SecureBuf<M>,
+) {
+    while let Ok(grant) = consumer.read() {
+        let mut input: &[u8] = &grant;
+        while !input.is_empty() {
+            let used = match decoder.feed(input) {
+                Feed::NeedMore => input.len(),
+                Feed::Frame { payload, consumed } => {
+                    defmt::unwrap!(out.put_raw(payload));
+                    consumed
+                }
+                Feed::Rejected { error, consumed } => {
+                    defmt::warn!("dropped: {}", error);
+                    consumed
+                }
+            };
+            input = input.get(used..).unwrap_or_default();
+        }
+        let len = grant.len();
+        grant.release(len);
     }
 }

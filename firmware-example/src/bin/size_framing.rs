@@ -10,7 +10,7 @@ use core::hint::black_box;
 
 use secstream_core::buf::SecureBuf;
 use secstream_core::checksum::ChecksumKind;
-use secstream_core::cobs::{self, Feed};
+use secstream_core::cobs;
 use secstream_core::spsc::SpscRing;
 use secstream_firmware_example as fw;
 
@@ -31,25 +31,7 @@ fn main() -> ! {
 
     let mut decoder = cobs::Decoder::new(kind, 32, [0u8; 40]);
     let mut kept = SecureBuf::<32>::new();
-    while let Ok(grant) = consumer.read() {
-        let mut input: &[u8] = &grant;
-        while !input.is_empty() {
-            let used = match decoder.feed(input) {
-                Feed::NeedMore => input.len(),
-                Feed::Frame { payload, consumed } => {
-                    defmt::unwrap!(kept.put_raw(payload));
-                    consumed
-                }
-                Feed::Rejected { error, consumed } => {
-                    defmt::warn!("dropped: {}", error);
-                    consumed
-                }
-            };
-            input = input.get(used..).unwrap_or_default();
-        }
-        let len = grant.len();
-        grant.release(len);
-    }
+    fw::uart::drain_cobs_into(&mut consumer, &mut decoder, &mut kept);
     defmt::info!("kept {=usize} bytes", kept.len());
     kept.clear();
     defmt::info!("stack peak: {=usize} bytes", fw::stack::peak());

@@ -11,7 +11,7 @@ use core::hint::black_box;
 
 use secstream_core::buf::SecureBuf;
 use secstream_core::checksum::ChecksumKind;
-use secstream_core::cobs::{self, Feed};
+use secstream_core::cobs;
 use secstream_core::container::{self, Header};
 use secstream_core::seal::MasterKey;
 use secstream_core::spsc::SpscRing;
@@ -30,25 +30,7 @@ fn main() -> ! {
     defmt::assert_eq!(producer.write(wire.get(..n).unwrap_or_default()), n);
     let mut decoder = cobs::Decoder::new(kind, 32, [0u8; 40]);
     let mut key = SecureBuf::<32>::new();
-    while let Ok(grant) = consumer.read() {
-        let mut input: &[u8] = &grant;
-        while !input.is_empty() {
-            let used = match decoder.feed(input) {
-                Feed::NeedMore => input.len(),
-                Feed::Frame { payload, consumed } => {
-                    defmt::unwrap!(key.put_raw(payload));
-                    consumed
-                }
-                Feed::Rejected { error, consumed } => {
-                    defmt::warn!("dropped: {}", error);
-                    consumed
-                }
-            };
-            input = input.get(used..).unwrap_or_default();
-        }
-        let len = grant.len();
-        grant.release(len);
-    }
+    fw::uart::drain_cobs_into(&mut consumer, &mut decoder, &mut key);
 
     // Seal two frames under it and open them again.
     let master = defmt::unwrap!(MasterKey::from_slice(key.as_slice()));
