@@ -111,6 +111,23 @@ pub fn crc32c(bytes: &[u8]) -> u32 {
     CRC32C.checksum(bytes)
 }
 
+/// Streaming CRC-32/ISCSI, compiled in every build (the container's preamble and
+/// end-section checksum).
+#[derive(Clone)]
+pub(crate) struct Crc32cDigest(crc::Digest<'static, u32, CrcImpl>);
+
+impl Crc32cDigest {
+    pub(crate) fn new() -> Self {
+        Self(CRC32C.digest())
+    }
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+    pub(crate) fn finalize(self) -> u32 {
+        self.0.finalize()
+    }
+}
+
 /// A checksum algorithm of the wire contract, identified on the wire by its id.
 ///
 /// In a build with a [checksum subset](self#build-time-subset) only the

@@ -1,64 +1,122 @@
-//! The self-describing container (wire contract section 4).
+//! The self-describing container, version 2 (wire contract section 4).
 //!
 //! ```text
-//! stream := header (16 bytes) | stream nonce (16 bytes, when sealed) | frame* | final frame (when sealed)
+//! stream := preamble (16 bytes, 32 sealed) | frame* | end section
 //! ```
 //!
-//! [`Header`] reads and writes the 16-byte header. [`Writer`] turns payloads into frames in
-//! caller buffers, applying per frame deflate (flag bit 0, needs the `alloc` feature),
-//! then sealing (flag bit 1, [`crate::seal`]), then the checksum over the stored bytes.
-//! [`Reader`] is fed chunks of any size and hands out checked, authenticated,
-//! decrypted (in place) and inflated payloads.
+//! - [`Config`] holds a stream's options (checksum, compression, sealed,
+//!   `max_plain`) and computes every limit from them; [`DEFAULT_READ_LIMIT`] is
+//!   the one default every reader (host, CLI, wasm, firmware) applies to a
+//!   stream's `max_plain`.
+//! - [`Header`] is the parsed preamble; [`Preamble`] its bytes.
+//! - [`FrameCodec`] encodes and opens single frames by frame counter, with no
+//!   other state: worker threads and random-access readers use it directly.
+//! - [`Writer`] turns plaintexts into frames in caller buffers and writes the
+//!   end section (with the optional index, `alloc` feature).
+//! - [`Reader`] is fed chunks of any size. It reports the header first
+//!   ([`Feed::Header`]), so the caller can size its buffers from it, then hands
+//!   out checked, authenticated, decrypted (in place) and decompressed
+//!   plaintexts, and finally checks the end section against what it read
+//!   ([`Feed::End`]).
 //!
 //! ```
 //! use secstream_core::checksum::ChecksumKind;
-//! use secstream_core::container::{Feed, Header, Reader, Writer};
+//! use secstream_core::compress::{Compression, Lz4Decompressor};
+//! use secstream_core::container::{Config, Feed, Reader, Writer};
 //! use secstream_core::seal::MasterKey;
 //!
 //! let key = MasterKey::from_bytes(&[0x42; 32]);
-//! let mut header = Header::new(ChecksumKind::Crc32c, 1024);
-//! header.flags.sealed = true;
-//! let mut w = Writer::new_sealed(header, &key, [7; 16])?; // nonce: from the caller's RNG
-//! let mut wire = [0u8; 256];
-//! let mut n = w.encode_frame(b"hello", &mut wire)?;
+//! let config = Config::new(ChecksumKind::Crc32c, 1024).with_compression(Compression::Lz4);
+//! // The stream nonce must be fresh and random: take it from the platform RNG.
+//! let mut w = Writer::new_sealed(config, &key, [7; 16])?;
+//! let mut wire = [0u8; 512];
+//! let mut n = w.encode_frame(b"hello, ", &mut wire)?;
+//! n += w.encode_last(b"world", &mut wire[n..])?;
 //! n += w.finish(&mut wire[n..])?;
 //!
-//! let mut r = Reader::new_sealed([0u8; 64], key);
+//! let mut r = Reader::new_sealed([0u8; 64], key).with_decompressor(Lz4Decompressor::new([0u8; 1024]));
 //! let mut input = &mut wire[..n];
-//! let mut got = [0u8; 5];
+//! let mut got = Vec::new();
 //! loop {
 //!     match r.feed(input)? {
+//!         Feed::Header { consumed, .. } | Feed::NeedBuffer { consumed, .. } => input = &mut input[consumed..],
 //!         Feed::Frame { payload, consumed } => {
-//!             got.copy_from_slice(payload);
+//!             got.extend_from_slice(payload);
 //!             input = &mut input[consumed..];
 //!         }
-//!         Feed::NeedMore => break,
+//!         Feed::End { .. } | Feed::NeedMore => break,
 //!     }
 //! }
-//! r.finish()?; // the final frame was seen: not truncated
-//! assert_eq!(&got, b"hello");
+//! r.finish()?; // the end section was read and matched: not truncated
+//! assert_eq!(got, b"hello, world");
 //! # Ok::<(), secstream_core::container::Error>(())
 //! ```
 
 use core::fmt;
 
+use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
-use crate::checksum::{self, ChecksumKind};
-use crate::deflate::{self, Inflate};
+use crate::checksum::{self, ChecksumKind, Crc32cDigest};
+use crate::compress::{self, Compression, Decompress};
 use crate::frame;
 use crate::seal::{self, MasterKey, STREAM_NONCE_LEN, StreamKey, TAG_LEN};
+use crate::{deflate, lz4};
 
 /// The magic bytes `SSTM`.
 pub const MAGIC: [u8; 4] = *b"SSTM";
 /// The container version this crate reads and writes.
-pub const VERSION: u8 = 1;
-/// Length of the header.
-pub const HEADER_LEN: usize = 16;
-/// Length of header plus stream nonce of a sealed container (also the AAD of its frames).
-pub const SEALED_PREAMBLE_LEN: usize = HEADER_LEN + STREAM_NONCE_LEN;
-/// Default deflate level of a [`Writer`].
+pub const VERSION: u8 = 2;
+/// Length of an unsealed preamble.
+pub const PREAMBLE_LEN: usize = 16;
+/// Length of a sealed preamble (also the AAD of its frames).
+pub const SEALED_PREAMBLE_LEN: usize = 32;
+/// The largest `max_plain` of the contract (2^30).
+pub const MAX_PLAIN_LIMIT: u32 = 1 << 30;
+/// `max_plain` of a [`Config`] whose caller did not choose one: 1 MiB.
+pub const DEFAULT_MAX_PLAIN: u32 = 1 << 20;
+/// The largest `max_plain` a reader accepts unless configured otherwise
+/// ([`Reader::with_limit`]): 16 MiB. Host, CLI and wasm readers all use it.
+pub const DEFAULT_READ_LIMIT: u32 = 16 << 20;
+/// Default deflate level of a writer.
 pub const DEFAULT_LEVEL: u8 = 6;
+/// The end mark: a `len` field of 0xFFFFFFFF.
+pub const END_MARK: u32 = u32::MAX;
+/// Length of an end section without index entries.
+pub const END_FIXED_LEN: usize = 36;
+/// Length of one index entry (stored length and plaintext length, u32 LE each).
+pub const INDEX_ENTRY_LEN: usize = 8;
+/// The most frames a stream with an index may have (the end length is a u32).
+pub const MAX_INDEX_ENTRIES: u64 = 536_870_907;
+
+/// A field of the end section that does not match the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum EndField {
+    /// The frame count.
+    FrameCount,
+    /// The plaintext length of the whole stream.
+    PlainLength,
+    /// The number of index entries (neither 0 nor the frame count).
+    IndexEntries,
+    /// An index entry.
+    Index,
+    /// The end length.
+    EndLength,
+}
+
+impl EndField {
+    const fn name(self) -> &'static str {
+        match self {
+            Self::FrameCount => "frame count",
+            Self::PlainLength => "plaintext length",
+            Self::IndexEntries => "number of index entries",
+            Self::Index => "index",
+            Self::EndLength => "end length",
+        }
+    }
+}
 
 /// Error of this module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,45 +125,74 @@ pub const DEFAULT_LEVEL: u8 = 6;
 pub enum Error {
     /// The stream does not start with `SSTM`.
     BadMagic,
-    /// The header names a version this crate does not read.
+    /// The preamble names a version this crate does not read (version 1 is retired:
+    /// re-pack such a stream with the release that wrote it).
     UnsupportedVersion(u8),
-    /// The header's CRC-32C does not match.
-    BadHeaderChecksum,
-    /// The header names an unknown checksum id.
+    /// The preamble's CRC-32C does not match.
+    BadPreambleChecksum,
+    /// The preamble names an unknown checksum id.
     UnknownChecksum(u8),
-    /// The header names a checksum of the contract that this build left out
+    /// The preamble names a checksum of the contract that this build left out
     /// (see the `checksum` module's build-time subset).
     ChecksumNotCompiled(u8),
-    /// The header sets flag bits this crate does not know (the unknown bits).
+    /// The preamble names an unknown compression id.
+    UnknownCompression(u8),
+    /// The preamble sets flag bits this crate does not know (the unknown bits).
     UnknownFlags(u8),
-    /// The reserved header byte is not zero.
-    ReservedNotZero(u8),
+    /// `max_plain` is 0 or above 2^30.
+    BadMaxPlain(u32),
+    /// The stream's `max_plain` is above this reader's limit.
+    MaxPlainOverLimit {
+        /// The stream's `max_plain`.
+        max_plain: u32,
+        /// The reader's limit.
+        limit: u32,
+    },
     /// A frame's checksum does not match.
-    BadChecksum,
-    /// A frame (stored or inflated) is longer than the maximum frame length or the buffer.
-    FrameTooLong,
-    /// The input ended inside the header or a frame, or (sealed) before the final frame.
+    BadChecksum {
+        /// The frame's index, counted from 0.
+        frame: u64,
+    },
+    /// A frame's stored length is above the stream's bound, or the frame does not
+    /// fit the reader's frame buffer.
+    FrameTooLong {
+        /// The frame's index, counted from 0.
+        frame: u64,
+    },
+    /// A plaintext is longer than `max_plain` (to write), or a frame decompresses
+    /// to more than `max_plain` or the decompressor's buffer (to read); nothing
+    /// past the bound was written.
+    PlainTooLong,
+    /// The input ended before the last byte of the end section (or, sealed, the end
+    /// mark came before the final frame).
     Truncated,
-    /// Bytes follow the final frame of a sealed stream.
+    /// A frame follows the final frame of a sealed stream.
     DataAfterFinal,
-    /// A sealed frame failed authentication (modified, reordered, dropped, duplicated, or
-    /// the wrong key). Nothing of that frame was released.
+    /// Bytes follow the end section.
+    TrailingData,
+    /// The end section does not match the frames read.
+    EndMismatch(EndField),
+    /// The end section's CRC-32C does not match.
+    BadEndChecksum,
+    /// A sealed frame failed authentication (modified, reordered, dropped, duplicated,
+    /// spliced, or the wrong key). Nothing of that frame was released.
     Authentication,
     /// The stream is sealed but no key was given.
     KeyRequired,
     /// A key was given but the stream is not sealed.
     NotSealed,
-    /// The frame counter reached 2^88.
+    /// The frame counter reached its limit.
     CounterOverflow,
-    /// A compressed frame could not be inflated.
-    Inflate(deflate::Error),
-    /// The stream is compressed but this build cannot compress (no `alloc` feature).
-    DeflateUnavailable,
-    /// The operation needs a stream without deflate and sealing.
+    /// A compressed frame could not be decompressed.
+    Decompress(compress::Error),
+    /// The stream's compression cannot be written by this build (deflate needs the
+    /// `alloc` feature).
+    CompressionUnavailable(Compression),
+    /// The operation needs a stream without compression and sealing.
     NotPlain,
-    /// The operation needs the header to be written first ([`Writer::start`]).
+    /// The operation needs the preamble to be written first ([`Writer::start`]).
     NotStarted,
-    /// The writer has finished.
+    /// The writer has written its final frame or finished.
     Finished,
     /// The output buffer is too small.
     BufferTooSmall,
@@ -115,26 +202,46 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::BadMagic => f.write_str("not a secstream container (bad magic)"),
+            Self::UnsupportedVersion(1) => f.write_str(
+                "container version 1 is no longer read; re-pack it with the release that wrote it",
+            ),
             Self::UnsupportedVersion(v) => write!(f, "unsupported container version {v}"),
-            Self::BadHeaderChecksum => f.write_str("container header checksum mismatch"),
+            Self::BadPreambleChecksum => f.write_str("container preamble checksum mismatch"),
             Self::UnknownChecksum(id) => write!(f, "unknown checksum id {id}"),
             Self::ChecksumNotCompiled(id) => {
                 write!(f, "checksum id {id} is not compiled into this build")
             }
+            Self::UnknownCompression(id) => write!(f, "unknown compression id {id}"),
             Self::UnknownFlags(bits) => write!(f, "unknown container flags {bits:#04x}"),
-            Self::ReservedNotZero(b) => write!(f, "reserved header byte is {b:#04x}, not 0"),
-            Self::BadChecksum => f.write_str("frame checksum mismatch"),
-            Self::FrameTooLong => f.write_str("frame longer than the maximum frame length"),
+            Self::BadMaxPlain(m) => write!(f, "max_plain {m} is outside 1..=2^30"),
+            Self::MaxPlainOverLimit { max_plain, limit } => write!(
+                f,
+                "the stream's frames hold up to {max_plain} bytes, above this reader's limit of {limit}"
+            ),
+            Self::BadChecksum { frame } => write!(f, "checksum mismatch in frame {frame}"),
+            Self::FrameTooLong { frame } => {
+                write!(f, "frame {frame} is longer than the stream allows")
+            }
+            Self::PlainTooLong => f.write_str("frame plaintext longer than max_plain"),
             Self::Truncated => f.write_str("container truncated"),
-            Self::DataAfterFinal => f.write_str("data after the final frame"),
+            Self::DataAfterFinal => f.write_str("a frame follows the final frame"),
+            Self::TrailingData => f.write_str("data after the end of the container"),
+            Self::EndMismatch(field) => {
+                write!(f, "end section {} does not match the stream", field.name())
+            }
+            Self::BadEndChecksum => f.write_str("end section checksum mismatch"),
             Self::Authentication => f.write_str("authentication failed"),
             Self::KeyRequired => f.write_str("container is sealed and no key was given"),
             Self::NotSealed => f.write_str("a key was given but the container is not sealed"),
             Self::CounterOverflow => f.write_str("frame counter overflow"),
-            Self::Inflate(e) => write!(f, "cannot inflate frame: {e}"),
-            Self::DeflateUnavailable => f.write_str("deflate needs the alloc feature"),
-            Self::NotPlain => f.write_str("operation needs a stream without deflate and sealing"),
-            Self::NotStarted => f.write_str("container header not written yet"),
+            Self::Decompress(e) => write!(f, "cannot decompress frame: {e}"),
+            Self::CompressionUnavailable(c) => {
+                write!(f, "{c} compression is not available in this build")
+            }
+            Self::NotPlain => {
+                f.write_str("operation needs a stream without compression and sealing")
+            }
+            Self::NotStarted => f.write_str("container preamble not written yet"),
             Self::Finished => f.write_str("container writer already finished"),
             Self::BufferTooSmall => f.write_str("output buffer too small"),
         }
@@ -143,202 +250,502 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
-impl From<frame::Error> for Error {
-    fn from(e: frame::Error) -> Self {
-        match e {
-            frame::Error::BadChecksum => Self::BadChecksum,
-            frame::Error::Truncated => Self::Truncated,
-            frame::Error::BufferTooSmall => Self::BufferTooSmall,
-            _ => Self::FrameTooLong,
-        }
-    }
-}
-
 impl From<seal::Error> for Error {
     fn from(e: seal::Error) -> Self {
         match e {
             seal::Error::CounterOverflow => Self::CounterOverflow,
-            seal::Error::TooLong => Self::FrameTooLong,
+            seal::Error::TooLong => Self::PlainTooLong,
             _ => Self::Authentication,
         }
     }
 }
 
-impl From<deflate::Error> for Error {
-    fn from(e: deflate::Error) -> Self {
-        Self::Inflate(e)
-    }
-}
-
-/// Header flags (byte 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Flags {
-    /// Bit 0: every frame is one raw deflate stream.
-    pub deflate: bool,
-    /// Bit 1: frames are sealed; a stream nonce follows the header.
-    pub sealed: bool,
-}
-
-impl Flags {
-    /// Bit of [`Flags::deflate`].
-    pub const DEFLATE: u8 = 0b01;
-    /// Bit of [`Flags::sealed`].
-    pub const SEALED: u8 = 0b10;
-
-    /// The flags byte.
-    #[must_use]
-    pub const fn bits(self) -> u8 {
-        (if self.deflate { Self::DEFLATE } else { 0 })
-            | (if self.sealed { Self::SEALED } else { 0 })
-    }
-
-    /// Parses the flags byte.
-    ///
-    /// # Errors
-    /// [`Error::UnknownFlags`] (with the unknown bits) if bits other than 0 and 1 are set.
-    pub const fn from_bits(bits: u8) -> Result<Self, Error> {
-        let unknown = bits & !(Self::DEFLATE | Self::SEALED);
-        if unknown != 0 {
-            return Err(Error::UnknownFlags(unknown));
-        }
-        Ok(Self {
-            deflate: bits & Self::DEFLATE != 0,
-            sealed: bits & Self::SEALED != 0,
-        })
-    }
-}
-
-/// The 16-byte container header.
+/// The options of a stream: what its preamble says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Header {
+pub struct Config {
     /// Checksum applied to every frame.
     pub checksum: ChecksumKind,
-    /// Deflate and sealed flags.
-    pub flags: Flags,
-    /// Largest stored frame payload, and largest payload before deflate and sealing.
-    pub max_frame_len: u32,
+    /// Compression applied to every frame.
+    pub compression: Compression,
+    /// Whether frames are sealed.
+    pub sealed: bool,
+    /// The largest plaintext of one frame, 1 to 2^30.
+    pub max_plain: u32,
 }
 
-impl Header {
-    /// A header without flags.
+impl Config {
+    /// Unsealed, uncompressed frames of up to `max_plain` bytes.
     #[must_use]
-    pub const fn new(checksum: ChecksumKind, max_frame_len: u32) -> Self {
+    pub const fn new(checksum: ChecksumKind, max_plain: u32) -> Self {
         Self {
             checksum,
-            flags: Flags {
-                deflate: false,
-                sealed: false,
-            },
-            max_frame_len,
+            compression: Compression::None,
+            sealed: false,
+            max_plain,
         }
     }
 
-    /// The header bytes, with their CRC-32C.
+    /// The same with `compression`.
     #[must_use]
-    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
-        let mut b = [0u8; HEADER_LEN];
-        b[..4].copy_from_slice(&MAGIC);
-        b[4] = VERSION;
-        b[5] = self.checksum.id();
-        b[6] = self.flags.bits();
-        b[7] = 0;
-        b[8..12].copy_from_slice(&self.max_frame_len.to_le_bytes());
-        let crc = checksum::crc32c(&b[..12]);
-        b[12..].copy_from_slice(&crc.to_le_bytes());
-        b
+    pub const fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
     }
 
-    /// Parses header bytes. Checks, in this order: magic, version, CRC-32C, checksum id,
-    /// flags, reserved byte.
+    /// The same, sealed or not.
+    #[must_use]
+    pub const fn with_sealed(mut self, sealed: bool) -> Self {
+        self.sealed = sealed;
+        self
+    }
+
+    /// Checks `max_plain` (1 to 2^30).
     ///
     /// # Errors
-    /// [`Error::BadMagic`], [`Error::UnsupportedVersion`], [`Error::BadHeaderChecksum`],
-    /// [`Error::UnknownChecksum`], [`Error::UnknownFlags`], [`Error::ReservedNotZero`].
-    pub fn parse(b: &[u8; HEADER_LEN]) -> Result<Self, Error> {
-        if b[..4] != MAGIC {
-            return Err(Error::BadMagic);
+    /// [`Error::BadMaxPlain`].
+    pub const fn check(&self) -> Result<(), Error> {
+        if self.max_plain == 0 || self.max_plain > MAX_PLAIN_LIMIT {
+            return Err(Error::BadMaxPlain(self.max_plain));
         }
-        if b[4] != VERSION {
-            return Err(Error::UnsupportedVersion(b[4]));
+        Ok(())
+    }
+
+    /// The largest stored length of a frame: `bound(max_plain)` plus 16 when
+    /// sealed (below 2^31 for every valid `max_plain`, so never the end mark).
+    #[must_use]
+    pub const fn max_stored(&self) -> usize {
+        let plain = self.max_plain as usize;
+        let body = self.compression.bound(plain);
+        if self.sealed {
+            body.saturating_add(TAG_LEN)
+        } else {
+            body
         }
-        let mut crc = [0u8; 4];
-        crc.copy_from_slice(&b[12..]);
-        if u32::from_le_bytes(crc) != checksum::crc32c(&b[..12]) {
-            return Err(Error::BadHeaderChecksum);
-        }
-        let checksum = ChecksumKind::from_id(b[5]).map_err(|e| match e {
-            checksum::Error::NotCompiled(id) => Error::ChecksumNotCompiled(id),
-            _ => Error::UnknownChecksum(b[5]),
-        })?;
-        let flags = Flags::from_bits(b[6])?;
-        if b[7] != 0 {
-            return Err(Error::ReservedNotZero(b[7]));
-        }
-        let mut max = [0u8; 4];
-        max.copy_from_slice(&b[8..12]);
-        Ok(Self {
-            checksum,
-            flags,
-            max_frame_len: u32::from_le_bytes(max),
-        })
     }
 
     /// Bytes before the first frame: 16, or 32 when sealed.
     #[must_use]
     pub const fn preamble_len(&self) -> usize {
-        if self.flags.sealed {
+        if self.sealed {
             SEALED_PREAMBLE_LEN
         } else {
-            HEADER_LEN
+            PREAMBLE_LEN
         }
     }
-}
 
-/// The largest stored frame payload (after deflate and sealing) a [`Writer`] produces for
-/// a payload of `payload_len` bytes with `flags`: with deflate [`deflate::stored_len`]
-/// (incompressible data is stored, never expanded further), plus the 16-byte tag when
-/// sealed. Saturates at `usize::MAX`. A header whose maximum frame length is at least this
-/// for the largest payload accepts every payload up to that length.
-#[must_use]
-pub const fn max_stored_len(flags: Flags, payload_len: usize) -> usize {
-    let body = if flags.deflate {
-        deflate::stored_len(payload_len)
-    } else {
-        payload_len
-    };
-    if flags.sealed {
-        body.saturating_add(TAG_LEN)
-    } else {
-        body
+    /// The largest encoded frame: length field, checksum and [`max_stored`](Self::max_stored).
+    #[must_use]
+    pub const fn max_frame_len(&self) -> usize {
+        frame::encoded_len(self.checksum, self.max_stored())
     }
 }
 
-fn max_len_usize(max: u32) -> usize {
-    usize::try_from(max).unwrap_or(usize::MAX)
+/// The bytes of a preamble (16, or 32 when sealed).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Preamble {
+    bytes: [u8; SEALED_PREAMBLE_LEN],
+    len: usize,
+}
+
+impl Preamble {
+    /// The preamble bytes.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&self.bytes)
+    }
+}
+
+impl fmt::Debug for Preamble {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Preamble").field(&self.as_bytes()).finish()
+    }
+}
+
+/// A parsed preamble: the stream's [`Config`] and, sealed, its stream nonce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Header {
+    /// The stream's options.
+    pub config: Config,
+    /// The stream nonce (all zeros and not written when unsealed).
+    pub nonce: [u8; STREAM_NONCE_LEN],
+}
+
+impl Header {
+    /// An unsealed stream's header.
+    #[must_use]
+    pub const fn new(config: Config) -> Self {
+        Self {
+            config,
+            nonce: [0; STREAM_NONCE_LEN],
+        }
+    }
+
+    /// The preamble bytes, with their CRC-32C.
+    #[must_use]
+    pub fn to_preamble(&self) -> Preamble {
+        let c = &self.config;
+        let mut b = [0u8; SEALED_PREAMBLE_LEN];
+        let len = c.preamble_len();
+        b[..4].copy_from_slice(&MAGIC);
+        b[4] = VERSION;
+        b[5] = c.checksum.id();
+        b[6] = c.compression.id();
+        b[7] = u8::from(c.sealed);
+        b[8..12].copy_from_slice(&c.max_plain.to_le_bytes());
+        if c.sealed {
+            b[12..28].copy_from_slice(&self.nonce);
+        }
+        let crc_at = len - 4;
+        let crc = checksum::crc32c(&b[..crc_at]);
+        b[crc_at..len].copy_from_slice(&crc.to_le_bytes());
+        Preamble { bytes: b, len }
+    }
+
+    /// The preamble length announced by its first 8 bytes (16 or 32), once magic
+    /// and version are checked; `None` while fewer than 8 bytes are given.
+    ///
+    /// # Errors
+    /// [`Error::BadMagic`], [`Error::UnsupportedVersion`] (as soon as the bytes
+    /// that show it are in).
+    pub fn preamble_len(bytes: &[u8]) -> Result<Option<usize>, Error> {
+        let n = bytes.len().min(4);
+        if bytes.get(..n) != MAGIC.get(..n) {
+            return Err(Error::BadMagic);
+        }
+        if let Some(&v) = bytes.get(4)
+            && v != VERSION
+        {
+            return Err(Error::UnsupportedVersion(v));
+        }
+        Ok(bytes.get(7).map(|&flags| {
+            if flags & 1 == 1 {
+                SEALED_PREAMBLE_LEN
+            } else {
+                PREAMBLE_LEN
+            }
+        }))
+    }
+
+    /// Parses a whole preamble. Checks, in this order: magic, version, CRC-32C,
+    /// checksum id, compression id, flags, `max_plain`.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`] if `bytes` is shorter than the preamble, else the first
+    /// failed check.
+    pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
+        let len = Self::preamble_len(bytes)?.ok_or(Error::Truncated)?;
+        let b = bytes.get(..len).ok_or(Error::Truncated)?;
+        let crc_at = len - 4;
+        let (body, crc) = b.split_at(crc_at);
+        let mut le = [0u8; 4];
+        le.copy_from_slice(crc);
+        if u32::from_le_bytes(le) != checksum::crc32c(body) {
+            return Err(Error::BadPreambleChecksum);
+        }
+        let checksum = ChecksumKind::from_id(b[5]).map_err(|e| match e {
+            checksum::Error::NotCompiled(id) => Error::ChecksumNotCompiled(id),
+            _ => Error::UnknownChecksum(b[5]),
+        })?;
+        let compression = Compression::from_id(b[6]).ok_or(Error::UnknownCompression(b[6]))?;
+        if b[7] & !1 != 0 {
+            return Err(Error::UnknownFlags(b[7] & !1));
+        }
+        let mut m = [0u8; 4];
+        m.copy_from_slice(&b[8..12]);
+        let config = Config {
+            checksum,
+            compression,
+            sealed: b[7] & 1 == 1,
+            max_plain: u32::from_le_bytes(m),
+        };
+        config.check()?;
+        let mut nonce = [0u8; STREAM_NONCE_LEN];
+        if config.sealed {
+            nonce.copy_from_slice(&b[12..28]);
+        }
+        Ok(Self { config, nonce })
+    }
+}
+
+/// Encodes and opens single frames of one stream by frame counter.
+///
+/// It holds only the stream's config, preamble (the AAD) and stream key, and its
+/// methods take `&self`, so worker threads can share one codec and random-access
+/// readers can open any frame. Not `Clone`; `Debug` shows no key.
+pub struct FrameCodec {
+    config: Config,
+    preamble: Preamble,
+    key: Option<StreamKey>,
+    level: u8,
+}
+
+impl fmt::Debug for FrameCodec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FrameCodec")
+            .field("config", &self.config)
+            .field("level", &self.level)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A frame written by [`FrameCodec::encode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Encoded {
+    /// Bytes of the whole frame (length field, checksum, stored payload).
+    pub len: usize,
+    /// The stored length (the frame's `len` field).
+    pub stored: u32,
+}
+
+impl FrameCodec {
+    /// The codec of the stream with `header`; `master` is needed exactly when it is
+    /// sealed (the stream key is derived from it and the stream nonce).
+    ///
+    /// # Errors
+    /// [`Error::KeyRequired`], [`Error::NotSealed`], [`Error::BadMaxPlain`].
+    pub fn new(header: &Header, master: Option<&MasterKey>) -> Result<Self, Error> {
+        header.config.check()?;
+        let key = match (header.config.sealed, master) {
+            (true, Some(m)) => Some(StreamKey::derive(m, &header.nonce)),
+            (true, None) => return Err(Error::KeyRequired),
+            (false, Some(_)) => return Err(Error::NotSealed),
+            (false, None) => None,
+        };
+        Ok(Self {
+            config: header.config,
+            preamble: header.to_preamble(),
+            key,
+            level: DEFAULT_LEVEL,
+        })
+    }
+
+    /// The stream's config.
+    #[must_use]
+    pub const fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The preamble bytes.
+    #[must_use]
+    pub fn preamble(&self) -> &[u8] {
+        self.preamble.as_bytes()
+    }
+
+    /// Sets the deflate level (0..=10, default 6; 0 writes stored blocks).
+    pub fn set_level(&mut self, level: u8) {
+        self.level = level.min(10);
+    }
+
+    /// An output length always enough for [`encode`](Self::encode) of
+    /// `plain_len` bytes. It may exceed the encoded frame's largest length
+    /// ([`Config::max_frame_len`]): the LZ4 compressor wants room to work in.
+    #[must_use]
+    pub const fn encode_buffer_len(&self, plain_len: usize) -> usize {
+        let body = match self.config.compression {
+            Compression::Lz4 => lz4::compress_buffer_len(plain_len),
+            c => c.bound(plain_len),
+        };
+        let tag = if self.config.sealed { TAG_LEN } else { 0 };
+        frame::encoded_len(self.config.checksum, body.saturating_add(tag))
+    }
+
+    /// Encodes frame `counter` holding `plain` into the start of `out`:
+    /// compression, then sealing (the final frame of a sealed stream with
+    /// `is_final`; unsealed streams ignore it), then the checksum.
+    ///
+    /// # Errors
+    /// [`Error::PlainTooLong`] above `max_plain`, [`Error::BufferTooSmall`] (size
+    /// `out` with [`encode_buffer_len`](Self::encode_buffer_len)),
+    /// [`Error::CounterOverflow`], [`Error::CompressionUnavailable`]. Nothing of
+    /// the plaintext is left in `out` on error.
+    pub fn encode(
+        &self,
+        counter: u64,
+        is_final: bool,
+        plain: &[u8],
+        out: &mut [u8],
+    ) -> Result<Encoded, Error> {
+        if plain.len() > self.config.max_plain as usize {
+            return Err(Error::PlainTooLong);
+        }
+        let kind = self.config.checksum;
+        let hlen = frame::header_len(kind);
+        let (head, body) = out
+            .split_at_mut_checked(hlen)
+            .ok_or(Error::BufferTooSmall)?;
+        let n = self.compress_into(plain, body)?;
+        let tag_len = if self.key.is_some() { TAG_LEN } else { 0 };
+        let stored = n + tag_len;
+        if stored > body.len() {
+            body.get_mut(..n).unwrap_or_default().zeroize();
+            return Err(Error::BufferTooSmall);
+        }
+        if let Some(key) = &self.key {
+            let (data, rest) = body.split_at_mut(n);
+            let aad = self.preamble.as_bytes();
+            match key.seal_in_place(u128::from(counter), is_final, aad, data) {
+                Ok(tag) => rest
+                    .get_mut(..TAG_LEN)
+                    .ok_or(Error::BufferTooSmall)?
+                    .copy_from_slice(&tag),
+                Err(e) => {
+                    data.zeroize();
+                    return Err(e.into());
+                }
+            }
+        }
+        let stored_bytes = body.get(..stored).ok_or(Error::BufferTooSmall)?;
+        let h = frame::header(kind, stored_bytes).map_err(|_| Error::BufferTooSmall)?;
+        head.copy_from_slice(h.as_bytes());
+        let stored = u32::try_from(stored).map_err(|_| Error::PlainTooLong)?;
+        Ok(Encoded {
+            len: hlen + stored_bytes.len(),
+            stored,
+        })
+    }
+
+    fn compress_into(&self, plain: &[u8], body: &mut [u8]) -> Result<usize, Error> {
+        match self.config.compression {
+            Compression::None => {
+                body.get_mut(..plain.len())
+                    .ok_or(Error::BufferTooSmall)?
+                    .copy_from_slice(plain);
+                Ok(plain.len())
+            }
+            Compression::Lz4 => lz4::compress_into(plain, body).map_err(|_| Error::BufferTooSmall),
+            Compression::Deflate => self.deflate(plain, body),
+        }
+    }
+
+    #[cfg(feature = "alloc")]
+    fn deflate(&self, plain: &[u8], body: &mut [u8]) -> Result<usize, Error> {
+        if self.level == 0 {
+            return deflate::store_into(plain, body).map_err(|_| Error::BufferTooSmall);
+        }
+        deflate::deflate_into(plain, self.level, body).map_err(|_| Error::BufferTooSmall)
+    }
+
+    #[cfg(not(feature = "alloc"))]
+    fn deflate(&self, plain: &[u8], body: &mut [u8]) -> Result<usize, Error> {
+        if self.level == 0 {
+            return deflate::store_into(plain, body).map_err(|_| Error::BufferTooSmall);
+        }
+        Err(Error::CompressionUnavailable(Compression::Deflate))
+    }
+
+    /// Checks the stored payload of frame `counter` for the stream's limits and,
+    /// sealed, authenticates and decrypts it in place. `is_final` is the final
+    /// flag when the caller knows it (random access: the last frame is final);
+    /// with `None` both are tried. Returns the length of the (compressed)
+    /// plaintext at the start of `stored`, and whether the frame is final
+    /// (always `false` unsealed).
+    ///
+    /// # Errors
+    /// [`Error::FrameTooLong`] above the stored bound, [`Error::Authentication`]
+    /// (then `stored` still holds the ciphertext), [`Error::CounterOverflow`].
+    pub fn open(
+        &self,
+        counter: u64,
+        is_final: Option<bool>,
+        stored: &mut [u8],
+    ) -> Result<(usize, bool), Error> {
+        if stored.len() > self.config.max_stored() {
+            return Err(Error::FrameTooLong { frame: counter });
+        }
+        let Some(key) = &self.key else {
+            return Ok((stored.len(), false));
+        };
+        let ct_len = stored
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or(Error::Authentication)?;
+        let (ct, tag) = stored.split_at_mut(ct_len);
+        let mut t = [0u8; TAG_LEN];
+        t.copy_from_slice(tag);
+        let aad = self.preamble.as_bytes();
+        let c = u128::from(counter);
+        // The tag is checked before anything is decrypted, so a failed try leaves `ct`
+        // as it was.
+        let fin = match is_final {
+            Some(f) => {
+                key.open_in_place(c, f, aad, ct, &t)?;
+                f
+            }
+            None => match key.open_in_place(c, false, aad, ct, &t) {
+                Ok(()) => false,
+                Err(seal::Error::Authentication) => {
+                    key.open_in_place(c, true, aad, ct, &t)?;
+                    true
+                }
+                Err(e) => return Err(e.into()),
+            },
+        };
+        Ok((ct_len, fin))
+    }
+
+    /// Decompresses an opened frame's `compressed` bytes with `d` (at most
+    /// `max_plain` bytes); returns the plaintext (`compressed` itself without
+    /// compression).
+    ///
+    /// # Errors
+    /// [`Error::PlainTooLong`] for output above `max_plain` or `d`'s buffer
+    /// (nothing written past it), [`Error::Decompress`] for damaged data.
+    pub fn decompress<'a, D: Decompress + ?Sized>(
+        &self,
+        compressed: &'a [u8],
+        d: &'a mut D,
+    ) -> Result<&'a [u8], Error> {
+        let kind = self.config.compression;
+        if kind == Compression::None {
+            return Ok(compressed);
+        }
+        let len = d
+            .decompress(kind, compressed, self.config.max_plain as usize)
+            .map_err(|e| match e {
+                compress::Error::TooLarge => Error::PlainTooLong,
+                e => Error::Decompress(e),
+            })?;
+        d.output().get(..len).ok_or(Error::PlainTooLong)
+    }
+}
+
+/// Length of the end section of `frames` frames, with or without their index.
+#[must_use]
+pub const fn end_len(frames: u64, index: bool) -> usize {
+    if index && frames <= MAX_INDEX_ENTRIES {
+        // frames <= MAX_INDEX_ENTRIES: the product is below 2^32.
+        END_FIXED_LEN + INDEX_ENTRY_LEN * frames as usize
+    } else {
+        END_FIXED_LEN
+    }
 }
 
 /// Writes a container into caller buffers, frame by frame.
 ///
-/// The header (and stream nonce) is written by [`start`](Self::start), or automatically
-/// in front of the first frame or by [`finish`](Self::finish). Size output buffers with
-/// [`max_encoded_len`](Self::max_encoded_len). Not `Clone`; `Debug` shows no key.
+/// The preamble is written by [`start`](Self::start), or in front of the first
+/// frame, or by [`finish`](Self::finish). A sealed stream's last frame is its final
+/// frame: write it with [`encode_last`](Self::encode_last), or let
+/// [`finish`](Self::finish) write an empty one. Size output buffers with
+/// [`max_encoded_len`](Self::max_encoded_len) and
+/// [`max_finish_len`](Self::max_finish_len). Not `Clone`; `Debug` shows no key.
 pub struct Writer {
-    header: Header,
-    preamble: [u8; SEALED_PREAMBLE_LEN],
-    key: Option<StreamKey>,
-    counter: u128,
-    level: u8,
+    codec: FrameCodec,
+    counter: u64,
+    plain_total: u64,
     started: bool,
+    last_written: bool,
     finished: bool,
+    #[cfg(feature = "alloc")]
+    index: Option<alloc::vec::Vec<u8>>,
 }
 
 impl fmt::Debug for Writer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Writer")
-            .field("header", &self.header)
-            .field("counter", &self.counter)
+            .field("codec", &self.codec)
+            .field("frames", &self.counter)
             .field("started", &self.started)
             .field("finished", &self.finished)
             .finish_non_exhaustive()
@@ -346,99 +753,142 @@ impl fmt::Debug for Writer {
 }
 
 impl Writer {
-    /// A writer of an unsealed container.
+    /// A writer of an unsealed stream.
     ///
     /// # Errors
-    /// [`Error::KeyRequired`] if `header` has the sealed flag (use
-    /// [`new_sealed`](Self::new_sealed)); [`Error::DeflateUnavailable`] if it has the
-    /// deflate flag and the `alloc` feature is off.
-    pub fn new(header: Header) -> Result<Self, Error> {
-        if header.flags.sealed {
-            return Err(Error::KeyRequired);
-        }
-        Self::build(header, None)
+    /// [`Error::KeyRequired`] if `config` is sealed (use
+    /// [`new_sealed`](Self::new_sealed)); [`Error::BadMaxPlain`];
+    /// [`Error::CompressionUnavailable`] for deflate without the `alloc` feature.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        Self::build(FrameCodec::new(&Header::new(config), None)?)
     }
 
-    /// A writer of a sealed container (the sealed flag is set on `header`). The stream
-    /// nonce must be fresh and random for every stream: take it from the platform RNG.
+    /// A writer of a sealed stream (`config` is made sealed). The stream nonce must
+    /// be fresh and random for every stream: take it from the platform RNG.
     ///
     /// # Errors
-    /// [`Error::DeflateUnavailable`] as for [`new`](Self::new).
+    /// As [`new`](Self::new).
     pub fn new_sealed(
-        mut header: Header,
+        config: Config,
         master: &MasterKey,
         stream_nonce: [u8; STREAM_NONCE_LEN],
     ) -> Result<Self, Error> {
-        header.flags.sealed = true;
-        let key = StreamKey::derive(master, &stream_nonce);
-        let mut w = Self::build(header, Some(key))?;
-        w.preamble[HEADER_LEN..].copy_from_slice(&stream_nonce);
-        Ok(w)
+        let header = Header {
+            config: config.with_sealed(true),
+            nonce: stream_nonce,
+        };
+        Self::build(FrameCodec::new(&header, Some(master))?)
     }
 
-    fn build(header: Header, key: Option<StreamKey>) -> Result<Self, Error> {
-        if header.flags.deflate && !cfg!(feature = "alloc") {
-            return Err(Error::DeflateUnavailable);
+    fn build(codec: FrameCodec) -> Result<Self, Error> {
+        let c = codec.config.compression;
+        if !c.can_compress() {
+            return Err(Error::CompressionUnavailable(c));
         }
-        let mut preamble = [0u8; SEALED_PREAMBLE_LEN];
-        preamble[..HEADER_LEN].copy_from_slice(&header.to_bytes());
         Ok(Self {
-            header,
-            preamble,
-            key,
+            codec,
             counter: 0,
-            level: DEFAULT_LEVEL,
+            plain_total: 0,
             started: false,
+            last_written: false,
             finished: false,
+            #[cfg(feature = "alloc")]
+            index: None,
         })
     }
 
-    /// Sets the deflate level (0..=10, default 6) of the following frames.
-    pub fn set_level(&mut self, level: u8) {
-        self.level = level.min(10);
-    }
-
-    /// The header.
+    /// The same writer, keeping an index of its frames for the end section (8 bytes
+    /// of memory per frame; dropped past [`MAX_INDEX_ENTRIES`] frames).
+    #[cfg(feature = "alloc")]
     #[must_use]
-    pub const fn header(&self) -> &Header {
-        &self.header
+    pub fn with_index(mut self) -> Self {
+        if self.counter == 0 {
+            self.index = Some(alloc::vec::Vec::new());
+        }
+        self
     }
 
-    /// The header bytes (and stream nonce when sealed).
+    /// Whether an index will be written.
+    #[must_use]
+    pub const fn has_index(&self) -> bool {
+        #[cfg(feature = "alloc")]
+        return self.index.is_some();
+        #[cfg(not(feature = "alloc"))]
+        false
+    }
+
+    /// Sets the deflate level (0..=10, default 6; 0 writes stored blocks) of the
+    /// following frames.
+    pub fn set_level(&mut self, level: u8) {
+        self.codec.set_level(level);
+    }
+
+    /// The stream's frame codec.
+    #[must_use]
+    pub const fn codec(&self) -> &FrameCodec {
+        &self.codec
+    }
+
+    /// The stream's config.
+    #[must_use]
+    pub const fn config(&self) -> &Config {
+        &self.codec.config
+    }
+
+    /// The preamble bytes.
     #[must_use]
     pub fn preamble(&self) -> &[u8] {
-        self.preamble
-            .get(..self.header.preamble_len())
-            .unwrap_or_default()
+        self.codec.preamble()
     }
 
-    /// Largest payload a frame may hold (checked before deflate; the stored frame, after
-    /// deflate and the 16-byte tag, must also fit the maximum frame length).
+    /// Frames written so far.
     #[must_use]
-    pub fn max_payload_len(&self) -> usize {
-        let max = max_len_usize(self.header.max_frame_len);
-        if self.header.flags.sealed {
-            max.saturating_sub(TAG_LEN)
+    pub const fn frame_count(&self) -> u64 {
+        self.counter
+    }
+
+    /// Plaintext bytes written so far.
+    #[must_use]
+    pub const fn plain_len(&self) -> u64 {
+        self.plain_total
+    }
+
+    /// Whether [`finish`](Self::finish) succeeded.
+    #[must_use]
+    pub const fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    const fn pending_preamble(&self) -> usize {
+        if self.started {
+            0
         } else {
-            max
+            self.codec.config.preamble_len()
         }
     }
 
-    /// An output length always enough for the next [`encode_frame`](Self::encode_frame)
-    /// of `payload_len` bytes (preamble included while not yet written).
+    /// An output length always enough for the next frame of `plain_len` bytes
+    /// (preamble included while not yet written).
     #[must_use]
-    pub fn max_encoded_len(&self, payload_len: usize) -> usize {
-        let pre = if self.started {
-            0
-        } else {
-            self.header.preamble_len()
-        };
-        let body = max_stored_len(self.header.flags, payload_len);
-        pre.saturating_add(frame::encoded_len(self.header.checksum, body))
+    pub const fn max_encoded_len(&self, plain_len: usize) -> usize {
+        self.pending_preamble()
+            .saturating_add(self.codec.encode_buffer_len(plain_len))
     }
 
-    /// Writes the header (and stream nonce) to `out`; returns its length (0 if written
-    /// already).
+    /// An output length always enough for [`finish`](Self::finish): the preamble if
+    /// not yet written, an empty final frame if one is due, the end section.
+    #[must_use]
+    pub fn max_finish_len(&self) -> usize {
+        let fin = if self.codec.config.sealed && !self.last_written {
+            self.codec.encode_buffer_len(0)
+        } else {
+            0
+        };
+        let frames = self.counter + u64::from(fin != 0);
+        self.pending_preamble() + fin + end_len(frames, self.has_index())
+    }
+
+    /// Writes the preamble to `out`; returns its length (0 if written already).
     ///
     /// # Errors
     /// [`Error::BufferTooSmall`], [`Error::Finished`].
@@ -455,177 +905,184 @@ impl Writer {
         if self.started {
             return Ok(0);
         }
-        let pre = self.preamble();
+        let pre = self.codec.preamble();
         out.get_mut(..pre.len())
             .ok_or(Error::BufferTooSmall)?
             .copy_from_slice(pre);
         Ok(pre.len())
     }
 
-    /// Frame header for a payload written by the caller without copying (vectored I/O),
-    /// for streams without deflate and sealing, after [`start`](Self::start).
+    fn record(&mut self, stored: u32, plain: usize) {
+        self.counter += 1;
+        // plain <= max_plain <= 2^30.
+        let plain = u32::try_from(plain).unwrap_or(u32::MAX);
+        self.plain_total += u64::from(plain);
+        #[cfg(feature = "alloc")]
+        if let Some(index) = &mut self.index {
+            if self.counter > MAX_INDEX_ENTRIES {
+                self.index = None;
+            } else {
+                index.extend_from_slice(&stored.to_le_bytes());
+                index.extend_from_slice(&plain.to_le_bytes());
+            }
+        }
+        #[cfg(not(feature = "alloc"))]
+        let _ = stored;
+    }
+
+    /// Frame header for a plaintext the caller writes itself right after it (vectored
+    /// I/O, no copy), for streams without compression and sealing, after
+    /// [`start`](Self::start). Counts the frame.
     ///
     /// # Errors
     /// [`Error::NotPlain`], [`Error::NotStarted`], [`Error::Finished`],
-    /// [`Error::FrameTooLong`].
-    pub fn plain_frame_header(&mut self, payload: &[u8]) -> Result<frame::Header, Error> {
-        if self.header.flags.deflate || self.header.flags.sealed {
+    /// [`Error::PlainTooLong`].
+    pub fn plain_frame_header(&mut self, plain: &[u8]) -> Result<frame::Header, Error> {
+        let c = &self.codec.config;
+        if c.compression != Compression::None || c.sealed {
             return Err(Error::NotPlain);
         }
-        if self.finished {
+        if self.finished || self.last_written {
             return Err(Error::Finished);
         }
         if !self.started {
             return Err(Error::NotStarted);
         }
-        if payload.len() > max_len_usize(self.header.max_frame_len) {
-            return Err(Error::FrameTooLong);
+        if plain.len() > c.max_plain as usize {
+            return Err(Error::PlainTooLong);
         }
-        Ok(frame::header(self.header.checksum, payload)?)
+        let h = frame::header(c.checksum, plain).map_err(|_| Error::PlainTooLong)?;
+        let stored = u32::try_from(plain.len()).map_err(|_| Error::PlainTooLong)?;
+        self.record(stored, plain.len());
+        Ok(h)
     }
 
-    /// Encodes one frame holding `payload` into `out` (after the preamble if it was not
-    /// written yet); returns the bytes written.
+    /// Encodes one frame holding `plain` into `out` (after the preamble if it was
+    /// not written yet); returns the bytes written.
     ///
     /// # Errors
-    /// [`Error::FrameTooLong`] if the payload or the stored frame exceeds the maximum
-    /// frame length, [`Error::BufferTooSmall`], [`Error::Finished`],
+    /// [`Error::PlainTooLong`], [`Error::BufferTooSmall`], [`Error::Finished`],
     /// [`Error::CounterOverflow`].
-    pub fn encode_frame(&mut self, payload: &[u8], out: &mut [u8]) -> Result<usize, Error> {
-        self.encode(payload, false, out)
+    pub fn encode_frame(&mut self, plain: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+        self.encode(plain, false, out)
     }
 
-    /// Ends the stream: for a sealed stream writes the empty final frame (and the preamble
-    /// if nothing was written yet). Returns the bytes written.
+    /// Encodes the last frame (for a sealed stream, its final frame); afterwards
+    /// only [`finish`](Self::finish) may follow.
     ///
     /// # Errors
     /// As [`encode_frame`](Self::encode_frame).
-    pub fn finish(&mut self, out: &mut [u8]) -> Result<usize, Error> {
-        if self.header.flags.sealed {
-            let n = self.encode(&[], true, out)?;
-            self.finished = true;
-            Ok(n)
-        } else {
-            let n = self.start(out)?;
-            self.finished = true;
-            Ok(n)
+    pub fn encode_last(&mut self, plain: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+        let n = self.encode(plain, true, out)?;
+        self.last_written = true;
+        Ok(n)
+    }
+
+    fn encode(&mut self, plain: &[u8], is_final: bool, out: &mut [u8]) -> Result<usize, Error> {
+        if self.finished || self.last_written {
+            return Err(Error::Finished);
         }
+        let pre = self.write_preamble(out)?;
+        let rest = out.get_mut(pre..).ok_or(Error::BufferTooSmall)?;
+        let e = self.codec.encode(self.counter, is_final, plain, rest)?;
+        self.started = true;
+        self.record(e.stored, plain.len());
+        Ok(pre + e.len)
     }
 
-    /// Whether [`finish`](Self::finish) succeeded.
-    #[must_use]
-    pub const fn is_finished(&self) -> bool {
-        self.finished
-    }
-
-    fn encode(&mut self, payload: &[u8], is_final: bool, out: &mut [u8]) -> Result<usize, Error> {
+    /// Ends the stream: writes the preamble if nothing was written yet, for a sealed
+    /// stream an empty final frame unless [`encode_last`](Self::encode_last) wrote
+    /// one, then the end section. Returns the bytes written.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`] (size `out` with
+    /// [`max_finish_len`](Self::max_finish_len)), [`Error::Finished`],
+    /// [`Error::CounterOverflow`].
+    pub fn finish(&mut self, out: &mut [u8]) -> Result<usize, Error> {
         if self.finished {
             return Err(Error::Finished);
         }
-        if payload.len() > self.max_payload_len() {
-            return Err(Error::FrameTooLong);
+        if out.len() < self.max_finish_len() {
+            return Err(Error::BufferTooSmall);
         }
-        let pre = self.write_preamble(out)?;
-        let kind = self.header.checksum;
-        let hlen = frame::header_len(kind);
-        let body_start = pre.checked_add(hlen).ok_or(Error::BufferTooSmall)?;
-        let body = out.get_mut(body_start..).ok_or(Error::BufferTooSmall)?;
-        let tag_len = if self.header.flags.sealed { TAG_LEN } else { 0 };
-        let max = max_len_usize(self.header.max_frame_len);
-
-        // 1. Plaintext or deflated plaintext into the body.
-        let n = if self.header.flags.deflate {
-            self.deflate_into(payload, body, max.saturating_sub(tag_len))?
+        let mut n = 0;
+        if self.codec.config.sealed && !self.last_written {
+            n = self.encode_last(&[], out)?;
         } else {
-            body.get_mut(..payload.len())
-                .ok_or(Error::BufferTooSmall)?
-                .copy_from_slice(payload);
-            payload.len()
-        };
-        let stored = n.checked_add(tag_len).ok_or(Error::FrameTooLong)?;
-        if stored > max || stored > body.len() {
-            body.get_mut(..n).unwrap_or_default().zeroize();
-            return Err(if stored > max {
-                Error::FrameTooLong
-            } else {
-                Error::BufferTooSmall
-            });
+            n += self.start(out)?;
         }
-
-        // 2. Seal.
-        if let Some(key) = &self.key {
-            let aad = &self.preamble;
-            let (data, rest) = body.split_at_mut(n);
-            match key.seal_in_place(self.counter, is_final, aad, data) {
-                Ok(tag) => rest
-                    .get_mut(..TAG_LEN)
-                    .ok_or(Error::BufferTooSmall)?
-                    .copy_from_slice(&tag),
-                Err(e) => {
-                    data.zeroize();
-                    return Err(e.into());
-                }
-            }
-            self.counter += 1; // < 2^88 was checked by seal_in_place
-        }
-
-        // 3. Checksum over the stored bytes, frame header.
-        let stored_bytes = body.get(..stored).unwrap_or_default();
-        let h = frame::header(kind, stored_bytes)?;
-        out.get_mut(pre..body_start)
-            .ok_or(Error::BufferTooSmall)?
-            .copy_from_slice(h.as_bytes());
-        self.started = true;
-        Ok(body_start + stored)
+        let rest = out.get_mut(n..).ok_or(Error::BufferTooSmall)?;
+        n += self.write_end(rest)?;
+        self.finished = true;
+        Ok(n)
     }
 
-    /// Deflates (or, when that is not shorter, stores) `payload` into `body`; the result is
-    /// at most [`deflate::stored_len`] bytes, the bound of [`max_encoded_len`](Self::max_encoded_len).
-    #[cfg(feature = "alloc")]
-    fn deflate_into(&self, payload: &[u8], body: &mut [u8], max: usize) -> Result<usize, Error> {
-        if self.level == 0 {
-            // Stored blocks straight into the body, no scratch copy.
-            if deflate::stored_len(payload.len()) > max {
-                return Err(Error::FrameTooLong);
-            }
-            return deflate::store_into(payload, body).map_err(|_| Error::BufferTooSmall);
-        }
-        let mut c = deflate::deflate_to_vec(payload, self.level);
-        let res = if c.len() > max {
-            Err(Error::FrameTooLong)
-        } else {
-            match body.get_mut(..c.len()) {
-                Some(dst) => {
-                    dst.copy_from_slice(&c);
-                    Ok(c.len())
-                }
-                None => Err(Error::BufferTooSmall),
-            }
-        };
-        c.zeroize();
-        res
-    }
-
-    #[cfg(not(feature = "alloc"))]
-    fn deflate_into(&self, _payload: &[u8], _body: &mut [u8], _max: usize) -> Result<usize, Error> {
-        Err(Error::DeflateUnavailable)
+    fn write_end(&self, out: &mut [u8]) -> Result<usize, Error> {
+        #[cfg(feature = "alloc")]
+        let index: &[u8] = self.index.as_deref().unwrap_or_default();
+        #[cfg(not(feature = "alloc"))]
+        let index: &[u8] = &[];
+        let len = END_FIXED_LEN + index.len();
+        let out = out.get_mut(..len).ok_or(Error::BufferTooSmall)?;
+        let entries = (index.len() / INDEX_ENTRY_LEN) as u64;
+        let (fixed, rest) = out.split_at_mut(28);
+        fixed[..4].copy_from_slice(&END_MARK.to_le_bytes());
+        fixed[4..12].copy_from_slice(&self.counter.to_le_bytes());
+        fixed[12..20].copy_from_slice(&self.plain_total.to_le_bytes());
+        fixed[20..28].copy_from_slice(&entries.to_le_bytes());
+        let (idx, tail) = rest.split_at_mut(index.len());
+        idx.copy_from_slice(index);
+        let end_len = u32::try_from(len).map_err(|_| Error::BufferTooSmall)?;
+        tail[..4].copy_from_slice(&end_len.to_le_bytes());
+        let mut crc = Crc32cDigest::new();
+        crc.update(fixed);
+        crc.update(idx);
+        crc.update(&tail[..4]);
+        tail[4..8].copy_from_slice(&crc.finalize().to_le_bytes());
+        Ok(len)
     }
 }
 
 /// Result of [`Reader::feed`] when no error occurred.
 ///
-/// `Debug` (and `defmt::Format`) show the payload's length, not its bytes: it
-/// is decrypted plaintext.
+/// `Debug` (and `defmt::Format`) show a payload's length, not its bytes: it is
+/// decrypted plaintext.
 #[derive(PartialEq, Eq)]
-#[must_use = "a frame or the number of consumed bytes must be handled"]
+#[must_use = "an event and the number of consumed bytes must be handled"]
 pub enum Feed<'a> {
-    /// All of the input was consumed and no frame is complete yet.
+    /// All of the input was consumed and nothing is complete yet.
     NeedMore,
-    /// The payload of one frame; `consumed` input bytes were used, feed the rest next.
+    /// The preamble was read and checked (reported once, before any frame): size
+    /// buffers from it now, then feed `&input[consumed..]`.
+    Header {
+        /// The stream's header.
+        header: Header,
+        /// Input bytes used.
+        consumed: usize,
+    },
+    /// Only for a lazy reader ([`Reader::lazy`]): the frame being read does not fit
+    /// the frame buffer and is not whole in this input. Give the reader a buffer of
+    /// at least `len` bytes ([`Reader::replace_buffer`]), then feed
+    /// `&input[consumed..]`.
+    NeedBuffer {
+        /// The frame's stored length.
+        len: usize,
+        /// Input bytes used.
+        consumed: usize,
+    },
+    /// The plaintext of one frame (it may be empty).
     Frame {
-        /// The checked (and authenticated, decrypted, inflated) payload. Borrowed from
-        /// the input, the reader's buffer or the inflater; valid until the next call.
+        /// The checked (and authenticated, decrypted, decompressed) plaintext;
+        /// borrowed from the input, the frame buffer or the decompressor; valid
+        /// until the next call. A keyless verifier of a sealed stream hands out
+        /// the stored bytes.
         payload: &'a [u8],
+        /// Input bytes used.
+        consumed: usize,
+    },
+    /// The end section was read and matched every frame: the stream is complete.
+    /// Any further input is an error.
+    End {
         /// Input bytes used.
         consumed: usize,
     },
@@ -635,11 +1092,22 @@ impl fmt::Debug for Feed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NeedMore => f.write_str("NeedMore"),
+            Self::Header { header, consumed } => f
+                .debug_struct("Header")
+                .field("header", header)
+                .field("consumed", consumed)
+                .finish(),
+            Self::NeedBuffer { len, consumed } => f
+                .debug_struct("NeedBuffer")
+                .field("len", len)
+                .field("consumed", consumed)
+                .finish(),
             Self::Frame { payload, consumed } => f
                 .debug_struct("Frame")
                 .field("payload_len", &payload.len())
                 .field("consumed", consumed)
                 .finish_non_exhaustive(),
+            Self::End { consumed } => f.debug_struct("End").field("consumed", consumed).finish(),
         }
     }
 }
@@ -649,12 +1117,19 @@ impl defmt::Format for Feed<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         match self {
             Self::NeedMore => defmt::write!(f, "NeedMore"),
+            Self::Header { header, consumed } => {
+                defmt::write!(f, "Header {{ {}, consumed: {} }}", header, consumed)
+            }
+            Self::NeedBuffer { len, consumed } => {
+                defmt::write!(f, "NeedBuffer {{ len: {}, consumed: {} }}", len, consumed)
+            }
             Self::Frame { payload, consumed } => defmt::write!(
                 f,
                 "Frame {{ payload_len: {}, consumed: {} }}",
                 payload.len(),
                 consumed
             ),
+            Self::End { consumed } => defmt::write!(f, "End {{ consumed: {} }}", consumed),
         }
     }
 }
@@ -663,99 +1138,197 @@ impl defmt::Format for Feed<'_> {
 enum Mode {
     /// No key: unsealed streams only.
     Open,
-    /// Keyed: sealed streams only. The master key is kept until the stream nonce is read.
+    /// Keyed: sealed streams only. The master key is kept until the preamble is read.
     Sealed(Option<MasterKey>),
-    /// Integrity only: header and checksums are checked; stored payloads are handed out
-    /// as stored (not decrypted or inflated).
+    /// Integrity without a key: any stream. Sealed frames are handed out as stored.
     Verify,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Preamble,
+    Frames,
+    End,
+    Done,
+}
+
+/// Bytes of the end section after the end mark and before the index.
+const END_COUNTS_LEN: usize = 24;
+
+/// The end section as it is read.
+struct EndParse {
+    counts: [u8; END_COUNTS_LEN],
+    counts_got: usize,
+    /// Index bytes still to come once the counts are in.
+    index_left: u64,
+    index_hash: Sha256,
+    tail: [u8; 8],
+    tail_got: usize,
+    crc: Crc32cDigest,
+    entries: u64,
+}
+
+impl EndParse {
+    fn new() -> Self {
+        let mut crc = Crc32cDigest::new();
+        crc.update(&END_MARK.to_le_bytes());
+        Self {
+            counts: [0; END_COUNTS_LEN],
+            counts_got: 0,
+            index_left: 0,
+            index_hash: Sha256::new(),
+            tail: [0; 8],
+            tail_got: 0,
+            crc,
+            entries: 0,
+        }
+    }
 }
 
 /// Incremental container reader.
 ///
-/// `B` is the buffer for frames split across chunks (see [`frame::Decoder`]); it bounds
-/// the frame length together with the header's maximum. `I` inflates deflate streams:
-/// `()` (the default) refuses them; use [`with_inflater`](Self::with_inflater) with a
-/// [`deflate::Inflater`]. Input is `&mut [u8]` because sealed frames are decrypted in
-/// place (in the input when the whole frame is there, else in `B`).
+/// `B` is the buffer for frames split across chunks (see [`frame::Decoder`]). `D`
+/// decompresses frames: `()` (the default) refuses compressed streams; see
+/// [`with_decompressor`](Self::with_decompressor). Input is `&mut [u8]` because
+/// sealed frames are decrypted in place (in the input when the whole frame is
+/// there, else in `B`).
+///
+/// Memory: the frame buffer bounds the stored length of a frame that arrives in
+/// pieces (a lazy reader asks for a larger one instead, up to the stream's bound);
+/// `D`'s buffer and the stream's `max_plain` bound the plaintext. The reader refuses
+/// a stream whose `max_plain` is above its limit ([`DEFAULT_READ_LIMIT`] unless set
+/// with [`with_limit`](Self::with_limit)) before it reads any frame.
 ///
 /// Any error is final: the reader returns it again on every call.
-pub struct Reader<B: AsMut<[u8]>, I: Inflate = ()> {
+pub struct Reader<B: AsMut<[u8]>, D: Decompress = ()> {
     mode: Mode,
-    key: Option<StreamKey>,
+    limit: u32,
+    lazy: bool,
     pre: [u8; SEALED_PREAMBLE_LEN],
     pre_got: usize,
     header: Option<Header>,
+    codec: Option<FrameCodec>,
     frames: frame::Decoder<B>,
-    inflater: I,
-    counter: u128,
+    decomp: D,
+    state: State,
+    counter: u64,
+    plain_total: u64,
     final_seen: bool,
+    /// Whether plaintext lengths are known (not for a keyless read of a sealed stream).
+    plain_known: bool,
+    /// SHA-256 of the index entries the frames read call for.
+    expected_index: Sha256,
+    end: EndParse,
     failed: Option<Error>,
 }
 
-impl<B: AsMut<[u8]>, I: Inflate> fmt::Debug for Reader<B, I> {
+impl<B: AsMut<[u8]>, D: Decompress> fmt::Debug for Reader<B, D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reader")
             .field("header", &self.header)
-            .field("counter", &self.counter)
+            .field("frames", &self.counter)
             .field("final_seen", &self.final_seen)
             .field("failed", &self.failed)
             .finish_non_exhaustive()
     }
 }
 
+/// Where a frame's plaintext lies.
+#[derive(Clone, Copy)]
+enum Src {
+    Input { start: usize, end: usize },
+    FrameBuf { start: usize, end: usize },
+    Decompressed { len: usize },
+}
+
 impl<B: AsMut<[u8]>> Reader<B, ()> {
     fn with_mode(buf: B, mode: Mode) -> Self {
+        let mut frames = frame::Decoder::new(ChecksumKind::None, 0, buf);
+        frames.set_end_mark(true);
         Self {
             mode,
-            key: None,
+            limit: DEFAULT_READ_LIMIT,
+            lazy: false,
             pre: [0; SEALED_PREAMBLE_LEN],
             pre_got: 0,
             header: None,
-            frames: frame::Decoder::new(ChecksumKind::None, 0, buf),
-            inflater: (),
+            codec: None,
+            frames,
+            decomp: (),
+            state: State::Preamble,
             counter: 0,
+            plain_total: 0,
             final_seen: false,
+            plain_known: true,
+            expected_index: Sha256::new(),
+            end: EndParse::new(),
             failed: None,
         }
     }
 
-    /// A reader of unsealed containers (a sealed one fails with [`Error::KeyRequired`]).
+    /// A reader of unsealed streams (a sealed one fails with [`Error::KeyRequired`]).
     pub fn new(buf: B) -> Self {
         Self::with_mode(buf, Mode::Open)
     }
 
-    /// A reader of sealed containers with `master` (an unsealed one fails with
+    /// A reader of sealed streams with `master` (an unsealed one fails with
     /// [`Error::NotSealed`], so sealing cannot be stripped). The master key is wiped
     /// once the stream key is derived.
     pub fn new_sealed(buf: B, master: MasterKey) -> Self {
         Self::with_mode(buf, Mode::Sealed(Some(master)))
     }
 
-    /// A reader that checks header, frame lengths and checksums of any container without
-    /// a key, and hands out the stored payloads (ciphertext with tag, or deflated bytes).
-    /// It cannot tell a sealed stream's final frame, so it cannot detect truncation of
-    /// whole frames.
+    /// A keyless reader of any stream. It checks the preamble, every frame's length
+    /// and checksum, and the end section, so it detects truncation anywhere. Unsealed
+    /// streams are read as by [`new`](Self::new). A sealed stream's frames are handed
+    /// out as stored (ciphertext and tag); their plaintext lengths and the final
+    /// frame cannot be checked without the key, and only a keyed read proves a
+    /// sealed stream authentic and complete.
     pub fn verifier(buf: B) -> Self {
         Self::with_mode(buf, Mode::Verify)
     }
 }
 
-impl<B: AsMut<[u8]>, I: Inflate> Reader<B, I> {
-    /// The same reader inflating deflate streams with `inflater` (its output buffer bounds
-    /// the inflated frame length together with the header's maximum).
-    pub fn with_inflater<J: Inflate>(self, inflater: J) -> Reader<B, J> {
+impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
+    /// The same reader decompressing frames with `decomp` (its output buffer bounds
+    /// the plaintext together with the stream's `max_plain`).
+    pub fn with_decompressor<E: Decompress>(self, decomp: E) -> Reader<B, E> {
         Reader {
             mode: self.mode,
-            key: self.key,
+            limit: self.limit,
+            lazy: self.lazy,
             pre: self.pre,
             pre_got: self.pre_got,
             header: self.header,
+            codec: self.codec,
             frames: self.frames,
-            inflater,
+            decomp,
+            state: self.state,
             counter: self.counter,
+            plain_total: self.plain_total,
             final_seen: self.final_seen,
+            plain_known: self.plain_known,
+            expected_index: self.expected_index,
+            end: self.end,
             failed: self.failed,
         }
+    }
+
+    /// Sets the largest `max_plain` this reader accepts (default
+    /// [`DEFAULT_READ_LIMIT`]; at most 2^30).
+    #[must_use]
+    pub fn with_limit(mut self, limit: u32) -> Self {
+        self.limit = limit.min(MAX_PLAIN_LIMIT);
+        self
+    }
+
+    /// Makes the reader ask for a larger frame buffer ([`Feed::NeedBuffer`]) when a
+    /// frame that arrives in pieces does not fit, instead of failing: a host starts
+    /// with an empty `Vec` and allocates only what the frames need.
+    #[must_use]
+    pub fn lazy(mut self) -> Self {
+        self.lazy = true;
+        self
     }
 
     /// The header, once read.
@@ -763,30 +1336,51 @@ impl<B: AsMut<[u8]>, I: Inflate> Reader<B, I> {
         self.header.as_ref()
     }
 
-    /// Whether the final frame of a sealed stream was read.
-    pub const fn is_finished(&self) -> bool {
-        self.final_seen
+    /// Frames read so far.
+    pub const fn frame_count(&self) -> u64 {
+        self.counter
+    }
+
+    /// Plaintext bytes read so far.
+    pub const fn plain_len(&self) -> u64 {
+        self.plain_total
+    }
+
+    /// Whether the end section was read and matched.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// The decompressor (e.g. to give it an output buffer of `max_plain` bytes once
+    /// the header is known).
+    pub fn decompressor_mut(&mut self) -> &mut D {
+        &mut self.decomp
+    }
+
+    /// The frame buffer's length.
+    pub fn buffer_len(&mut self) -> usize {
+        self.frames.buffer_len()
+    }
+
+    /// Swaps in a new frame buffer and returns the old one, wiped (see
+    /// [`frame::Decoder::replace_buffer`]).
+    ///
+    /// # Errors
+    /// Hands `buf` back unused if it is shorter than the bytes gathered so far.
+    pub fn replace_buffer(&mut self, buf: B) -> Result<B, B> {
+        self.frames.replace_buffer(buf)
     }
 
     /// Call at the end of the input.
     ///
     /// # Errors
-    /// [`Error::Truncated`] if the input ended inside the header or a frame, or, for a
-    /// sealed stream read with a key, before the final frame; the earlier error if the
-    /// reader has failed.
+    /// [`Error::Truncated`] unless the end section was read; the earlier error if
+    /// the reader has failed.
     pub fn finish(&mut self) -> Result<(), Error> {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        let complete = match self.header {
-            None => false,
-            Some(h) => {
-                self.pre_got >= h.preamble_len()
-                    && self.frames.is_idle()
-                    && (self.final_seen || !h.flags.sealed || matches!(self.mode, Mode::Verify))
-            }
-        };
-        if complete {
+        if self.state == State::Done {
             Ok(())
         } else {
             self.failed = Some(Error::Truncated);
@@ -794,223 +1388,307 @@ impl<B: AsMut<[u8]>, I: Inflate> Reader<B, I> {
         }
     }
 
-    /// Feeds a chunk of input; returns at most one frame.
+    /// Feeds a chunk of input; returns at most one event.
     ///
     /// # Errors
-    /// Any header, frame, authentication or inflate error (see [`Error`]); then the
-    /// reader stays failed.
+    /// Any preamble, frame, authentication, decompression or end-section error (see
+    /// [`Error`]); then the reader stays failed.
     pub fn feed<'a>(&'a mut self, input: &'a mut [u8]) -> Result<Feed<'a>, Error> {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        let (src, consumed) = match self.process(input) {
-            Ok(Some(found)) => found,
-            Ok(None) => return Ok(Feed::NeedMore),
+        match self.process(input) {
+            Ok(Step::Done(feed)) => Ok(feed),
+            Ok(Step::Frame(src, consumed)) => {
+                let payload: &'a [u8] = match src {
+                    Src::Input { start, end } => input.get(start..end),
+                    Src::FrameBuf { start, end } => self
+                        .frames
+                        .buffered(end)
+                        .and_then(|b| b.get(start..end))
+                        .map(|b| &*b),
+                    Src::Decompressed { len } => self.decomp.output().get(..len).map(|b| &*b),
+                }
+                .ok_or(Error::BufferTooSmall)?;
+                Ok(Feed::Frame { payload, consumed })
+            }
             Err(e) => {
                 self.failed = Some(e);
-                return Err(e);
+                Err(e)
             }
-        };
-        let payload: &'a [u8] = match src {
-            Src::Input { start, end } => input.get(start..end),
-            Src::FrameBuf { len } => self.frames.buffered(len).map(|b| &*b),
-            Src::Inflater { len } => self.inflater.output().get(..len),
         }
-        .ok_or(Error::BufferTooSmall)?;
-        Ok(Feed::Frame { payload, consumed })
     }
 
-    /// Reads the preamble; returns the input position after it, or `None` if more is needed.
-    fn read_preamble(&mut self, input: &[u8]) -> Result<Option<usize>, Error> {
-        let mut pos = 0usize;
-        if self.pre_got < HEADER_LEN {
-            let take = (HEADER_LEN - self.pre_got).min(input.len());
-            let dst = self
-                .pre
-                .get_mut(self.pre_got..self.pre_got + take)
-                .ok_or(Error::Truncated)?;
-            dst.copy_from_slice(input.get(..take).unwrap_or_default());
-            self.pre_got += take;
-            pos += take;
-            if self.pre_got < HEADER_LEN {
-                return Ok(None);
+    fn process(&mut self, input: &mut [u8]) -> Result<Step, Error> {
+        match self.state {
+            State::Preamble => self.read_preamble(input),
+            State::Frames => self.read_frame(input),
+            State::End => self.read_end(input, 0),
+            State::Done => {
+                if input.is_empty() {
+                    Ok(Step::Done(Feed::NeedMore))
+                } else {
+                    Err(Error::TrailingData)
+                }
             }
-            let mut hb = [0u8; HEADER_LEN];
-            hb.copy_from_slice(self.pre.get(..HEADER_LEN).unwrap_or(&[0; HEADER_LEN]));
-            let h = Header::parse(&hb)?;
-            match (&self.mode, h.flags.sealed) {
-                (Mode::Open, true) => return Err(Error::KeyRequired),
-                (Mode::Sealed(_), false) => return Err(Error::NotSealed),
-                _ => {}
-            }
-            self.frames.reconfigure(h.checksum, h.max_frame_len);
-            self.header = Some(h);
         }
-        let Some(h) = self.header else {
-            return Err(Error::Truncated);
+    }
+
+    fn read_preamble(&mut self, input: &[u8]) -> Result<Step, Error> {
+        let want = Header::preamble_len(self.pre.get(..self.pre_got).unwrap_or_default())?;
+        let target = want.unwrap_or(8);
+        let take = (target - self.pre_got).min(input.len());
+        self.pre
+            .get_mut(self.pre_got..self.pre_got + take)
+            .ok_or(Error::Truncated)?
+            .copy_from_slice(input.get(..take).unwrap_or_default());
+        self.pre_got += take;
+        let got = self.pre.get(..self.pre_got).unwrap_or_default();
+        let Some(len) = Header::preamble_len(got)? else {
+            return Ok(Step::Done(Feed::NeedMore));
         };
-        let want = h.preamble_len();
-        if self.pre_got < want {
-            let rest = input.get(pos..).unwrap_or_default();
-            let take = (want - self.pre_got).min(rest.len());
-            let dst = self
-                .pre
-                .get_mut(self.pre_got..self.pre_got + take)
-                .ok_or(Error::Truncated)?;
-            dst.copy_from_slice(rest.get(..take).unwrap_or_default());
-            self.pre_got += take;
-            pos += take;
-            if self.pre_got < want {
-                return Ok(None);
+        if self.pre_got < len {
+            // The first 8 bytes are in: take the rest of the preamble.
+            let more = (len - self.pre_got).min(input.len() - take);
+            self.pre
+                .get_mut(self.pre_got..self.pre_got + more)
+                .ok_or(Error::Truncated)?
+                .copy_from_slice(input.get(take..take + more).unwrap_or_default());
+            self.pre_got += more;
+            if self.pre_got < len {
+                return Ok(Step::Done(Feed::NeedMore));
             }
-            if let Mode::Sealed(master) = &mut self.mode {
-                let mut nonce = [0u8; STREAM_NONCE_LEN];
-                nonce.copy_from_slice(self.pre.get(HEADER_LEN..).unwrap_or(&[0; STREAM_NONCE_LEN]));
+            return self.parse_preamble(take + more);
+        }
+        self.parse_preamble(take)
+    }
+
+    fn parse_preamble(&mut self, consumed: usize) -> Result<Step, Error> {
+        let header = Header::parse(self.pre.get(..self.pre_got).unwrap_or_default())?;
+        let config = header.config;
+        if config.max_plain > self.limit {
+            return Err(Error::MaxPlainOverLimit {
+                max_plain: config.max_plain,
+                limit: self.limit,
+            });
+        }
+        let codec = match (&mut self.mode, config.sealed) {
+            (Mode::Open, true) => return Err(Error::KeyRequired),
+            (Mode::Sealed(_), false) => return Err(Error::NotSealed),
+            (Mode::Sealed(master), true) => {
                 let m = master.take().ok_or(Error::KeyRequired)?;
-                self.key = Some(StreamKey::derive(&m, &nonce));
+                FrameCodec::new(&header, Some(&m))?
                 // `m` (a zeroizing MasterKey) is dropped and wiped here.
             }
-        }
-        Ok(Some(pos))
+            (Mode::Verify, true) => {
+                self.plain_known = false;
+                // Keyless: the codec checks lengths only.
+                FrameCodec {
+                    config,
+                    preamble: header.to_preamble(),
+                    key: None,
+                    level: DEFAULT_LEVEL,
+                }
+            }
+            (Mode::Open | Mode::Verify, false) => FrameCodec::new(&header, None)?,
+        };
+        let max_stored = u32::try_from(config.max_stored()).map_err(|_| Error::BadMaxPlain(config.max_plain))?;
+        self.frames.reconfigure(config.checksum, max_stored);
+        self.header = Some(header);
+        self.codec = Some(codec);
+        self.state = State::Frames;
+        Ok(Step::Done(Feed::Header { header, consumed }))
     }
 
-    /// Decodes, checks, opens and inflates at most one frame; reports where its payload is.
-    fn process(&mut self, input: &mut [u8]) -> Result<Option<(Src, usize)>, Error> {
-        let pos = if self.pre_got < self.header.map_or(HEADER_LEN, |h| h.preamble_len()) {
-            match self.read_preamble(input)? {
-                Some(p) => p,
-                None => return Ok(None),
+    fn read_frame(&mut self, input: &mut [u8]) -> Result<Step, Error> {
+        let frame_no = self.counter;
+        let map = |e: frame::Error| match e {
+            frame::Error::BadChecksum => Error::BadChecksum { frame: frame_no },
+            _ => Error::FrameTooLong { frame: frame_no },
+        };
+        let (loc, consumed) = match self.frames.step_located(input, self.lazy).map_err(map)? {
+            frame::Located::NeedMore => return Ok(Step::Done(Feed::NeedMore)),
+            frame::Located::NeedBuf { len, consumed } => {
+                return Ok(Step::Done(Feed::NeedBuffer { len, consumed }));
             }
-        } else {
-            0
+            frame::Located::EndMark { consumed } => {
+                if matches!(self.mode, Mode::Sealed(_)) && !self.final_seen {
+                    return Err(Error::Truncated);
+                }
+                self.state = State::End;
+                return self.read_end(input, consumed);
+            }
+            frame::Located::InInput { start, end } => (Src::Input { start, end }, end),
+            frame::Located::InBuf { len, consumed } => (Src::FrameBuf { start: 0, end: len }, consumed),
         };
-        let Some(h) = self.header else {
-            return Ok(None);
-        };
-        let rest = input.get_mut(pos..).unwrap_or_default();
         if self.final_seen {
-            return if rest.is_empty() {
-                Ok(None)
-            } else {
-                Err(Error::DataAfterFinal)
-            };
+            return Err(Error::DataAfterFinal);
         }
-        let (loc, consumed) = match self.frames.step_located(rest)? {
-            frame::Located::NeedMore => return Ok(None),
-            frame::Located::InInput { start, end } => (
-                Src::Input {
-                    start: pos + start,
-                    end: pos + end,
-                },
-                pos + end,
-            ),
-            frame::Located::InBuf { len, consumed } => (Src::FrameBuf { len }, pos + consumed),
-            // Only lazy decoding asks for a buffer; this reader's decoder never does.
-            frame::Located::NeedBuf { .. } => return Err(Error::FrameTooLong),
-        };
-        if matches!(self.mode, Mode::Verify) {
-            return Ok(Some((loc, consumed)));
-        }
-
-        // The stored payload, mutable for in-place decryption.
+        let codec = self.codec.as_ref().ok_or(Error::Truncated)?;
         let stored: &mut [u8] = match loc {
             Src::Input { start, end } => input.get_mut(start..end),
-            Src::FrameBuf { len } => self.frames.buffered(len),
-            Src::Inflater { .. } => None,
+            Src::FrameBuf { end, .. } => self.frames.buffered(end),
+            Src::Decompressed { .. } => None,
         }
         .ok_or(Error::BufferTooSmall)?;
-
-        let (plain_len, is_final) = match &self.key {
-            Some(key) => {
-                let ct_len = stored
-                    .len()
-                    .checked_sub(TAG_LEN)
-                    .ok_or(Error::Authentication)?;
-                let (ct, tag) = stored.split_at_mut(ct_len);
-                let mut t = [0u8; TAG_LEN];
-                t.copy_from_slice(tag);
-                let aad = &self.pre;
-                // The final flag is not stored: try "not final", then "final". The tag is
-                // checked before anything is decrypted, so a failed try leaves `ct` as is.
-                let fin = match key.open_in_place(self.counter, false, aad, ct, &t) {
-                    Ok(()) => false,
-                    Err(seal::Error::Authentication) => {
-                        key.open_in_place(self.counter, true, aad, ct, &t)?;
-                        true
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                self.counter += 1; // < 2^88 was checked by open_in_place
-                (ct_len, fin)
+        let stored_len = stored.len();
+        let config = codec.config;
+        let keyless_sealed = config.sealed && !self.plain_known;
+        let src = if keyless_sealed {
+            if stored_len < TAG_LEN {
+                return Err(Error::Authentication);
             }
-            None => (stored.len(), false),
-        };
-        let plain = stored.get(..plain_len).unwrap_or_default();
-
-        let src = if h.flags.deflate {
-            let len = self
-                .inflater
-                .inflate(plain, max_len_usize(h.max_frame_len))?;
-            Src::Inflater { len }
+            loc
         } else {
-            match loc {
-                Src::Input { start, .. } => Src::Input {
-                    start,
-                    end: start + plain_len,
-                },
-                _ => Src::FrameBuf { len: plain_len },
+            let (clen, fin) = codec.open(frame_no, None, stored)?;
+            if fin {
+                self.final_seen = true;
+            }
+            if config.compression == Compression::None {
+                match loc {
+                    Src::Input { start, .. } => Src::Input {
+                        start,
+                        end: start + clen,
+                    },
+                    _ => Src::FrameBuf { start: 0, end: clen },
+                }
+            } else {
+                let compressed = stored.get(..clen).ok_or(Error::BufferTooSmall)?;
+                let len = codec.decompress(compressed, &mut self.decomp)?.len();
+                Src::Decompressed { len }
             }
         };
-        if is_final {
-            self.final_seen = true;
-            let empty = match src {
-                Src::Input { start, end } => end == start,
-                Src::FrameBuf { len } | Src::Inflater { len } => len == 0,
+        let plain_len = match src {
+            Src::Input { start, end } | Src::FrameBuf { start, end } => end - start,
+            Src::Decompressed { len } => len,
+        };
+        self.counter = self.counter.checked_add(1).ok_or(Error::CounterOverflow)?;
+        let stored32 = u32::try_from(stored_len).map_err(|_| Error::FrameTooLong { frame: frame_no })?;
+        self.expected_index.update(stored32.to_le_bytes());
+        if self.plain_known {
+            // plain_len <= max_plain <= 2^30.
+            let p = u32::try_from(plain_len).map_err(|_| Error::PlainTooLong)?;
+            self.expected_index.update(p.to_le_bytes());
+            self.plain_total += u64::from(p);
+        }
+        Ok(Step::Frame(src, consumed))
+    }
+
+    /// Reads end-section bytes from `input[from..]`.
+    fn read_end(&mut self, input: &[u8], from: usize) -> Result<Step, Error> {
+        let mut pos = from;
+        let rest = |pos: usize| input.get(pos..).unwrap_or_default();
+        let e = &mut self.end;
+        // The counts.
+        if e.counts_got < END_COUNTS_LEN {
+            let take = (END_COUNTS_LEN - e.counts_got).min(rest(pos).len());
+            let src = rest(pos).get(..take).unwrap_or_default();
+            e.counts
+                .get_mut(e.counts_got..e.counts_got + take)
+                .ok_or(Error::Truncated)?
+                .copy_from_slice(src);
+            e.crc.update(src);
+            e.counts_got += take;
+            pos += take;
+            if e.counts_got < END_COUNTS_LEN {
+                return Ok(Step::Done(Feed::NeedMore));
+            }
+            let field = |i: usize| {
+                let mut b = [0u8; 8];
+                b.copy_from_slice(&e.counts[i * 8..i * 8 + 8]);
+                u64::from_le_bytes(b)
             };
-            if empty {
-                // An empty final frame only marks the end; nothing may follow it.
-                return if input.get(consumed..).is_some_and(|r| !r.is_empty()) {
-                    Err(Error::DataAfterFinal)
-                } else {
-                    Ok(None)
-                };
+            let (count, total, entries) = (field(0), field(1), field(2));
+            if count != self.counter {
+                return Err(Error::EndMismatch(EndField::FrameCount));
+            }
+            if self.plain_known && total != self.plain_total {
+                return Err(Error::EndMismatch(EndField::PlainLength));
+            }
+            if entries != 0 && (entries != count || count > MAX_INDEX_ENTRIES) {
+                return Err(Error::EndMismatch(EndField::IndexEntries));
+            }
+            e.entries = entries;
+            e.index_left = entries * INDEX_ENTRY_LEN as u64;
+        }
+        // The index.
+        while e.index_left > 0 {
+            let avail = rest(pos);
+            if avail.is_empty() {
+                return Ok(Step::Done(Feed::NeedMore));
+            }
+            let take = usize::try_from(e.index_left).map_or(avail.len(), |l| l.min(avail.len()));
+            let src = avail.get(..take).unwrap_or_default();
+            e.crc.update(src);
+            if self.plain_known {
+                e.index_hash.update(src);
+            } else {
+                // Keyless, sealed: only the stored lengths can be compared. Entry
+                // bytes 0..4 of each 8 are the stored length.
+                let done = e.entries * INDEX_ENTRY_LEN as u64 - e.index_left;
+                for (i, b) in src.iter().enumerate() {
+                    if (done + i as u64) % 8 < 4 {
+                        e.index_hash.update([*b]);
+                    }
+                }
+            }
+            e.index_left -= take as u64;
+            pos += take;
+        }
+        // End length and CRC.
+        let take = (8 - e.tail_got).min(rest(pos).len());
+        e.tail
+            .get_mut(e.tail_got..e.tail_got + take)
+            .ok_or(Error::Truncated)?
+            .copy_from_slice(rest(pos).get(..take).unwrap_or_default());
+        e.tail_got += take;
+        pos += take;
+        if e.tail_got < 8 {
+            return Ok(Step::Done(Feed::NeedMore));
+        }
+        let mut len = [0u8; 4];
+        len.copy_from_slice(&e.tail[..4]);
+        let mut crc = [0u8; 4];
+        crc.copy_from_slice(&e.tail[4..]);
+        let mut digest = e.crc.clone();
+        digest.update(&len);
+        if digest.finalize() != u32::from_le_bytes(crc) {
+            return Err(Error::BadEndChecksum);
+        }
+        if u64::from(u32::from_le_bytes(len)) != END_FIXED_LEN as u64 + e.entries * INDEX_ENTRY_LEN as u64 {
+            return Err(Error::EndMismatch(EndField::EndLength));
+        }
+        if e.entries > 0 {
+            let expected = core::mem::replace(&mut self.expected_index, Sha256::new()).finalize();
+            let seen = core::mem::replace(&mut e.index_hash, Sha256::new()).finalize();
+            if expected != seen {
+                return Err(Error::EndMismatch(EndField::Index));
             }
         }
-        Ok(Some((src, consumed)))
+        self.state = State::Done;
+        if !rest(pos).is_empty() {
+            return Err(Error::TrailingData);
+        }
+        Ok(Step::Done(Feed::End { consumed: pos }))
     }
 }
 
-/// Where a frame's payload lies.
-#[derive(Clone, Copy)]
-enum Src {
-    Input { start: usize, end: usize },
-    FrameBuf { len: usize },
-    Inflater { len: usize },
+/// A step of [`Reader::process`]: an event without payload, or where a frame's
+/// plaintext lies.
+enum Step {
+    Done(Feed<'static>),
+    Frame(Src, usize),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Exhaustive loops (every bit, every cut) sample every n-th case under Miri.
-    const MIRI_STEP: usize = if cfg!(miri) { 23 } else { 1 };
-    use crate::deflate::Inflater;
-    use proptest::prelude::*;
+    use crate::compress::Decompressor;
+    use std::vec;
     use std::vec::Vec;
 
-    #[test]
-    fn feed_debug_shows_no_plaintext() {
-        let feed = Feed::Frame {
-            payload: b"hunter2",
-            consumed: 30,
-        };
-        let shown = std::format!("{feed:?}");
-        assert!(shown.contains("payload_len: 7") && shown.contains("consumed: 30"));
-        assert!(
-            !shown.contains("104") && !shown.contains("hunter2"),
-            "{shown}"
-        );
-    }
+    /// Exhaustive loops (every bit, every cut) sample every n-th case under Miri.
+    const MIRI_STEP: usize = if cfg!(miri) { 37 } else { 1 };
 
     fn master() -> MasterKey {
         let mut k = [0u8; 32];
@@ -1021,511 +1699,681 @@ mod tests {
     }
 
     fn nonce() -> [u8; 16] {
-        let mut n = [0u8; 16];
-        for (i, b) in n.iter_mut().enumerate() {
-            *b = u8::try_from(i).unwrap();
-        }
-        n
+        core::array::from_fn(|i| u8::try_from(i).unwrap() + 0xA0)
     }
 
-    fn write(header: Header, payloads: &[&[u8]]) -> Vec<u8> {
-        let mut w = if header.flags.sealed {
-            Writer::new_sealed(header, &master(), nonce()).unwrap()
+    /// Bitwise CRC-32C, independent of the crate's table.
+    fn crc32c_bitwise(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+
+    fn write_with(config: Config, index: bool, payloads: &[&[u8]], last: bool) -> Vec<u8> {
+        let mut w = if config.sealed {
+            Writer::new_sealed(config, &master(), nonce()).unwrap()
         } else {
-            Writer::new(header).unwrap()
+            Writer::new(config).unwrap()
         };
+        if index {
+            #[cfg(feature = "alloc")]
+            {
+                w = w.with_index();
+            }
+        }
         let mut out = Vec::new();
-        for p in payloads {
-            let mut buf = std::vec![0u8; w.max_encoded_len(p.len())];
-            let n = w.encode_frame(p, &mut buf).unwrap();
+        for (i, p) in payloads.iter().enumerate() {
+            let mut buf = vec![0u8; w.max_encoded_len(p.len())];
+            let n = if last && i + 1 == payloads.len() {
+                w.encode_last(p, &mut buf).unwrap()
+            } else {
+                w.encode_frame(p, &mut buf).unwrap()
+            };
             out.extend_from_slice(&buf[..n]);
         }
-        let mut buf = std::vec![0u8; w.max_encoded_len(0)];
+        let mut buf = vec![0u8; w.max_finish_len()];
         let n = w.finish(&mut buf).unwrap();
+        assert!(n <= buf.len(), "max_finish_len is enough");
         out.extend_from_slice(&buf[..n]);
         assert!(w.is_finished());
         out
     }
 
-    type Reading = (Vec<Vec<u8>>, Result<(), Error>);
+    fn write(config: Config, payloads: &[&[u8]]) -> Vec<u8> {
+        write_with(config, true, payloads, false)
+    }
 
-    /// Reads `wire` in chunks with a reader that has the key iff `keyed`.
-    fn read(wire: &[u8], chunk: usize, keyed: bool) -> Reading {
-        let buf = std::vec![0u8; 512];
-        let r = if keyed {
-            Reader::new_sealed(buf, master())
-        } else {
-            Reader::new(buf)
+    #[derive(Debug, PartialEq)]
+    struct Reading {
+        frames: Vec<Vec<u8>>,
+        end: Result<(), Error>,
+    }
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum How {
+        Keyless,
+        Keyed,
+        Verify,
+    }
+
+    fn read(wire: &[u8], chunk: usize, how: How) -> Reading {
+        let buf = vec![0u8; 512];
+        let r = match how {
+            How::Keyed => Reader::new_sealed(buf, master()),
+            How::Keyless => Reader::new(buf),
+            How::Verify => Reader::verifier(buf),
         };
-        let mut r = r.with_inflater(Inflater::new(std::vec![0u8; 8192]));
-        let mut out = Vec::new();
+        let mut r = r.with_decompressor(Decompressor::new(vec![0u8; 8192]));
+        let mut frames = Vec::new();
         let mut wire = wire.to_vec();
         for c in wire.chunks_mut(chunk.max(1)) {
             let mut c = c;
             loop {
                 match r.feed(c) {
                     Ok(Feed::NeedMore) => break,
-                    Ok(Feed::Frame { payload, consumed }) => {
-                        out.push(payload.to_vec());
+                    Ok(Feed::Header { consumed, .. } | Feed::NeedBuffer { consumed, .. }) => {
                         c = &mut c[consumed..];
+                    }
+                    Ok(Feed::Frame { payload, consumed }) => {
+                        frames.push(payload.to_vec());
+                        c = &mut c[consumed..];
+                    }
+                    Ok(Feed::End { consumed }) => {
+                        c = &mut c[consumed..];
+                        assert!(c.is_empty());
+                        break;
                     }
                     Err(e) => {
                         assert_eq!(r.finish(), Err(e), "errors stick");
-                        return (out, Err(e));
+                        return Reading { frames, end: Err(e) };
                     }
                 }
             }
         }
         let end = r.finish();
-        (out, end)
+        Reading { frames, end }
     }
 
-    const PLAIN_HEADER: [u8; 16] = [
-        0x53, 0x53, 0x54, 0x4D, 0x01, 0x01, 0x01, 0x00, 0x00, 0x10, 0x00, 0x00, 0xC8, 0xAF, 0x06,
-        0xF9,
+    fn all_configs() -> Vec<Config> {
+        let mut v = Vec::new();
+        for &checksum in &ChecksumKind::ALL {
+            for compression in Compression::ALL {
+                if !compression.can_compress() {
+                    continue;
+                }
+                for sealed in [false, true] {
+                    v.push(
+                        Config::new(checksum, 300)
+                            .with_compression(compression)
+                            .with_sealed(sealed),
+                    );
+                }
+            }
+        }
+        v
+    }
+
+    const TEXT: &[&[u8]] = &[
+        b"",
+        b"the quick brown fox jumps over the lazy dog; the quick brown fox jumps again",
+        &[0xA5; 300],
+        b"x",
     ];
 
     #[test]
-    fn header_exact_bytes_and_errors() {
-        // Expected CRC-32C computed with an independent bitwise implementation.
-        let mut h = Header::new(ChecksumKind::Crc16, 0x1000);
-        h.flags.deflate = true;
-        assert_eq!(h.to_bytes(), PLAIN_HEADER);
-        assert_eq!(Header::parse(&PLAIN_HEADER), Ok(h));
-        let reseal = |mut b: [u8; 16]| {
-            let crc = checksum::crc32c(&b[..12]);
-            b[12..].copy_from_slice(&crc.to_le_bytes());
+    fn preamble_exact_bytes() {
+        let h = Header::new(
+            Config::new(ChecksumKind::Crc16, 0x1000).with_compression(Compression::Lz4),
+        );
+        let p = h.to_preamble();
+        let mut want = vec![
+            0x53, 0x53, 0x54, 0x4D, 2, 1, 2, 0, 0x00, 0x10, 0x00, 0x00,
+        ];
+        want.extend_from_slice(&crc32c_bitwise(&want).to_le_bytes());
+        assert_eq!(p.as_bytes(), want.as_slice());
+        assert_eq!(Header::parse(p.as_bytes()), Ok(h));
+
+        let sealed = Header {
+            config: Config::new(ChecksumKind::Crc32c, 1 << 30).with_sealed(true),
+            nonce: nonce(),
+        };
+        let p = sealed.to_preamble();
+        let mut want = vec![0x53, 0x53, 0x54, 0x4D, 2, 3, 0, 1, 0, 0, 0, 0x40];
+        want.extend_from_slice(&nonce());
+        want.extend_from_slice(&crc32c_bitwise(&want).to_le_bytes());
+        assert_eq!(p.as_bytes(), want.as_slice());
+        assert_eq!(Header::parse(p.as_bytes()), Ok(sealed));
+    }
+
+    #[test]
+    fn preamble_errors() {
+        let good = Header::new(Config::new(ChecksumKind::None, 16)).to_preamble();
+        let reseal = |mut b: Vec<u8>| {
+            let n = b.len() - 4;
+            let crc = crc32c_bitwise(&b[..n]);
+            b[n..].copy_from_slice(&crc.to_le_bytes());
             b
         };
-        let mut b = PLAIN_HEADER;
+        let mut b = good.as_bytes().to_vec();
         b[0] = b'X';
         assert_eq!(Header::parse(&b), Err(Error::BadMagic));
-        let mut b = PLAIN_HEADER;
-        b[4] = 2;
-        assert_eq!(Header::parse(&reseal(b)), Err(Error::UnsupportedVersion(2)));
-        let mut b = PLAIN_HEADER;
-        b[9] ^= 1;
-        assert_eq!(Header::parse(&b), Err(Error::BadHeaderChecksum));
-        let mut b = PLAIN_HEADER;
-        b[5] = 5;
-        assert_eq!(Header::parse(&reseal(b)), Err(Error::UnknownChecksum(5)));
-        let mut b = PLAIN_HEADER;
-        b[6] = 0x83;
-        assert_eq!(Header::parse(&reseal(b)), Err(Error::UnknownFlags(0x80)));
-        let mut b = PLAIN_HEADER;
+        let mut b = good.as_bytes().to_vec();
+        b[4] = 1;
+        assert_eq!(Header::parse(&b), Err(Error::UnsupportedVersion(1)));
+        assert!(std::format!("{}", Error::UnsupportedVersion(1)).contains("re-pack"));
+        let mut b = good.as_bytes().to_vec();
+        b[13] ^= 1;
+        assert_eq!(Header::parse(&b), Err(Error::BadPreambleChecksum));
+        let mut b = good.as_bytes().to_vec();
+        b[5] = 9;
+        assert_eq!(Header::parse(&reseal(b)), Err(Error::UnknownChecksum(9)));
+        let mut b = good.as_bytes().to_vec();
+        b[6] = 3;
+        assert_eq!(Header::parse(&reseal(b)), Err(Error::UnknownCompression(3)));
+        let mut b = good.as_bytes().to_vec();
+        b[7] = 0x82;
+        assert_eq!(Header::parse(&reseal(b)), Err(Error::UnknownFlags(0x82)));
+        for bad in [0u32, MAX_PLAIN_LIMIT + 1] {
+            let mut b = good.as_bytes().to_vec();
+            b[8..12].copy_from_slice(&bad.to_le_bytes());
+            assert_eq!(Header::parse(&reseal(b)), Err(Error::BadMaxPlain(bad)));
+        }
+        assert_eq!(Header::parse(&good.as_bytes()[..15]), Err(Error::Truncated));
+        // A sealed flag makes the preamble 32 bytes.
+        let mut b = good.as_bytes().to_vec();
         b[7] = 1;
-        assert_eq!(Header::parse(&reseal(b)), Err(Error::ReservedNotZero(1)));
-        assert_eq!(
-            std::format!("{}", Error::UnknownFlags(4)),
-            "unknown container flags 0x04"
-        );
+        assert_eq!(Header::parse(&b), Err(Error::Truncated));
     }
 
     #[test]
-    fn plain_container_exact_bytes() {
-        let h = Header::new(ChecksumKind::Crc16, 64);
-        let wire = write(h, &[b"abc"]);
-        let mut expect = h.to_bytes().to_vec();
-        expect.extend_from_slice(&[3, 0, 0, 0, 0xD6, 0x9D, b'a', b'b', b'c']);
-        assert_eq!(wire, expect);
-        assert_eq!(read(&wire, 1, false), (std::vec![b"abc".to_vec()], Ok(())));
-        // An empty stream is just the header.
-        assert_eq!(write(h, &[]), h.to_bytes());
+    fn unsealed_container_exact_bytes() {
+        let wire = write_with(Config::new(ChecksumKind::Crc16, 16), false, &[b"abc"], false);
+        let mut want = Header::new(Config::new(ChecksumKind::Crc16, 16))
+            .to_preamble()
+            .as_bytes()
+            .to_vec();
+        want.extend_from_slice(&[3, 0, 0, 0, 0xD6, 0x9D, b'a', b'b', b'c']);
+        let mut end = vec![0xFF, 0xFF, 0xFF, 0xFF];
+        end.extend_from_slice(&1u64.to_le_bytes());
+        end.extend_from_slice(&3u64.to_le_bytes());
+        end.extend_from_slice(&0u64.to_le_bytes());
+        end.extend_from_slice(&36u32.to_le_bytes());
+        end.extend_from_slice(&crc32c_bitwise(&end).to_le_bytes());
+        want.extend_from_slice(&end);
+        assert_eq!(wire, want);
+
+        // With the index: one entry (stored 3, plain 3).
+        if !cfg!(feature = "alloc") {
+            return;
+        }
+        let wire = write(Config::new(ChecksumKind::None, 16), &[b"abc"]);
+        let end = &wire[16 + 4 + 3..];
+        assert_eq!(end.len(), 44);
+        assert_eq!(end[20..28], 1u64.to_le_bytes());
+        assert_eq!(end[28..36], [3, 0, 0, 0, 3, 0, 0, 0]);
+        assert_eq!(end[36..40], 44u32.to_le_bytes());
+        assert_eq!(end[40..44], crc32c_bitwise(&end[..40]).to_le_bytes());
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn empty_plaintexts_are_compressed_too() {
+        for (c, body) in [
+            (Compression::None, &[][..]),
+            (Compression::Deflate, &[0x03, 0x00][..]),
+            (Compression::Lz4, &[0x00][..]),
+        ] {
+            let config = Config::new(ChecksumKind::None, 16).with_compression(c);
+            let wire = write_with(config, false, &[b""], false);
+            let len = u32::try_from(body.len()).unwrap();
+            assert_eq!(wire[16..20], len.to_le_bytes(), "{c}");
+            assert_eq!(&wire[20..20 + body.len()], body, "{c}");
+        }
+        // Level 0 writes the empty stored block.
+        let config = Config::new(ChecksumKind::None, 16).with_compression(Compression::Deflate);
+        let mut w = Writer::new(config).unwrap();
+        w.set_level(0);
+        let mut buf = [0u8; 64];
+        let n = w.encode_frame(b"", &mut buf).unwrap();
+        assert_eq!(buf[16..n], [5, 0, 0, 0, 0x01, 0x00, 0x00, 0xFF, 0xFF]);
     }
 
     #[test]
-    fn sealed_container_exact_bytes() {
-        // Computed independently with Python `cryptography` (HKDF, ChaCha20Poly1305) and a
-        // bitwise CRC-32C: header crc32c/sealed/max 64, nonce 00..0f, master 00..1f,
-        // frames "abc" and the empty final frame.
-        let expect: Vec<u8> = [
-            "5353544d0103020040000000ef1fb8c6000102030405060708090a0b0c0d0e0f1300000016cd538b",
-            "2d08b7ff8fc15a18499f6e43653bbfe945306010000000eb10702612f704492ef4451b9a44e17b",
-            "ecd0b6d3",
-        ]
-        .concat()
-        .as_bytes()
-        .chunks(2)
-        .map(|c| u8::from_str_radix(core::str::from_utf8(c).unwrap(), 16).unwrap())
-        .collect();
-        let mut h = Header::new(ChecksumKind::Crc32c, 64);
-        h.flags.sealed = true;
-        let wire = write(h, &[b"abc"]);
-        assert_eq!(wire, expect);
-        assert_eq!(
-            read(&wire, wire.len(), true),
-            (std::vec![b"abc".to_vec()], Ok(()))
-        );
+    fn round_trip_every_config_and_chunking() {
+        for config in all_configs() {
+            for index in [false, true] {
+                let wire = write_with(config, index, TEXT, false);
+                let how = if config.sealed { How::Keyed } else { How::Keyless };
+                for chunk in [1usize, 5, 64, wire.len()] {
+                    if chunk == 1 && cfg!(miri) {
+                        continue;
+                    }
+                    let got = read(&wire, chunk, how);
+                    let mut want: Vec<Vec<u8>> = TEXT.iter().map(|p| p.to_vec()).collect();
+                    if config.sealed {
+                        want.push(Vec::new()); // the empty final frame
+                    }
+                    assert_eq!(got, Reading { frames: want, end: Ok(()) }, "{config:?} chunk {chunk}");
+                }
+                let v = read(&wire, 64, How::Verify);
+                assert_eq!(v.end, Ok(()), "{config:?}");
+            }
+        }
     }
 
     #[test]
-    fn key_and_seal_flag_must_agree() {
-        let mut h = Header::new(ChecksumKind::Crc32, 64);
-        let plain = write(h, &[b"x"]);
-        assert_eq!(read(&plain, 64, true).1, Err(Error::NotSealed));
-        h.flags.sealed = true;
-        let sealed = write(h, &[b"x"]);
-        assert_eq!(read(&sealed, 64, false).1, Err(Error::KeyRequired));
-        assert!(matches!(Writer::new(h), Err(Error::KeyRequired)));
+    fn encode_last_makes_the_last_frame_final() {
+        let config = Config::new(ChecksumKind::Crc32c, 64).with_sealed(true);
+        let wire = write_with(config, true, &[b"a", b"b"], true);
+        let got = read(&wire, 7, How::Keyed);
+        assert_eq!(got.frames, vec![b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(got.end, Ok(()));
+        // Nothing after the final frame.
+        let mut w = Writer::new_sealed(config, &master(), nonce()).unwrap();
+        let mut buf = [0u8; 256];
+        let n = w.encode_last(b"z", &mut buf).unwrap();
+        assert_eq!(w.encode_frame(b"y", &mut buf[n..]), Err(Error::Finished));
+    }
+
+    #[test]
+    fn every_truncation_is_refused() {
+        for config in all_configs().into_iter().step_by(3) {
+            let wire = write(config, &TEXT[..2]);
+            for cut in (0..wire.len()).step_by(MIRI_STEP) {
+                for how in [How::Keyed, How::Keyless, How::Verify] {
+                    if (how == How::Keyed) != config.sealed && how != How::Verify {
+                        continue;
+                    }
+                    let r = read(&wire[..cut], 9, how);
+                    assert!(r.end.is_err(), "{config:?} cut {cut} {:?}", r.end);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn truncation_at_frame_boundaries_says_truncated() {
+        for sealed in [false, true] {
+            let config = Config::new(ChecksumKind::Crc32c, 64).with_sealed(sealed);
+            let wire = write(config, &[b"one", b"two"]);
+            let pre = config.preamble_len();
+            let f = 4 + 4 + 3 + if sealed { 16 } else { 0 };
+            for cut in [pre, pre + f, pre + 2 * f] {
+                let how = if sealed { How::Keyed } else { How::Keyless };
+                assert_eq!(read(&wire[..cut], 100, how).end, Err(Error::Truncated), "cut {cut}");
+                assert_eq!(read(&wire[..cut], 100, How::Verify).end, Err(Error::Truncated));
+            }
+        }
     }
 
     #[test]
     fn every_bit_flip_is_detected() {
-        let mut sealed = Header::new(ChecksumKind::Crc16, 64);
-        sealed.flags.sealed = true;
-        let mut deflated = Header::new(ChecksumKind::Crc32, 64);
-        deflated.flags.deflate = true;
-        let cases = [
-            (Header::new(ChecksumKind::Crc32c, 64), false),
-            (sealed, true),
-            (Header::new(ChecksumKind::None, 64), true), // sealed below
-            (deflated, false),
-        ];
-        for (i, (mut h, keyed)) in cases.into_iter().enumerate() {
-            if i == 2 {
-                h.flags.sealed = true; // no checksum: only authentication detects flips
+        for config in all_configs() {
+            if config.checksum == ChecksumKind::None && !config.sealed {
+                continue; // no integrity: covered by `unchecked_flips_never_pass_as_the_original`
             }
-            if h.flags.deflate && !cfg!(feature = "alloc") {
-                continue;
-            }
-            let payloads: [&[u8]; 2] = [b"ab", b"c"];
-            let wire = write(h, &payloads);
-            assert_eq!(read(&wire, wire.len(), keyed).1, Ok(()));
-            for bit in (0..wire.len() * 8).step_by(MIRI_STEP) {
+            let wire = write(config, &TEXT[1..3]);
+            let how = if config.sealed { How::Keyed } else { How::Keyless };
+            for bit in (0..wire.len() * 8).step_by(MIRI_STEP * 7) {
                 let mut w = wire.clone();
                 w[bit / 8] ^= 1 << (bit % 8);
-                let (frames, end) = read(&w, w.len(), keyed);
-                for (j, f) in frames.iter().enumerate() {
-                    assert_eq!(f.as_slice(), payloads[j], "case {i} bit {bit}: wrong data");
+                assert!(read(&w, 64, how).end.is_err(), "{config:?} bit {bit}");
+                if config.checksum != ChecksumKind::None {
+                    assert!(read(&w, 64, How::Verify).end.is_err(), "{config:?} bit {bit}");
                 }
-                assert!(end.is_err(), "case {i} bit {bit} undetected");
             }
         }
     }
 
     #[test]
-    fn truncation_at_every_offset() {
-        let mut h = Header::new(ChecksumKind::Crc32, 64);
-        h.flags.sealed = true;
-        let wire = write(h, &[b"ab", b"", b"cde"]);
-        for cut in (0..wire.len()).step_by(MIRI_STEP) {
-            let (frames, end) = read(&wire[..cut], 5, true);
-            assert_eq!(end, Err(Error::Truncated), "cut {cut}");
-            assert!(frames.len() <= 3);
-        }
-        assert_eq!(read(&wire, 5, true).1, Ok(()));
-        // Unsealed: a cut inside the header or a frame is detected.
-        let plain = write(Header::new(ChecksumKind::Crc32, 64), &[b"ab"]);
-        for cut in (0..16).chain(17..plain.len()).step_by(MIRI_STEP) {
-            assert_eq!(
-                read(&plain[..cut], 3, false).1,
-                Err(Error::Truncated),
-                "cut {cut}"
-            );
+    fn unchecked_flips_never_pass_as_the_original() {
+        let config = Config::new(ChecksumKind::None, 300);
+        let wire = write(config, &TEXT[1..3]);
+        let want: Vec<Vec<u8>> = TEXT[1..3].iter().map(|p| p.to_vec()).collect();
+        for bit in (0..wire.len() * 8).step_by(MIRI_STEP) {
+            let mut w = wire.clone();
+            w[bit / 8] ^= 1 << (bit % 8);
+            let r = read(&w, 64, How::Keyless);
+            assert!(r.end.is_err() || r.frames != want, "bit {bit}");
         }
     }
 
-    /// Splits a sealed container with 4-byte checksum-free frames into preamble and frames.
-    fn split_frames(wire: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
-        let (pre, mut rest) = wire.split_at(SEALED_PREAMBLE_LEN);
+    #[test]
+    fn a_checksum_error_names_its_frame_and_keeps_earlier_frames() {
+        let config = Config::new(ChecksumKind::Crc32, 64);
+        let wire = write(config, &[b"first", b"second", b"third"]);
+        let mut w = wire.clone();
+        let second = 16 + (4 + 4 + 5) + 4 + 4; // payload of frame 1
+        w[second] ^= 0x10;
+        let r = read(&w, 3, How::Keyless);
+        assert_eq!(r.frames, vec![b"first".to_vec()]);
+        assert_eq!(r.end, Err(Error::BadChecksum { frame: 1 }));
+    }
+
+    #[test]
+    fn trailing_data_is_refused() {
+        for sealed in [false, true] {
+            let config = Config::new(ChecksumKind::Crc16, 64).with_sealed(sealed);
+            let mut wire = write(config, &[b"abc"]);
+            wire.push(0);
+            let how = if sealed { How::Keyed } else { How::Keyless };
+            assert_eq!(read(&wire, 5, how).end, Err(Error::TrailingData));
+            assert_eq!(read(&wire, wire.len(), How::Verify).end, Err(Error::TrailingData));
+            // Another whole stream appended.
+            let mut two = write(config, &[b"abc"]);
+            two.extend_from_slice(&write(config, &[b"def"]));
+            assert_eq!(read(&two, 1000, how).end, Err(Error::TrailingData));
+        }
+    }
+
+    /// Frames of a sealed stream, each with its length field, checksum and payload.
+    fn split_frames(wire: &[u8], config: Config) -> (Vec<u8>, Vec<Vec<u8>>, Vec<u8>) {
+        let pre = config.preamble_len();
+        let w = config.checksum.width();
+        let mut pos = pre;
         let mut frames = Vec::new();
-        while !rest.is_empty() {
-            let len = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
-            frames.push(rest[..4 + len].to_vec());
-            rest = &rest[4 + len..];
+        loop {
+            let len = u32::from_le_bytes(wire[pos..pos + 4].try_into().unwrap());
+            if len == END_MARK {
+                break;
+            }
+            let end = pos + 4 + w + len as usize;
+            frames.push(wire[pos..end].to_vec());
+            pos = end;
         }
-        (pre.to_vec(), frames)
+        (wire[..pre].to_vec(), frames, wire[pos..].to_vec())
     }
 
     #[test]
-    fn reordered_dropped_duplicated_and_extra_frames_fail() {
-        let mut h = Header::new(ChecksumKind::None, 64);
-        h.flags.sealed = true;
-        let wire = write(h, &[b"one", b"two", b"three"]);
-        let (pre, frames) = split_frames(&wire);
-        assert_eq!(frames.len(), 4);
-        let build = |order: &[usize]| {
-            let mut w = pre.clone();
-            for &i in order {
-                w.extend_from_slice(&frames[i]);
+    fn whole_frame_tampering_of_sealed_streams_fails() {
+        let config = Config::new(ChecksumKind::Crc32c, 64).with_sealed(true);
+        let wire = write_with(config, false, &[b"a0", b"a1", b"a2"], true);
+        let (pre, frames, end) = split_frames(&wire, config);
+        assert_eq!(frames.len(), 3);
+        let other = {
+            let mut w = Writer::new_sealed(config, &master(), [0x33; 16]).unwrap();
+            let mut out = Vec::new();
+            for (i, p) in [b"b0", b"b1", b"b2"].iter().enumerate() {
+                let mut buf = vec![0u8; w.max_encoded_len(2)];
+                let n = if i == 2 {
+                    w.encode_last(*p, &mut buf).unwrap()
+                } else {
+                    w.encode_frame(*p, &mut buf).unwrap()
+                };
+                out.extend_from_slice(&buf[..n]);
             }
-            w
+            let mut buf = vec![0u8; w.max_finish_len()];
+            let n = w.finish(&mut buf).unwrap();
+            out.extend_from_slice(&buf[..n]);
+            out
         };
-        assert_eq!(read(&build(&[0, 1, 2, 3]), 7, true).1, Ok(()));
-        for order in [
-            &[1, 0, 2, 3][..],
-            &[0, 2, 3],
-            &[0, 0, 1, 2, 3],
-            &[0, 1, 3],
-            &[3],
-        ] {
-            assert_eq!(
-                read(&build(order), 7, true).1,
-                Err(Error::Authentication),
-                "{order:?}"
+        let (_, other_frames, _) = split_frames(&other, config);
+        let other_nonce = {
+            let h = Header {
+                config,
+                nonce: [0x55; 16],
+            };
+            let mut w = Writer::new_sealed(config, &master(), h.nonce).unwrap();
+            let mut buf = [0u8; 256];
+            let n = w.encode_last(b"a0", &mut buf).unwrap();
+            buf[h.config.preamble_len()..n].to_vec()
+        };
+        let build = |order: &[&[u8]]| {
+            let mut v = pre.clone();
+            for f in order {
+                v.extend_from_slice(f);
+            }
+            v.extend_from_slice(&end);
+            v
+        };
+        let f = |i: usize| frames[i].as_slice();
+        let cases: Vec<Vec<u8>> = vec![
+            build(&[f(1), f(0), f(2)]),               // reordered
+            build(&[f(0), f(2)]),                     // dropped
+            build(&[f(0), f(1)]),                     // final dropped
+            build(&[f(0), f(0), f(1), f(2)]),         // duplicated
+            build(&[f(0), &other_frames[1], f(2)]),   // spliced from another stream
+            build(&[&other_nonce, f(1), f(2)]),       // the first frame of another stream
+            build(&[f(0), f(1), f(2), f(2)]),         // a frame after the final
+        ];
+        for (i, case) in cases.iter().enumerate() {
+            let r = read(case, 1000, How::Keyed);
+            assert!(
+                matches!(
+                    r.end,
+                    Err(Error::Authentication
+                        | Error::Truncated
+                        | Error::DataAfterFinal
+                        | Error::EndMismatch(_))
+                ),
+                "case {i}: {:?}",
+                r.end
             );
+            // Only a prefix of the original plaintexts is released.
+            let want = [b"a0".to_vec(), b"a1".to_vec(), b"a2".to_vec()];
+            assert!(r.frames.len() <= 3 && r.frames[..] == want[..r.frames.len()], "case {i}");
         }
-        // Dropping the final frame is truncation; anything after it is an error.
-        assert_eq!(read(&build(&[0, 1, 2]), 7, true).1, Err(Error::Truncated));
-        assert_eq!(
-            read(&build(&[0, 1, 2, 3, 3]), 7, true).1,
-            Err(Error::DataAfterFinal)
-        );
-        let mut extra = wire.clone();
-        extra.push(0);
-        assert_eq!(
-            read(&extra, extra.len(), true).1,
-            Err(Error::DataAfterFinal)
-        );
-        // A frame of another stream (other nonce) does not authenticate.
-        let mut other = Writer::new_sealed(h, &master(), [9; 16]).unwrap();
-        let mut buf = [0u8; 128];
-        let n = other.encode_frame(b"one", &mut buf).unwrap();
-        let mut mixed = pre.clone();
-        mixed.extend_from_slice(&buf[SEALED_PREAMBLE_LEN..n]);
-        assert_eq!(read(&mixed, 9, true).1, Err(Error::Authentication));
+        // A preamble of another stream in front.
+        let mut twice = other[..config.preamble_len()].to_vec();
+        twice.extend_from_slice(&wire);
+        assert!(read(&twice, 1000, How::Keyed).end.is_err());
+    }
+
+    #[test]
+    fn key_and_seal_flag_must_agree() {
+        let sealed = write(Config::new(ChecksumKind::None, 64).with_sealed(true), &[b"x"]);
+        assert_eq!(read(&sealed, 100, How::Keyless).end, Err(Error::KeyRequired));
+        let plain = write(Config::new(ChecksumKind::None, 64), &[b"x"]);
+        assert_eq!(read(&plain, 100, How::Keyed).end, Err(Error::NotSealed));
+        let mut wrong = Reader::new_sealed([0u8; 64], MasterKey::from_bytes(&[1; 32]));
+        let mut w = sealed.clone();
+        let mut input = &mut w[..];
+        let res = loop {
+            match wrong.feed(input) {
+                Ok(Feed::Header { consumed, .. }) => input = &mut input[consumed..],
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(res, Error::Authentication);
     }
 
     #[test]
     fn failed_authentication_releases_nothing() {
-        let mut h = Header::new(ChecksumKind::None, 64);
-        h.flags.sealed = true;
-        let mut wire = write(h, &[b"secret payload"]);
-        let last = wire.len() - 1 - (4 + TAG_LEN); // last byte of the first frame's tag
-        wire[last] ^= 1;
-        let mut r = Reader::new_sealed([0u8; 64], master());
-        let ct_before = wire[SEALED_PREAMBLE_LEN + 4..SEALED_PREAMBLE_LEN + 4 + 14].to_vec();
-        assert_eq!(r.feed(&mut wire), Err(Error::Authentication));
-        // The input still holds the ciphertext, not the plaintext.
-        assert_eq!(
-            &wire[SEALED_PREAMBLE_LEN + 4..SEALED_PREAMBLE_LEN + 4 + 14],
-            ct_before.as_slice()
-        );
-        assert_eq!(r.feed(&mut []), Err(Error::Authentication));
+        let config = Config::new(ChecksumKind::None, 64).with_sealed(true);
+        let mut wire = write(config, &[b"secret!"]);
+        let last_ct = 32 + 4 + 6;
+        wire[last_ct] ^= 1;
+        let r = read(&wire, 1000, How::Keyed);
+        assert_eq!(r, Reading { frames: vec![], end: Err(Error::Authentication) });
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn end_section_is_checked_field_by_field() {
+        let config = Config::new(ChecksumKind::Crc32c, 64);
+        let wire = write(config, &[b"abc", b"de"]);
+        let end_at = wire.len() - (36 + 16);
+        let reseal = |mut w: Vec<u8>| {
+            let n = w.len();
+            let crc = crc32c_bitwise(&w[end_at..n - 4]);
+            w[n - 4..].copy_from_slice(&crc.to_le_bytes());
+            w
+        };
+        let patch = |off: usize, bytes: &[u8]| {
+            let mut w = wire.clone();
+            w[end_at + off..end_at + off + bytes.len()].copy_from_slice(bytes);
+            reseal(w)
+        };
+        assert_eq!(read(&patch(4, &3u64.to_le_bytes()), 7, How::Keyless).end, Err(Error::EndMismatch(EndField::FrameCount)));
+        assert_eq!(read(&patch(12, &6u64.to_le_bytes()), 7, How::Keyless).end, Err(Error::EndMismatch(EndField::PlainLength)));
+        assert_eq!(read(&patch(20, &1u64.to_le_bytes()), 7, How::Keyless).end, Err(Error::EndMismatch(EndField::IndexEntries)));
+        assert_eq!(read(&patch(28, &[4, 0, 0, 0]), 7, How::Keyless).end, Err(Error::EndMismatch(EndField::Index)));
+        assert_eq!(read(&patch(44, &53u32.to_le_bytes()), 7, How::Keyless).end, Err(Error::EndMismatch(EndField::EndLength)));
+        let mut w = wire.clone();
+        let n = w.len();
+        w[n - 1] ^= 0x80;
+        assert_eq!(read(&w, 7, How::Keyless).end, Err(Error::BadEndChecksum));
+    }
+
+    /// A stream whose preamble says `max_plain` but whose one frame holds one byte
+    /// more (encoded by a codec that allows it, with the real preamble as AAD).
+    fn over_max_plain(compression: Compression, sealed: bool) -> Vec<u8> {
+        let small = Header {
+            config: Config::new(ChecksumKind::Crc32, 100)
+                .with_compression(compression)
+                .with_sealed(sealed),
+            nonce: nonce(),
+        };
+        let key = sealed.then(|| StreamKey::derive(&master(), &small.nonce));
+        let codec = FrameCodec {
+            config: Config { max_plain: 101, ..small.config },
+            preamble: small.to_preamble(),
+            key,
+            level: 6,
+        };
+        let plain = [7u8; 101];
+        let mut wire = small.to_preamble().as_bytes().to_vec();
+        let mut buf = vec![0u8; codec.encode_buffer_len(101)];
+        let e = codec.encode(0, true, &plain, &mut buf).unwrap();
+        wire.extend_from_slice(&buf[..e.len]);
+        wire
     }
 
     #[test]
-    fn verifier_checks_integrity_without_the_key() {
-        let mut h = Header::new(ChecksumKind::Xxh3, 64);
-        h.flags.sealed = true;
-        let wire = write(h, &[b"abc"]);
-        let mut r = Reader::verifier([0u8; 64]);
+    fn one_byte_over_max_plain_is_refused_for_every_compression() {
+        for compression in Compression::ALL {
+            if !compression.can_compress() {
+                continue;
+            }
+            for sealed in [false, true] {
+                let wire = over_max_plain(compression, sealed);
+                let how = if sealed { How::Keyed } else { How::Keyless };
+                let r = read(&wire, 1000, how);
+                let want = if compression == Compression::None {
+                    // Stored above the bound: refused at the length field.
+                    Error::FrameTooLong { frame: 0 }
+                } else {
+                    Error::PlainTooLong
+                };
+                assert_eq!(r.end, Err(want), "{compression} sealed {sealed}");
+                assert!(r.frames.is_empty());
+            }
+        }
+        // The decompressor never writes past max_plain.
+        let wire = over_max_plain(Compression::Lz4, false);
+        let mut r = Reader::new(vec![0u8; 512]).with_decompressor(Decompressor::new(vec![0xEEu8; 200]));
         let mut w = wire.clone();
-        let Ok(Feed::Frame { payload, consumed }) = r.feed(&mut w) else {
-            panic!()
-        };
-        assert_eq!(payload.len(), 3 + TAG_LEN);
-        let c1 = consumed;
-        let Ok(Feed::Frame { payload, .. }) = r.feed(&mut w[c1..]) else {
-            panic!()
-        };
-        assert_eq!(payload.len(), TAG_LEN);
-        assert_eq!(r.finish(), Ok(()));
-        let mut bad = wire;
-        bad[40] ^= 4;
-        let mut r = Reader::verifier([0u8; 64]);
-        assert_eq!(r.feed(&mut bad), Err(Error::BadChecksum));
+        let mut input = &mut w[..];
+        loop {
+            match r.feed(input) {
+                Ok(Feed::Header { consumed, .. }) => input = &mut input[consumed..],
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => {
+                    assert_eq!(e, Error::PlainTooLong);
+                    break;
+                }
+            }
+        }
+        assert!(r.decompressor_mut().output()[100..].iter().all(|&b| b == 0xEE));
     }
 
     #[test]
     fn writer_limits() {
-        let h = Header::new(ChecksumKind::Crc16, 8);
-        let mut w = Writer::new(h).unwrap();
-        let mut out = [0u8; 64];
-        assert_eq!(w.plain_frame_header(b"x"), Err(Error::NotStarted));
-        assert_eq!(w.start(&mut out[..15]), Err(Error::BufferTooSmall));
-        assert_eq!(w.start(&mut out), Ok(16));
-        assert_eq!(w.start(&mut out), Ok(0));
-        assert_eq!(w.encode_frame(&[1; 9], &mut out), Err(Error::FrameTooLong));
-        assert_eq!(
-            w.encode_frame(&[1; 8], &mut out[..13]),
-            Err(Error::BufferTooSmall)
-        );
-        assert_eq!(w.encode_frame(&[1; 8], &mut out), Ok(14));
-        assert_eq!(
-            w.plain_frame_header(b"abc").unwrap().as_bytes(),
-            [3, 0, 0, 0, 0xD6, 0x9D]
-        );
-        assert_eq!(w.finish(&mut out), Ok(0));
-        assert_eq!(w.encode_frame(b"", &mut out), Err(Error::Finished));
-        let mut sh = h;
-        sh.flags.sealed = true;
-        let mut s = Writer::new_sealed(sh, &master(), nonce()).unwrap();
-        assert_eq!(s.max_payload_len(), 0);
-        assert_eq!(s.encode_frame(b"x", &mut out), Err(Error::FrameTooLong));
-        assert_eq!(s.plain_frame_header(b"x"), Err(Error::NotPlain));
-        assert!(!std::format!("{s:?}").contains("key:"));
+        let config = Config::new(ChecksumKind::Crc16, 8);
+        let mut w = Writer::new(config).unwrap();
+        let mut buf = [0u8; 64];
+        assert_eq!(w.encode_frame(&[0; 9], &mut buf), Err(Error::PlainTooLong));
+        assert_eq!(w.encode_frame(&[0; 8], &mut buf[..20]), Err(Error::BufferTooSmall));
+        assert_eq!(Writer::new(Config::new(ChecksumKind::None, 0)).err(), Some(Error::BadMaxPlain(0)));
+        assert_eq!(Writer::new(config.with_sealed(true)).err(), Some(Error::KeyRequired));
+        let n = w.finish(&mut buf).unwrap();
+        assert_eq!(n, 16 + 36);
+        assert_eq!(w.finish(&mut buf), Err(Error::Finished));
+        assert_eq!(w.encode_frame(b"", &mut buf), Err(Error::Finished));
     }
 
-    #[cfg(feature = "alloc")]
     #[test]
-    fn deflate_bounds_and_zip_bombs() {
-        let mut h = Header::new(ChecksumKind::Crc32, 4096);
-        h.flags.deflate = true;
-        let wire = write(h, &[&[b'a'; 4096], b"", b"xyz"]);
-        assert!(wire.len() < 100);
-        let (frames, end) = read(&wire, 3, false);
-        assert_eq!(end, Ok(()));
-        assert_eq!(
-            frames,
-            std::vec![std::vec![b'a'; 4096], Vec::new(), b"xyz".to_vec()]
-        );
-        // A reader whose inflate buffer is smaller than a frame's output refuses it.
-        let mut small = Reader::new([0u8; 64]).with_inflater(Inflater::new([0u8; 100]));
+    fn reader_limit_and_lazy_buffers() {
+        let config = Config::new(ChecksumKind::Crc32c, 1000);
+        let wire = write(config, &[&[1u8; 1000]]);
+        let mut r = Reader::new(Vec::new()).with_limit(999);
         let mut w = wire.clone();
         assert_eq!(
-            small.feed(&mut w),
-            Err(Error::Inflate(deflate::Error::TooLarge))
+            r.feed(&mut w).err(),
+            Some(Error::MaxPlainOverLimit { max_plain: 1000, limit: 999 })
         );
-        // A reader without an inflater refuses deflate streams.
-        let mut none = Reader::new([0u8; 64]);
-        let mut w = wire.clone();
-        assert_eq!(
-            none.feed(&mut w),
-            Err(Error::Inflate(deflate::Error::Unsupported))
-        );
-        // Deflate + seal together.
-        h.flags.sealed = true;
-        let wire = write(h, &[&[b'b'; 1000]]);
-        assert_eq!(
-            read(&wire, 11, true),
-            (std::vec![std::vec![b'b'; 1000]], Ok(()))
-        );
-    }
-
-    /// Deterministic incompressible bytes (xorshift32).
-    #[cfg(feature = "alloc")]
-    fn noise(len: usize, seed: u32) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..len)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                x.to_le_bytes()[2]
-            })
-            .collect()
-    }
-
-    /// Encodes `payload` into a buffer of exactly `max_encoded_len`, reads it back.
-    fn encode_in_bound(h: Header, level: u8, payload: &[u8]) -> Result<usize, Error> {
-        let mut w = if h.flags.sealed {
-            Writer::new_sealed(h, &master(), nonce())?
-        } else {
-            Writer::new(h)?
-        };
-        w.set_level(level);
-        let bound = w.max_encoded_len(payload.len());
-        let mut out = std::vec![0u8; bound];
-        let n = w.encode_frame(payload, &mut out)?;
-        assert!(n <= bound);
-        let stored = n - h.preamble_len() - frame::header_len(h.checksum);
-        assert!(stored <= max_stored_len(h.flags, payload.len()));
-        let mut r = if h.flags.sealed {
-            Reader::new_sealed(std::vec![0u8; n], master())
-        } else {
-            Reader::new(std::vec![0u8; n])
-        }
-        .with_inflater(Inflater::new(std::vec![0u8; payload.len()]));
-        let Ok(Feed::Frame { payload: got, .. }) = r.feed(&mut out[..n]) else {
-            panic!("frame not read back")
-        };
-        assert_eq!(got, payload);
-        Ok(n)
-    }
-
-    /// Incompressible frames of 1..4 MiB (3 KB under Miri) at the levels where
-    /// miniz_oxide expands them most fit a buffer of `max_encoded_len` and a header whose
-    /// maximum is `max_stored_len`.
-    #[cfg(feature = "alloc")]
-    #[test]
-    fn max_encoded_len_bounds_incompressible_frames() {
-        let cases: &[(usize, &[u8])] = if cfg!(miri) {
-            &[(3_000, &[1])]
-        } else {
-            &[
-                (1 << 20, &[0, 1, 6]),
-                (2 << 20 | 777, &[1]),
-                (4 << 20, &[1, 9]),
-            ]
-        };
-        for &(n, levels) in cases {
-            let p = noise(n, 5);
-            for sealed in [false, true] {
-                let mut flags = Flags {
-                    deflate: true,
-                    sealed,
-                };
-                let max = u32::try_from(max_stored_len(flags, n)).unwrap();
-                let mut h = Header::new(ChecksumKind::Crc32c, max);
-                h.flags = flags;
-                for &level in levels {
-                    let len = encode_in_bound(h, level, &p).unwrap();
-                    let bound = h.preamble_len()
-                        + frame::header_len(h.checksum)
-                        + max_stored_len(h.flags, n);
-                    // Level 0 is stored blocks: exactly the bound.
-                    assert!(
-                        len <= bound && (level != 0 || len == bound),
-                        "level {level}"
-                    );
+        // A lazy reader fed byte by byte asks for a buffer of the frame's length.
+        let mut r = Reader::new(Vec::new()).lazy();
+        let mut asked = Vec::new();
+        let mut got = Vec::new();
+        let mut done = false;
+        for b in wire.clone().chunks_mut(1) {
+            let mut c = b;
+            loop {
+                match r.feed(c).unwrap() {
+                    Feed::NeedMore => break,
+                    Feed::Header { consumed, .. } => c = &mut c[consumed..],
+                    Feed::NeedBuffer { len, consumed } => {
+                        asked.push(len);
+                        r.replace_buffer(vec![0u8; len]).unwrap();
+                        c = &mut c[consumed..];
+                    }
+                    Feed::Frame { payload, consumed } => {
+                        got.extend_from_slice(payload);
+                        c = &mut c[consumed..];
+                    }
+                    Feed::End { .. } => {
+                        done = true;
+                        break;
+                    }
                 }
-                // One byte less of maximum: refused as too long, not as a short buffer.
-                h.max_frame_len = max - 1;
-                assert_eq!(encode_in_bound(h, 1, &p), Err(Error::FrameTooLong));
-                flags.deflate = false;
-                assert_eq!(
-                    max_stored_len(flags, n),
-                    n + if sealed { TAG_LEN } else { 0 }
-                );
             }
         }
+        assert!(done);
+        assert_eq!(asked, vec![1000]);
+        assert_eq!(got, vec![1u8; 1000]);
+        r.finish().unwrap();
     }
 
-    proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: if cfg!(miri) { 4 } else { 256 },
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
-
-        #[test]
-        fn max_encoded_len_is_an_upper_bound(
-            random in proptest::collection::vec(any::<u8>(), 0..if cfg!(miri) { 200 } else { 3000 }),
-            runs in any::<bool>(),
-            id in 0u8..5, deflate in any::<bool>(), sealed in any::<bool>(), level in 0u8..=10,
-        ) {
-            // Random bytes (incompressible) or runs of them (compressible).
-            let p: Vec<u8> = if runs { random.iter().flat_map(|&b| [b; 7]).collect() } else { random };
-            let mut h = Header::new(ChecksumKind::from_id(id).unwrap(), u32::MAX);
-            h.flags.deflate = deflate && cfg!(feature = "alloc");
-            h.flags.sealed = sealed;
-            prop_assert!(encode_in_bound(h, level, &p).is_ok());
+    #[test]
+    fn codec_opens_frames_by_counter() {
+        let config = Config::new(ChecksumKind::Crc32c, 64)
+            .with_compression(Compression::Lz4)
+            .with_sealed(true);
+        let header = Header { config, nonce: nonce() };
+        let codec = FrameCodec::new(&header, Some(&master())).unwrap();
+        let mut frames = Vec::new();
+        for (i, text) in [&b"zero zero zero"[..], b"one", b"two two"].iter().enumerate() {
+            let mut buf = vec![0u8; codec.encode_buffer_len(text.len())];
+            let e = codec.encode(i as u64, i == 2, text, &mut buf).unwrap();
+            buf.truncate(e.len);
+            frames.push(buf);
         }
+        let hlen = frame::header_len(config.checksum);
+        let mut d = Decompressor::new(vec![0u8; 64]);
+        // Open out of order, with the final flag known.
+        for i in [2usize, 0, 1] {
+            let mut stored = frames[i][hlen..].to_vec();
+            let (n, fin) = codec.open(i as u64, Some(i == 2), &mut stored).unwrap();
+            assert_eq!(fin, i == 2);
+            let plain = codec.decompress(&stored[..n], &mut d).unwrap().to_vec();
+            assert_eq!(plain, [&b"zero zero zero"[..], b"one", b"two two"][i]);
+        }
+        let mut stored = frames[1][hlen..].to_vec();
+        assert_eq!(codec.open(0, None, &mut stored), Err(Error::Authentication));
+        assert_eq!(stored, frames[1][hlen..], "nothing decrypted");
     }
 
-    proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: if cfg!(miri) { 2 } else { 64 },
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
-
-        #[test]
-        fn round_trip_any_chunking(
-            payloads in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..if cfg!(miri) { 8 } else { 100 }), 0..5),
-            id in 0u8..5, deflate in any::<bool>(), sealed in any::<bool>(), chunk in 1usize..50,
-        ) {
-            let mut h = Header::new(ChecksumKind::from_id(id).unwrap(), 200);
-            h.flags.deflate = deflate && cfg!(feature = "alloc");
-            h.flags.sealed = sealed;
-            let refs: Vec<&[u8]> = payloads.iter().map(Vec::as_slice).collect();
-            let wire = write(h, &refs);
-            // An empty final frame is not handed out.
-            let whole = read(&wire, wire.len(), sealed);
-            prop_assert_eq!(&whole, &(payloads.clone(), Ok(())));
-            prop_assert_eq!(&read(&wire, 1, sealed), &whole);
-            prop_assert_eq!(&read(&wire, chunk, sealed), &whole);
-        }
+    #[test]
+    fn feed_debug_shows_no_plaintext() {
+        let feed = Feed::Frame { payload: b"hunter2", consumed: 30 };
+        let shown = std::format!("{feed:?}");
+        assert!(shown.contains("payload_len: 7") && !shown.contains("104"), "{shown}");
     }
 }

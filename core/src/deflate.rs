@@ -32,39 +32,7 @@ use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 use zeroize::Zeroize;
 
-/// Error of this module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Error {
-    /// The inflated data is larger than the output buffer (the maximum frame length).
-    TooLarge,
-    /// The deflate stream ends early.
-    Truncated,
-    /// The deflate stream is malformed.
-    Corrupt,
-    /// Bytes follow the end of the deflate stream.
-    TrailingData,
-    /// This reader has no inflater (see [`Inflate`]).
-    Unsupported,
-    /// The output buffer is too small for the deflate stream (see [`stored_len`]).
-    BufferTooSmall,
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::TooLarge => "inflated frame longer than the maximum frame length",
-            Self::Truncated => "deflate stream truncated",
-            Self::Corrupt => "malformed deflate stream",
-            Self::TrailingData => "data after the end of the deflate stream",
-            Self::Unsupported => "no inflater configured for a deflate stream",
-            Self::BufferTooSmall => "output buffer too small for the deflate stream",
-        })
-    }
-}
-
-impl core::error::Error for Error {}
+pub use crate::compress::Error;
 
 /// State of the raw-deflate decompressor (about 10.5 KB: keep it in a `static`, a `Box`,
 /// or a long-lived stack frame).
@@ -191,8 +159,7 @@ pub fn deflate_to_vec(input: &[u8], level: u8) -> alloc::vec::Vec<u8> {
         c.zeroize();
     }
     let mut out = alloc::vec![0u8; bound];
-    // `out` is exactly `stored_len` long: storing cannot fail.
-    let n = store_into(input, &mut out).unwrap_or(0);
+    let n = store_into(input, &mut out).expect("the buffer is exactly stored_len long");
     out.truncate(n);
     out
 }
@@ -223,106 +190,10 @@ pub fn deflate_into(input: &[u8], level: u8, out: &mut [u8]) -> Result<usize, Er
     store_into(input, out)
 }
 
-/// Something that can inflate a frame for a container reader: [`Inflater`] (or a
-/// reference to / box of one), or `()` for a reader that refuses deflate streams.
-pub trait Inflate {
-    /// Inflates `input` into at most `limit` bytes; returns their number. They can be read
-    /// with [`output`](Self::output) until the next call, and are wiped then (and on drop).
-    ///
-    /// # Errors
-    /// As [`inflate_into`]; [`Error::Unsupported`] for `()`.
-    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<usize, Error>;
-
-    /// The output buffer; the last inflated bytes are at its start.
-    fn output(&mut self) -> &mut [u8];
-}
-
-impl Inflate for () {
-    fn inflate(&mut self, _input: &[u8], _limit: usize) -> Result<usize, Error> {
-        Err(Error::Unsupported)
-    }
-    fn output(&mut self) -> &mut [u8] {
-        &mut []
-    }
-}
-
-impl<T: Inflate + ?Sized> Inflate for &mut T {
-    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<usize, Error> {
-        (**self).inflate(input, limit)
-    }
-    fn output(&mut self) -> &mut [u8] {
-        (**self).output()
-    }
-}
-
-#[cfg(feature = "alloc")]
-impl<T: Inflate + ?Sized> Inflate for alloc::boxed::Box<T> {
-    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<usize, Error> {
-        (**self).inflate(input, limit)
-    }
-    fn output(&mut self) -> &mut [u8] {
-        (**self).output()
-    }
-}
-
-/// Decompressor state plus output buffer `O` (`[u8; N]`, `&mut [u8]`, `Vec<u8>` ...);
-/// the output is wiped before each use and on drop.
-pub struct Inflater<O: AsMut<[u8]>> {
-    state: InflateState,
-    out: O,
-    dirty: usize,
-}
-
-impl<O: AsMut<[u8]>> fmt::Debug for Inflater<O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Inflater").finish_non_exhaustive()
-    }
-}
-
-impl<O: AsMut<[u8]>> Inflater<O> {
-    /// An inflater writing into `out`.
-    pub fn new(out: O) -> Self {
-        Self {
-            state: InflateState::new(),
-            out,
-            dirty: 0,
-        }
-    }
-
-    fn wipe(&mut self) {
-        let out = self.out.as_mut();
-        let n = self.dirty.min(out.len());
-        if let Some(d) = out.get_mut(..n) {
-            d.zeroize();
-        }
-        self.dirty = 0;
-    }
-}
-
-impl<O: AsMut<[u8]>> Drop for Inflater<O> {
-    fn drop(&mut self) {
-        self.wipe();
-    }
-}
-
-impl<O: AsMut<[u8]>> Inflate for Inflater<O> {
-    fn inflate(&mut self, input: &[u8], limit: usize) -> Result<usize, Error> {
-        self.wipe();
-        let out = self.out.as_mut();
-        let n = limit.min(out.len());
-        let out = out.get_mut(..n).unwrap_or_default();
-        let len = inflate_into(input, out, &mut self.state)?;
-        self.dirty = len;
-        Ok(len)
-    }
-    fn output(&mut self) -> &mut [u8] {
-        self.out.as_mut()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compress::Decompress;
 
     /// Exhaustive loops (every bit, every cut) sample every n-th case under Miri.
     const MIRI_STEP: usize = if cfg!(miri) { 23 } else { 1 };
@@ -385,11 +256,14 @@ mod tests {
                 9,
             );
             assert!(bomb.len() < 2048);
-            let mut inf = Inflater::new(std::vec![0u8; 4096]);
-            assert_eq!(inf.inflate(&bomb, 1 << 30), Err(Error::TooLarge));
+            let mut inf = crate::compress::Decompressor::new(std::vec![0u8; 4096]);
+            assert_eq!(inf.decompress(crate::compress::Compression::Deflate, &bomb, 1 << 30), Err(Error::TooLarge));
         }
         let mut none = ();
-        assert_eq!(none.inflate(&HELLO3, 100), Err(Error::Unsupported));
+        assert_eq!(
+            none.decompress(crate::compress::Compression::Deflate, &HELLO3, 100),
+            Err(Error::Unsupported)
+        );
     }
 
     #[cfg(feature = "alloc")]
@@ -398,14 +272,14 @@ mod tests {
         let data: std::vec::Vec<u8> = (0..3000u32)
             .map(|i| u8::try_from(i % 7 + i / 300).unwrap())
             .collect();
-        let mut inf = Inflater::new([0u8; 3000]);
+        let mut inf = crate::compress::Decompressor::new([0u8; 3000]);
         for level in (0..=12).step_by(MIRI_STEP) {
             let c = deflate_to_vec(&data, level);
-            let n = inf.inflate(&c, 3000).unwrap();
+            let n = inf.decompress(crate::compress::Compression::Deflate, &c, 3000).unwrap();
             assert_eq!(&inf.output()[..n], data.as_slice(), "level {level}");
-            assert!(inf.inflate(&c, 2999).is_err());
+            assert!(inf.decompress(crate::compress::Compression::Deflate, &c, 2999).is_err());
         }
-        assert_eq!(inf.inflate(&deflate_to_vec(b"", 6), 0), Ok(0));
+        assert_eq!(inf.decompress(crate::compress::Compression::Deflate, &deflate_to_vec(b"", 6), 0), Ok(0));
     }
 
     /// Deterministic incompressible bytes (xorshift32).
@@ -491,7 +365,7 @@ mod tests {
         };
         for &(n, levels) in cases {
             let data = noise(n, 0x9E37_79B9);
-            let mut inf = Inflater::new(std::vec![0u8; n]);
+            let mut inf = crate::compress::Decompressor::new(std::vec![0u8; n]);
             for &level in levels {
                 let c = deflate_to_vec(&data, level);
                 assert!(
@@ -500,7 +374,7 @@ mod tests {
                     c.len(),
                     stored_len(n)
                 );
-                assert_eq!(inf.inflate(&c, n), Ok(n), "n {n} level {level}");
+                assert_eq!(inf.decompress(crate::compress::Compression::Deflate, &c, n), Ok(n), "n {n} level {level}");
                 assert_eq!(&inf.output()[..n], data.as_slice());
                 let mut out = std::vec![0u8; stored_len(n)];
                 let k = deflate_into(&data, level, &mut out).unwrap();
@@ -541,8 +415,8 @@ mod tests {
         ) {
             let c = deflate_to_vec(&data, level);
             proptest::prop_assert!(c.len() <= stored_len(data.len()));
-            let mut inf = Inflater::new(std::vec![0u8; data.len()]);
-            proptest::prop_assert_eq!(inf.inflate(&c, data.len()), Ok(data.len()));
+            let mut inf = crate::compress::Decompressor::new(std::vec![0u8; data.len()]);
+            proptest::prop_assert_eq!(inf.decompress(crate::compress::Compression::Deflate, &c, data.len()), Ok(data.len()));
             proptest::prop_assert_eq!(&inf.output()[..data.len()], data.as_slice());
             let mut out = std::vec![0u8; stored_len(data.len())];
             let n = deflate_into(&data, level, &mut out).unwrap();

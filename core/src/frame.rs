@@ -276,6 +276,11 @@ pub(crate) enum Located {
         len: usize,
         consumed: usize,
     },
+    /// Only with the end mark on: a `len` field of 0xFFFFFFFF (the container's end
+    /// mark) was read; `consumed` input bytes up to its end were used.
+    EndMark {
+        consumed: usize,
+    },
 }
 use Located as Step;
 
@@ -304,6 +309,8 @@ pub struct Decoder<B: AsMut<[u8]>> {
     got: usize,
     /// Bytes of `buf` that hold data to wipe.
     dirty: usize,
+    /// Whether a `len` of 0xFFFFFFFF ends the frames (container end mark).
+    end_mark: bool,
     failed: Option<Error>,
 }
 
@@ -340,6 +347,7 @@ impl<B: AsMut<[u8]>> Decoder<B> {
             len: 0,
             got: 0,
             dirty: 0,
+            end_mark: false,
             failed: None,
         }
     }
@@ -408,7 +416,8 @@ impl<B: AsMut<[u8]>> Decoder<B> {
         Ok(match self.step(input, false)? {
             Step::NeedMore => Feed::NeedMore,
             // Only `feed_lazy` asks for a buffer; here the length check refused the frame.
-            Step::NeedBuf { .. } => return Err(Error::FrameTooLong),
+            // Only a container reader turns the end mark on.
+            Step::NeedBuf { .. } | Step::EndMark { .. } => return Err(Error::FrameTooLong),
             Step::InInput { start, end } => Feed::Frame {
                 payload: input.get(start..end).ok_or(Error::Truncated)?,
                 consumed: end,
@@ -428,7 +437,7 @@ impl<B: AsMut<[u8]>> Decoder<B> {
     pub fn feed_mut<'a>(&'a mut self, input: &'a mut [u8]) -> Result<FeedMut<'a>, Error> {
         Ok(match self.step(input, false)? {
             Step::NeedMore => FeedMut::NeedMore,
-            Step::NeedBuf { .. } => return Err(Error::FrameTooLong),
+            Step::NeedBuf { .. } | Step::EndMark { .. } => return Err(Error::FrameTooLong),
             Step::InInput { start, end } => FeedMut::Frame {
                 payload: input.get_mut(start..end).ok_or(Error::Truncated)?,
                 consumed: end,
@@ -454,6 +463,7 @@ impl<B: AsMut<[u8]>> Decoder<B> {
         Ok(match self.step(input, true)? {
             Step::NeedMore => LazyFeed::NeedMore,
             Step::NeedBuf { len, consumed } => LazyFeed::NeedBuffer { len, consumed },
+            Step::EndMark { .. } => return Err(Error::FrameTooLong),
             Step::InInput { start, end } => LazyFeed::Frame {
                 payload: input.get(start..end).ok_or(Error::Truncated)?,
                 consumed: end,
@@ -504,9 +514,16 @@ impl<B: AsMut<[u8]>> Decoder<B> {
         Ok(old)
     }
 
-    /// Decodes like [`feed`](Self::feed) but reports where the payload is.
-    pub(crate) fn step_located(&mut self, input: &[u8]) -> Result<Located, Error> {
-        self.step(input, false)
+    /// Decodes like [`feed`](Self::feed) (or [`feed_lazy`](Self::feed_lazy)) but
+    /// reports where the payload is.
+    pub(crate) fn step_located(&mut self, input: &[u8], lazy: bool) -> Result<Located, Error> {
+        self.step(input, lazy)
+    }
+
+    /// Makes a `len` field of 0xFFFFFFFF end the frames ([`Located::EndMark`]) instead
+    /// of being refused as too long (the container's end mark).
+    pub(crate) fn set_end_mark(&mut self, on: bool) {
+        self.end_mark = on;
     }
 
     /// The first `len` bytes of the buffer (a payload reported as [`Located::InBuf`]).
@@ -559,6 +576,13 @@ impl<B: AsMut<[u8]>> Decoder<B> {
             }
             // Check the length field as soon as it is complete.
             if header_got < LEN_SIZE && header_got + take >= LEN_SIZE {
+                if self.end_mark && self.header.get(..LEN_SIZE) == Some(&[0xFF; LEN_SIZE]) {
+                    self.header.zeroize();
+                    self.header_got = 0;
+                    return Ok(Step::EndMark {
+                        consumed: pos + (LEN_SIZE - header_got),
+                    });
+                }
                 self.check_len(lazy)?;
             }
             header_got += take;

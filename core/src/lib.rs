@@ -58,9 +58,11 @@ extern crate std;
 pub mod buf;
 pub mod checksum;
 pub mod cobs;
+pub mod compress;
 pub mod container;
 pub mod deflate;
 pub mod frame;
+pub mod lz4;
 #[cfg(feature = "serde")]
 pub mod message;
 pub mod ring;
