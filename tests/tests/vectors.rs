@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use secstream_core::checksum::ChecksumKind;
-use secstream_core::container::{self, Header, Reader, Writer};
-use secstream_core::deflate::Inflater;
+use secstream_core::compress::{Compression, Decompressor};
+use secstream_core::container::{self, Config, Reader, Writer};
 use secstream_core::seal::MasterKey;
 use secstream_core::{cobs, frame};
 
@@ -21,8 +21,10 @@ fn master() -> MasterKey {
 fn stream_nonce() -> [u8; 16] {
     std::array::from_fn(|i| 0x40 + u8::try_from(i).unwrap())
 }
-/// Maximum frame length in the container headers.
+/// Maximum frame length of the raw frame and COBS decoders.
 const MAX_FRAME_LEN: u32 = 1024;
+/// `max_plain` of the containers.
+const MAX_PLAIN: u32 = 1024;
 
 /// The payloads every vector holds, in order.
 fn payloads() -> Vec<Vec<u8>> {
@@ -62,39 +64,71 @@ fn parse_payload_file(mut b: &[u8]) -> Vec<Vec<u8>> {
 enum Format {
     Frames,
     Cobs,
-    Container { deflate: bool, sealed: bool },
+    Container {
+        compression: Compression,
+        sealed: bool,
+        index: bool,
+    },
 }
 
 fn name(format: Format, kind: ChecksumKind) -> String {
     let f = match format {
-        Format::Frames => "frames",
-        Format::Cobs => "cobs",
+        Format::Frames => "frames".to_string(),
+        Format::Cobs => "cobs".to_string(),
         Format::Container {
-            deflate: false,
-            sealed: false,
-        } => "container",
-        Format::Container {
-            deflate: true,
-            sealed: false,
-        } => "container-deflate",
-        Format::Container {
-            deflate: false,
-            sealed: true,
-        } => "container-sealed",
-        Format::Container {
-            deflate: true,
-            sealed: true,
-        } => "container-sealed-deflate",
+            compression,
+            sealed,
+            index,
+        } => format!(
+            "container-{}{}{}",
+            compression.name(),
+            if sealed { "-sealed" } else { "" },
+            if index { "-index" } else { "" }
+        ),
     };
     format!("{f}-{}", kind.name())
 }
 
 fn formats() -> Vec<Format> {
     let mut v = vec![Format::Frames, Format::Cobs];
-    for (deflate, sealed) in [(false, false), (true, false), (false, true), (true, true)] {
-        v.push(Format::Container { deflate, sealed });
+    for compression in Compression::ALL {
+        for sealed in [false, true] {
+            for index in [false, true] {
+                v.push(Format::Container {
+                    compression,
+                    sealed,
+                    index,
+                });
+            }
+        }
     }
     v
+}
+
+/// Writes a container of `payloads`; a sealed stream's last payload is its final frame.
+fn write_container(config: Config, index: bool, payloads: &[Vec<u8>]) -> Vec<u8> {
+    let mut w = if config.sealed {
+        Writer::new_sealed(config, &master(), stream_nonce()).unwrap()
+    } else {
+        Writer::new(config).unwrap()
+    };
+    if index {
+        w = w.with_index();
+    }
+    let mut out = Vec::new();
+    for (i, p) in payloads.iter().enumerate() {
+        let mut buf = vec![0u8; w.max_encoded_len(p.len())];
+        let n = if config.sealed && i + 1 == payloads.len() {
+            w.encode_last(p, &mut buf).unwrap()
+        } else {
+            w.encode_frame(p, &mut buf).unwrap()
+        };
+        out.extend_from_slice(&buf[..n]);
+    }
+    let mut buf = vec![0u8; w.max_finish_len()];
+    let n = w.finish(&mut buf).unwrap();
+    out.extend_from_slice(&buf[..n]);
+    out
 }
 
 fn encode(format: Format, kind: ChecksumKind, payloads: &[Vec<u8>]) -> Vec<u8> {
@@ -114,23 +148,15 @@ fn encode(format: Format, kind: ChecksumKind, payloads: &[Vec<u8>]) -> Vec<u8> {
                 out.extend_from_slice(&buf[..n]);
             }
         }
-        Format::Container { deflate, sealed } => {
-            let mut h = Header::new(kind, MAX_FRAME_LEN);
-            h.flags.deflate = deflate;
-            h.flags.sealed = sealed;
-            let mut w = if sealed {
-                Writer::new_sealed(h, &master(), stream_nonce()).unwrap()
-            } else {
-                Writer::new(h).unwrap()
-            };
-            for p in payloads {
-                let mut buf = vec![0u8; w.max_encoded_len(p.len())];
-                let n = w.encode_frame(p, &mut buf).unwrap();
-                out.extend_from_slice(&buf[..n]);
-            }
-            let mut buf = vec![0u8; w.max_encoded_len(0)];
-            let n = w.finish(&mut buf).unwrap();
-            out.extend_from_slice(&buf[..n]);
+        Format::Container {
+            compression,
+            sealed,
+            index,
+        } => {
+            let config = Config::new(kind, MAX_PLAIN)
+                .with_compression(compression)
+                .with_sealed(sealed);
+            out = write_container(config, index, payloads);
         }
     }
     out
@@ -167,24 +193,78 @@ fn decode(format: Format, kind: ChecksumKind, wire: &[u8], chunk: usize) -> Vec<
             dec.finish().unwrap();
         }
         Format::Container { sealed, .. } => {
-            let buf = vec![0u8; 1024];
-            let r = if sealed {
-                Reader::new_sealed(buf, master())
-            } else {
-                Reader::new(buf)
-            };
-            let mut r = r.with_inflater(Inflater::new(vec![0u8; 1024]));
-            let mut wire = wire.to_vec();
-            for mut c in wire.chunks_mut(chunk) {
-                while let container::Feed::Frame { payload, consumed } = r.feed(c).unwrap() {
+            out = read_container(wire, sealed, chunk).unwrap();
+        }
+    }
+    out
+}
+
+/// Reads a container fed in chunks of `chunk` bytes.
+fn read_container(wire: &[u8], sealed: bool, chunk: usize) -> Result<Vec<Vec<u8>>, container::Error> {
+    let buf = vec![0u8; 1100];
+    let r = if sealed {
+        Reader::new_sealed(buf, master())
+    } else {
+        Reader::new(buf)
+    };
+    let mut r = r.with_decompressor(Decompressor::new(vec![0u8; 1024]));
+    let mut out = Vec::new();
+    let mut wire = wire.to_vec();
+    for mut c in wire.chunks_mut(chunk) {
+        loop {
+            match r.feed(c)? {
+                container::Feed::NeedMore | container::Feed::End { .. } => break,
+                container::Feed::Header { consumed, .. }
+                | container::Feed::NeedBuffer { consumed, .. } => c = &mut c[consumed..],
+                container::Feed::Frame { payload, consumed } => {
                     out.push(payload.to_vec());
                     c = &mut c[consumed..];
                 }
             }
-            r.finish().unwrap();
         }
     }
-    out
+    r.finish()?;
+    Ok(out)
+}
+
+/// Edge-case containers: (file stem, bytes, payloads).
+fn edge_cases() -> Vec<(String, Vec<u8>, Vec<Vec<u8>>)> {
+    let mut v = Vec::new();
+    // No frames at all (unsealed), and a sealed stream that is only its empty final frame.
+    let c = Config::new(ChecksumKind::Crc32c, MAX_PLAIN);
+    v.push(("edge-empty-stream".into(), write_container(c, true, &[]), vec![]));
+    v.push((
+        "edge-sealed-only-final".into(),
+        write_container(c.with_sealed(true), true, &[vec![]]),
+        vec![vec![]],
+    ));
+    // Incompressible frames of exactly max_plain: deflate falls back to stored blocks
+    // and LZ4 to one literal-only block, at the contract's bound.
+    let mut x = 0x9E37_79B9u32;
+    let noise: Vec<u8> = (0..MAX_PLAIN)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x.to_le_bytes()[0]
+        })
+        .collect();
+    for compression in [Compression::Deflate, Compression::Lz4] {
+        for sealed in [false, true] {
+            let cfg = c.with_compression(compression).with_sealed(sealed);
+            let p = vec![noise.clone(), b"z".repeat(MAX_PLAIN as usize)];
+            v.push((
+                format!(
+                    "edge-max-plain-{}{}",
+                    compression.name(),
+                    if sealed { "-sealed" } else { "" }
+                ),
+                write_container(cfg, true, &p),
+                p,
+            ));
+        }
+    }
+    v
 }
 
 fn vectors_dir() -> PathBuf {
@@ -223,6 +303,17 @@ fn core_writes_and_reads_the_committed_vectors() {
         expected_files.insert(format!("{stem}.bin"));
         expected_files.insert(format!("{stem}.payloads"));
     }
+    for (stem, bin, want) in edge_cases() {
+        let on_disk = std::fs::read(dir.join(format!("{stem}.bin")))
+            .unwrap_or_else(|e| panic!("{stem}.bin: {e}"));
+        assert!(on_disk == bin, "{stem}: core writes different bytes");
+        let listed = parse_payload_file(&std::fs::read(dir.join(format!("{stem}.payloads"))).unwrap());
+        assert_eq!(listed, want, "{stem}.payloads");
+        let sealed = stem.contains("sealed");
+        assert_eq!(read_container(&bin, sealed, 1).unwrap(), want, "{stem}");
+        expected_files.insert(format!("{stem}.bin"));
+        expected_files.insert(format!("{stem}.payloads"));
+    }
     let present: BTreeSet<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -235,10 +326,28 @@ fn core_writes_and_reads_the_committed_vectors() {
 
 #[test]
 fn sealed_vectors_fail_with_another_key() {
-    let bin = std::fs::read(vectors_dir().join("container-sealed-crc32c.bin")).unwrap();
+    let bin = std::fs::read(vectors_dir().join("container-none-sealed-crc32c.bin")).unwrap();
     let mut r = Reader::new_sealed(vec![0u8; 1024], MasterKey::from_bytes(&[0xFF; 32]));
     let mut wire = bin;
-    assert_eq!(r.feed(&mut wire), Err(container::Error::Authentication));
+    let pre = match r.feed(&mut wire) {
+        Ok(container::Feed::Header { consumed, .. }) => consumed,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(r.feed(&mut wire[pre..]), Err(container::Error::Authentication));
+}
+
+/// Every truncation of every container vector is refused, with and without the key.
+#[test]
+fn every_truncation_of_every_container_vector_is_refused() {
+    for (stem, format, _) in all() {
+        let Format::Container { sealed, .. } = format else {
+            continue;
+        };
+        let bin = std::fs::read(vectors_dir().join(format!("{stem}.bin"))).unwrap();
+        for cut in 0..bin.len() {
+            assert!(read_container(&bin[..cut], sealed, 64).is_err(), "{stem} cut {cut}");
+        }
+    }
 }
 
 #[test]
@@ -250,5 +359,9 @@ fn regenerate() {
     for (stem, format, kind) in all() {
         std::fs::write(dir.join(format!("{stem}.bin")), encode(format, kind, &p)).unwrap();
         std::fs::write(dir.join(format!("{stem}.payloads")), payload_file(&p)).unwrap();
+    }
+    for (stem, bin, payloads) in edge_cases() {
+        std::fs::write(dir.join(format!("{stem}.bin")), bin).unwrap();
+        std::fs::write(dir.join(format!("{stem}.payloads")), payload_file(&payloads)).unwrap();
     }
 }
