@@ -1318,8 +1318,14 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
     /// [`DEFAULT_READ_LIMIT`]; at most 2^30).
     #[must_use]
     pub fn with_limit(mut self, limit: u32) -> Self {
-        self.limit = limit.min(MAX_PLAIN_LIMIT);
+        self.set_limit(limit);
         self
+    }
+
+    /// Sets the limit like [`with_limit`](Self::with_limit), in place (it applies to a
+    /// preamble not read yet).
+    pub fn set_limit(&mut self, limit: u32) {
+        self.limit = limit.min(MAX_PLAIN_LIMIT);
     }
 
     /// Makes the reader ask for a larger frame buffer ([`Feed::NeedBuffer`]) when a
