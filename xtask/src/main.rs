@@ -329,7 +329,7 @@ fn test(r: &mut Runner) {
     // fingerprint and would otherwise throw away the ordinary build.
     let loom_dir = root.join("target").join("loom");
     r.step(
-        "loom model of the split ring",
+        "loom models of the split ring and the pool",
         vec![
             Cmd::cargo(&[
                 "test",
@@ -337,7 +337,7 @@ fn test(r: &mut Runner) {
                 "secstream-core",
                 "--release",
                 "--lib",
-                "spsc::loom_tests",
+                "loom_tests",
             ])
             .env("RUSTFLAGS", "--cfg loom")
             .env("CARGO_TARGET_DIR", &loom_dir.to_string_lossy()),
