@@ -715,8 +715,13 @@ impl FrameCodec {
 #[must_use]
 pub const fn end_len(frames: u64, index: bool) -> usize {
     if index && frames <= MAX_INDEX_ENTRIES {
-        // frames <= MAX_INDEX_ENTRIES: the product is below 2^32.
-        END_FIXED_LEN + INDEX_ENTRY_LEN * frames as usize
+        // frames <= MAX_INDEX_ENTRIES < 2^30: the cast and the product fit in a u32.
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "frames <= MAX_INDEX_ENTRIES < 2^30"
+        )]
+        let n = frames as usize;
+        END_FIXED_LEN + INDEX_ENTRY_LEN * n
     } else {
         END_FIXED_LEN
     }
@@ -1412,8 +1417,10 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
                         .frames
                         .buffered(end)
                         .and_then(|b| b.get(start..end))
-                        .map(|b| &*b),
-                    Src::Decompressed { len } => self.decomp.output().get(..len).map(|b| &*b),
+                        .map(|b| -> &[u8] { b }),
+                    Src::Decompressed { len } => {
+                        self.decomp.output().get(..len).map(|b| -> &[u8] { b })
+                    }
                 }
                 .ok_or(Error::BufferTooSmall)?;
                 Ok(Feed::Frame { payload, consumed })

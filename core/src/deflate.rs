@@ -147,6 +147,9 @@ pub fn store_into(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
 /// larger values act as 10). Level 0, and any level where compressing would not be
 /// shorter, gives stored blocks ([`store_into`]), so the result is at most
 /// [`stored_len`]`(input.len())` bytes.
+///
+/// # Panics
+/// Never: storing into a buffer of exactly [`stored_len`] bytes cannot fail.
 #[cfg(feature = "alloc")]
 #[must_use]
 pub fn deflate_to_vec(input: &[u8], level: u8) -> alloc::vec::Vec<u8> {

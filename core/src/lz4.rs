@@ -152,7 +152,7 @@ mod tests {
     #[test]
     fn literal_blocks_round_trip_at_every_length_edge() {
         for n in [0usize, 1, 14, 15, 16, 269, 270, 271, 524, 525, 1000, 70_000] {
-            let input: Vec<u8> = (0..n).map(|i| (i * 7 + 3) as u8).collect();
+            let input: Vec<u8> = (0..n).map(|i| (i * 7 + 3).to_le_bytes()[0]).collect();
             let mut out = vec![0u8; stored_len(n)];
             assert_eq!(store_into(&input, &mut out), Ok(stored_len(n)), "n={n}");
             assert!(stored_len(n) <= bound(n));
@@ -178,7 +178,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;
-                x as u8
+                x.to_le_bytes()[0]
             })
             .collect();
         for n in [0usize, 1, 100, 4096, 65_535, 65_536, 100_000] {

@@ -277,6 +277,9 @@ impl fmt::Debug for StreamKey {
 
 impl StreamKey {
     /// Derives the stream key of a stream with `stream_nonce` from `master`.
+    ///
+    /// # Panics
+    /// Never: 32 bytes are far below HKDF-SHA256's output limit.
     #[must_use]
     pub fn derive(master: &MasterKey, stream_nonce: &[u8; STREAM_NONCE_LEN]) -> Self {
         let mut okm = Zeroizing::new([0u8; KEY_LEN]);

@@ -87,14 +87,18 @@ fn container_header_checksum_is_always_there() {
     // A header naming each contract id: parsed if the kind is compiled,
     // refused as an unknown checksum otherwise.
     for (id, name, _) in CONTRACT {
-        let mut b = container::Header::new(ChecksumKind::None, 64).to_bytes();
+        let mut b: [u8; 16] = container::Header::new(container::Config::new(ChecksumKind::None, 64))
+            .to_preamble()
+            .as_bytes()
+            .try_into()
+            .unwrap();
         b[5] = id;
         let crc = checksum::crc32c(&b[..12]);
         b[12..].copy_from_slice(&crc.to_le_bytes());
         match container::Header::parse(&b) {
             Ok(h) => {
                 assert!(asked_for(name));
-                assert_eq!(h.checksum.id(), id);
+                assert_eq!(h.config.checksum.id(), id);
             }
             Err(e) => {
                 assert!(!asked_for(name));
