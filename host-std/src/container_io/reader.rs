@@ -202,6 +202,20 @@ impl<R: Read> ContainerReader<R> {
         Ok(got?.is_some())
     }
 
+    /// Reads the next frame as a postcard-encoded `T` (feature `serde`; see
+    /// [`ContainerWriter::write_message`](super::ContainerWriter::write_message)); `None`
+    /// at the checked end of the stream.
+    ///
+    /// # Errors
+    /// As [`read_frame`](Self::read_frame); [`Error::Message`] if the frame is not a
+    /// valid `T`.
+    #[cfg(feature = "serde")]
+    pub fn read_message<T: serde::de::DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
+        self.next_with(|p| secstream_core::message::decode_message::<T>(p))?
+            .transpose()
+            .map_err(Error::Message)
+    }
+
     /// Calls `f` with every frame's plaintext, in place (no copy), until the end of the
     /// stream; returns the number of frames.
     ///

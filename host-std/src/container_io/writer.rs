@@ -230,6 +230,25 @@ impl<W: Write> ContainerWriter<W> {
         self.poison_on_err(Self::flush_out)
     }
 
+    /// Writes `value` as one postcard-encoded frame of its own (feature `serde`): the
+    /// pending plaintext is ended as a frame first, and the message's frame is written
+    /// by the next message, [`end_frame`](Self::end_frame) or [`finish`](Self::finish)
+    /// (so a sealed stream's last message is its final frame). The message must fit the
+    /// frame size.
+    ///
+    /// # Errors
+    /// [`Error::Message`] if it cannot be encoded or is longer than the frame size; as
+    /// [`end_frame`](Self::end_frame).
+    #[cfg(feature = "serde")]
+    pub fn write_message<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        use secstream_core::message;
+        self.end_frame()?;
+        let mut buf = Zeroizing::new(vec![0u8; self.max_plain]);
+        let n = message::to_payload(value, &mut buf).map_err(Error::Message)?;
+        self.plain.extend_from_slice(buf.get(..n).unwrap_or_default());
+        Ok(())
+    }
+
     fn poison_on_err(
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<(), Error>,

@@ -103,13 +103,13 @@ impl<R: Read> FrameReader<R> {
     /// clean end of the input.
     ///
     /// # Errors
-    /// As [`read_frame`](Self::read_frame); [`Error::Frame`] (`Malformed`) if the
-    /// payload is not a valid `T`.
+    /// As [`read_frame`](Self::read_frame); [`Error::Message`] if the payload is not
+    /// a valid `T`.
     #[cfg(feature = "serde")]
     pub fn read_message<T: serde::de::DeserializeOwned>(&mut self) -> Result<Option<T>, Error> {
-        self.next_with(|p| postcard::from_bytes::<T>(p))?
+        self.next_with(|p| secstream_core::message::decode_message::<T>(p))?
             .transpose()
-            .map_err(|_| Error::Frame(frame::Error::Malformed))
+            .map_err(Error::Message)
     }
 
     /// Calls `f` with every payload, in place (no copy), until the end of the input;
