@@ -465,8 +465,8 @@ def read_container(data, master=MASTER, limit=DEFAULT_READ_LIMIT):
             payloads.append(open_frame(pre, None, counter, False, stored))
         stored_lens.append(length)
         pos = end
-    if pre.sealed and keyed and not final_seen:
-        raise Truncated("end mark before the final frame")
+    # With frames, the last one was followed by the end mark: it opened as the
+    # final frame or Truncated was raised above. Without frames there is none.
     if pre.sealed and not stored_lens:
         raise Truncated("sealed stream without its final frame")
     return Stream(pre, payloads, stored_lens, _read_end(data, pos, pre, stored_lens, payloads))
@@ -603,13 +603,16 @@ def write_container(payloads, ck, compression=0, sealed=False, index=False,
     return bytes(out)
 
 
-def end_section(count, total, entries):
+def end_section(count, total, entries, end_len=None):
+    """An end section with a valid CRC; `end_len` overrides the end length field."""
     end = bytearray(END_MARK.to_bytes(4, "little"))
     end += count.to_bytes(8, "little") + total.to_bytes(8, "little")
     end += len(entries).to_bytes(8, "little")
     for s, p in entries:
         end += s.to_bytes(4, "little") + p.to_bytes(4, "little")
-    end += (END_FIXED + 8 * len(entries)).to_bytes(4, "little")
+    if end_len is None:
+        end_len = END_FIXED + 8 * len(entries)
+    end += end_len.to_bytes(4, "little")
     return bytes(end + crc32c(end).to_bytes(4, "little"))
 
 
@@ -690,6 +693,27 @@ def name_config(stem):
     }
 
 
+def check_edge_names(stem, s):
+    """What each edge-* vector is there to show (tests/vectors/README.md)."""
+    pre = s.pre
+    if stem == "edge-empty-stream":
+        assert not pre.sealed and s.payloads == [] and s.indexed, stem
+    elif stem == "edge-sealed-only-final":
+        assert pre.sealed and s.payloads == [b""], stem
+    elif stem.startswith("edge-max-plain-"):
+        rest = stem[len("edge-max-plain-"):].split("-")
+        assert pre.compression == ("none", "deflate", "lz4").index(rest[0]), stem
+        assert pre.sealed == (rest[1:] == ["sealed"]), stem
+        assert s.payloads and all(len(p) == pre.max_plain for p in s.payloads), stem
+        tag = TAG if pre.sealed else 0
+        assert max(s.stored_lens) <= pre.max_stored, stem
+        if pre.compression == 1:
+            # The incompressible frame is stored blocks: exactly the bound.
+            assert s.stored_lens[0] == bound(1, pre.max_plain) + tag, stem
+    else:
+        raise AssertionError(f"unknown edge vector {stem}")
+
+
 def check_container_vector(stem, data, want):
     s = read_container(data)
     assert s.payloads == want, "payloads differ"
@@ -704,6 +728,8 @@ def check_container_vector(stem, data, want):
         assert s.pre.sealed == cfg["sealed"], "sealed flag"
         assert s.indexed == cfg["index"], "index presence"
         assert s.pre.ck is cfg["ck"], "checksum id"
+    if stem.startswith("edge-"):
+        check_edge_names(stem, s)
     if s.indexed:
         r = IndexedReader(data)
         assert r.count == len(want)
@@ -970,15 +996,67 @@ def check_constructed():
             .to_bytes(4, "little")
         expect_reject(read_all_indexed, bytes(bad))
         expect_reject(read_container, bytes(bad), kinds=(Malformed,))
-    # Index entries that are neither 0 nor the count, and a count that lies.
-    for count, entries in ((3, 2), (2, 0), (4, 0)):
-        end = bytearray(END_MARK.to_bytes(4, "little"))
-        end += count.to_bytes(8, "little") + sum(map(len, payloads)).to_bytes(8, "little")
-        end += entries.to_bytes(8, "little") + b"\0" * (8 * entries)
-        end += (END_FIXED + 8 * entries).to_bytes(4, "little")
-        end += crc32c(bytes(end)).to_bytes(4, "little")
-        expect_reject(read_container, pre.raw + b"".join(frames) + bytes(end),
-                      kinds=(Malformed,))
+    check_forged_end_sections()
+
+
+def check_forged_end_sections():
+    """End sections that lie, each with a valid CRC, so that only the one check
+    aimed at the lie can refuse them (unsealed, crc32c, three frames)."""
+    ck = BY_NAME["crc32c"]
+    payloads = [b"one", b"two", b"three"]
+    good = write_container(payloads, ck, index=True)
+    pre = parse_preamble(good)
+    body = good[:len(good) - (END_FIXED + 8 * len(payloads))]
+    entries = [(len(p), len(p)) for p in payloads]
+    total = sum(map(len, payloads))
+    assert body + end_section(3, total, entries) == good
+    assert read_container(body + end_section(3, total, [])).payloads == payloads
+    seq = [  # sequential reader: each refused as Malformed
+        end_section(2, total, []),  # frame count
+        end_section(4, total, []),
+        end_section(3, total + 1, []),  # total plaintext
+        end_section(3, total, entries[:2]),  # entries neither 0 nor the count
+        end_section(3, total, entries + [(0, 0)]),
+        end_section(3, total, [(4, 3)] + entries[1:]),  # an entry's stored length
+        end_section(3, total, [(3, 4)] + entries[1:]),  # an entry's plaintext length
+        end_section(3, total, entries, END_FIXED),  # end length
+        end_section(3, total, [], END_FIXED + 8),
+    ]
+    for end in seq:
+        expect_reject(read_container, body + end, kinds=(Malformed,))
+    # Random access: offsets past the end mark, plaintext lengths that miss the
+    # total, a sealed stored length under 16, no index.
+    opened = [
+        end_section(3, total, [(4, 3)] + entries[1:]),
+        end_section(3, total, [(3, 4)] + entries[1:]),
+        end_section(3, total + 1, entries),
+    ]
+    for end in opened:
+        expect_reject(IndexedReader, body + end, kinds=(Malformed,))
+    expect_reject(IndexedReader, body + end_section(3, total, []), kinds=(NotIndexed,))
+    # Lies that still add up open, and are caught when the frame is read: its
+    # `len` or its plaintext length differs from the entry.
+    for end in (end_section(3, total, [(4, 3), (2, 3)] + entries[2:]),
+                end_section(3, total, [(3, 4), (3, 2)] + entries[2:])):
+        r = IndexedReader(body + end)
+        expect_reject(r.read, 0, kinds=(Malformed,))
+        expect_reject(r.read, 1)
+        assert r.read(2) == payloads[2]
+    assert pre.max_stored == VECTOR_MAX_PLAIN
+    sealed = write_container([b"x", b""], ck, sealed=True, index=True)
+    sbody = sealed[:len(sealed) - (END_FIXED + 16)]
+    r = IndexedReader(sbody + end_section(2, 1, [(17, 1), (16, 0)]))
+    assert [r.read(0), r.read(1)] == [b"x", b""]
+    expect_reject(IndexedReader, sbody + end_section(2, 1, [(33, 1), (0, 0)]),
+                  kinds=(Malformed,))
+    # The final frame is authenticated at open: the same frames with a count of 1
+    # make frame 0 the final one, which it is not.
+    one = write_container([b"x"], ck, sealed=True, index=True)
+    two = write_container([b"x", b"y"], ck, sealed=True, index=True)
+    frame0 = two[32:32 + 4 + 4 + 17]
+    assert one[32:32 + 4] == frame0[:4]
+    expect_reject(IndexedReader, two[:32] + frame0 + end_section(1, 1, [(17, 1)]),
+                  kinds=(AuthenticationFailed,))
 
 
 def main():
