@@ -17,7 +17,6 @@ The last line is `verify.py: N passed, M failed`; the exit status is non-zero wh
 check failed.
 """
 import binascii
-import hashlib
 import os
 import sys
 import traceback
@@ -923,10 +922,24 @@ def check_constructed():
     # An LZ4 match that overlaps its output, a match past max_plain, offset 0.
     rep = bytes([0x1F, 0x61, 0x01, 0x00, 0x0A]) + bytes([0x50]) + b"bcdef"
     assert lz4_decode(rep, 1024) == b"a" + b"a" * 29 + b"bcdef"
-    expect_reject(lz4_decode, rep, 30, kinds=(LimitExceeded,))
-    expect_reject(lz4_decode, bytes([0x14, 0x61, 0x00, 0x00, 0x50]) + b"bcdef",
+    expect_reject(lz4_decode, rep, 34, kinds=(LimitExceeded,))  # at the literals
+    expect_reject(lz4_decode, rep, 29, kinds=(LimitExceeded,))  # at the match
+    bomb = bytes([0x1F, 0x61, 0x01, 0x00, 0xFF, 0xFF, 0x10, 0x00])  # 1 + 545 bytes
+    expect_reject(lz4_decode, bomb, 100, kinds=(LimitExceeded,))
+    # End-of-block conditions: the last match starts 12 or more bytes before the end
+    # and ends 5 or more bytes before it.
+    ok = bytes([0x10, 0x61, 0x01, 0x00, 0xC0]) + b"bcdefghijklm"
+    assert lz4_decode(ok, 1024) == b"aaaaa" + b"bcdefghijklm"
+    expect_reject(lz4_decode, bytes([0x10, 0x61, 0x01, 0x00, 0x50]) + b"bcdef", 1024,
+                  kinds=(Malformed,))  # starts 9 bytes before the end
+    expect_reject(lz4_decode, bytes([0x1B, 0x61, 0x01, 0x00, 0x40]) + b"bcde", 1024,
+                  kinds=(Malformed,))  # starts 19 before, ends 4 before the end
+    # Offsets 0 and 2 (with one byte of output) in blocks valid otherwise.
+    assert lz4_decode(bytes([0x14, 0x61, 0x01, 0x00, 0xC0]) + b"bcdefghijklm", 1024) \
+        == b"a" * 9 + b"bcdefghijklm"
+    expect_reject(lz4_decode, bytes([0x14, 0x61, 0x00, 0x00, 0xC0]) + b"bcdefghijklm",
                   1024, kinds=(Malformed,))
-    expect_reject(lz4_decode, bytes([0x14, 0x61, 0x02, 0x00, 0x50]) + b"bcdef",
+    expect_reject(lz4_decode, bytes([0x14, 0x61, 0x02, 0x00, 0xC0]) + b"bcdefghijklm",
                   1024, kinds=(Malformed,))
     expect_reject(lz4_decode, b"", 1024, kinds=(Malformed,))
     expect_reject(lz4_decode, bytes([0x1F, 0x61, 0x01, 0x00]), 1024, kinds=(Malformed,))
