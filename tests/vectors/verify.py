@@ -410,7 +410,10 @@ class Stream:
     sealed stream (nothing can be decrypted)."""
 
     def __init__(self, pre, payloads, stored_lens, indexed):
-        self.pre, self.payloads, self.stored_lens, self.indexed = pre, payloads, stored_lens, indexed
+        self.pre = pre
+        self.payloads = payloads
+        self.stored_lens = stored_lens
+        self.indexed = indexed
 
 
 def read_container(data, master=MASTER, limit=DEFAULT_READ_LIMIT):
@@ -509,7 +512,8 @@ def _read_end(data, pos, pre, stored_lens, payloads):
 
 
 class IndexedReader:
-    """Random access: opens through the last 8 bytes and the index."""
+    """Random access (keyed when sealed): opens through the last 8 bytes and the
+    index, then reads any frame directly."""
 
     def __init__(self, data, master=MASTER, limit=DEFAULT_READ_LIMIT):
         self.data = data
@@ -555,7 +559,7 @@ class IndexedReader:
         if pre.sealed:
             if count == 0:
                 raise Truncated("sealed stream without its final frame")
-            self.final = self.read(count - 1)
+            self.read(count - 1)  # authenticates the final frame
 
     def read(self, i):
         if not 0 <= i < self.count:
