@@ -875,6 +875,17 @@ def check_cobs_flips(ck, data, want, stats):
             assert ck.width < 4, f"flip at {pos}: {ck.name} accepted {accepted!r}"
 
 
+def frame_bytes(stream):
+    """Each frame of a container as stored (length, checksum, payload)."""
+    pre = parse_preamble(stream)
+    frames, pos = [], len(pre)
+    while u32(stream, pos) != END_MARK:
+        end = pos + 4 + pre.ck.width + u32(stream, pos)
+        frames.append(stream[pos:end])
+        pos = end
+    return frames
+
+
 def check_constructed():
     """Inputs built here for the checks the vectors do not reach."""
     ck = BY_NAME["crc32c"]
@@ -975,12 +986,7 @@ def check_constructed():
     payloads = [b"one", b"two", b"three"]
     s = write_container(payloads, ck, sealed=True, index=True)
     pre = parse_preamble(s)
-    frames = []
-    pos = len(pre)
-    while u32(s, pos) != END_MARK:
-        end = pos + 4 + ck.width + u32(s, pos)
-        frames.append(s[pos:end])
-        pos = end
+    frames = frame_bytes(s)
 
     def assemble(fs, plains):
         return pre.raw + b"".join(fs) + end_section(len(fs), sum(map(len, plains)), [])
@@ -1002,6 +1008,21 @@ def check_constructed():
     expect_reject(read_container, assemble([short], [b""]), None)
     # Another master key: authentication fails.
     expect_reject(read_container, s, bytes(32), kinds=(AuthenticationFailed,))
+    # A dropped middle frame; a frame spliced from a stream with another nonce; the
+    # same frames under another preamble (another nonce, or another max_plain, each
+    # with a valid preamble CRC): authentication fails at the first changed frame.
+    expect_reject(read_container, assemble([frames[0], frames[2]], [payloads[0], payloads[2]]),
+                  kinds=(AuthenticationFailed,))
+    other = write_container(payloads, ck, sealed=True, nonce=bytes(16))
+    other_frames = frame_bytes(other)
+    expect_reject(read_container, assemble([frames[0], other_frames[1], frames[2]], payloads),
+                  kinds=(AuthenticationFailed,))
+    for at, value in ((12, 0x41), (8, 0x01)):
+        head = bytearray(pre.raw)
+        head[at] ^= value
+        head[28:32] = crc32c(bytes(head[:28])).to_bytes(4, "little")
+        parse_preamble(bytes(head))
+        expect_reject(read_container, bytes(head) + s[32:], kinds=(AuthenticationFailed,))
     # Random access: a forged index entry only produces an error.
     r = IndexedReader(s)
     assert [r.read(i) for i in range(3)] == payloads
