@@ -290,6 +290,20 @@ fn test(r: &mut Runner) {
             Cmd::cargo(&["test", "-p", "secstream-core", "--features", "std,serde"]),
         ],
     );
+    // The vectors read by a reader written from the contract alone (Python);
+    // its two packages are installed from PyPI only when missing.
+    let mut python = Vec::new();
+    if Cmd::new("python3", &["-c", "import cryptography, xxhash"])
+        .output()
+        .is_none()
+    {
+        python.push(Cmd::new(
+            "python3",
+            &["-m", "pip", "install", "--quiet", "cryptography", "xxhash"],
+        ));
+    }
+    python.push(Cmd::new("python3", &["tests/vectors/verify.py"]).dir(&root));
+    r.step("independent Python reader of the vectors", python);
 
     let mut builds = Vec::new();
     for target in CORE_TARGETS {
