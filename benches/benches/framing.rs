@@ -272,7 +272,10 @@ fn sealed(c: &mut Criterion) {
             let mut r =
                 container::Reader::new_sealed(vec![0u8; size + 16], MasterKey::from_bytes(&KEY));
             let mut pre = stream[..pre_len].to_vec();
-            assert!(matches!(r.feed(&mut pre), Ok(container::Feed::Header { .. })));
+            assert!(matches!(
+                r.feed(&mut pre),
+                Ok(container::Feed::Header { .. })
+            ));
             r
         };
         let mut r = new_reader();
@@ -319,7 +322,10 @@ fn mixed(size: usize) -> Vec<u8> {
 /// LZ4 per frame: the container's frame codec (unsealed, checksum none) against bare
 /// `lz4_flex` block compression into the same buffer.
 fn lz4(c: &mut Criterion) {
-    for (name, sizes) in [("lz4 compress", [64 * 1024, 1 << 20]), ("lz4 decompress", [64 * 1024, 1 << 20])] {
+    for (name, sizes) in [
+        ("lz4 compress", [64 * 1024, 1 << 20]),
+        ("lz4 decompress", [64 * 1024, 1 << 20]),
+    ] {
         let mut group = c.benchmark_group(name);
         for size in sizes {
             let data = mixed(size);
@@ -332,36 +338,48 @@ fn lz4(c: &mut Criterion) {
             if name == "lz4 compress" {
                 group.bench_function(BenchmarkId::new("bare lz4_flex compress_into", size), |b| {
                     b.iter(|| {
-                        let n = lz4_flex::block::compress_into(black_box(&data), &mut bare).unwrap();
+                        let n =
+                            lz4_flex::block::compress_into(black_box(&data), &mut bare).unwrap();
                         black_box(n);
                     });
                 });
-                group.bench_function(BenchmarkId::new("secstream FrameCodec::encode", size), |b| {
-                    b.iter(|| {
-                        let e = codec.encode(0, false, black_box(&data), &mut out).unwrap();
-                        black_box(e);
-                    });
-                });
+                group.bench_function(
+                    BenchmarkId::new("secstream FrameCodec::encode", size),
+                    |b| {
+                        b.iter(|| {
+                            let e = codec.encode(0, false, black_box(&data), &mut out).unwrap();
+                            black_box(e);
+                        });
+                    },
+                );
             } else {
                 let n = lz4_flex::block::compress_into(&data, &mut bare).unwrap();
                 let packed = bare[..n].to_vec();
                 let mut plain = vec![0u8; size];
-                group.bench_function(BenchmarkId::new("bare lz4_flex decompress_into", size), |b| {
-                    b.iter(|| {
-                        let n = lz4_flex::block::decompress_into(black_box(&packed), &mut plain).unwrap();
-                        black_box(n);
-                    });
-                });
+                group.bench_function(
+                    BenchmarkId::new("bare lz4_flex decompress_into", size),
+                    |b| {
+                        b.iter(|| {
+                            let n =
+                                lz4_flex::block::decompress_into(black_box(&packed), &mut plain)
+                                    .unwrap();
+                            black_box(n);
+                        });
+                    },
+                );
                 let e = codec.encode(0, false, &data, &mut out).unwrap();
                 let hlen = secstream_core::frame::header_len(ChecksumKind::None);
                 let stored = out[hlen..e.len].to_vec();
                 let mut d = Decompressor::new(vec![0u8; size]);
-                group.bench_function(BenchmarkId::new("secstream FrameCodec::decompress", size), |b| {
-                    b.iter(|| {
-                        let p = codec.decompress(black_box(&stored), &mut d).unwrap();
-                        black_box(p.len());
-                    });
-                });
+                group.bench_function(
+                    BenchmarkId::new("secstream FrameCodec::decompress", size),
+                    |b| {
+                        b.iter(|| {
+                            let p = codec.decompress(black_box(&stored), &mut d).unwrap();
+                            black_box(p.len());
+                        });
+                    },
+                );
             }
         }
         group.finish();

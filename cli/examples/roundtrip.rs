@@ -99,7 +99,14 @@ fn round_trip(bin: &Path, input: &Path, original: &[u8], tmp: &Path) -> Result<(
     println!("input: {input} ({} bytes)\n", original.len());
 
     step(bin, &["keygen", &key])?;
-    let flags = ["--checksum", "crc32c", "--compress", "lz4", "--key-file", &key];
+    let flags = [
+        "--checksum",
+        "crc32c",
+        "--compress",
+        "lz4",
+        "--key-file",
+        &key,
+    ];
     step(
         bin,
         &[&["pack", &input, "-o", &packed][..], &flags[..]].concat(),

@@ -182,7 +182,9 @@ fn parse_size(s: &str) -> Result<u32, String> {
         .checked_mul(mult)
         .ok_or_else(|| format!("size too large: {s}"))?;
     if bytes == 0 || bytes > u64::from(MAX_FRAME_SIZE) {
-        return Err(format!("frame size must be 1 byte to 16 MiB (the default read limit), not {bytes}"));
+        return Err(format!(
+            "frame size must be 1 byte to 16 MiB (the default read limit), not {bytes}"
+        ));
     }
     u32::try_from(bytes).map_err(|_| format!("size too large: {s}"))
 }
@@ -548,9 +550,7 @@ fn pack(
             break;
         }
     }
-    let out = w
-        .finish()
-        .map_err(|e| write_failure(&what, output, e))?;
+    let out = w.finish().map_err(|e| write_failure(&what, output, e))?;
     out.commit(output)
 }
 
@@ -671,7 +671,12 @@ fn inspect(input: &Path, list: bool) -> Result<()> {
             secstream::container::VERSION
         )?;
         writeln!(o, "checksum:       {} (id {})", c.checksum, c.checksum.id())?;
-        writeln!(o, "compression:    {} (id {})", c.compression, c.compression.id())?;
+        writeln!(
+            o,
+            "compression:    {} (id {})",
+            c.compression,
+            c.compression.id()
+        )?;
         writeln!(o, "sealed:         {}", yes(c.sealed))?;
         writeln!(o, "max plaintext:  {} bytes per frame", c.max_plain)?;
         let what = if c.sealed { "sealed" } else { "plaintext" };
@@ -685,7 +690,11 @@ fn inspect(input: &Path, list: bool) -> Result<()> {
         writeln!(
             o,
             "complete:       {}",
-            if res.is_ok() { "yes (end section matches)" } else { "no" }
+            if res.is_ok() {
+                "yes (end section matches)"
+            } else {
+                "no"
+            }
         )?;
         if list {
             for (i, s) in sizes.iter().enumerate() {
@@ -730,7 +739,10 @@ mod tests {
             "unpack x.sst",
             &secstream::Error::Container(secstream::container::Error::Authentication),
         );
-        assert_eq!(f.to_string(), "secstream: unpack x.sst: authentication failed");
+        assert_eq!(
+            f.to_string(),
+            "secstream: unpack x.sst: authentication failed"
+        );
         let io = secstream::Error::Io(io::Error::other("disk on fire"));
         let f = Failure::chain("pack x", &io);
         assert_eq!(f.to_string(), "secstream: pack x: i/o error: disk on fire");

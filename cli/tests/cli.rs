@@ -372,7 +372,10 @@ fn keygen_and_overwrite_rules() {
         "--key-file",
         p(&short),
     ]);
-    assert!(e.contains("32 raw bytes, 64 hex digits or 44 base64"), "{e}");
+    assert!(
+        e.contains("32 raw bytes, 64 hex digits or 44 base64"),
+        "{e}"
+    );
     // Hex and base64 key files are read too.
     let raw = fs::read(&key).unwrap();
     let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();

@@ -208,7 +208,10 @@ mod tests {
         let n = compress_into(&input, &mut packed).unwrap();
         assert!(n < 100);
         let mut small = [0xAAu8; 3999];
-        assert_eq!(decompress_into(&packed[..n], &mut small), Err(Error::TooLarge));
+        assert_eq!(
+            decompress_into(&packed[..n], &mut small),
+            Err(Error::TooLarge)
+        );
         assert!(small.iter().all(|&b| b == 0), "wiped on error");
         // A match offset of 0: token 0x10 (1 literal, match), 'x', offset 00 00.
         let mut out = [0u8; 64];
@@ -222,7 +225,10 @@ mod tests {
             Err(Error::Corrupt)
         );
         // Literals cut short.
-        assert_eq!(decompress_into(&[0x50, b'a'], &mut out), Err(Error::Truncated));
+        assert_eq!(
+            decompress_into(&[0x50, b'a'], &mut out),
+            Err(Error::Truncated)
+        );
         for cut in 0..n {
             let mut big = [0u8; 4000];
             let r = decompress_into(&packed[..cut], &mut big);

@@ -355,7 +355,9 @@ mod tests {
         let hex = "00070e151c232a31383f464d545b626970777e858c939aa1a8afb6bdc4cbd2d9\n";
         assert_eq!(MasterKey::parse(hex.as_bytes()).unwrap().as_bytes(), &raw);
         assert_eq!(
-            MasterKey::parse(hex.to_uppercase().as_bytes()).unwrap().as_bytes(),
+            MasterKey::parse(hex.to_uppercase().as_bytes())
+                .unwrap()
+                .as_bytes(),
             &raw
         );
         // base64 of the same bytes (Python: base64.b64encode(bytes(i*7 for i in range(32))))

@@ -87,11 +87,12 @@ fn container_header_checksum_is_always_there() {
     // A header naming each contract id: parsed if the kind is compiled,
     // refused as an unknown checksum otherwise.
     for (id, name, _) in CONTRACT {
-        let mut b: [u8; 16] = container::Header::new(container::Config::new(ChecksumKind::None, 64))
-            .to_preamble()
-            .as_bytes()
-            .try_into()
-            .unwrap();
+        let mut b: [u8; 16] =
+            container::Header::new(container::Config::new(ChecksumKind::None, 64))
+                .to_preamble()
+                .as_bytes()
+                .try_into()
+                .unwrap();
         b[5] = id;
         let crc = checksum::crc32c(&b[..12]);
         b[12..].copy_from_slice(&crc.to_le_bytes());

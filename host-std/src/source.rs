@@ -49,7 +49,6 @@ impl<R: Read> Source<R> {
     }
 }
 
-
 impl<R> Source<R> {
     pub(crate) fn new(inner: R) -> Self {
         Self {

@@ -202,14 +202,20 @@ fn flips_and_trailing_bytes_fail() {
         let mut long = wire.clone();
         long.push(0);
         let (_, err) = read_err(&long, sealed);
-        assert!(matches!(err, Some(Error::Container(container::Error::TrailingData))));
+        assert!(matches!(
+            err,
+            Some(Error::Container(container::Error::TrailingData))
+        ));
     }
     // A wrong key releases nothing.
     let wire = pack(ContainerOptions::new(), true, &plain, 5000);
     let mut r = ContainerReader::sealed(&wire[..], MasterKey::from_bytes(&[8; 32]));
     let mut out = Vec::new();
     let e = r.read_to_end(&mut out).unwrap_err();
-    assert!(matches!(Error::from(e), Error::Container(container::Error::Authentication)));
+    assert!(matches!(
+        Error::from(e),
+        Error::Container(container::Error::Authentication)
+    ));
     assert!(out.is_empty());
 }
 
@@ -227,7 +233,10 @@ fn a_dropped_writer_leaves_a_truncated_stream() {
     }
     assert!(!sink.is_empty());
     let (_, err) = read_err(&sink, false);
-    assert!(matches!(err, Some(Error::Container(container::Error::Truncated))));
+    assert!(matches!(
+        err,
+        Some(Error::Container(container::Error::Truncated))
+    ));
 }
 
 #[test]
@@ -272,7 +281,8 @@ fn shared_vectors_read_and_unsealed_ones_write_bit_exact() {
             continue;
         }
         let wire = std::fs::read(dir.join(&name)).unwrap();
-        let payloads = parse_payloads(&std::fs::read(dir.join(format!("{stem}.payloads"))).unwrap());
+        let payloads =
+            parse_payloads(&std::fs::read(dir.join(format!("{stem}.payloads"))).unwrap());
         let sealed = stem.contains("sealed");
         let mut r = if sealed {
             ContainerReader::sealed(&wire[..], vector_key())

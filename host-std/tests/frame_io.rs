@@ -7,11 +7,11 @@ use std::cell::Cell;
 use std::io::{self, IoSlice, Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use secstream::Error;
 use secstream::checksum::ChecksumKind;
 use secstream::container;
-use secstream::frame;
-use secstream::Error;
 use secstream::container_io::ContainerReader;
+use secstream::frame;
 use secstream::frame_io::{FrameReader, FrameWriter};
 
 // ------------------------------------------------------------ allocation watch
@@ -271,7 +271,10 @@ fn raw_truncation_and_corruption_are_errors() {
         if ends.contains(&cut) {
             assert!(res.is_ok(), "cut {cut}");
         } else {
-            assert!(matches!(res, Err(Error::Frame(frame::Error::Truncated))), "cut {cut}: {res:?}");
+            assert!(
+                matches!(res, Err(Error::Frame(frame::Error::Truncated))),
+                "cut {cut}: {res:?}"
+            );
         }
     }
     for bit in 0..wire.len() * 8 {
@@ -298,9 +301,15 @@ fn a_4_gib_length_claim_fails_before_allocating() {
     let mut wire = vec![0xFF, 0xFF, 0xFF, 0xFF];
     wire.extend_from_slice(&[0u8; 64]);
     let mut r = FrameReader::new(&wire[..], ChecksumKind::None, 1 << 20);
-    assert!(matches!(r.read_frame(), Err(Error::Frame(frame::Error::FrameTooLong))));
+    assert!(matches!(
+        r.read_frame(),
+        Err(Error::Frame(frame::Error::FrameTooLong))
+    ));
     // The error sticks.
-    assert!(matches!(r.read_frame(), Err(Error::Frame(frame::Error::FrameTooLong))));
+    assert!(matches!(
+        r.read_frame(),
+        Err(Error::Frame(frame::Error::FrameTooLong))
+    ));
 
     // Container: a preamble allowing 1 KiB, then a frame claiming 2 GiB, read by a
     // reader whose own limit is as large as it gets.
@@ -312,11 +321,14 @@ fn a_4_gib_length_claim_fails_before_allocating() {
     let mut r = ContainerReader::new(&c[..]).with_limit(u32::MAX);
     assert!(matches!(
         r.read_frame(),
-        Err(Error::Container(container::Error::FrameTooLong { frame: 0 }))
+        Err(Error::Container(container::Error::FrameTooLong {
+            frame: 0
+        }))
     ));
 
     // Container: the preamble itself allows 1 GiB frames; refused on the preamble.
-    let c = container::Header::new(container::Config::new(ChecksumKind::None, 1 << 30)).to_preamble();
+    let c =
+        container::Header::new(container::Config::new(ChecksumKind::None, 1 << 30)).to_preamble();
     let mut r = ContainerReader::new(c.as_bytes());
     assert!(matches!(
         r.read_frame(),
@@ -384,4 +396,3 @@ fn raw_reader_with_a_64_mib_maximum_allocates_only_what_small_frames_need() {
     let largest = THREAD_LARGEST.with(Cell::get);
     assert!(largest < 4 << 20, "largest allocation {largest}");
 }
-

@@ -50,7 +50,10 @@ fn messages_over_raw_frames() {
     w.write_frame(&[0xFF, 0xFF]).unwrap();
     let wire = w.finish().unwrap();
     let mut r = FrameReader::new(&wire[..], ChecksumKind::Crc32c, 1 << 16);
-    assert!(matches!(r.read_message::<Command>(), Err(Error::Message(_))));
+    assert!(matches!(
+        r.read_message::<Command>(),
+        Err(Error::Message(_))
+    ));
 }
 
 #[test]

@@ -145,7 +145,10 @@ impl<R: Read> ContainerReader<R> {
             }
             match core.feed(src.window())? {
                 Feed::NeedMore => src.start = src.end,
-                Feed::Header { header: h, consumed } => {
+                Feed::Header {
+                    header: h,
+                    consumed,
+                } => {
                     src.consume(consumed);
                     *header = Some(h);
                     if h.config.compression != Compression::None {

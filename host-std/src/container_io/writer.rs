@@ -245,7 +245,8 @@ impl<W: Write> ContainerWriter<W> {
         self.end_frame()?;
         let mut buf = Zeroizing::new(vec![0u8; self.max_plain]);
         let n = message::to_payload(value, &mut buf).map_err(Error::Message)?;
-        self.plain.extend_from_slice(buf.get(..n).unwrap_or_default());
+        self.plain
+            .extend_from_slice(buf.get(..n).unwrap_or_default());
         Ok(())
     }
 
