@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::{Cmd, Runner, workspace_root};
+use crate::{Cmd, Runner, wasm_pkg, workspace_root};
 
 /// The exact wasm-bindgen version the `secstream-wasm` crate pins.
 const WASM_BINDGEN_VERSION: &str = "0.2.130";
@@ -85,6 +85,18 @@ pub(crate) fn setup(r: &mut Runner) -> bool {
     }
 
     r.record("setup (wasm-bindgen, chromium, npm)", ok, start.elapsed())
+}
+
+/// Builds the npm package only (`cargo xtask wasm-package`): `wasm/pkg/`
+/// and the tarball in `target/wasm-npm/`.
+pub(crate) fn package(r: &mut Runner) {
+    let start = Instant::now();
+    let ok = build_package(&workspace_root()).is_some();
+    r.record(
+        "wasm: npm package (bundler, nodejs, web), npm pack",
+        ok,
+        start.elapsed(),
+    );
 }
 
 /// Runs the wasm setup, then every wasm step.
@@ -181,6 +193,8 @@ fn build_package(root: &Path) -> Option<PathBuf> {
         .join("node_modules")
         .join(".bin")
         .join("wasm-opt");
+    // The first module optimised: its bytes before wasm-opt, and its path.
+    let mut optimised: Option<(Vec<u8>, PathBuf)> = None;
     for (target, dir) in TARGETS {
         let out = pkg.join(dir);
         let ok = Cmd::new(
@@ -200,18 +214,53 @@ fn build_package(root: &Path) -> Option<PathBuf> {
             eprintln!("wasm-bindgen --target {target} failed");
             return None;
         }
-        let bg = out.join("secstream_wasm_bg.wasm");
-        let bg = bg.to_string_lossy();
+        let bg_path = out.join("secstream_wasm_bg.wasm");
+        // wasm-bindgen gives every target the same module; optimise it once.
+        let raw = fs::read(&bg_path).ok();
+        let same = optimised
+            .as_ref()
+            .filter(|(done_raw, _)| raw.as_ref() == Some(done_raw));
+        if let Some((_, done)) = same {
+            if let Err(e) = fs::copy(done, &bg_path) {
+                eprintln!(
+                    "cannot copy {} to {}: {e}",
+                    done.display(),
+                    bg_path.display()
+                );
+                return None;
+            }
+            eprintln!(
+                "{}: the same module as {}",
+                bg_path.display(),
+                done.display()
+            );
+            continue;
+        }
+        let bg = bg_path.to_string_lossy();
         let mut args: Vec<&str> = WASM_OPT_FLAGS.to_vec();
         args.extend([&*bg, "-o", &*bg]);
         if !Cmd::new(&wasm_opt.to_string_lossy(), &args).run() {
             eprintln!("wasm-opt failed on {bg}");
             return None;
         }
+        if optimised.is_none() {
+            optimised = raw.map(|raw| (raw, bg_path.clone()));
+        }
+    }
+    if let Err(e) = finish_glue(&pkg) {
+        eprintln!(
+            "cannot finish the generated files in {}: {e}",
+            pkg.display()
+        );
+        return None;
     }
     let npm = root.join("wasm").join("npm");
     if let Err(e) = copy_tree(&npm, &pkg) {
         eprintln!("cannot copy {} into {}: {e}", npm.display(), pkg.display());
+        return None;
+    }
+    if let Err(e) = commonjs_copies(&pkg) {
+        eprintln!("cannot write the CommonJS files in {}: {e}", pkg.display());
         return None;
     }
     report_size(&pkg.join("web").join("secstream_wasm_bg.wasm"));
@@ -257,6 +306,48 @@ fn build_package(root: &Path) -> Option<PathBuf> {
     }
     eprintln!("packed {}", dest.join(&name).display());
     Some(dest.join(name))
+}
+
+/// The package's changes to wasm-bindgen's output (see `wasm_pkg`): typed
+/// declarations in every build; in `bundler/`, the module inlined into
+/// JavaScript in place of the .wasm (which is removed); and no
+/// `*_bg.wasm.d.ts` (types of the raw exports, which nothing uses).
+fn finish_glue(pkg: &Path) -> Result<(), String> {
+    let at = |p: &Path, e: io::Error| format!("{}: {e}", p.display());
+    for (_, dir) in TARGETS {
+        let out = pkg.join(dir);
+        let dts = out.join("secstream_wasm.d.ts");
+        let text = fs::read_to_string(&dts).map_err(|e| at(&dts, e))?;
+        let text =
+            wasm_pkg::typed_declarations(&text).map_err(|e| format!("{}: {e}", dts.display()))?;
+        fs::write(&dts, text).map_err(|e| at(&dts, e))?;
+        let raw = out.join("secstream_wasm_bg.wasm.d.ts");
+        fs::remove_file(&raw).map_err(|e| at(&raw, e))?;
+    }
+    let bundler = pkg.join("bundler");
+    let wasm = bundler.join("secstream_wasm_bg.wasm");
+    let bytes = fs::read(&wasm).map_err(|e| at(&wasm, e))?;
+    let inline = bundler.join(wasm_pkg::INLINE_FILE);
+    fs::write(&inline, wasm_pkg::inline_module(&bytes)).map_err(|e| at(&inline, e))?;
+    fs::remove_file(&wasm).map_err(|e| at(&wasm, e))?;
+    let entry = bundler.join("secstream_wasm.js");
+    let glue = fs::read_to_string(&entry).map_err(|e| at(&entry, e))?;
+    let glue = wasm_pkg::bundler_entry(&glue).map_err(|e| format!("{}: {e}", entry.display()))?;
+    fs::write(&entry, glue).map_err(|e| at(&entry, e))
+}
+
+/// `node/lifetime.cjs` and `node/streams.cjs`, the CommonJS copies of the
+/// package's `lifetime.js` and `streams.js` that `node/index.cjs` requires.
+fn commonjs_copies(pkg: &Path) -> Result<(), String> {
+    for name in ["lifetime", "streams"] {
+        let file = format!("{name}.js");
+        let src = pkg.join(&file);
+        let esm = fs::read_to_string(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+        let cjs = wasm_pkg::commonjs(&esm, &file)?;
+        let dest = pkg.join("node").join(format!("{name}.cjs"));
+        fs::write(&dest, cjs).map_err(|e| format!("{}: {e}", dest.display()))?;
+    }
+    Ok(())
 }
 
 /// Prints the module's size, raw and gzipped (`gzip -9`).
