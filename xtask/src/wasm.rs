@@ -1,7 +1,9 @@
 //! The `secstream-wasm` steps: toolchain setup, the npm package build for the
 //! bundler, nodejs and web targets, wasm-bindgen-test in Node and headless
-//! Chromium, the node:test suite and TypeScript check against the packed
-//! tarball, and the Playwright round trip of the demo page.
+//! Chromium and Firefox, the node:test suite and TypeScript checks against the
+//! packed tarball, the Vite/webpack/esbuild builds of a tiny app, and the page
+//! tests (the demo and the Web Worker example) in Chromium (Playwright, with
+//! the CLI round trip) and Firefox (geckodriver's WebDriver API).
 //!
 //! Every step is an ordinary command that can also be run by hand; the summary
 //! prints them. The package is assembled in `wasm/pkg/` and packed into
@@ -23,6 +25,8 @@ const PACKAGE: &str = "secstream-wasm";
 /// wasm-bindgen output targets and the package folder each goes into.
 const TARGETS: &[(&str, &str)] = &[("bundler", "bundler"), ("nodejs", "node"), ("web", "web")];
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// geckodriver, built by `cargo install` (Debian does not package it).
+const GECKODRIVER_VERSION: &str = "0.37.1";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The wasm profile of the root `Cargo.toml` (opt-level 3, LTO, panic abort).
 const PROFILE: &str = "wasm-release";
@@ -43,9 +47,11 @@ fn js_tests(root: &Path) -> PathBuf {
 }
 
 /// Installs what the wasm steps need, skipping what is there: the pinned
-/// wasm-bindgen CLI, Chromium with its driver, and the JS test dependencies
-/// (`playwright-core`, `typescript`, and `binaryen` for `wasm-opt`; Debian's
-/// binaryen 108 cannot read what rustc emits today).
+/// wasm-bindgen CLI, Chromium with its driver, Firefox ESR with geckodriver,
+/// and the JS test dependencies from `wasm/js-tests/package-lock.json`
+/// (`playwright-core`, `typescript`, `vite`, `webpack`, `esbuild`, and
+/// `binaryen` for `wasm-opt`; Debian's binaryen 108 cannot read what rustc
+/// emits today).
 pub(crate) fn setup(r: &mut Runner) -> bool {
     let start = Instant::now();
     eprintln!("\n#### setup (wasm)");
@@ -68,23 +74,58 @@ pub(crate) fn setup(r: &mut Runner) -> bool {
         }
     }
 
-    ok &= crate::ensure_apt(&["chromium", "chromium-driver"]);
+    ok &= crate::ensure_apt(&["chromium", "chromium-driver", "firefox-esr"]);
 
-    let js = js_tests(&root);
-    if js.join("node_modules").exists() {
-        eprintln!("wasm/js-tests/node_modules: present");
-    } else {
-        let verb = if js.join("package-lock.json").exists() {
-            "ci"
-        } else {
-            "install"
-        };
-        ok &= Cmd::new("npm", &[verb, "--no-audit", "--no-fund"])
-            .dir(&js)
-            .run();
+    let want = format!("geckodriver {GECKODRIVER_VERSION}");
+    match Cmd::new("geckodriver", &["--version"]).output() {
+        Some(v) if v.lines().next().is_some_and(|l| l.starts_with(&want)) => {
+            eprintln!("{want}: present");
+        }
+        // Built from crates.io (a few minutes): Debian has no geckodriver.
+        _ => {
+            ok &= Cmd::cargo(&["install", "geckodriver", "--version", GECKODRIVER_VERSION]).run();
+        }
     }
 
-    r.record("setup (wasm-bindgen, chromium, npm)", ok, start.elapsed())
+    ok &= npm_ci(&js_tests(&root));
+
+    r.record(
+        "setup (wasm-bindgen, browsers, geckodriver, npm)",
+        ok,
+        start.elapsed(),
+    )
+}
+
+/// `npm ci` in `dir` unless its `node_modules` was installed from the
+/// current `package-lock.json` (a copy of which is kept as a stamp there), so
+/// a changed lock file reinstalls and an unchanged one costs nothing.
+fn npm_ci(dir: &Path) -> bool {
+    let lock = dir.join("package-lock.json");
+    let stamp = dir
+        .join("node_modules")
+        .join(".secstream-package-lock.json");
+    let Ok(want) = fs::read(&lock) else {
+        eprintln!("{} is missing", lock.display());
+        return false;
+    };
+    if fs::read(&stamp).is_ok_and(|have| have == want) {
+        eprintln!(
+            "{}: installed from package-lock.json",
+            dir.join("node_modules").display()
+        );
+        return true;
+    }
+    if !Cmd::new("npm", &["ci", "--no-audit", "--no-fund"])
+        .dir(dir)
+        .run()
+    {
+        return false;
+    }
+    if let Err(e) = fs::write(&stamp, want) {
+        eprintln!("cannot write {}: {e}", stamp.display());
+        return false;
+    }
+    true
 }
 
 /// Builds the npm package only (`cargo xtask wasm-package`): `wasm/pkg/`
@@ -132,6 +173,19 @@ pub(crate) fn wasm(r: &mut Runner) {
                 .env("CHROMEDRIVER", CHROMEDRIVER),
         ],
     );
+    let geckodriver = which("geckodriver").map_or_else(
+        || "geckodriver".to_owned(),
+        |p| p.to_string_lossy().into_owned(),
+    );
+    r.step(
+        "wasm: wasm-bindgen-test in headless Firefox",
+        vec![
+            Cmd::cargo(&["test", "-p", "secstream-wasm", "--target", WASM_TARGET])
+                .env(runner_env, "wasm-bindgen-test-runner")
+                .env("WASM_BINDGEN_USE_BROWSER", "1")
+                .env("GECKODRIVER", &geckodriver),
+        ],
+    );
 
     let Some(tarball) = tarball else {
         return;
@@ -139,7 +193,7 @@ pub(crate) fn wasm(r: &mut Runner) {
     let js = js_tests(&root);
     let tgz = tarball.to_string_lossy().into_owned();
     r.step(
-        "wasm: node:test and tsc against the packed tarball",
+        "wasm: node:test, tsc x5 against the packed tarball",
         vec![
             // Installs the tarball as a user would, without touching package.json.
             Cmd::new(
@@ -148,16 +202,37 @@ pub(crate) fn wasm(r: &mut Runner) {
             )
             .dir(&js),
             Cmd::new("node", &["--test", "test/"]).dir(&js),
-            Cmd::new("node_modules/.bin/tsc", &["-p", "types"]).dir(&js),
+            Cmd::new("node", &["types/check.mjs"]).dir(&js),
         ],
     );
     r.step(
-        "wasm: demo page in Chromium (Playwright) <-> secstream CLI",
+        "wasm: Vite/webpack/esbuild, Node import/require",
+        vec![Cmd::new("node", &["bundlers/run.mjs"]).dir(&js)],
+    );
+    r.step(
+        "wasm: demo, Worker in Chromium <-> secstream CLI",
         vec![
             Cmd::cargo(&["build", "-p", "secstream", "--bin", "secstream"]),
             Cmd::new("node", &["demo/playwright.mjs"]).dir(&js),
+            Cmd::new("node", &["demo/worker.mjs"]).dir(&js),
         ],
     );
+    r.step(
+        "wasm: demo, Worker, bundles in Firefox (WebDriver)",
+        vec![
+            Cmd::new("node", &["firefox/run.mjs"])
+                .dir(&js)
+                .env("GECKODRIVER", &geckodriver),
+        ],
+    );
+}
+
+/// The first `name` on `PATH`.
+fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 /// Builds the release .wasm, runs wasm-bindgen for each target, optimises
