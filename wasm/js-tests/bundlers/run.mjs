@@ -13,10 +13,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { build as esbuild } from "esbuild";
-import { build as vite } from "vite";
+import { build as vite, createServer as viteDev } from "vite";
 import webpack from "webpack";
 import { chromium } from "playwright-core";
-import { builtPages, checkResult as check } from "./result.mjs";
+import { builtPages, checkResult } from "./result.mjs";
 import { chromiumArgs, serveDir } from "../demo/serve.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,11 +26,11 @@ const out = join(root, "target", "wasm-bundlers");
 
 function nodeRun(what, args) {
   const stdout = execFileSync(process.execPath, args, { cwd: app, encoding: "utf8" });
-  check(what, JSON.parse(stdout.trim().split("\n").pop()));
+  checkResult(what, JSON.parse(stdout.trim().split("\n").pop()));
 }
 
 const page = (title, script, module = true) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>` +
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title></head>` +
   `<body><script${module ? ' type="module"' : ""} src="./${script}"></script></body></html>\n`;
 
 async function buildVite() {
@@ -109,23 +109,49 @@ for (const [, dir] of pages) if (!servers.has(dir)) servers.set(dir, await serve
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
 let failed = false;
 try {
-  for (const [what, dir, html] of pages) {
+  /** Loads one page and checks the app's result, with no error or 404. */
+  async function openPage(what, url) {
     const p = await browser.newPage();
     const errors = [];
     const notFound = [];
     p.on("pageerror", (e) => errors.push(e.message));
     p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     p.on("response", (r) => r.status() >= 400 && notFound.push(`${r.status()} ${r.url()}`));
-    await p.goto(`http://127.0.0.1:${servers.get(dir).address().port}/${html}`);
+    await p.goto(url);
     await p
       .waitForSelector("body[data-result]", { state: "attached", timeout: 20_000 })
       .catch((e) => {
         throw new Error(`${what}: no result (${[...errors, ...notFound].join("; ") || e.message})`);
       });
-    check(`${what} in Chromium`, JSON.parse(await p.getAttribute("body", "data-result")));
+    checkResult(`${what} in Chromium`, JSON.parse(await p.getAttribute("body", "data-result")));
     assert.deepEqual(notFound, [], what);
     assert.deepEqual(errors, [], what);
     await p.close();
+  }
+  for (const [what, dir, html] of pages) {
+    await openPage(what, `http://127.0.0.1:${servers.get(dir).address().port}/${html}`);
+  }
+  // Vite's dev server: the default entry as is (its dependency pre-bundling
+  // included); the web entry with the package excluded from pre-bundling,
+  // as the README says (pre-bundling moves the glue away from its .wasm).
+  for (const [what, html, optimizeDeps] of [
+    ["Vite dev server, default entry", "index.html", {}],
+    ["Vite dev server, web entry (optimizeDeps.exclude)", "web.html", { exclude: ["secstream-wasm"] }],
+  ]) {
+    const dev = await viteDev({
+      root: app,
+      configFile: false,
+      logLevel: "warn",
+      cacheDir: join(out, ".vite-dev-cache", html),
+      server: { host: "127.0.0.1", port: 0 },
+      optimizeDeps,
+    });
+    await dev.listen();
+    try {
+      await openPage(what, `${dev.resolvedUrls.local[0]}${html}`);
+    } finally {
+      await dev.close();
+    }
   }
   console.log("bundlers: every build round-trips");
 } catch (e) {
