@@ -46,7 +46,7 @@ pub mod ring;
 const TS_SYMBOL_DISPOSE: &str = r#"
 declare global {
   interface SymbolConstructor {
-    /** The method `using` calls at the end of its block (ES2026; in engines since 2024). */
+    /** The method `using` calls at the end of its block (explicit resource management). */
     readonly dispose: unique symbol;
   }
   var Symbol: SymbolConstructor;

@@ -193,7 +193,7 @@ pub(crate) fn wasm(r: &mut Runner) {
     let js = js_tests(&root);
     let tgz = tarball.to_string_lossy().into_owned();
     r.step(
-        "wasm: node:test, tsc x5 against the packed tarball",
+        "wasm: node:test, tsc x8 against the packed tarball",
         vec![
             // Installs the tarball as a user would, without touching package.json.
             Cmd::new(
@@ -338,6 +338,10 @@ fn build_package(root: &Path) -> Option<PathBuf> {
         eprintln!("cannot write the CommonJS files in {}: {e}", pkg.display());
         return None;
     }
+    if let Err(e) = pre_5_7_types(&pkg) {
+        eprintln!("cannot write the TypeScript < 5.7 declarations: {e}");
+        return None;
+    }
     report_size(&pkg.join("web").join("secstream_wasm_bg.wasm"));
 
     let dest = root.join("target").join("wasm-npm");
@@ -421,6 +425,21 @@ fn commonjs_copies(pkg: &Path) -> Result<(), String> {
         let cjs = wasm_pkg::commonjs(&esm, &file)?;
         let dest = pkg.join("node").join(format!("{name}.cjs"));
         fs::write(&dest, cjs).map_err(|e| format!("{}: {e}", dest.display()))?;
+    }
+    Ok(())
+}
+
+/// `ts5.6/`: the declarations for TypeScript 5.0 to 5.6 (see `wasm_pkg`).
+fn pre_5_7_types(pkg: &Path) -> Result<(), String> {
+    for file in wasm_pkg::DECLARATION_FILES {
+        let src = pkg.join(file);
+        let dest = pkg.join(wasm_pkg::PRE_5_7_DIR).join(file);
+        let text = fs::read_to_string(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+        if let Some(dir) = dest.parent() {
+            fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        fs::write(&dest, wasm_pkg::pre_5_7_declarations(&text))
+            .map_err(|e| format!("{}: {e}", dest.display()))?;
     }
     Ok(())
 }

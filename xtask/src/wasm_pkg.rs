@@ -42,6 +42,27 @@ pub(crate) fn typed_declarations(dts: &str) -> Result<String, String> {
     Ok(out.replace("checksum: string;", "checksum: ChecksumKindName;"))
 }
 
+/// The folder of the declarations for TypeScript before 5.7, whose
+/// `Uint8Array` is not generic (`types@<5.7` in the exports, `typesVersions`).
+pub(crate) const PRE_5_7_DIR: &str = "ts5.6";
+
+/// The package's declaration files, copied into [`PRE_5_7_DIR`] with
+/// [`pre_5_7_declarations`] (their relative imports stay valid there).
+pub(crate) const DECLARATION_FILES: &[&str] = &[
+    "index.d.ts",
+    "index.d.cts",
+    "node/secstream_wasm.d.ts",
+    "node/package.json",
+    "web/index.d.ts",
+    "web/secstream_wasm.d.ts",
+];
+
+/// A declaration file for TypeScript before 5.7: `Uint8Array<ArrayBuffer>`
+/// becomes the plain `Uint8Array` (which is what it meant there).
+pub(crate) fn pre_5_7_declarations(dts: &str) -> String {
+    dts.replace("Uint8Array<ArrayBuffer>", "Uint8Array")
+}
+
 /// The glue's import of the .wasm as an ES module (WebAssembly/ES module
 /// integration), which only some bundlers understand, and its replacement.
 const WASM_IMPORT: &str = r#"import * as wasm from "./secstream_wasm_bg.wasm";"#;
@@ -197,6 +218,15 @@ mod tests {
         assert!(out.contains("readonly checksum: ChecksumKindName;"));
         assert!(!out.contains("string;"));
         assert!(typed_declarations("export function f(a: Uint8Array): void;").is_err());
+    }
+
+    #[test]
+    fn pre_5_7_declarations_drop_the_type_argument() {
+        let dts = "push(chunk: Uint8Array): Uint8Array<ArrayBuffer>[];\nTransformStream<Uint8Array, Uint8Array<ArrayBuffer>>";
+        assert_eq!(
+            pre_5_7_declarations(dts),
+            "push(chunk: Uint8Array): Uint8Array[];\nTransformStream<Uint8Array, Uint8Array>"
+        );
     }
 
     #[test]
