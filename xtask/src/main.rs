@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 mod firmware;
 mod fuzz;
 mod wasm;
+mod wasm_pkg;
 
 /// The no_std targets the core must build for.
 const CORE_TARGETS: &[&str] = &[
@@ -419,10 +420,12 @@ fn main() -> ExitCode {
         "firmware" => firmware::firmware(&mut r),
         // Only the secstream-wasm steps (also part of `test`).
         "wasm" => wasm::wasm(&mut r),
+        // Only the npm package build (needs `cargo xtask setup` first).
+        "wasm-package" => wasm::package(&mut r),
         // Only the fuzz steps (also part of `test`).
         "fuzz" => fuzz::fuzz(&mut r),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|firmware|wasm|fuzz>");
+            eprintln!("usage: cargo xtask <setup|test|firmware|wasm|wasm-package|fuzz>");
             return ExitCode::from(2);
         }
     }
