@@ -212,7 +212,7 @@ pub(crate) fn wasm(r: &mut Runner) {
     r.step(
         "wasm: demo, Worker in Chromium <-> secstream CLI",
         vec![
-            Cmd::cargo(&["build", "-p", "secstream", "--bin", "secstream"]),
+            Cmd::cargo(&["build", "-p", "secstream-cli", "--bin", "secstream"]),
             Cmd::new("node", &["demo/playwright.mjs"]).dir(&js),
             Cmd::new("node", &["demo/worker.mjs"]).dir(&js),
         ],
