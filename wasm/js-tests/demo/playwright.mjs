@@ -99,7 +99,7 @@ try {
   // maximum above 1 MiB; with deflate, sealed) and UnpackStream in the page
   // reads it back.
   const cliPacked = join(outDir, "fox.cli.sstm");
-  execFileSync(cli, ["pack", "--deflate", "--key-file", keyFile, "-o", cliPacked, join(outDir, "fox.bin")], {
+  execFileSync(cli, ["pack", "--compress", "deflate", "--key-file", keyFile, "-o", cliPacked, join(outDir, "fox.bin")], {
     stdio: "inherit",
   });
   const back = await page.evaluate(
