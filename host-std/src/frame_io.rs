@@ -41,7 +41,7 @@
 //! [`FrameReader::read_message`] carry postcard-encoded typed messages, one per
 //! frame.
 
-mod reader;
+pub(crate) mod reader;
 pub(crate) mod writer;
 
 pub use reader::{FrameReader, Frames};

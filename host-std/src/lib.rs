@@ -48,5 +48,7 @@ pub mod secret;
 pub mod secret_memory;
 mod source;
 pub mod stream;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use error::Error;

@@ -285,10 +285,30 @@ fn test(r: &mut Runner) {
     // Not `--all-features`: `defmt` needs its linker script, which only a
     // firmware link provides (the firmware tests run it on target).
     r.step(
-        "workspace tests; core with std and serde",
+        "workspace tests; core with std and serde; host with serde and tokio",
         vec![
             Cmd::cargo(&["test", "--workspace"]),
             Cmd::cargo(&["test", "-p", "secstream-core", "--features", "std,serde"]),
+            // The host crate's optional integrations: typed messages and tokio codecs.
+            Cmd::cargo(&[
+                "test",
+                "-p",
+                "secstream",
+                "--features",
+                "serde,tokio",
+                "--test",
+                "messages",
+                "--test",
+                "tokio_codecs",
+            ]),
+            Cmd::cargo(&[
+                "test",
+                "-p",
+                "secstream",
+                "--features",
+                "serde,tokio",
+                "--doc",
+            ]),
         ],
     );
     // The vectors read by a reader written from the contract alone (Python);

@@ -90,6 +90,10 @@ impl ContainerOptions {
         self
     }
 
+    pub(crate) const fn level_and_index(&self) -> (u8, bool) {
+        (self.level, self.index)
+    }
+
     /// The stream config these options give.
     #[must_use]
     pub const fn config(&self, sealed: bool) -> Config {
@@ -242,9 +246,9 @@ impl<W: Write> ContainerWriter<W> {
     #[cfg(feature = "serde")]
     pub fn write_message<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         use secstream_core::message;
-        self.end_frame()?;
         let mut buf = Zeroizing::new(vec![0u8; self.max_plain]);
         let n = message::to_payload(value, &mut buf).map_err(Error::Message)?;
+        self.end_frame()?;
         self.plain
             .extend_from_slice(buf.get(..n).unwrap_or_default());
         Ok(())

@@ -103,9 +103,9 @@ impl<W: Write> FrameWriter<W> {
             match message::to_payload(value, &mut buf) {
                 Ok(n) => return self.write_frame(buf.get(..n).unwrap_or_default()),
                 Err(message::Error::BufferTooSmall) if buf.len() < 1 << 30 => {
-                    buf.zeroize();
                     let grown = buf.len() * 4;
-                    *buf = vec![0u8; grown];
+                    // The old buffer is wiped when the Zeroizing wrapper drops it.
+                    buf = zeroize::Zeroizing::new(vec![0u8; grown]);
                 }
                 Err(e) => return Err(Error::Message(e)),
             }
