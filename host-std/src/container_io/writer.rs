@@ -90,6 +90,7 @@ impl ContainerOptions {
         self
     }
 
+    #[cfg(feature = "tokio")]
     pub(crate) const fn level_and_index(&self) -> (u8, bool) {
         (self.level, self.index)
     }
