@@ -33,4 +33,5 @@ pub mod checksum;
 pub mod container;
 mod convert;
 pub mod frame;
+mod gather;
 pub mod ring;
