@@ -387,15 +387,34 @@ impl ContainerWriter {
         r.map(|()| out)
     }
 
+    /// Gives `pending` room for `need` bytes without a reallocation that
+    /// would leave an unwiped copy behind: a first push takes what it needs
+    /// (`pack` of a small input does not reserve a whole frame), a later one
+    /// that needs more moves to a buffer of `maxPlain` and wipes the old one.
+    fn reserve_pending(&mut self, need: usize, what: &str) -> Result<(), JsError> {
+        if self.pending.capacity() >= need {
+            return Ok(());
+        }
+        let target = if self.pending.capacity() == 0 {
+            need
+        } else {
+            self.max_plain
+        };
+        let mut bigger = Zeroizing::new(Vec::new());
+        bigger
+            .try_reserve_exact(target)
+            .map_err(|_| error(what, "out of memory for the frame buffer"))?;
+        bigger.extend_from_slice(&self.pending);
+        self.pending.zeroize();
+        self.pending = bigger;
+        Ok(())
+    }
+
     fn push_inner(&mut self, src: &Uint8Array) -> Result<(), JsError> {
         let what = "ContainerWriter.push";
         let len = src.length();
-        if len > 0 && self.pending.capacity() < self.max_plain {
-            // Once, before the first byte: `pending` holds nothing yet.
-            self.pending
-                .try_reserve_exact(self.max_plain)
-                .map_err(|_| error(what, "out of memory for the frame buffer"))?;
-        }
+        let need = (self.pending.len() + len as usize).min(self.max_plain);
+        self.reserve_pending(need, what)?;
         let mut from = 0u32;
         while from < len {
             // A full frame waits until more input comes, so that `finish()`
