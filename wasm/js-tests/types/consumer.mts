@@ -5,7 +5,7 @@ import {
   FrameEncoder, FrameDecoder, CobsEncoder, CobsDecoder,
   ContainerWriter, ContainerReader, pack, unpack, generateKey,
   FrameEncoderStream, FrameDecoderStream, PackStream, UnpackStream,
-  type ChecksumName, type FrameOptions, type PackOptions, type UnpackOptions, type ContainerHeader,
+  type ChecksumName, type FrameOptions, type PackOptions, type UnpackOptions, type ContainerHeader, type CompressionName,
 } from "secstream-wasm";
 import initWeb, { pack as webPack } from "secstream-wasm/web";
 
@@ -44,12 +44,16 @@ export async function use(file: ReadableStream<Uint8Array>): Promise<Uint8Array[
   void payloads; void got; void rejected;
 
   const key: Uint8Array = generateKey();
-  const po: PackOptions = { key, deflate: true, level: 9, checksum: "xxh3", maxFrameLen: 65536 };
-  const uo: UnpackOptions = { key };
+  const po: PackOptions = { key, compression: "deflate", level: 9, checksum: "xxh3", maxPlain: 65536, index: false };
+  const uo: UnpackOptions = { key, readLimit: 1 << 20 };
   const writer = new ContainerWriter(po);
   const header: ContainerHeader = writer.header;
   const sealed: boolean = header.sealed;
-  void sealed;
+  const compression: CompressionName = header.compression;
+  const maxPlain: number = writer.maxPlain + header.maxPlain;
+  void sealed; void compression; void maxPlain;
+  const last: Uint8Array = new ContainerWriter({ compression: "lz4" }).writeFrame(new Uint8Array(1), true);
+  void last;
   const body: Uint8Array = writer.push(new Uint8Array(100));
   const tail: Uint8Array = writer.finish();
   const reader = new ContainerReader(uo);
@@ -64,6 +68,8 @@ export async function use(file: ReadableStream<Uint8Array>): Promise<Uint8Array[
   pack("text", po);
   // @ts-expect-error: unknown checksum name
   new FrameEncoder({ checksum: "md5" });
+  // @ts-expect-error: unknown compression name
+  pack(new Uint8Array(1), { compression: "zstd" });
 
   await initWeb();
   void webPack;
