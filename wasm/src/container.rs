@@ -681,10 +681,8 @@ impl ContainerReader {
                         out(payload);
                         Ok(())
                     }
-                    Ok(other) => Err(error(
-                        what,
-                        format_args!("a whole frame was not taken ({other:?})"),
-                    )),
+                    // The whole payload was given: the core takes it at once.
+                    Ok(_) => Err(error(what, "internal error: a whole frame was not taken")),
                     Err(e) => Err(error(what, e)),
                 };
                 self.gather.clear();

@@ -198,10 +198,8 @@ impl FrameDecoder {
                         out.push(&convert::to_js(payload));
                         Ok(())
                     }
-                    Ok(other) => Err(error(
-                        what,
-                        format_args!("a whole payload was not taken ({other:?})"),
-                    )),
+                    // The whole payload was given: the core takes it at once.
+                    Ok(_) => Err(error(what, "internal error: a whole payload was not taken")),
                     Err(e) => Err(error(what, e)),
                 };
                 self.gather.clear();
