@@ -120,7 +120,7 @@ impl Stage {
     /// Copies up to `max` bytes (at most [`STAGE_LEN`]) of `src` from `from`
     /// on; returns the staged bytes.
     pub(crate) fn load(&mut self, src: &Uint8Array, from: u32, max: usize) -> &mut [u8] {
-        self.bytes.zeroize();
+        // `clear` wiped what the last use left.
         let avail = src.length().saturating_sub(from) as usize;
         let n = avail.min(max).min(STAGE_LEN);
         self.len = n;
