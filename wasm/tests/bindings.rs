@@ -1031,6 +1031,32 @@ fn every_truncation_is_refused_at_frame_boundaries_too() {
 }
 
 #[wasm_bindgen_test]
+fn every_bit_flip_is_detected() {
+    // With a CRC (unsealed) or sealing, any flipped bit of the stream fails:
+    // preamble CRC, frame checksum or authentication, lengths, end section.
+    for name in [
+        "container-deflate-index-crc32",
+        "container-lz4-sealed-index-none",
+    ] {
+        let &(_, wire, _) = CONTAINER_VECTORS
+            .iter()
+            .find(|v| v.0 == name)
+            .expect("vector");
+        let (_, sealed) = vector_options(name);
+        for bit in 0..wire.len() * 8 {
+            let mut w = wire.to_vec();
+            w[bit / 8] ^= 1 << (bit % 8);
+            let r = if sealed {
+                options(&[("key", vector_key())])
+            } else {
+                None
+            };
+            assert!(unpack(&js(&w), r).is_err(), "{name} bit {bit}");
+        }
+    }
+}
+
+#[wasm_bindgen_test]
 fn data_after_the_end_section_is_refused() {
     for (name, wire, _) in some_vectors() {
         let (_, sealed) = vector_options(name);
