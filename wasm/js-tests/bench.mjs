@@ -63,8 +63,9 @@ for (const size of SIZES) {
     }
   })]);
 
-  // Sealed, checksum none, one frame per push (maxFrameLen = size + tag).
-  const opts = { key, checksum: "none", maxFrameLen: size + 16 };
+  // Sealed, checksum none, one frame per push (maxPlain = size; a full frame
+  // goes out with the next push).
+  const opts = { key, checksum: "none", maxPlain: size };
   const w = new ss.ContainerWriter(opts);
   results.push(["sealed encode", size, measure(size, (n) => {
     for (let i = 0; i < n; i++) w.push(data);
@@ -73,17 +74,17 @@ for (const size of SIZES) {
   // A long sealed stream, read frame by frame; a new reader when it is used up.
   const frames = 256;
   const writer = new ss.ContainerWriter({ ...opts, streamNonce: new Uint8Array(16) });
-  const first = writer.push(data);
+  const first = writer.writeFrame(data);
   const preamble = first.subarray(0, first.length - (4 + size + 16));
   const wire = [first.subarray(preamble.length)];
-  for (let i = 1; i < frames; i++) wire.push(writer.push(data));
+  for (let i = 1; i < frames; i++) wire.push(writer.writeFrame(data));
   let reader;
   let next = frames;
   results.push(["sealed decode", size, measure(size, (n) => {
     for (let i = 0; i < n; i++) {
       if (next === frames) {
         reader?.free();
-        reader = new ss.ContainerReader({ key, maxFrameLen: size + 16 });
+        reader = new ss.ContainerReader({ key });
         reader.push(preamble);
         next = 0;
       }

@@ -9,6 +9,7 @@ use core::fmt::Display;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use secstream_core::checksum::ChecksumKind;
+use secstream_core::compress::Compression;
 use wasm_bindgen::{JsCast, JsError, JsValue};
 use zeroize::Zeroizing;
 
@@ -85,6 +86,26 @@ pub(crate) fn to_js(bytes: &[u8]) -> Uint8Array {
     Uint8Array::from(bytes)
 }
 
+/// A fresh JS array holding `parts` one after the other (each copied once).
+///
+/// # Errors
+/// The parts add up to more than 4 GiB.
+pub(crate) fn join_to_js(parts: &[&[u8]]) -> Result<Uint8Array, JsError> {
+    let total = parts
+        .iter()
+        .try_fold(0u32, |acc, p| acc.checked_add(u32::try_from(p.len()).ok()?))
+        .ok_or_else(|| JsError::new("output longer than 4 GiB"))?;
+    let out = Uint8Array::new_with_length(total);
+    let mut at = 0u32;
+    for p in parts {
+        // Each length fits in u32: their sum `total` does.
+        let n = u32::try_from(p.len()).unwrap_or(0);
+        out.subarray(at, at + n).copy_from(p);
+        at += n;
+    }
+    Ok(out)
+}
+
 /// An integer in `0..=max`, or an error naming `what`.
 pub(crate) fn uint(v: &JsValue, what: &str, max: u64) -> Result<u64, JsError> {
     if let Some(b) = v.as_f64() {
@@ -152,6 +173,33 @@ pub(crate) fn checksum(v: &JsValue, what: &str) -> Result<ChecksumKind, JsError>
     })?;
     let id = u8::try_from(id).unwrap_or(u8::MAX);
     ChecksumKind::from_id(id).map_err(|e| error(what, e))
+}
+
+/// A compression given by name (`"none"`, `"deflate"`, `"lz4"`).
+pub(crate) fn compression(v: &JsValue, what: &str) -> Result<Compression, JsError> {
+    let names = || {
+        Compression::ALL
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(name) = v.as_string() else {
+        return Err(JsError::new(&format!(
+            "{what} must be a compression name ({}), got {}",
+            names(),
+            describe(v)
+        )));
+    };
+    Compression::ALL
+        .into_iter()
+        .find(|c| c.name().eq_ignore_ascii_case(&name))
+        .ok_or_else(|| {
+            JsError::new(&format!(
+                "{what}: unknown compression \"{name}\" (expected one of {})",
+                names()
+            ))
+        })
 }
 
 fn names() -> String {

@@ -8,11 +8,13 @@ use wasm_bindgen::prelude::*;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::convert::{self, Options, error, opts_value};
+use crate::gather::{Gather, Stage};
 
 /// Default largest payload of a frame: 1 MiB.
 pub const DEFAULT_MAX_FRAME_LEN: u32 = 1 << 20;
-/// Largest `maxFrameLen` accepted: a decoder holds a buffer this large.
-pub const MAX_FRAME_LEN_LIMIT: u32 = 16 << 20;
+/// Largest `maxFrameLen` accepted: the core's default read limit
+/// (`container::DEFAULT_READ_LIMIT`), the bound every secstream reader applies.
+pub const MAX_FRAME_LEN_LIMIT: u32 = secstream_core::container::DEFAULT_READ_LIMIT;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_FRAME_OPTIONS: &str = r#"
@@ -163,9 +165,75 @@ impl FrameEncoder {
 
 /// Streaming decoder of length-prefixed frames: push chunks of any size,
 /// get every completed payload back.
+///
+/// Memory follows the frames: a frame that arrives in pieces gets a buffer of
+/// its own length (up to `maxFrameLen`) when its header is read, not
+/// `maxFrameLen` up front. Each input byte is copied into wasm memory once
+/// and each payload out once.
 #[wasm_bindgen]
 pub struct FrameDecoder {
+    /// Its buffer stays empty: frames in pieces are gathered in `gather`
+    /// (`feed_lazy` asks for one with `NeedBuffer`).
     dec: frame::Decoder<Zeroizing<Vec<u8>>>,
+    gather: Gather,
+    stage: Box<Stage>,
+    /// Bytes of the current frame header fed so far.
+    hdr_got: usize,
+}
+
+impl FrameDecoder {
+    fn push_inner(&mut self, src: &Uint8Array, out: &Array) -> Result<(), JsError> {
+        let what = "FrameDecoder.push";
+        let len = src.length();
+        let hlen = frame::header_len(self.dec.kind());
+        let mut pos = 0u32;
+        loop {
+            if self.gather.active() {
+                pos += self.gather.fill_from_js(src, pos);
+                let Some(payload) = self.gather.payload() else {
+                    return Ok(());
+                };
+                let r = match self.dec.feed_lazy(payload) {
+                    Ok(frame::LazyFeed::Frame { payload, .. }) => {
+                        out.push(&convert::to_js(payload));
+                        Ok(())
+                    }
+                    // The whole payload was given: the core takes it at once.
+                    Ok(_) => Err(error(what, "internal error: a whole payload was not taken")),
+                    Err(e) => Err(error(what, e)),
+                };
+                self.gather.clear();
+                r?;
+                continue;
+            }
+            if pos >= len {
+                return Ok(());
+            }
+            // Only the rest of a frame header is staged; payloads are
+            // gathered straight from `src`.
+            let staged = self.stage.load(src, pos, hlen - self.hdr_got);
+            let n = staged.len();
+            let step = match self.dec.feed_lazy(staged) {
+                Ok(frame::LazyFeed::NeedMore) => Ok((n, None)),
+                Ok(frame::LazyFeed::NeedBuffer { len, consumed }) => Ok((consumed, Some(len))),
+                Ok(frame::LazyFeed::Frame { payload, consumed }) => {
+                    out.push(&convert::to_js(payload));
+                    Ok((consumed, None))
+                }
+                Err(e) => Err(error(what, e)),
+            };
+            self.stage.clear();
+            let (consumed, buffer) = step?;
+            self.hdr_got += consumed;
+            if self.hdr_got >= hlen {
+                self.hdr_got = 0;
+            }
+            if let Some(len) = buffer {
+                self.gather.start(len, what)?;
+            }
+            pos += u32::try_from(consumed).unwrap_or(u32::MAX);
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -181,9 +249,11 @@ impl FrameDecoder {
         #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: Option<Object>,
     ) -> Result<FrameDecoder, JsError> {
         let (kind, max) = frame_options(&opts_value(options), "FrameDecoder options")?;
-        let buf = Zeroizing::new(vec![0; max as usize]);
         Ok(Self {
-            dec: frame::Decoder::new(kind, max, buf),
+            dec: frame::Decoder::new(kind, max, Zeroizing::new(Vec::new())),
+            gather: Gather::new(),
+            stage: Box::new(Stage::new()),
+            hdr_got: 0,
         })
     }
 
@@ -197,20 +267,10 @@ impl FrameDecoder {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
     ) -> Result<Array, JsError> {
-        // A wiped-on-drop copy of the chunk in wasm memory.
-        let chunk = convert::to_secret_vec(&convert::bytes(chunk, "FrameDecoder.push chunk")?)?;
+        let src = convert::bytes(chunk, "FrameDecoder.push chunk")?;
         let out = Array::new();
-        let mut input: &[u8] = &chunk;
-        loop {
-            match self.dec.feed(input) {
-                Ok(frame::Feed::Frame { payload, consumed }) => {
-                    out.push(&convert::to_js(payload));
-                    input = input.get(consumed..).unwrap_or_default();
-                }
-                Ok(frame::Feed::NeedMore) => return Ok(out),
-                Err(e) => return Err(error("FrameDecoder.push", e)),
-            }
-        }
+        self.push_inner(&src, &out)?;
+        Ok(out)
     }
 
     /// Call at the end of the input.
@@ -218,14 +278,22 @@ impl FrameDecoder {
     /// # Errors
     /// The input ended inside a frame, or the decoder has failed earlier.
     pub fn finish(&mut self) -> Result<(), JsError> {
-        self.dec
+        let r = self
+            .dec
             .finish()
-            .map_err(|e| error("FrameDecoder.finish", e))
+            .map_err(|e| error("FrameDecoder.finish", e));
+        if r.is_err() {
+            self.gather.clear();
+            self.hdr_got = 0;
+        }
+        r
     }
 
     /// Forgets a partial frame and an earlier error, wiping the buffer.
     pub fn reset(&mut self) {
         self.dec.reset();
+        self.gather.clear();
+        self.hdr_got = 0;
     }
 }
 

@@ -35,6 +35,7 @@ pub mod checksum;
 pub mod container;
 mod convert;
 pub mod frame;
+mod gather;
 pub mod ring;
 
 /// `Symbol.dispose` for the `[Symbol.dispose]()` member of every class, so

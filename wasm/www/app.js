@@ -51,7 +51,7 @@ async function packFile() {
     const key = fromHex($("key").value);
     const started = performance.now();
     const sealed = file.stream().pipeThrough(
-      new PackStream({ key, deflate: $("deflate").checked, checksum: $("checksum").value }),
+      new PackStream({ key, compression: $("compression").value, checksum: $("checksum").value }),
     );
     key.fill(0);
     const parts = [];
@@ -69,10 +69,11 @@ async function packFile() {
     link.download = `${file.name}.sstm`;
     link.textContent = `Download ${file.name}.sstm`;
     link.classList.remove("hidden");
-    const head = new Uint8Array(await blob.slice(0, 16).arrayBuffer());
+    // The preamble of a sealed container: 32 bytes, the stream nonce included.
+    const head = new Uint8Array(await blob.slice(0, 32).arrayBuffer());
     status(
       `packed ${file.size} bytes into ${size} bytes in ${ms.toFixed(0)} ms\n` +
-        `header: ${toHex(head)}\n` +
+        `preamble: ${toHex(head)}\n` +
         `crc32c of the container: ${checksum("crc32c", new Uint8Array(await blob.arrayBuffer())).toString(16)}`,
     );
   } catch (e) {

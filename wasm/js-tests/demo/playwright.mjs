@@ -60,6 +60,8 @@ try {
   const keyHex = await page.inputValue("#key");
   assert.match(keyHex, /^[0-9a-f]{64}$/);
   await page.setInputFiles("#file", { name: "fox.bin", mimeType: "application/octet-stream", buffer: data });
+  // LZ4 in the page; the CLI packs with deflate below: both codecs cross over.
+  await page.selectOption("#compression", "lz4");
   await page.click("#pack");
   await page.waitForSelector("#download:not(.hidden), #status.error", { timeout: 30_000 });
   assert.equal(await page.getAttribute("#status", "class"), "", await page.textContent("#status"));
@@ -88,16 +90,18 @@ try {
   console.log(`secstream unpack: ${data.length} bytes, identical to the picked file`);
   // A flipped bit is refused by the CLI, and nothing is written.
   const tampered = Buffer.from(sealed);
-  tampered[tampered.length - 20] ^= 1;
+  // A byte of the final frame's tag, just before the end section (whose length
+  // is the u32 LE before its last 4 bytes, the CRC).
+  const endLen = sealed.readUInt32LE(sealed.length - 8);
+  tampered[tampered.length - endLen - 5] ^= 1;
   await writeFile(join(outDir, "tampered.sstm"), tampered);
   const refused = join(outDir, "tampered.out");
   assert.throws(() =>
     execFileSync(cli, ["unpack", "--key-file", keyFile, "-o", refused, join(outDir, "tampered.sstm")], { stdio: "pipe" }),
   );
   assert.ok(!existsSync(refused), "no output from a tampered container");
-  // The other way: the CLI packs (its defaults: 1 MiB frames, so a header
-  // maximum above 1 MiB; with deflate, sealed) and UnpackStream in the page
-  // reads it back.
+  // The other way: the CLI packs (its default frame size; deflate, sealed)
+  // and UnpackStream in the page reads it back.
   const cliPacked = join(outDir, "fox.cli.sstm");
   execFileSync(cli, ["pack", "--compress", "deflate", "--key-file", keyFile, "-o", cliPacked, join(outDir, "fox.bin")], {
     stdio: "inherit",

@@ -8,8 +8,8 @@ import * as ss from "secstream-wasm";
 
 const junk = [
   undefined, null, true, 0, -1, 1.5, NaN, Infinity, 2 ** 32, 2 ** 53, -(2n ** 70n), 5n, "", "crc32", "x".repeat(300),
-  [], [1, 2, 3], ["a", ""], {}, { checksum: "xxh3" }, { key: new Uint8Array(32) }, { maxFrameLen: 0 },
-  new Uint8Array(0), new Uint8Array(40), Uint8Array.of(0x53, 0x53, 0x54, 0x4d, 1, 0, 0, 0, 255, 255, 255, 255),
+  [], [1, 2, 3], ["a", ""], {}, { checksum: "xxh3" }, { key: new Uint8Array(32) }, { maxFrameLen: 0 }, { maxPlain: 1 }, { compression: "lz4" },
+  new Uint8Array(0), new Uint8Array(40), Uint8Array.of(0x53, 0x53, 0x54, 0x4d, 1, 0, 0, 0, 255, 255, 255, 255), Uint8Array.of(0x53, 0x53, 0x54, 0x4d, 2, 3, 2, 0, 255, 255, 255, 255),
   new ArrayBuffer(8), new Uint16Array(4), Symbol("s"), () => 1, new Proxy({}, {}),
 ];
 
@@ -55,7 +55,7 @@ test("junk arguments throw Errors, never traps", () => {
   }
   // Still fully working.
   const key = ss.generateKey();
-  assert.deepEqual(ss.unpack(ss.pack(Uint8Array.of(1, 2, 3), { key, deflate: true }), { key }), Uint8Array.of(1, 2, 3));
+  assert.deepEqual(ss.unpack(ss.pack(Uint8Array.of(1, 2, 3), { key, compression: "deflate" }), { key }), Uint8Array.of(1, 2, 3));
 });
 
 test("using a freed object throws an Error, not a trap; free() again does nothing", () => {

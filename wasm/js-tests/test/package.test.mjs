@@ -161,14 +161,18 @@ test("COBS streams drop a damaged frame and keep going", async () => {
   assert.deepEqual(out, [Uint8Array.of(1, 0, 2, 0, 3), Uint8Array.of(1, 0, 2, 0, 3)]);
 });
 
-test("pack/unpack: plain, deflate, sealed, sealed+deflate", () => {
+test("pack/unpack: plain, deflate, lz4, sealed, sealed+deflate, sealed+lz4", () => {
   const text = bytes("secstream ".repeat(5000));
   const key = ss.generateKey();
   assert.equal(key.length, 32);
-  for (const options of [{}, { deflate: true }, { key }, { key, deflate: true, checksum: "xxh3" }]) {
-    const packed = ss.pack(text, { ...options, maxFrameLen: 4096 });
+  const all = [
+    {}, { compression: "deflate" }, { compression: "lz4", index: false }, { key },
+    { key, compression: "deflate", level: 9, checksum: "xxh3" }, { key, compression: "lz4" },
+  ];
+  for (const options of all) {
+    const packed = ss.pack(text, { ...options, maxPlain: 4096 });
     assert.deepEqual(packed.subarray(0, 4), bytes("SSTM"));
-    if (options.deflate) assert.ok(packed.length < text.length / 10, "deflate shrinks repetitive text");
+    if (options.compression) assert.ok(packed.length < text.length / 10, `${options.compression} shrinks repetitive text`);
     const unpacked = ss.unpack(packed, options.key ? { key: options.key } : undefined);
     assert.deepEqual(unpacked, text);
   }
@@ -176,7 +180,7 @@ test("pack/unpack: plain, deflate, sealed, sealed+deflate", () => {
 
 test("sealed containers: wrong key, tampering, truncation and stripping fail clearly", () => {
   const key = ss.generateKey();
-  const packed = ss.pack(noise(10_000, 3), { key, maxFrameLen: 1024 });
+  const packed = ss.pack(noise(10_000, 3), { key, maxPlain: 1024 });
   const other = ss.generateKey();
   assert.throws(() => ss.unpack(packed, { key: other }), {
     name: "Error",
@@ -184,9 +188,16 @@ test("sealed containers: wrong key, tampering, truncation and stripping fail cle
   });
   const tampered = packed.slice();
   tampered[100] ^= 1;
-  assert.throws(() => ss.unpack(tampered, { key }), /^Error: unpack: (frame checksum mismatch|authentication failed)$/);
+  assert.throws(() => ss.unpack(tampered, { key }), /^Error: unpack: (checksum mismatch in frame 0|authentication failed)$/);
   assert.throws(() => ss.unpack(packed.subarray(0, packed.length - 40), { key }), {
     message: "unpack: container truncated",
+  });
+  // Cut right after the final frame, before the end section: truncated too.
+  assert.throws(() => ss.unpack(packed.subarray(0, packed.length - (36 + 8 * 10)), { key }), {
+    message: "unpack: container truncated",
+  });
+  assert.throws(() => ss.unpack(packed, { key, readLimit: 512 }), {
+    message: "unpack: the stream's frames hold up to 1024 bytes, above this reader's limit of 512",
   });
   assert.throws(() => ss.unpack(packed), { message: "unpack: container is sealed and no key was given" });
   assert.throws(() => ss.unpack(ss.pack(bytes("x")), { key }), {
@@ -199,19 +210,21 @@ test("sealed containers: wrong key, tampering, truncation and stripping fail cle
   assert.deepEqual(ss.unpack(packed, { key }), noise(10_000, 3));
 });
 
-test("PackStream | UnpackStream: sealed and deflated, chunking does not change the output", async () => {
+test("PackStream | UnpackStream: sealed and compressed, chunking does not change the output", async () => {
   const key = ss.generateKey();
   const streamNonce = new Uint8Array(16).fill(9);
   const data = concat([bytes("header line\n".repeat(3000)), noise(50_000, 11)]);
-  const opts = { key, streamNonce, deflate: true, maxFrameLen: 8192 };
-  const a = concat(await collect(streamOf([data]).pipeThrough(new ss.PackStream(opts))));
-  const pieces = [];
-  for (let at = 0; at < data.length; at += 1000) pieces.push(data.subarray(at, at + 1000));
-  const b = concat(await collect(streamOf(pieces).pipeThrough(new ss.PackStream(opts))));
-  assert.deepEqual(a, b);
-  assert.deepEqual(a, ss.pack(data, opts));
-  const out = concat(await collect(streamOf([a.subarray(0, 5000), a.subarray(5000)]).pipeThrough(new ss.UnpackStream({ key }))));
-  assert.deepEqual(out, data);
+  for (const compression of ["deflate", "lz4"]) {
+    const opts = { key, streamNonce, compression, maxPlain: 8192 };
+    const a = concat(await collect(streamOf([data]).pipeThrough(new ss.PackStream(opts))));
+    const pieces = [];
+    for (let at = 0; at < data.length; at += 1000) pieces.push(data.subarray(at, at + 1000));
+    const b = concat(await collect(streamOf(pieces).pipeThrough(new ss.PackStream(opts))));
+    assert.deepEqual(a, b);
+    assert.deepEqual(a, ss.pack(data, opts));
+    const out = concat(await collect(streamOf([a.subarray(0, 5000), a.subarray(5000)]).pipeThrough(new ss.UnpackStream({ key }))));
+    assert.deepEqual(out, data);
+  }
 });
 
 test("wrong argument types throw Errors that name the argument", () => {
@@ -223,7 +236,9 @@ test("wrong argument types throw Errors that name the argument", () => {
     [() => new ss.FrameDecoder({ maxFrameLen: 1e9 }), "FrameDecoder options.maxFrameLen must be an integer from 0 to 16777216, got 1000000000"],
     [() => new ss.SecureBuffer("64"), "SecureBuffer capacity must be a number, got string"],
     [() => new ss.Ring(64).write(new ArrayBuffer(4)), "Ring.write data must be a Uint8Array, got an ArrayBuffer"],
-    [() => ss.pack(new Uint8Array(1), { deflate: "yes" }), "pack options.deflate must be a boolean"],
+    [() => ss.pack(new Uint8Array(1), { index: "yes" }), "pack options.index must be a boolean"],
+    [() => ss.pack(new Uint8Array(1), { compression: "zstd" }), 'pack options.compression: unknown compression "zstd" (expected one of none, deflate, lz4)'],
+    [() => ss.pack(new Uint8Array(1), { deflate: true }), 'pack options: unknown option "deflate" (expected checksum, maxPlain, compression, level, index, key, streamNonce)'],
     [() => ss.unpack(bytes("not a container at all")), "unpack: not a secstream container (bad magic)"],
     [() => ss.unpack(new Uint8Array(0)), "unpack: container truncated"],
   ];
@@ -256,7 +271,7 @@ test("the bundler and web builds give the same bytes as the Node build", async (
   const root = dirname(require.resolve("secstream-wasm/package.json"));
   const key = new Uint8Array(32).fill(3);
   const streamNonce = new Uint8Array(16).fill(4);
-  const opts = { key, streamNonce, deflate: true, checksum: "xxh3", maxFrameLen: 512 };
+  const opts = { key, streamNonce, compression: "lz4", checksum: "xxh3", maxPlain: 512 };
   const data = noise(5000, 5);
   const want = Buffer.from(ss.pack(data, opts)).toString("hex");
 
@@ -264,7 +279,7 @@ test("the bundler and web builds give the same bytes as the Node build", async (
   // --experimental-wasm-modules, as a bundler would resolve it.
   const script = `
     const m = await import(${JSON.stringify(pathToFileURL(join(root, "bundler/index.js")).href)});
-    const opts = { key: new Uint8Array(32).fill(3), streamNonce: new Uint8Array(16).fill(4), deflate: true, checksum: "xxh3", maxFrameLen: 512 };
+    const opts = { key: new Uint8Array(32).fill(3), streamNonce: new Uint8Array(16).fill(4), compression: "lz4", checksum: "xxh3", maxPlain: 512 };
     const data = new Uint8Array(Buffer.from(process.argv[1], "hex"));
     process.stdout.write(Buffer.from(m.pack(data, opts)).toString("hex"));`;
   const child = spawnSync(

@@ -1,5 +1,6 @@
 // The shared vectors of tests/vectors/ (see its README), read and written
-// through the packed package: every target must decode them identically.
+// through the packed package: every target must decode them identically, and
+// the writer must reproduce them byte for byte.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -24,19 +25,45 @@ function parsePayloads(b) {
 
 const concat = (parts) => Uint8Array.from(parts.flatMap((p) => [...p]));
 const names = readdirSync(dir).filter((f) => f.endsWith(".bin")).map((f) => f.slice(0, -4)).sort();
+const load = (name) => ({
+  wire: new Uint8Array(readFileSync(`${dir}${name}.bin`)),
+  want: parsePayloads(new Uint8Array(readFileSync(`${dir}${name}.payloads`))),
+});
 
-test("all 30 vectors are there", () => assert.equal(names.length, 30));
+/**
+ * Writer options of a container vector, from its name:
+ * `container-<compression>[-sealed][-index]-<checksum>`, or `edge-*` (crc32c,
+ * with the index). maxPlain is 1024.
+ */
+function containerOptions(name) {
+  const sealed = name.includes("-sealed");
+  let checksum = "crc32c";
+  let compression = name.includes("deflate") ? "deflate" : name.includes("lz4") ? "lz4" : "none";
+  let index = true;
+  if (name.startsWith("container-")) {
+    const cut = name.lastIndexOf("-");
+    checksum = name.slice(cut + 1);
+    const format = name.slice("container-".length, cut);
+    compression = format.split("-")[0];
+    index = format.includes("-index");
+  }
+  return { sealed, opts: { checksum, compression, index, maxPlain: 1024, ...(sealed ? { key, streamNonce } : {}) } };
+}
+
+test("all vectors are there: 5 frames, 5 cobs, 60 containers, 6 edge cases", () => {
+  const count = (p) => names.filter((n) => n.startsWith(p)).length;
+  assert.deepEqual([count("frames-"), count("cobs-"), count("container-"), count("edge-")], [5, 5, 60, 6]);
+});
 
 for (const name of names) {
   test(`vector ${name}`, () => {
-    const wire = new Uint8Array(readFileSync(`${dir}${name}.bin`));
-    const want = parsePayloads(new Uint8Array(readFileSync(`${dir}${name}.payloads`)));
-    const cut = name.lastIndexOf("-");
-    const [format, checksum] = [name.slice(0, cut), name.slice(cut + 1)];
-    const opts = { checksum, maxFrameLen: 1024 };
+    const { wire, want } = load(name);
     let got = [];
     let encoded;
-    if (format === "frames" || format === "cobs") {
+    if (name.startsWith("frames-") || name.startsWith("cobs-")) {
+      const cut = name.lastIndexOf("-");
+      const [format, checksum] = [name.slice(0, cut), name.slice(cut + 1)];
+      const opts = { checksum, maxFrameLen: 1024 };
       const [Enc, Dec] = format === "frames" ? [ss.FrameEncoder, ss.FrameDecoder] : [ss.CobsEncoder, ss.CobsDecoder];
       const enc = new Enc(opts);
       encoded = concat(want.map((p) => enc.encode(p)));
@@ -44,19 +71,35 @@ for (const name of names) {
       for (let at = 0; at < wire.length; at += 3) got.push(...dec.push(wire.subarray(at, at + 3)));
       dec.finish();
     } else {
-      const sealed = format.includes("sealed");
-      const w = new ss.ContainerWriter({
-        ...opts,
-        deflate: format.includes("deflate"),
-        ...(sealed ? { key, streamNonce } : {}),
-      });
-      encoded = concat([...want.map((p) => w.writeFrame(p)), w.finish()]);
-      const r = new ss.ContainerReader(sealed ? { key } : undefined);
+      const { sealed, opts } = containerOptions(name);
+      const w = new ss.ContainerWriter(opts);
+      // One frame per payload; sealed, the last one is the final frame.
+      encoded = concat([...want.map((p, i) => w.writeFrame(p, sealed && i === want.length - 1)), w.finish()]);
+      const ro = sealed ? { key } : undefined;
+      const r = new ss.ContainerReader(ro);
       for (let at = 0; at < wire.length; at += 11) got.push(...r.push(wire.subarray(at, at + 11)));
       r.finish();
-      assert.deepEqual(ss.unpack(wire, sealed ? { key } : undefined), concat(want));
+      assert.deepEqual(r.header, {
+        checksum: opts.checksum,
+        compression: opts.compression,
+        sealed,
+        maxPlain: 1024,
+      });
+      assert.deepEqual(ss.unpack(wire, ro), concat(want));
     }
     assert.deepEqual(got, want, "decoded payloads");
     assert.deepEqual(encoded, wire, "encoded bytes");
   });
 }
+
+test("every truncation of a few container vectors is refused, at frame boundaries too", () => {
+  for (const name of ["container-none-crc32", "container-lz4-sealed-index-crc16", "container-deflate-index-xxh3", "edge-empty-stream", "edge-sealed-only-final"]) {
+    const { wire } = load(name);
+    const ro = containerOptions(name).sealed ? { key } : undefined;
+    for (let cut = 0; cut < wire.length; cut++) {
+      assert.throws(() => ss.unpack(wire.subarray(0, cut), ro), { message: "unpack: container truncated" }, `${name} cut at ${cut}`);
+    }
+    const extra = concat([wire, Uint8Array.of(0)]);
+    assert.throws(() => ss.unpack(extra, ro), { message: "unpack: data after the end of the container" }, name);
+  }
+});

@@ -6,7 +6,7 @@ import {
   ContainerWriter, ContainerReader, pack, unpack, generateKey,
   FrameEncoderStream, FrameDecoderStream, PackStream, UnpackStream,
   type ChecksumName, type ChecksumKindName, type FrameOptions, type PackOptions, type UnpackOptions,
-  type ContainerHeader,
+  type ContainerHeader, type CompressionName,
 } from "secstream-wasm";
 import initWeb, { pack as webPack } from "secstream-wasm/web";
 
@@ -45,8 +45,8 @@ export async function use(file: ReadableStream<Uint8Array>): Promise<Uint8Array[
   void payloads; void got; void rejected;
 
   const key: Uint8Array = generateKey();
-  const po: PackOptions = { key, deflate: true, level: 9, checksum: "xxh3", maxFrameLen: 65536 };
-  const uo: UnpackOptions = { key };
+  const po: PackOptions = { key, compression: "deflate", level: 9, checksum: "xxh3", maxPlain: 65536, index: false };
+  const uo: UnpackOptions = { key, readLimit: 1 << 20 };
   const writer = new ContainerWriter(po);
   const header: ContainerHeader = writer.header;
   const sealed: boolean = header.sealed;
@@ -54,6 +54,11 @@ export async function use(file: ReadableStream<Uint8Array>): Promise<Uint8Array[
   const kindName: ChecksumKindName = h.kind;
   const codecKind: ChecksumKindName = new FrameEncoder().checksum;
   void sealed; void headerKind; void kindName; void codecKind;
+  const compression: CompressionName = header.compression;
+  const maxPlain: number = writer.maxPlain + header.maxPlain;
+  void compression; void maxPlain;
+  const last: Uint8Array = new ContainerWriter({ compression: "lz4" }).writeFrame(new Uint8Array(1), true);
+  void last;
   const body: Uint8Array = writer.push(new Uint8Array(100));
   const tail: Uint8Array = writer.finish();
   const reader = new ContainerReader(uo);
@@ -77,10 +82,12 @@ export async function use(file: ReadableStream<Uint8Array>): Promise<Uint8Array[
   // @ts-expect-error: pack takes bytes, not a string
   pack("text", po);
   // @ts-expect-error: a header names one of the five checksums
-  const badHeader: ContainerHeader = { checksum: "md5", deflate: false, sealed: false, maxFrameLen: 64 };
+  const badHeader: ContainerHeader = { checksum: "md5", compression: "none", sealed: false, maxPlain: 64 };
   void badHeader;
   // @ts-expect-error: unknown checksum name
   new FrameEncoder({ checksum: "md5" });
+  // @ts-expect-error: unknown compression name
+  pack(new Uint8Array(1), { compression: "zstd" });
 
   await initWeb();
   void webPack;
