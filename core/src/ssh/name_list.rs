@@ -1,0 +1,173 @@
+//! The SSH `name-list` (RFC 4251 section 5): comma-separated US-ASCII names, none
+//! empty, validated eight bytes at a time.
+
+use core::fmt;
+
+use super::Error;
+
+/// A validated name-list, borrowed: US-ASCII names separated by commas.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct NameList<'a> {
+    raw: &'a str,
+}
+
+impl fmt::Debug for NameList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Algorithm names are not secret.
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> NameList<'a> {
+    /// Checks and wraps the body of a name-list string.
+    ///
+    /// # Errors
+    /// [`Error::InvalidNameList`] for a non-ASCII byte or an empty name
+    /// (a leading, trailing or doubled comma). The empty string is the
+    /// empty list.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        if !valid_list(bytes) {
+            return Err(Error::InvalidNameList);
+        }
+        let raw = core::str::from_utf8(bytes).map_err(|_| Error::InvalidNameList)?;
+        Ok(Self { raw })
+    }
+
+    /// The names in order, without allocating.
+    #[inline]
+    #[must_use]
+    pub fn iter(&self) -> Names<'a> {
+        Names { rest: self.raw }
+    }
+
+    /// True if the list has no names.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// The number of names.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// True if `name` is one of the names.
+    #[must_use]
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+
+    /// The list as it is on the wire, commas included.
+    #[must_use]
+    pub const fn as_str(&self) -> &'a str {
+        self.raw
+    }
+}
+
+impl<'a> IntoIterator for NameList<'a> {
+    type Item = &'a str;
+    type IntoIter = Names<'a>;
+
+    fn into_iter(self) -> Names<'a> {
+        self.iter()
+    }
+}
+
+/// The names of a [`NameList`], in order.
+#[derive(Debug, Clone)]
+pub struct Names<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Names<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        // Every byte is ASCII, so every index is a char boundary.
+        let end = find_comma(self.rest.as_bytes());
+        let (name, rest) = match end {
+            Some(i) => (self.rest.get(..i), self.rest.get(i + 1..)),
+            None => (Some(self.rest), Some("")),
+        };
+        self.rest = rest.unwrap_or_default();
+        name
+    }
+}
+
+const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const COMMAS: u64 = 0x2c2c_2c2c_2c2c_2c2c;
+
+/// Marks with 0x80 each byte of `w` that is a comma, exactly.
+#[inline]
+const fn comma_mask(w: u64) -> u64 {
+    let x = w ^ COMMAS;
+    !(((x & LO7).wrapping_add(LO7)) | x | LO7)
+}
+
+/// The index of the first comma, eight bytes at a time.
+#[inline]
+fn find_comma(bytes: &[u8]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let m = comma_mask(u64::from_le_bytes(w));
+        if m != 0 {
+            return Some(base + (m.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b',')
+        .map(|i| base + i)
+}
+
+/// A name-list body is valid when every byte is US-ASCII and no name is
+/// empty: no comma first, last, or right after another comma. Eight bytes
+/// at a time (SWAR), since lists are scanned on every read.
+pub(super) fn valid_list(bytes: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return true; // the empty list
+    };
+    if first == b',' || last == b',' {
+        return false;
+    }
+    let mut bad = 0u64;
+    // Whether the byte before the current word was a comma.
+    let mut carry = 0u64;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        let m = comma_mask(w);
+        // Adjacent commas inside the word, and across the previous one.
+        bad |= (w & !LO7) | (m & (m >> 8)) | (m & carry);
+        carry = (m >> 56) & 0x80;
+    }
+    let mut after_comma = carry != 0;
+    for &b in words.remainder() {
+        let comma = b == b',';
+        bad |= u64::from(b >= 0x80) | u64::from(comma & after_comma);
+        after_comma = comma;
+    }
+    bad == 0
+}
+
+/// A non-empty name of US-ASCII bytes other than the comma.
+#[inline]
+pub(super) fn valid_name(name: &[u8]) -> bool {
+    // Branch-free over the bytes, so it vectorises.
+    let bad = name
+        .iter()
+        .fold(false, |bad, &b| bad | (b >= 0x80) | (b == b','));
+    !name.is_empty() && !bad
+}
