@@ -121,15 +121,75 @@ fn wipe_after(out: &mut [u8], from: usize, to: usize) {
 /// start of the output).
 pub fn decompress_into(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
     use lz4_flex::block::DecompressError as E;
-    let res = lz4_flex::block::decompress_into(input, out).map_err(|e| match e {
-        E::OutputTooSmall { .. } => Error::TooLarge,
-        E::LiteralOutOfBounds | E::ExpectedAnotherByte => Error::Truncated,
-        _ => Error::Corrupt,
-    });
+    let res = lz4_flex::block::decompress_into(input, out)
+        .map_err(|e| match e {
+            E::OutputTooSmall { .. } => Error::TooLarge,
+            E::LiteralOutOfBounds | E::ExpectedAnotherByte => Error::Truncated,
+            _ => Error::Corrupt,
+        })
+        .and_then(|n| {
+            if meets_end_conditions(input, n) {
+                Ok(n)
+            } else {
+                Err(Error::Corrupt)
+            }
+        });
     if res.is_err() {
         out.zeroize();
     }
     res
+}
+
+/// The end-of-block conditions of the LZ4 block format, which the contract requires of
+/// every block: the last sequence holds only literals, and when the block has matches,
+/// its last 5 bytes are literals and the last match starts at least 12 bytes before the
+/// end. `input` is a block that decoded to `out_len` bytes.
+fn meets_end_conditions(input: &[u8], out_len: usize) -> bool {
+    let mut pos = 0usize;
+    let mut produced = 0usize;
+    let mut last_match_start: Option<usize> = None;
+    // Reads a length continued by 255-bytes.
+    let ext = |pos: &mut usize, mut len: usize| -> Option<usize> {
+        loop {
+            let b = *input.get(*pos)?;
+            *pos += 1;
+            len = len.checked_add(usize::from(b))?;
+            if b != 255 {
+                return Some(len);
+            }
+        }
+    };
+    loop {
+        let Some(&token) = input.get(pos) else {
+            return false;
+        };
+        pos += 1;
+        let mut lits = usize::from(token >> 4);
+        if lits == 15 {
+            let Some(l) = ext(&mut pos, lits) else {
+                return false;
+            };
+            lits = l;
+        }
+        pos = pos.saturating_add(lits);
+        produced = produced.saturating_add(lits);
+        if pos >= input.len() {
+            // The last sequence: literals only.
+            return pos == input.len()
+                && produced == out_len
+                && last_match_start.is_none_or(|m| lits >= 5 && m + 12 <= out_len);
+        }
+        pos += 2; // the offset (the decoder checked it)
+        let mut len = usize::from(token & 0x0F);
+        if len == 15 {
+            let Some(l) = ext(&mut pos, len) else {
+                return false;
+            };
+            len = l;
+        }
+        last_match_start = Some(produced);
+        produced = produced.saturating_add(len + 4);
+    }
 }
 
 #[cfg(test)]
@@ -199,6 +259,39 @@ mod tests {
         let mut back = [0u8; 300];
         assert_eq!(decompress_into(&out[..n], &mut back), Ok(300));
         assert_eq!(back, input);
+    }
+
+    #[test]
+    fn end_of_block_conditions_are_enforced() {
+        let mut out = [0u8; 64];
+        // 'a', then a match of 4 at offset 1 ending the block: the last sequence has a
+        // match.
+        assert!(decompress_into(&[0x10, b'a', 1, 0], &mut out).is_err());
+        // A match whose block ends in fewer than 5 literals: "a" + match(4) + "b".
+        assert_eq!(
+            decompress_into(&[0x10, b'a', 1, 0, 0x10, b'b'], &mut out),
+            Err(Error::Corrupt)
+        );
+        // The last match starting less than 12 bytes before the end.
+        assert_eq!(
+            decompress_into(&[0x10, b'a', 1, 0, 0x50, b'b', b'c', b'd', b'e', b'f'], &mut out),
+            Err(Error::Corrupt)
+        );
+        // 8 literals, a match of 4 at output 8, then 5 literals: the match starts 9
+        // bytes before the end (17): refused; with 8 trailing literals (20): accepted.
+        let mut ok = vec![0x80];
+        ok.extend_from_slice(b"abcdefgh");
+        ok.extend_from_slice(&[8, 0]);
+        let mut short = ok.clone();
+        short.push(0x50);
+        short.extend_from_slice(b"12345");
+        assert_eq!(decompress_into(&short, &mut out), Err(Error::Corrupt));
+        ok.push(0x80);
+        ok.extend_from_slice(b"12345678");
+        assert_eq!(decompress_into(&ok, &mut out), Ok(20));
+        assert_eq!(&out[..20], b"abcdefghabcd12345678");
+        // Literal-only blocks of any length are fine.
+        assert_eq!(decompress_into(&[0x30, 1, 2, 3], &mut out), Ok(3));
     }
 
     #[test]
