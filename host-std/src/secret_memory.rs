@@ -65,6 +65,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
 use zeroize::Zeroize;
 
+pub(crate) mod clear_regs;
 pub(crate) mod signal;
 mod sys;
 
@@ -93,6 +94,8 @@ pub enum Error {
     Random,
     /// The operation is not available on this platform.
     Unsupported,
+    /// Turning core dumps off failed (OS error code).
+    CoreDumps(i32),
 }
 
 impl fmt::Display for Error {
@@ -111,6 +114,7 @@ impl fmt::Display for Error {
             Self::Purged => f.write_str("secret region was purged"),
             Self::Random => f.write_str("operating system random number generator failed"),
             Self::Unsupported => f.write_str("not supported on this platform"),
+            Self::CoreDumps(code) => write!(f, "turning core dumps off failed (os error {code})"),
         }
     }
 }
@@ -148,6 +152,45 @@ pub fn default_lock_policy() -> LockPolicy {
         0 => LockPolicy::Required,
         _ => LockPolicy::BestEffort,
     }
+}
+
+static UNLOCKED: AtomicU64 = AtomicU64::new(0);
+
+/// How many guarded regions this process has made without locking them into
+/// RAM ([`LockPolicy::BestEffort`] after `mlock` failed), since it started.
+///
+/// It counts every region: those of [`GuardedRegion::new`] and also the
+/// temporary ones behind [`Secret::with_bytes`](crate::secret::Secret::with_bytes),
+/// `with_init`, `random`, `update` and
+/// [`Stream::take_all`](crate::stream::Stream::take_all), which a caller
+/// cannot ask with [`GuardedRegion::is_locked`]. Read it before and after a
+/// call to know whether the call had to do without; set
+/// [`LockPolicy::Required`] as the process default
+/// ([`set_default_lock_policy`]) to make such calls fail with
+/// [`Error::Lock`] instead.
+#[must_use]
+pub fn unlocked_allocations() -> u64 {
+    UNLOCKED.load(Ordering::Relaxed)
+}
+
+/// Turns core dumps off for the whole process, for servers that want no dump
+/// at all (guarded pages are already left out of dumps; this also leaves out
+/// the heap, the stack and the registers).
+///
+/// - Linux: `prctl(PR_SET_DUMPABLE, 0)`, which also stops processes of the
+///   same user without `CAP_SYS_PTRACE` from attaching a debugger (or
+///   `gcore`) and makes `/proc/PID` files owned by root; and
+///   `setrlimit(RLIMIT_CORE, 0)` (soft and hard limit), which child
+///   processes inherit. `execve` of a new program makes the process dumpable
+///   again; the limit stays.
+/// - Other Unix systems: `setrlimit(RLIMIT_CORE, 0)` only.
+///
+/// # Errors
+/// [`Error::CoreDumps`] with the OS error code when a call fails;
+/// [`Error::Unsupported`] on Windows (crash dumps there are configured in
+/// Windows Error Reporting, outside the process) and under Miri.
+pub fn disable_core_dumps() -> Result<(), Error> {
+    sys::disable_core_dumps()
 }
 
 /// The page size of the system, in bytes.
@@ -468,6 +511,7 @@ impl GuardedRegion {
                     let _ = m.release();
                     return Err(Error::Lock(code));
                 }
+                UNLOCKED.fetch_add(1, Ordering::Relaxed);
             }
         }
         let at = m.user_offset() - CANARY_LEN;
@@ -521,6 +565,7 @@ impl GuardedRegion {
     /// protection cannot be changed (then `f` is not called, or its result is
     /// dropped when the pages cannot be made inaccessible again).
     pub fn read<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         let state = lock(&self.shared.state);
         let m = state.as_ref().ok_or(Error::Purged)?;
         if m.is_gone() {
@@ -540,6 +585,7 @@ impl GuardedRegion {
     /// # Errors
     /// As for [`GuardedRegion::read`].
     pub fn write<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Result<R, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         let state = lock(&self.shared.state);
         let m = state.as_ref().ok_or(Error::Purged)?;
         if m.is_gone() {
@@ -732,6 +778,7 @@ pub(crate) mod tests {
             Error::TooLarge,
             Error::Map(12),
             Error::Lock(1),
+            Error::CoreDumps(1),
             Error::CanaryOverwritten,
         ] {
             let s = e.to_string();

@@ -3,7 +3,7 @@
 //! pointer and slice handling of the guarded regions (strict provenance); the
 //! protections themselves are tested natively (`tests/secret_memory.rs`).
 
-use crate::secret_memory::Prot;
+use crate::secret_memory::{Error, Prot};
 use std::alloc::Layout;
 use std::ptr::NonNull;
 
@@ -54,4 +54,9 @@ pub(in crate::secret_memory) unsafe fn unmap(ptr: *mut u8, len: usize) {
         // SAFETY: `ptr` was allocated by `map` with this layout.
         unsafe { std::alloc::dealloc(ptr, layout) };
     }
+}
+
+/// Miri cannot call `prctl` or `setrlimit`.
+pub(in crate::secret_memory) fn disable_core_dumps() -> Result<(), Error> {
+    Err(Error::Unsupported)
 }

@@ -1,6 +1,6 @@
 //! Operating-system calls for Unix (tested on Linux).
 
-use crate::secret_memory::Prot;
+use crate::secret_memory::{Error, Prot};
 use std::ptr::NonNull;
 
 fn errno() -> i32 {
@@ -100,4 +100,25 @@ pub(in crate::secret_memory) unsafe fn advise(ptr: *mut u8, len: usize) {
 pub(in crate::secret_memory) unsafe fn unmap(ptr: *mut u8, len: usize) {
     // SAFETY: guaranteed by the caller.
     unsafe { libc::munmap(ptr.cast(), len) };
+}
+
+/// `PR_SET_DUMPABLE` 0 (Linux) and `RLIMIT_CORE` 0.
+pub(in crate::secret_memory) fn disable_core_dumps() -> Result<(), Error> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // SAFETY: `PR_SET_DUMPABLE` takes an integer argument and touches no
+        // memory of ours.
+        if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) } != 0 {
+            return Err(Error::CoreDumps(errno()));
+        }
+    }
+    let zero = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `setrlimit` reads the valid struct given.
+    if unsafe { libc::setrlimit(libc::RLIMIT_CORE, &raw const zero) } != 0 {
+        return Err(Error::CoreDumps(errno()));
+    }
+    Ok(())
 }

@@ -1,6 +1,6 @@
 //! Operating-system calls for Windows (compiled, not tested).
 
-use crate::secret_memory::Prot;
+use crate::secret_memory::{Error, Prot};
 use std::ptr::NonNull;
 use windows_sys::Win32::System::Memory::{
     MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE,
@@ -88,4 +88,10 @@ pub(in crate::secret_memory) unsafe fn advise(_ptr: *mut u8, _len: usize) {}
 pub(in crate::secret_memory) unsafe fn unmap(ptr: *mut u8, _len: usize) {
     // SAFETY: guaranteed by the caller; MEM_RELEASE takes size 0.
     unsafe { VirtualFree(ptr.cast(), 0, MEM_RELEASE) };
+}
+
+/// Crash dumps on Windows are configured in Windows Error Reporting, outside
+/// the process.
+pub(in crate::secret_memory) fn disable_core_dumps() -> Result<(), Error> {
+    Err(Error::Unsupported)
 }
