@@ -1,7 +1,8 @@
 //! Guarded secret memory, observed from outside: `/proc/self/status` VmLck,
 //! `/proc/self/smaps` flags, guard pages and no-access pages that kill a child
 //! process with SIGSEGV, the mlock policy under a 64 KiB `RLIMIT_MEMLOCK`, a
-//! smashed canary, and purge on a termination signal.
+//! smashed canary, purge on a termination signal, `disable_core_dumps`, and
+//! the count of regions left unlocked.
 //!
 //! Tests that change process-wide state (VmLck, limits, signals, purge, or
 //! crash on purpose) run the test binary again as a child with
@@ -629,10 +630,8 @@ fn disable_core_dumps_sets_dumpable_and_the_core_limit() {
             rlim_max: 0,
         };
         // SAFETY: `getrlimit` fills the valid struct given.
-        assert_eq!(
-            unsafe { libc::getrlimit(libc::RLIMIT_CORE, &raw mut limit) },
-            0
-        );
+        let rc = unsafe { libc::getrlimit(libc::RLIMIT_CORE, &raw mut limit) };
+        assert_eq!(rc, 0);
         (limit.rlim_cur, limit.rlim_max)
     };
     // Start from a limit that allows dumps, so the change is visible.
@@ -642,10 +641,8 @@ fn disable_core_dumps_sets_dumpable_and_the_core_limit() {
         rlim_max: max,
     };
     // SAFETY: `setrlimit` reads the valid struct given.
-    assert_eq!(
-        unsafe { libc::setrlimit(libc::RLIMIT_CORE, &raw const allow) },
-        0
-    );
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_CORE, &raw const allow) };
+    assert_eq!(rc, 0);
     let dumpable = || {
         // SAFETY: `PR_GET_DUMPABLE` takes no pointer and changes nothing.
         unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) }
