@@ -193,6 +193,20 @@ pub fn disable_core_dumps() -> Result<(), Error> {
     sys::disable_core_dumps()
 }
 
+/// Zeroes the CPU's vector registers (SSE/AVX/AVX-512 state on x86-64, NEON
+/// on aarch64) and its caller-saved general-purpose registers, so that a core
+/// dump or a debugger that stops the thread later finds no secret there.
+///
+/// The crate does this itself after every call that seals, opens or reads
+/// secret bytes (see `docs/threat-model.md`); call it after code of your own
+/// that handled secret bytes outside those calls, e.g. after using a key
+/// copied out of [`Secret::with_bytes`](crate::secret::Secret::with_bytes).
+/// It costs a few nanoseconds (`BENCHMARKS.md`). On other architectures, and
+/// under Miri, it does nothing.
+pub fn clear_registers() {
+    clear_regs::clear();
+}
+
 /// The page size of the system, in bytes.
 #[must_use]
 pub fn page_size() -> usize {
