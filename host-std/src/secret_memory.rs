@@ -20,6 +20,11 @@
 //! - On free, the data pages are overwritten with zeros before they are
 //!   unmapped, and the canary is checked first.
 //! - [`purge_all`] wipes every live region of the process at once.
+//! - After every [`GuardedRegion::read`] and [`GuardedRegion::write`] the
+//!   vector registers and the caller-saved general-purpose registers are
+//!   zeroed ([`clear_registers`]), so that a later core dump or debugger does
+//!   not find the bytes there.
+//! - [`disable_core_dumps`] turns core dumps off for the whole process.
 //! - In a child made by `fork` the regions count as purged: access returns
 //!   [`Error::Purged`] (their pages are zeros there on Linux), and freeing them
 //!   skips the canary check.
@@ -30,7 +35,9 @@
 //! region unlocked but otherwise fully guarded and reports it through
 //! [`GuardedRegion::is_locked`]; [`LockPolicy::Required`] returns
 //! [`Error::Lock`]. Nothing here panics when the limit is reached. The process
-//! default can be changed with [`set_default_lock_policy`].
+//! default can be changed with [`set_default_lock_policy`]; it also applies
+//! to the temporary regions of the `secret` and `stream` modules, and
+//! [`unlocked_allocations`] counts every region left unlocked.
 //!
 //! ```
 //! use secstream::secret_memory::GuardedRegion;
