@@ -237,6 +237,9 @@ fn setup(r: &mut Runner) -> bool {
     // libsodium, for the `secrets` crate the secret-memory benchmarks compare
     // against (clippy builds the benches).
     ok &= ensure_apt(&["libsodium-dev", "pkg-config"]);
+    // gdb, whose `gcore` takes the core dump that the register-clearing test
+    // searches (secret_memory::clear_regs::tests; skipped without it).
+    ok &= ensure_apt(&["gdb"]);
 
     r.record("setup (targets, miri, libsodium)", ok, start.elapsed())
 }
