@@ -14,7 +14,10 @@
 //!   postcard messages with the `serde` feature).
 //! - [`secret_memory`]: [`GuardedRegion`](secret_memory::GuardedRegion), bytes
 //!   in mlock'd pages between guard pages, no-access unless borrowed, wiped
-//!   before unmapping; the mlock [`LockPolicy`](secret_memory::LockPolicy).
+//!   before unmapping; the mlock [`LockPolicy`](secret_memory::LockPolicy);
+//!   CPU registers cleared after each use of secret bytes
+//!   ([`clear_registers`](secret_memory::clear_registers)) and
+//!   [`disable_core_dumps`](secret_memory::disable_core_dumps).
 //! - [`secret`]: [`Secret`](secret::Secret), bytes sealed at rest under a split,
 //!   re-split process key; [`purge`](secret::purge) and opt-in purge on signals.
 //! - [`stream`]: [`Stream`](stream::Stream), a `Read + Write` byte stream sealed

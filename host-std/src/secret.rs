@@ -43,7 +43,7 @@ use chacha20poly1305::{AeadInOut, Key, KeyInit, Tag, XChaCha20Poly1305, XNonce};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::secret_memory::{self, GuardedRegion};
+use crate::secret_memory::{self, GuardedRegion, clear_regs};
 
 /// Nonce length of XChaCha20-Poly1305.
 pub(crate) const NONCE_LEN: usize = 24;
@@ -208,6 +208,10 @@ impl Coffer {
 /// Runs `f` on the coffer, making a new one if there is none or the current
 /// one was purged.
 fn with_coffer<R>(f: impl Fn(&mut Coffer) -> Result<R, Error>) -> Result<R, Error> {
+    clear_regs::scrub(|| with_coffer_here(f))
+}
+
+fn with_coffer_here<R>(f: impl Fn(&mut Coffer) -> Result<R, Error>) -> Result<R, Error> {
     let mut slot = lock(&COFFER);
     if let Some(coffer) = slot.as_mut() {
         match f(coffer) {
@@ -385,6 +389,7 @@ pub(crate) struct Sealer {
 /// The process key as a cipher. The key exists whole only in the returned
 /// value, which zeroizes it on drop: keep it for one call.
 pub(crate) fn sealer() -> Result<Sealer, Error> {
+    let _regs = clear_regs::ClearOnDrop;
     let (key, generation) = with_coffer(|c| Ok((c.key_and_resplit()?, c.generation)))?;
     let key_ref: &Key = key.as_slice().try_into().map_err(|_| Error::TooLarge)?;
     Ok(Sealer {
@@ -401,6 +406,10 @@ pub(crate) fn with_sealer<R>(f: impl FnOnce(&Sealer) -> R) -> Result<R, Error> {
 impl Sealer {
     /// Seals `plain` (read in place, e.g. from guarded pages) into a secret.
     pub(crate) fn seal(&self, plain: &[u8]) -> Result<Secret, Error> {
+        clear_regs::scrub(|| self.seal_here(plain))
+    }
+
+    fn seal_here(&self, plain: &[u8]) -> Result<Secret, Error> {
         let total = plain.len().checked_add(OVERHEAD).ok_or(Error::TooLarge)?;
         let mut sealed = vec![0u8; total];
         let nonce = next_nonce()?;
@@ -426,6 +435,10 @@ impl Sealer {
     /// Checks and decrypts `secret` into `out`, which must be exactly
     /// `secret.len()` long. On failure `out` holds no plaintext.
     pub(crate) fn open_into(&self, secret: &Secret, out: &mut [u8]) -> Result<(), Error> {
+        clear_regs::scrub(|| self.open_here(secret, out))
+    }
+
+    fn open_here(&self, secret: &Secret, out: &mut [u8]) -> Result<(), Error> {
         if secret.generation != self.generation {
             return Err(Error::Purged);
         }
@@ -482,6 +495,7 @@ impl Secret {
     /// [`Error::Memory`] when the process key cannot be set up,
     /// [`Error::Random`], [`Error::TooLarge`].
     pub fn new(bytes: &mut [u8]) -> Result<Self, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         let r = with_sealer(|s| s.seal(bytes));
         bytes.zeroize();
         r?
@@ -493,6 +507,7 @@ impl Secret {
     /// # Errors
     /// As for [`Secret::new`].
     pub fn with_init(len: usize, init: impl FnOnce(&mut [u8])) -> Result<Self, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         let mut region = GuardedRegion::new(len)?;
         region.write(init)?;
         let sealed = region.read(|plain| with_sealer(|s| s.seal(plain)))???;
@@ -505,6 +520,7 @@ impl Secret {
     /// # Errors
     /// As for [`Secret::new`].
     pub fn random(len: usize) -> Result<Self, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         let mut region = GuardedRegion::new(len)?;
         region.write(random)??;
         let sealed = region.read(|plain| with_sealer(|s| s.seal(plain)))???;
@@ -532,6 +548,7 @@ impl Secret {
     /// (`f` is not called), [`Error::Purged`] after [`purge`],
     /// [`Error::Memory`] when guarded pages cannot be provided.
     pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         let mut region = GuardedRegion::new(self.len())?;
         region.write(|out| with_sealer(|s| s.open_into(self, out)))???;
         let r = region.read(f)?;
@@ -545,6 +562,7 @@ impl Secret {
     /// # Errors
     /// As for [`Secret::with_bytes`].
     pub fn update<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Result<R, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         let mut region = GuardedRegion::new(self.len())?;
         region.write(|out| with_sealer(|s| s.open_into(self, out)))???;
         let r = region.write(f)?;
@@ -552,6 +570,13 @@ impl Secret {
         region.free()?;
         *self = resealed;
         Ok(r)
+    }
+
+    /// The sealed bytes in hex (ciphertext only), for tests that look for
+    /// the keystream in another process (`secret_memory::clear_regs::tests`).
+    #[cfg(all(test, target_os = "linux", target_arch = "x86_64", not(miri)))]
+    pub(crate) fn sealed_hex(&self) -> String {
+        self.sealed.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The sealed bytes, for tests that tamper with them.

@@ -20,6 +20,11 @@
 //! - On free, the data pages are overwritten with zeros before they are
 //!   unmapped, and the canary is checked first.
 //! - [`purge_all`] wipes every live region of the process at once.
+//! - After every [`GuardedRegion::read`] and [`GuardedRegion::write`] the
+//!   vector registers and the caller-saved general-purpose registers are
+//!   zeroed ([`clear_registers`]), so that a later core dump or debugger does
+//!   not find the bytes there.
+//! - [`disable_core_dumps`] turns core dumps off for the whole process.
 //! - In a child made by `fork` the regions count as purged: access returns
 //!   [`Error::Purged`] (their pages are zeros there on Linux), and freeing them
 //!   skips the canary check.
@@ -30,7 +35,9 @@
 //! region unlocked but otherwise fully guarded and reports it through
 //! [`GuardedRegion::is_locked`]; [`LockPolicy::Required`] returns
 //! [`Error::Lock`]. Nothing here panics when the limit is reached. The process
-//! default can be changed with [`set_default_lock_policy`].
+//! default can be changed with [`set_default_lock_policy`]; it also applies
+//! to the temporary regions of the `secret` and `stream` modules, and
+//! [`unlocked_allocations`] counts every region left unlocked.
 //!
 //! ```
 //! use secstream::secret_memory::GuardedRegion;
@@ -65,6 +72,10 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
 use zeroize::Zeroize;
 
+pub(crate) mod clear_regs;
+pub(crate) mod signal;
+mod sys;
+
 /// Length of the canary placed just before the user bytes.
 pub const CANARY_LEN: usize = 16;
 
@@ -90,6 +101,8 @@ pub enum Error {
     Random,
     /// The operation is not available on this platform.
     Unsupported,
+    /// Turning core dumps off failed (OS error code).
+    CoreDumps(i32),
 }
 
 impl fmt::Display for Error {
@@ -108,6 +121,7 @@ impl fmt::Display for Error {
             Self::Purged => f.write_str("secret region was purged"),
             Self::Random => f.write_str("operating system random number generator failed"),
             Self::Unsupported => f.write_str("not supported on this platform"),
+            Self::CoreDumps(code) => write!(f, "turning core dumps off failed (os error {code})"),
         }
     }
 }
@@ -145,6 +159,59 @@ pub fn default_lock_policy() -> LockPolicy {
         0 => LockPolicy::Required,
         _ => LockPolicy::BestEffort,
     }
+}
+
+static UNLOCKED: AtomicU64 = AtomicU64::new(0);
+
+/// How many guarded regions this process has made without locking them into
+/// RAM ([`LockPolicy::BestEffort`] after `mlock` failed), since it started.
+///
+/// It counts every region: those of [`GuardedRegion::new`] and also the
+/// temporary ones behind [`Secret::with_bytes`](crate::secret::Secret::with_bytes),
+/// `with_init`, `random`, `update` and
+/// [`Stream::take_all`](crate::stream::Stream::take_all), which a caller
+/// cannot ask with [`GuardedRegion::is_locked`]. Read it before and after a
+/// call to know whether the call had to do without; set
+/// [`LockPolicy::Required`] as the process default
+/// ([`set_default_lock_policy`]) to make such calls fail with
+/// [`Error::Lock`] instead.
+#[must_use]
+pub fn unlocked_allocations() -> u64 {
+    UNLOCKED.load(Ordering::Relaxed)
+}
+
+/// Turns core dumps off for the whole process, for servers that want no dump
+/// at all (guarded pages are already left out of dumps; this also leaves out
+/// the heap, the stack and the registers).
+///
+/// - Linux: `prctl(PR_SET_DUMPABLE, 0)`, which also stops processes of the
+///   same user without `CAP_SYS_PTRACE` from attaching a debugger (or
+///   `gcore`) and makes `/proc/PID` files owned by root; and
+///   `setrlimit(RLIMIT_CORE, 0)` (soft and hard limit), which child
+///   processes inherit. `execve` of a new program makes the process dumpable
+///   again; the limit stays.
+/// - Other Unix systems: `setrlimit(RLIMIT_CORE, 0)` only.
+///
+/// # Errors
+/// [`Error::CoreDumps`] with the OS error code when a call fails;
+/// [`Error::Unsupported`] on Windows (crash dumps there are configured in
+/// Windows Error Reporting, outside the process) and under Miri.
+pub fn disable_core_dumps() -> Result<(), Error> {
+    sys::disable_core_dumps()
+}
+
+/// Zeroes the CPU's vector registers (SSE/AVX/AVX-512 state on x86-64, NEON
+/// on aarch64) and its caller-saved general-purpose registers, so that a core
+/// dump or a debugger that stops the thread later finds no secret there.
+///
+/// The crate does this itself after every call that seals, opens or reads
+/// secret bytes (see `docs/threat-model.md`); call it after code of your own
+/// that handled secret bytes outside those calls, e.g. after using a key
+/// copied out of [`Secret::with_bytes`](crate::secret::Secret::with_bytes).
+/// It costs a few nanoseconds (`BENCHMARKS.md`). On other architectures, and
+/// under Miri, it does nothing.
+pub fn clear_registers() {
+    clear_regs::clear();
 }
 
 /// The page size of the system, in bytes.
@@ -465,6 +532,7 @@ impl GuardedRegion {
                     let _ = m.release();
                     return Err(Error::Lock(code));
                 }
+                UNLOCKED.fetch_add(1, Ordering::Relaxed);
             }
         }
         let at = m.user_offset() - CANARY_LEN;
@@ -518,6 +586,7 @@ impl GuardedRegion {
     /// protection cannot be changed (then `f` is not called, or its result is
     /// dropped when the pages cannot be made inaccessible again).
     pub fn read<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         let state = lock(&self.shared.state);
         let m = state.as_ref().ok_or(Error::Purged)?;
         if m.is_gone() {
@@ -537,6 +606,7 @@ impl GuardedRegion {
     /// # Errors
     /// As for [`GuardedRegion::read`].
     pub fn write<R>(&mut self, f: impl FnOnce(&mut [u8]) -> R) -> Result<R, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         let state = lock(&self.shared.state);
         let m = state.as_ref().ok_or(Error::Purged)?;
         if m.is_gone() {
@@ -578,457 +648,6 @@ impl GuardedRegion {
         state
             .as_ref()
             .map_or(0, |m| m.data_ptr().wrapping_add(m.user_offset()).addr())
-    }
-}
-
-/// Operating-system calls for Unix.
-#[cfg(all(unix, not(miri)))]
-mod sys {
-    use super::Prot;
-    use std::ptr::NonNull;
-
-    fn errno() -> i32 {
-        std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-    }
-
-    pub(super) fn page_size() -> usize {
-        // SAFETY: `sysconf` has no preconditions.
-        let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        usize::try_from(n).ok().filter(|&n| n > 0).unwrap_or(4096)
-    }
-
-    /// Maps `len` bytes with no access.
-    pub(super) fn map(len: usize) -> Result<NonNull<u8>, i32> {
-        // SAFETY: an anonymous private mapping at an address the kernel picks
-        // touches no existing memory.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                len,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANON,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(errno());
-        }
-        NonNull::new(p.cast::<u8>()).ok_or(0)
-    }
-
-    /// # Safety
-    /// `ptr .. ptr + len` must be page-aligned pages of a live mapping made by
-    /// [`map`] with no Rust references into them that the change would break.
-    pub(super) unsafe fn protect(ptr: *mut u8, len: usize, prot: Prot) -> Result<(), i32> {
-        let p = match prot {
-            Prot::None => libc::PROT_NONE,
-            Prot::Read => libc::PROT_READ,
-            Prot::ReadWrite => libc::PROT_READ | libc::PROT_WRITE,
-        };
-        // SAFETY: guaranteed by the caller.
-        if unsafe { libc::mprotect(ptr.cast(), len, p) } == 0 {
-            Ok(())
-        } else {
-            Err(errno())
-        }
-    }
-
-    /// # Safety
-    /// `ptr .. ptr + len` must be pages of a live mapping made by [`map`].
-    pub(super) unsafe fn lock(ptr: *mut u8, len: usize) -> Result<(), i32> {
-        // SAFETY: guaranteed by the caller; locking does not change contents.
-        if unsafe { libc::mlock(ptr.cast(), len) } == 0 {
-            Ok(())
-        } else {
-            Err(errno())
-        }
-    }
-
-    /// # Safety
-    /// As for [`lock`].
-    pub(super) unsafe fn unlock(ptr: *mut u8, len: usize) {
-        // SAFETY: guaranteed by the caller.
-        unsafe { libc::munlock(ptr.cast(), len) };
-    }
-
-    /// Keeps the pages out of core dumps and forked children where the
-    /// system supports it; failures (old kernels) are ignored.
-    ///
-    /// # Safety
-    /// As for [`lock`].
-    #[allow(unused_variables)] // no advice on non-Linux Unix
-    pub(super) unsafe fn advise(ptr: *mut u8, len: usize) {
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        {
-            // SAFETY: guaranteed by the caller; this advice does not change
-            // the contents of a mapping that is not shared with a child yet.
-            unsafe { libc::madvise(ptr.cast(), len, libc::MADV_DONTDUMP) };
-            // SAFETY: as above; it only affects future forks.
-            unsafe { libc::madvise(ptr.cast(), len, libc::MADV_WIPEONFORK) };
-        }
-        #[cfg(target_os = "freebsd")]
-        {
-            // SAFETY: as above.
-            unsafe { libc::madvise(ptr.cast(), len, libc::MADV_NOCORE) };
-        }
-    }
-
-    /// # Safety
-    /// `ptr .. ptr + len` must be exactly a mapping made by [`map`] that
-    /// nothing refers to any more.
-    pub(super) unsafe fn unmap(ptr: *mut u8, len: usize) {
-        // SAFETY: guaranteed by the caller.
-        unsafe { libc::munmap(ptr.cast(), len) };
-    }
-}
-
-/// Stand-ins for Miri, which cannot call `mmap`: page-aligned heap
-/// allocations without protection, locking or advice. They let Miri check the
-/// pointer and slice handling of this module (strict provenance); the
-/// protections themselves are tested natively (`tests/secret_memory.rs`).
-#[cfg(miri)]
-mod sys {
-    use super::Prot;
-    use std::alloc::Layout;
-    use std::ptr::NonNull;
-
-    const PAGE: usize = 4096;
-
-    pub(super) fn page_size() -> usize {
-        PAGE
-    }
-
-    pub(super) fn map(len: usize) -> Result<NonNull<u8>, i32> {
-        let layout = Layout::from_size_align(len, PAGE).map_err(|_| 0)?;
-        if len == 0 {
-            return Err(0);
-        }
-        // SAFETY: `layout` has a non-zero size.
-        NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) }).ok_or(0)
-    }
-
-    /// # Safety
-    /// As for the Unix version (nothing is changed here).
-    pub(super) unsafe fn protect(_ptr: *mut u8, _len: usize, _prot: Prot) -> Result<(), i32> {
-        Ok(())
-    }
-
-    /// # Safety
-    /// As for the Unix version (nothing is changed here).
-    pub(super) unsafe fn lock(_ptr: *mut u8, _len: usize) -> Result<(), i32> {
-        Ok(())
-    }
-
-    /// # Safety
-    /// As for the Unix version (nothing is changed here).
-    pub(super) unsafe fn unlock(_ptr: *mut u8, _len: usize) {}
-
-    /// # Safety
-    /// As for the Unix version (nothing is changed here).
-    pub(super) unsafe fn advise(_ptr: *mut u8, _len: usize) {}
-
-    /// # Safety
-    /// `ptr .. ptr + len` must be exactly an allocation made by [`map`] that
-    /// nothing refers to any more.
-    pub(super) unsafe fn unmap(ptr: *mut u8, len: usize) {
-        if let Ok(layout) = Layout::from_size_align(len, PAGE) {
-            // SAFETY: `ptr` was allocated by `map` with this layout.
-            unsafe { std::alloc::dealloc(ptr, layout) };
-        }
-    }
-}
-
-/// Operating-system calls for Windows (compiled, not tested).
-#[cfg(windows)]
-mod sys {
-    use super::Prot;
-    use std::ptr::NonNull;
-    use windows_sys::Win32::System::Memory::{
-        MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE,
-        VirtualAlloc, VirtualFree, VirtualLock, VirtualProtect, VirtualUnlock,
-    };
-    use windows_sys::Win32::System::SystemInformation::{GetSystemInfo, SYSTEM_INFO};
-
-    fn last_error() -> i32 {
-        std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-    }
-
-    pub(super) fn page_size() -> usize {
-        let mut info = std::mem::MaybeUninit::<SYSTEM_INFO>::zeroed();
-        // SAFETY: `GetSystemInfo` fills the structure it is given.
-        unsafe { GetSystemInfo(info.as_mut_ptr()) };
-        // SAFETY: zeroed and then filled by `GetSystemInfo`; all fields are
-        // plain integers and pointers, valid when zero.
-        let info = unsafe { info.assume_init() };
-        usize::try_from(info.dwPageSize)
-            .ok()
-            .filter(|&n| n > 0)
-            .unwrap_or(4096)
-    }
-
-    pub(super) fn map(len: usize) -> Result<NonNull<u8>, i32> {
-        // SAFETY: a fresh allocation at an address the system picks.
-        let p = unsafe {
-            VirtualAlloc(
-                std::ptr::null(),
-                len,
-                MEM_RESERVE | MEM_COMMIT,
-                PAGE_NOACCESS,
-            )
-        };
-        NonNull::new(p.cast::<u8>()).ok_or_else(last_error)
-    }
-
-    /// # Safety
-    /// As for the Unix version.
-    pub(super) unsafe fn protect(ptr: *mut u8, len: usize, prot: Prot) -> Result<(), i32> {
-        let p = match prot {
-            Prot::None => PAGE_NOACCESS,
-            Prot::Read => PAGE_READONLY,
-            Prot::ReadWrite => PAGE_READWRITE,
-        };
-        let mut old = 0;
-        // SAFETY: guaranteed by the caller.
-        if unsafe { VirtualProtect(ptr.cast(), len, p, &mut old) } != 0 {
-            Ok(())
-        } else {
-            Err(last_error())
-        }
-    }
-
-    /// # Safety
-    /// As for the Unix version.
-    pub(super) unsafe fn lock(ptr: *mut u8, len: usize) -> Result<(), i32> {
-        // SAFETY: guaranteed by the caller.
-        if unsafe { VirtualLock(ptr.cast(), len) } != 0 {
-            Ok(())
-        } else {
-            Err(last_error())
-        }
-    }
-
-    /// # Safety
-    /// As for the Unix version.
-    pub(super) unsafe fn unlock(ptr: *mut u8, len: usize) {
-        // SAFETY: guaranteed by the caller.
-        unsafe { VirtualUnlock(ptr.cast(), len) };
-    }
-
-    /// Windows has no per-region dump or fork exclusion.
-    ///
-    /// # Safety
-    /// None needed; kept for symmetry with the Unix version.
-    pub(super) unsafe fn advise(_ptr: *mut u8, _len: usize) {}
-
-    /// # Safety
-    /// As for the Unix version.
-    pub(super) unsafe fn unmap(ptr: *mut u8, _len: usize) {
-        // SAFETY: guaranteed by the caller; MEM_RELEASE takes size 0.
-        unsafe { VirtualFree(ptr.cast(), 0, MEM_RELEASE) };
-    }
-}
-
-pub(crate) mod signal {
-    //! Opt-in purge on termination signals.
-    //!
-    //! Unix: a handler for SIGINT, SIGTERM, SIGHUP and SIGQUIT writes the
-    //! signal number to a pipe (the only thing it does: `write` is
-    //! async-signal-safe); a watcher thread reads it, runs the purge, restores
-    //! the default action and raises the signal again, so the process ends as
-    //! it would have.
-    //!
-    //! Windows: a console control handler (Ctrl+C, Ctrl+Break, close, logoff,
-    //! shutdown) runs the purge on the thread the system starts for it, then
-    //! lets the next handler (by default `ExitProcess`) run. The callback gets
-    //! the control event number. Compiled, not tested.
-
-    /// Installs the handlers once; later calls replace the callback.
-    ///
-    /// # Errors
-    /// The OS error when the pipe, thread or handlers cannot be set up,
-    /// `Unsupported` on platforms other than Unix and Windows.
-    #[cfg(any(unix, windows))]
-    pub(crate) fn install(on_signal: fn(i32)) -> std::io::Result<()> {
-        imp::install(on_signal)
-    }
-
-    /// Installs the handlers once.
-    ///
-    /// # Errors
-    /// Always `Unsupported` on this platform.
-    #[cfg(not(any(unix, windows)))]
-    pub(crate) fn install(_on_signal: fn(i32)) -> std::io::Result<()> {
-        Err(std::io::ErrorKind::Unsupported.into())
-    }
-
-    #[cfg(windows)]
-    mod imp {
-        use std::io;
-        use std::sync::Mutex;
-        use std::sync::atomic::{AtomicBool, Ordering};
-        use windows_sys::Win32::System::Console::SetConsoleCtrlHandler;
-        use windows_sys::core::BOOL;
-
-        static CALLBACK: Mutex<Option<fn(i32)>> = Mutex::new(None);
-        static INSTALLED: AtomicBool = AtomicBool::new(false);
-
-        /// Runs on a thread of its own (not in a signal context), so taking
-        /// locks here is fine.
-        unsafe extern "system" fn handler(ctrl_type: u32) -> BOOL {
-            let callback = *super::super::lock(&CALLBACK);
-            if let Some(cb) = callback {
-                cb(i32::try_from(ctrl_type).unwrap_or(i32::MAX));
-            }
-            // FALSE: the next handler runs (by default it ends the process).
-            0
-        }
-
-        pub(super) fn install(on_signal: fn(i32)) -> io::Result<()> {
-            *super::super::lock(&CALLBACK) = Some(on_signal);
-            if INSTALLED.swap(true, Ordering::AcqRel) {
-                return Ok(());
-            }
-            // SAFETY: `handler` has the signature the system expects and
-            // stays valid for the life of the process.
-            if unsafe { SetConsoleCtrlHandler(Some(handler), 1) } == 0 {
-                INSTALLED.store(false, Ordering::Release);
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        }
-    }
-
-    #[cfg(unix)]
-    mod imp {
-        use std::io;
-        use std::sync::Mutex;
-        use std::sync::atomic::{AtomicI32, Ordering};
-
-        /// The signals that end a process by default and can be caught.
-        pub(super) const SIGNALS: [i32; 4] =
-            [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
-
-        static WRITE_FD: AtomicI32 = AtomicI32::new(-1);
-        /// The process whose watcher thread reads the pipe. A forked child
-        /// inherits the handlers but not the thread.
-        static OWNER_PID: AtomicI32 = AtomicI32::new(-1);
-        static CALLBACK: Mutex<Option<fn(i32)>> = Mutex::new(None);
-
-        extern "C" fn handler(sig: libc::c_int) {
-            let fd = WRITE_FD.load(Ordering::Relaxed);
-            if fd < 0 {
-                return;
-            }
-            // SAFETY: `getpid` is async-signal-safe.
-            if unsafe { libc::getpid() } != OWNER_PID.load(Ordering::Relaxed) {
-                // A forked child: no watcher thread here (and its guarded
-                // pages are already purged), so end it as the signal would.
-                // SAFETY: `signal` and `raise` are async-signal-safe.
-                unsafe { libc::signal(sig, libc::SIG_DFL) };
-                // SAFETY: as above.
-                unsafe { libc::raise(sig) };
-                return;
-            }
-            let byte = u8::try_from(sig).unwrap_or(0);
-            // SAFETY: no preconditions; returns this thread's errno slot.
-            let errno = unsafe { errno_location() };
-            // SAFETY: the slot is valid for this thread; saving and restoring
-            // it keeps the interrupted code's errno.
-            let saved = unsafe { *errno };
-            // SAFETY: `write` is async-signal-safe; `byte` is a valid
-            // one-byte buffer; a full pipe just drops the byte (non-blocking).
-            unsafe { libc::write(fd, (&raw const byte).cast(), 1) };
-            // SAFETY: as above.
-            unsafe { *errno = saved };
-        }
-
-        #[cfg(any(target_os = "linux", target_os = "android", target_os = "emscripten"))]
-        unsafe fn errno_location() -> *mut libc::c_int {
-            // SAFETY: no preconditions.
-            unsafe { libc::__errno_location() }
-        }
-        #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
-        unsafe fn errno_location() -> *mut libc::c_int {
-            // SAFETY: no preconditions.
-            unsafe { libc::__error() }
-        }
-        #[cfg(not(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "emscripten",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd"
-        )))]
-        unsafe fn errno_location() -> *mut libc::c_int {
-            // SAFETY: no preconditions.
-            unsafe { libc::__errno() }
-        }
-
-        pub(super) fn install(on_signal: fn(i32)) -> io::Result<()> {
-            *super::super::lock(&CALLBACK) = Some(on_signal);
-            if WRITE_FD.load(Ordering::Acquire) >= 0 {
-                return Ok(());
-            }
-            let mut fds = [0 as libc::c_int; 2];
-            // SAFETY: `fds` is a valid array of two ints for `pipe` to fill.
-            if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            let [read_fd, write_fd] = fds;
-            for fd in fds {
-                // SAFETY: `fd` was just returned by `pipe`.
-                unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
-            }
-            // SAFETY: as above; the handler must never block.
-            unsafe { libc::fcntl(write_fd, libc::F_SETFL, libc::O_NONBLOCK) };
-            std::thread::Builder::new()
-                .name("secstream-purge".into())
-                .spawn(move || watch(read_fd))?;
-            // SAFETY: `getpid` has no preconditions.
-            OWNER_PID.store(unsafe { libc::getpid() }, Ordering::Relaxed);
-            WRITE_FD.store(write_fd, Ordering::Release);
-            for sig in SIGNALS {
-                // SAFETY: an all-zero `sigaction` is a valid starting value.
-                let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
-                action.sa_sigaction = handler as extern "C" fn(libc::c_int) as libc::sighandler_t;
-                action.sa_flags = libc::SA_RESTART;
-                // SAFETY: `sa_mask` is a valid signal set to empty.
-                unsafe { libc::sigemptyset(&raw mut action.sa_mask) };
-                // SAFETY: `action` is fully initialised and its handler only
-                // calls async-signal-safe functions.
-                if unsafe { libc::sigaction(sig, &raw const action, std::ptr::null_mut()) } != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-            }
-            Ok(())
-        }
-
-        fn watch(read_fd: libc::c_int) {
-            loop {
-                let mut byte = 0u8;
-                // SAFETY: `byte` is a valid one-byte buffer; `read_fd` is the
-                // read end of our pipe, owned by this thread.
-                let n = unsafe { libc::read(read_fd, (&raw mut byte).cast(), 1) };
-                if n == 1 {
-                    let sig = i32::from(byte);
-                    let callback = *super::super::lock(&CALLBACK);
-                    if let Some(cb) = callback {
-                        cb(sig);
-                    }
-                    // SAFETY: restoring the default action and raising the
-                    // signal again ends the process as the signal would have.
-                    unsafe { libc::signal(sig, libc::SIG_DFL) };
-                    // SAFETY: as above.
-                    unsafe { libc::raise(sig) };
-                } else if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-                    continue;
-                } else {
-                    return;
-                }
-            }
-        }
     }
 }
 
@@ -1180,6 +799,7 @@ pub(crate) mod tests {
             Error::TooLarge,
             Error::Map(12),
             Error::Lock(1),
+            Error::CoreDumps(1),
             Error::CanaryOverwritten,
         ] {
             let s = e.to_string();

@@ -54,7 +54,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use zeroize::Zeroize;
 
 use crate::secret::{self, Sealer, Secret};
-use crate::secret_memory::{self, GuardedRegion};
+use crate::secret_memory::{self, GuardedRegion, clear_regs};
 pub use spill::{FilePageStore, PageStore};
 use spill::{PageRef, Spill};
 
@@ -336,6 +336,7 @@ impl Inner {
     }
 
     fn write(&mut self, mut buf: &[u8]) -> Result<usize, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         self.check()?;
         let total = buf.len();
         let chunk = self.store.chunk;
@@ -428,6 +429,7 @@ impl Inner {
     }
 
     fn read(&mut self, mut out: &mut [u8]) -> Result<usize, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         self.check()?;
         let mut sealer = None;
         let mut done = 0;
@@ -483,6 +485,7 @@ impl Inner {
 
     /// The next chunk (or the rest of the current one) as a secret.
     fn next_secret(&mut self) -> Result<Option<Secret>, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         self.check()?;
         let r = (|| {
             let mut sealer = None;
@@ -519,6 +522,7 @@ impl Inner {
     }
 
     fn take_all(&mut self) -> Result<Secret, Error> {
+        let _regs = clear_regs::ClearOnDrop;
         self.check()?;
         let total = usize::try_from(self.size).map_err(|_| Error::TooLarge)?;
         let mut all = GuardedRegion::new(total)?;
@@ -533,6 +537,7 @@ impl Inner {
     }
 
     fn flush(&mut self) -> Result<(), Error> {
+        let _regs = clear_regs::ClearOnDrop;
         self.check()?;
         if self.staged == 0 {
             return Ok(());

@@ -1,7 +1,8 @@
 //! Guarded secret memory, observed from outside: `/proc/self/status` VmLck,
 //! `/proc/self/smaps` flags, guard pages and no-access pages that kill a child
 //! process with SIGSEGV, the mlock policy under a 64 KiB `RLIMIT_MEMLOCK`, a
-//! smashed canary, and purge on a termination signal.
+//! smashed canary, purge on a termination signal, `disable_core_dumps`, and
+//! the count of regions left unlocked.
 //!
 //! Tests that change process-wide state (VmLck, limits, signals, purge, or
 //! crash on purpose) run the test binary again as a child with
@@ -613,4 +614,105 @@ fn stream_outgrows_the_mlock_limit_and_its_budget() {
     }
     assert!(s.is_empty());
     assert_eq!(s.spilled_chunks(), 0);
+}
+
+/// `disable_core_dumps` turns the process non-dumpable and its core limit to
+/// zero (read back in a child, so this process keeps its settings).
+#[test]
+fn disable_core_dumps_sets_dumpable_and_the_core_limit() {
+    const NAME: &str = "disable_core_dumps_sets_dumpable_and_the_core_limit";
+    if !is_child(NAME) {
+        return assert_child_passed(&run_child(NAME));
+    }
+    let core_limit = || {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `getrlimit` fills the valid struct given.
+        let rc = unsafe { libc::getrlimit(libc::RLIMIT_CORE, &raw mut limit) };
+        assert_eq!(rc, 0);
+        (limit.rlim_cur, limit.rlim_max)
+    };
+    // Start from a limit that allows dumps, so the change is visible.
+    let (_, max) = core_limit();
+    let allow = libc::rlimit {
+        rlim_cur: max.min(1 << 20),
+        rlim_max: max,
+    };
+    // SAFETY: `setrlimit` reads the valid struct given.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_CORE, &raw const allow) };
+    assert_eq!(rc, 0);
+    let dumpable = || {
+        // SAFETY: `PR_GET_DUMPABLE` takes no pointer and changes nothing.
+        unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) }
+    };
+    assert_eq!(dumpable(), 1, "dumpable before");
+    assert!(core_limit().0 > 0 || max == 0, "core limit before");
+    secret_memory::disable_core_dumps().unwrap();
+    assert_eq!(dumpable(), 0, "not dumpable after");
+    assert_eq!(core_limit(), (0, 0), "core limit after");
+    // Secrets work as before.
+    let s = Secret::with_init(3, |b| b.copy_from_slice(b"abc")).unwrap();
+    assert_eq!(s.with_bytes(<[u8]>::to_vec).unwrap(), b"abc");
+}
+
+/// Under a 64 KiB mlock limit, the temporary regions of `with_bytes`,
+/// `with_init`, `random`, `update` and `take_all` show up in
+/// `unlocked_allocations` under the default policy, and make the calls fail
+/// under `LockPolicy::Required`.
+#[test]
+fn unlocked_temporary_regions_are_counted_or_refused() {
+    const NAME: &str = "unlocked_temporary_regions_are_counted_or_refused";
+    if !is_child(NAME) {
+        return assert_child_passed(&run_child(NAME));
+    }
+    limit_memlock_to_64k();
+    let count = secret_memory::unlocked_allocations;
+    let start = count();
+    // While the limit has room everything is locked and nothing is counted.
+    let mut s = Secret::with_init(32, |b| b.fill(5)).unwrap();
+    assert_eq!(s.with_bytes(|b| b[0]).unwrap(), 5);
+    let stream = secstream::stream::Stream::new().unwrap();
+    assert!(stream.is_locked());
+    assert_eq!(count(), start, "all locked so far");
+    // Take the rest of the limit.
+    let page = secret_memory::page_size();
+    let mut held = Vec::new();
+    while let Ok(r) = GuardedRegion::with_policy(page - CANARY_LEN, LockPolicy::Required) {
+        held.push(r);
+        assert!(held.len() <= 16, "locked past the limit");
+    }
+    // Each call now works with an unlocked temporary region and counts it.
+    let mut expect = start;
+    let mut step = |what: &str, ok: bool| {
+        expect += 1;
+        assert!(ok, "{what} failed");
+        assert_eq!(count(), expect, "{what} counted");
+    };
+    step("with_bytes", s.with_bytes(|b| b[0]).is_ok_and(|b| b == 5));
+    step("with_init", Secret::with_init(32, |b| b.fill(1)).is_ok());
+    step("random", Secret::random(32).is_ok());
+    step("update", s.update(|b| b[1] = 6).is_ok());
+    stream.write_bytes(b"abc").unwrap();
+    let taken = stream.take_all();
+    step("take_all", taken.is_ok());
+    let counted = count();
+    // Required as the process default: the same calls fail instead.
+    secret_memory::set_default_lock_policy(LockPolicy::Required);
+    let is_lock = |e: secret::Error| matches!(e, secret::Error::Memory(Error::Lock(_)));
+    assert!(s.with_bytes(|_| ()).is_err_and(is_lock));
+    assert!(Secret::with_init(32, |b| b.fill(1)).is_err_and(is_lock));
+    assert!(Secret::random(32).is_err_and(is_lock));
+    assert!(s.update(|_| ()).is_err_and(is_lock));
+    stream.write_bytes(b"abc").unwrap();
+    assert!(
+        stream
+            .take_all()
+            .is_err_and(|e| matches!(e, secstream::stream::Error::Secret(err) if is_lock(err)))
+    );
+    assert_eq!(count(), counted, "nothing unlocked under Required");
+    drop(held);
+    assert_eq!(s.with_bytes(|b| (b[0], b[1])).unwrap(), (5, 6));
+    assert_eq!(taken.unwrap().with_bytes(<[u8]>::to_vec).unwrap(), b"abc");
 }

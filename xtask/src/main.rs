@@ -25,6 +25,14 @@ const CORE_TARGETS: &[&str] = &[
     "wasm32-unknown-unknown",
 ];
 
+/// The other hosts the secret memory supports (its per-OS `sys` modules and
+/// register clearing): checked with clippy, not run.
+const HOST_CHECK_TARGETS: &[&str] = &[
+    "x86_64-apple-darwin",
+    "x86_64-pc-windows-gnu",
+    "aarch64-unknown-linux-gnu",
+];
+
 /// The core's optional features, each built on its own for every target.
 const CORE_FEATURES: &[&str] = &["alloc", "defmt", "serde"];
 
@@ -204,6 +212,7 @@ fn setup(r: &mut Runner) -> bool {
     let have = installed_targets("stable");
     let missing: Vec<&str> = CORE_TARGETS
         .iter()
+        .chain(HOST_CHECK_TARGETS)
         .copied()
         .filter(|t| !have.lines().any(|l| l.trim() == *t))
         .collect();
@@ -238,6 +247,9 @@ fn setup(r: &mut Runner) -> bool {
     // libsodium, for the `secrets` crate the secret-memory benchmarks compare
     // against (clippy builds the benches).
     ok &= ensure_apt(&["libsodium-dev", "pkg-config"]);
+    // gdb, whose `gcore` takes the core dump that the register-clearing test
+    // searches (secret_memory::clear_regs::tests; skipped without it).
+    ok &= ensure_apt(&["gdb"]);
 
     r.record("setup (targets, miri, libsodium)", ok, start.elapsed())
 }
@@ -350,6 +362,26 @@ fn test(r: &mut Runner) {
     r.step(
         "core no_std builds: 4 targets x (none + each feature)",
         builds,
+    );
+
+    r.step(
+        "host crate clippy for macOS, Windows and aarch64 Linux",
+        HOST_CHECK_TARGETS
+            .iter()
+            .map(|target| {
+                Cmd::cargo(&[
+                    "clippy",
+                    "-p",
+                    "secstream",
+                    "--all-targets",
+                    "--target",
+                    target,
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+            })
+            .collect(),
     );
 
     r.step(

@@ -32,7 +32,7 @@ use chacha20poly1305::{AeadInOut, Key, KeyInit, Tag, XChaCha20Poly1305, XNonce};
 use secstream_core::checksum::crc32c;
 
 use super::Error;
-use crate::secret_memory::GuardedRegion;
+use crate::secret_memory::{GuardedRegion, clear_regs};
 
 /// Bytes of a page beyond its chunk: header, tag and CRC, rounded up.
 pub const PAGE_OVERHEAD: usize = 64;
@@ -69,8 +69,9 @@ pub struct FilePageStore {
 }
 
 impl FilePageStore {
-    /// Creates the file in `dir`. On Linux it is opened with `O_TMPFILE` (it
-    /// never has a name); elsewhere, or where the file system lacks
+    /// Creates the file in `dir`. On Linux it is opened with `O_TMPFILE` and
+    /// `O_EXCL`: it never has a name, and none can be given to it later
+    /// (`linkat` through `/proc/PID/fd` fails); elsewhere, or where the file system lacks
     /// `O_TMPFILE`, it is created with a random name, mode 0600, and unlinked
     /// at once (Windows: deleted on close).
     ///
@@ -84,7 +85,8 @@ impl FilePageStore {
                 .read(true)
                 .write(true)
                 .mode(0o600)
-                .custom_flags(libc::O_TMPFILE)
+                // O_EXCL: the file can never be linked into a directory.
+                .custom_flags(libc::O_TMPFILE | libc::O_EXCL)
                 .open(dir);
             if let Ok(file) = anon {
                 return Ok(Self { file });
@@ -252,6 +254,10 @@ impl Spill {
     }
 
     fn with_cipher<R>(&self, f: impl FnOnce(&XChaCha20Poly1305) -> R) -> Result<R, Error> {
+        clear_regs::scrub(|| self.with_cipher_here(f))
+    }
+
+    fn with_cipher_here<R>(&self, f: impl FnOnce(&XChaCha20Poly1305) -> R) -> Result<R, Error> {
         self.key
             .read(|k| {
                 let key: Option<&Key> = k.try_into().ok();
@@ -398,6 +404,68 @@ mod tests {
         let mut store = FilePageStore::new_in(dir.path()).unwrap();
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         round_trip(&mut store);
+    }
+
+    /// Gives the open `file` the name `to` the way anyone who can open
+    /// `/proc/PID/fd` could: `linkat` of the fd's magic link, following it.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[allow(unsafe_code)] // FFI: std has no `linkat` with AT_SYMLINK_FOLLOW
+    fn link_by_fd(file: &File, to: &Path) -> io::Result<()> {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::io::AsRawFd;
+        let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
+        let to = CString::new(to.as_os_str().as_bytes())?;
+        // SAFETY: both paths are valid NUL-terminated strings that outlive
+        // the call; `linkat` reads nothing else.
+        let rc = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    #[test]
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg_attr(miri, ignore)] // file system and FFI
+    fn file_store_cannot_be_given_a_name() {
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let named = dir.path().join("named");
+        let store = FilePageStore::new_in(dir.path()).unwrap();
+        let err = link_by_fd(&store.file, &named).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOENT), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        // The same call names an O_TMPFILE file opened without O_EXCL, so
+        // the failure above is O_EXCL's doing.
+        let plain = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_TMPFILE)
+            .open(dir.path())
+            .unwrap();
+        link_by_fd(&plain, &named).unwrap();
+        assert!(named.exists());
+    }
+
+    #[test]
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg_attr(miri, ignore)] // file system and FFI
+    fn fallback_store_cannot_be_given_a_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FilePageStore::named_then_unlinked(dir.path()).unwrap();
+        let err = link_by_fd(&store.file, &dir.path().join("named")).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOENT), "{err}");
     }
 
     #[test]
