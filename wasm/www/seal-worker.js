@@ -11,7 +11,7 @@ self.onmessage = async ({ data: { op, id, file, key, deflate } }) => {
     await ready;
     const started = performance.now();
     const transform =
-      op === "seal" ? new PackStream({ key, deflate: Boolean(deflate) }) : new UnpackStream({ key });
+      op === "seal" ? new PackStream({ key, compression: deflate ? "deflate" : "none" }) : new UnpackStream({ key });
     key.fill(0);
     const parts = [];
     let bytes = 0;

@@ -170,7 +170,7 @@ try {
     const from64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
     const parts = [];
     const sealed = new Blob([from64(dataB64)]).stream()
-      .pipeThrough(new m.PackStream({ key: from64(keyB64), deflate: true, maxFrameLen: 4096 }));
+      .pipeThrough(new m.PackStream({ key: from64(keyB64), compression: "deflate", maxPlain: 4096 }));
     for await (const p of sealed) parts.push(p);
     const all = new Uint8Array(await new Blob(parts).arrayBuffer());
     let s = "";

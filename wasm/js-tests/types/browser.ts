@@ -10,7 +10,7 @@ import init, { initSync, pack as webPack } from "secstream-wasm/web";
 export async function seal(file: File): Promise<Blob> {
   await init();
   const key = generateKey();
-  const options: PackOptions = { key, deflate: true };
+  const options: PackOptions = { key, compression: "deflate" };
   const packed = pack(new TextEncoder().encode("hello"), options);
   const digest: ArrayBuffer = await crypto.subtle.digest("SHA-256", packed);
   const plain: Uint8Array<ArrayBuffer> = unpack(packed, { key });

@@ -10,5 +10,5 @@ export function roundTrip(data: Uint8Array): Uint8Array {
   const key = generateKey();
   const b = new SecureBuffer(64);
   b[Symbol.dispose]();
-  return unpack(pack(data, { key, deflate: true }), { key });
+  return unpack(pack(data, { key, compression: "deflate" }), { key });
 }

@@ -7,7 +7,7 @@ import init from "secstream-wasm/web";
 export async function roundTrip(data: Uint8Array): Promise<Uint8Array> {
   await init();
   const key = generateKey();
-  const packed: Uint8Array = pack(data, { key, deflate: true });
+  const packed: Uint8Array = pack(data, { key, compression: "deflate" });
   const blob = new Blob([packed]);
   const kind: ChecksumKindName = new ContainerWriter().header.checksum;
   const b = new SecureBuffer(64);

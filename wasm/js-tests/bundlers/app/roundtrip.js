@@ -5,12 +5,12 @@ export async function roundTrip(ss) {
   const text = "secstream through a bundler ".repeat(200);
   const data = new TextEncoder().encode(text);
   const key = ss.generateKey();
-  const packed = ss.pack(data, { key, deflate: true, checksum: "xxh3" });
+  const packed = ss.pack(data, { key, compression: "deflate", checksum: "xxh3" });
   const plain = ss.unpack(packed, { key });
   const oneShot = new TextDecoder().decode(plain) === text;
 
   const parts = [];
-  const sealed = new Blob([data]).stream().pipeThrough(new ss.PackStream({ key, maxFrameLen: 1024 }));
+  const sealed = new Blob([data]).stream().pipeThrough(new ss.PackStream({ key, maxPlain: 1024 }));
   for await (const p of sealed.pipeThrough(new ss.UnpackStream({ key }))) parts.push(p);
   const streamed = new TextDecoder().decode(await new Blob(parts).arrayBuffer()) === text;
 
