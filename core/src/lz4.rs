@@ -274,7 +274,10 @@ mod tests {
         );
         // The last match starting less than 12 bytes before the end.
         assert_eq!(
-            decompress_into(&[0x10, b'a', 1, 0, 0x50, b'b', b'c', b'd', b'e', b'f'], &mut out),
+            decompress_into(
+                &[0x10, b'a', 1, 0, 0x50, b'b', b'c', b'd', b'e', b'f'],
+                &mut out
+            ),
             Err(Error::Corrupt)
         );
         // 8 literals, a match of 4 at output 8, then 5 literals: the match starts 9
