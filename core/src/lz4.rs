@@ -1,6 +1,7 @@
 //! LZ4 block format (no frame header, no size prefix) for container frames.
 //!
-//! Encoding and decoding run on [`lz4_flex`] in its safe modes and need no
+//! Decoding runs on [`lz4_flex`]'s safe decoder (untrusted input), encoding on its
+//! faster pointer-based encoder (our own plaintext); neither needs an
 //! allocator: the compressor's hash table lives on the stack (8 KiB for inputs
 //! under 64 KiB, 16 KiB above). The wire contract bounds a block of `n` input
 //! bytes by [`bound`]`(n) = n + n / 255 + 16`; when the compressor's output
