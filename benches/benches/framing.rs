@@ -31,7 +31,8 @@ use chacha20poly1305::aead::AeadInOut;
 use chacha20poly1305::{ChaCha20Poly1305, KeyInit};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use secstream_core::checksum::ChecksumKind;
-use secstream_core::container::{self, Header};
+use secstream_core::compress::{Compression, Decompressor};
+use secstream_core::container::{self, Config, FrameCodec, Header};
 use secstream_core::seal::MasterKey;
 use secstream_core::{cobs as sscobs, frame};
 use tokio_util::codec::{Decoder as _, Encoder as _, LengthDelimitedCodec};
@@ -177,9 +178,9 @@ const KEY: [u8; 32] = [0x42; 32];
 const STREAM_NONCE: [u8; 16] = [7; 16];
 
 fn sealed_writer(max: usize) -> container::Writer {
-    let header = Header::new(ChecksumKind::None, u32::try_from(max).unwrap());
+    let config = Config::new(ChecksumKind::None, u32::try_from(max).unwrap());
     let mut w =
-        container::Writer::new_sealed(header, &MasterKey::from_bytes(&KEY), STREAM_NONCE).unwrap();
+        container::Writer::new_sealed(config, &MasterKey::from_bytes(&KEY), STREAM_NONCE).unwrap();
     let mut pre = [0u8; container::SEALED_PREAMBLE_LEN];
     w.start(&mut pre).unwrap();
     w
@@ -220,7 +221,7 @@ fn sealed(c: &mut Criterion) {
             },
         );
 
-        let mut w = sealed_writer(size + 16);
+        let mut w = sealed_writer(size);
         let mut out = vec![0u8; w.max_encoded_len(size)];
         group.bench_function(BenchmarkId::new("secstream container Writer", size), |b| {
             b.iter(|| {
@@ -257,7 +258,7 @@ fn sealed(c: &mut Criterion) {
         // A stream of many frames; each iteration reads the next one (a reader checks
         // the counter), and a new reader starts when the stream is used up.
         let frames = (4 * 1024 * 1024 / size).clamp(64, 4096);
-        let mut w = sealed_writer(size + 16);
+        let mut w = sealed_writer(size);
         let mut stream = w.preamble().to_vec();
         let mut out = vec![0u8; w.max_encoded_len(size)];
         let mut ends = Vec::with_capacity(frames);
@@ -271,7 +272,10 @@ fn sealed(c: &mut Criterion) {
             let mut r =
                 container::Reader::new_sealed(vec![0u8; size + 16], MasterKey::from_bytes(&KEY));
             let mut pre = stream[..pre_len].to_vec();
-            assert!(matches!(r.feed(&mut pre), Ok(container::Feed::NeedMore)));
+            assert!(matches!(
+                r.feed(&mut pre),
+                Ok(container::Feed::Header { .. })
+            ));
             r
         };
         let mut r = new_reader();
@@ -296,6 +300,90 @@ fn sealed(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// Compressible input: text with some runs and some noise, like a mixed file.
+fn mixed(size: usize) -> Vec<u8> {
+    let mut x = 0x2545_F491u32;
+    (0..size)
+        .map(|i| match (i / 4096) % 4 {
+            0 | 1 => b"the quick brown fox jumps over the lazy dog\n"[i % 44],
+            2 => u8::try_from(i / 64 % 7).unwrap(),
+            _ => {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x.to_le_bytes()[0]
+            }
+        })
+        .collect()
+}
+
+/// LZ4 per frame: the container's frame codec (unsealed, checksum none) against bare
+/// `lz4_flex` block compression into the same buffer.
+fn lz4(c: &mut Criterion) {
+    for (name, sizes) in [
+        ("lz4 compress", [64 * 1024, 1 << 20]),
+        ("lz4 decompress", [64 * 1024, 1 << 20]),
+    ] {
+        let mut group = c.benchmark_group(name);
+        for size in sizes {
+            let data = mixed(size);
+            group.throughput(bytes_of(size));
+            let config = Config::new(ChecksumKind::None, u32::try_from(size).unwrap())
+                .with_compression(Compression::Lz4);
+            let codec = FrameCodec::new(&Header::new(config), None).unwrap();
+            let mut out = vec![0u8; codec.encode_buffer_len(size)];
+            let mut bare = vec![0u8; lz4_flex::block::get_maximum_output_size(size)];
+            if name == "lz4 compress" {
+                group.bench_function(BenchmarkId::new("bare lz4_flex compress_into", size), |b| {
+                    b.iter(|| {
+                        let n =
+                            lz4_flex::block::compress_into(black_box(&data), &mut bare).unwrap();
+                        black_box(n);
+                    });
+                });
+                group.bench_function(
+                    BenchmarkId::new("secstream FrameCodec::encode", size),
+                    |b| {
+                        b.iter(|| {
+                            let e = codec.encode(0, false, black_box(&data), &mut out).unwrap();
+                            black_box(e);
+                        });
+                    },
+                );
+            } else {
+                let n = lz4_flex::block::compress_into(&data, &mut bare).unwrap();
+                let packed = bare[..n].to_vec();
+                let mut plain = vec![0u8; size];
+                group.bench_function(
+                    BenchmarkId::new("bare lz4_flex decompress_into", size),
+                    |b| {
+                        b.iter(|| {
+                            let n =
+                                lz4_flex::block::decompress_into(black_box(&packed), &mut plain)
+                                    .unwrap();
+                            black_box(n);
+                        });
+                    },
+                );
+                let e = codec.encode(0, false, &data, &mut out).unwrap();
+                let hlen = secstream_core::frame::header_len(ChecksumKind::None);
+                let stored = out[hlen..e.len].to_vec();
+                let mut d = Decompressor::new(vec![0u8; size]);
+                group.bench_function(
+                    BenchmarkId::new("secstream FrameCodec::decompress", size),
+                    |b| {
+                        b.iter(|| {
+                            let p = codec.decompress(black_box(&stored), &mut d).unwrap();
+                            black_box(p.len());
+                        });
+                    },
+                );
+            }
+        }
+        group.finish();
+    }
 }
 
 fn cobs(c: &mut Criterion) {
@@ -365,5 +453,5 @@ fn cobs(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, frame_encode, frame_decode, sealed, cobs);
+criterion_group!(benches, lz4, frame_encode, frame_decode, sealed, cobs);
 criterion_main!(benches);

@@ -363,7 +363,10 @@ mod tests {
         assert_eq!(&lz.output()[..2], [0, 0]);
         let mut d = Decompressor::new([0u8; 8]);
         assert_eq!(d.decompress(Compression::Deflate, &[3, 0], 8), Ok(0));
-        assert_eq!(d.decompress(Compression::Lz4, &[0x30, 1, 2, 3], 2), Err(Error::TooLarge));
+        assert_eq!(
+            d.decompress(Compression::Lz4, &[0x30, 1, 2, 3], 2),
+            Err(Error::TooLarge)
+        );
         assert_eq!(d.replace_output([9; 8]), [0; 8]);
     }
 }

@@ -715,8 +715,13 @@ impl FrameCodec {
 #[must_use]
 pub const fn end_len(frames: u64, index: bool) -> usize {
     if index && frames <= MAX_INDEX_ENTRIES {
-        // frames <= MAX_INDEX_ENTRIES: the product is below 2^32.
-        END_FIXED_LEN + INDEX_ENTRY_LEN * frames as usize
+        // frames <= MAX_INDEX_ENTRIES < 2^30: the cast and the product fit in a u32.
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "frames <= MAX_INDEX_ENTRIES < 2^30"
+        )]
+        let n = frames as usize;
+        END_FIXED_LEN + INDEX_ENTRY_LEN * n
     } else {
         END_FIXED_LEN
     }
@@ -1318,8 +1323,14 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
     /// [`DEFAULT_READ_LIMIT`]; at most 2^30).
     #[must_use]
     pub fn with_limit(mut self, limit: u32) -> Self {
-        self.limit = limit.min(MAX_PLAIN_LIMIT);
+        self.set_limit(limit);
         self
+    }
+
+    /// Sets the limit like [`with_limit`](Self::with_limit), in place (it applies to a
+    /// preamble not read yet).
+    pub fn set_limit(&mut self, limit: u32) {
+        self.limit = limit.min(MAX_PLAIN_LIMIT);
     }
 
     /// Makes the reader ask for a larger frame buffer ([`Feed::NeedBuffer`]) when a
@@ -1406,8 +1417,10 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
                         .frames
                         .buffered(end)
                         .and_then(|b| b.get(start..end))
-                        .map(|b| &*b),
-                    Src::Decompressed { len } => self.decomp.output().get(..len).map(|b| &*b),
+                        .map(|b| -> &[u8] { b }),
+                    Src::Decompressed { len } => {
+                        self.decomp.output().get(..len).map(|b| -> &[u8] { b })
+                    }
                 }
                 .ok_or(Error::BufferTooSmall)?;
                 Ok(Feed::Frame { payload, consumed })
@@ -1492,7 +1505,8 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             }
             (Mode::Open | Mode::Verify, false) => FrameCodec::new(&header, None)?,
         };
-        let max_stored = u32::try_from(config.max_stored()).map_err(|_| Error::BadMaxPlain(config.max_plain))?;
+        let max_stored =
+            u32::try_from(config.max_stored()).map_err(|_| Error::BadMaxPlain(config.max_plain))?;
         self.frames.reconfigure(config.checksum, max_stored);
         self.header = Some(header);
         self.codec = Some(codec);
@@ -1519,7 +1533,9 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
                 return self.read_end(input, consumed);
             }
             frame::Located::InInput { start, end } => (Src::Input { start, end }, end),
-            frame::Located::InBuf { len, consumed } => (Src::FrameBuf { start: 0, end: len }, consumed),
+            frame::Located::InBuf { len, consumed } => {
+                (Src::FrameBuf { start: 0, end: len }, consumed)
+            }
         };
         if self.final_seen {
             return Err(Error::DataAfterFinal);
@@ -1550,7 +1566,10 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
                         start,
                         end: start + clen,
                     },
-                    _ => Src::FrameBuf { start: 0, end: clen },
+                    _ => Src::FrameBuf {
+                        start: 0,
+                        end: clen,
+                    },
                 }
             } else {
                 let compressed = stored.get(..clen).ok_or(Error::BufferTooSmall)?;
@@ -1563,7 +1582,8 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             Src::Decompressed { len } => len,
         };
         self.counter = self.counter.checked_add(1).ok_or(Error::CounterOverflow)?;
-        let stored32 = u32::try_from(stored_len).map_err(|_| Error::FrameTooLong { frame: frame_no })?;
+        let stored32 =
+            u32::try_from(stored_len).map_err(|_| Error::FrameTooLong { frame: frame_no })?;
         self.expected_index.update(stored32.to_le_bytes());
         if self.plain_known {
             // plain_len <= max_plain <= 2^30.
@@ -1655,7 +1675,9 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
         if digest.finalize() != u32::from_le_bytes(crc) {
             return Err(Error::BadEndChecksum);
         }
-        if u64::from(u32::from_le_bytes(len)) != END_FIXED_LEN as u64 + e.entries * INDEX_ENTRY_LEN as u64 {
+        if u64::from(u32::from_le_bytes(len))
+            != END_FIXED_LEN as u64 + e.entries * INDEX_ENTRY_LEN as u64
+        {
             return Err(Error::EndMismatch(EndField::EndLength));
         }
         if e.entries > 0 {
@@ -1708,7 +1730,11 @@ mod tests {
         for &b in bytes {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0x82F6_3B78
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -1790,7 +1816,10 @@ mod tests {
                     }
                     Err(e) => {
                         assert_eq!(r.finish(), Err(e), "errors stick");
-                        return Reading { frames, end: Err(e) };
+                        return Reading {
+                            frames,
+                            end: Err(e),
+                        };
                     }
                 }
             }
@@ -1831,9 +1860,7 @@ mod tests {
             Config::new(ChecksumKind::Crc16, 0x1000).with_compression(Compression::Lz4),
         );
         let p = h.to_preamble();
-        let mut want = vec![
-            0x53, 0x53, 0x54, 0x4D, 2, 1, 2, 0, 0x00, 0x10, 0x00, 0x00,
-        ];
+        let mut want = vec![0x53, 0x53, 0x54, 0x4D, 2, 1, 2, 0, 0x00, 0x10, 0x00, 0x00];
         want.extend_from_slice(&crc32c_bitwise(&want).to_le_bytes());
         assert_eq!(p.as_bytes(), want.as_slice());
         assert_eq!(Header::parse(p.as_bytes()), Ok(h));
@@ -1892,7 +1919,12 @@ mod tests {
 
     #[test]
     fn unsealed_container_exact_bytes() {
-        let wire = write_with(Config::new(ChecksumKind::Crc16, 16), false, &[b"abc"], false);
+        let wire = write_with(
+            Config::new(ChecksumKind::Crc16, 16),
+            false,
+            &[b"abc"],
+            false,
+        );
         let mut want = Header::new(Config::new(ChecksumKind::Crc16, 16))
             .to_preamble()
             .as_bytes()
@@ -1948,7 +1980,11 @@ mod tests {
         for config in all_configs() {
             for index in [false, true] {
                 let wire = write_with(config, index, TEXT, false);
-                let how = if config.sealed { How::Keyed } else { How::Keyless };
+                let how = if config.sealed {
+                    How::Keyed
+                } else {
+                    How::Keyless
+                };
                 for chunk in [1usize, 5, 64, wire.len()] {
                     if chunk == 1 && cfg!(miri) {
                         continue;
@@ -1958,7 +1994,14 @@ mod tests {
                     if config.sealed {
                         want.push(Vec::new()); // the empty final frame
                     }
-                    assert_eq!(got, Reading { frames: want, end: Ok(()) }, "{config:?} chunk {chunk}");
+                    assert_eq!(
+                        got,
+                        Reading {
+                            frames: want,
+                            end: Ok(())
+                        },
+                        "{config:?} chunk {chunk}"
+                    );
                 }
                 let v = read(&wire, 64, How::Verify);
                 assert_eq!(v.end, Ok(()), "{config:?}");
@@ -2005,8 +2048,15 @@ mod tests {
             let f = 4 + 4 + 3 + if sealed { 16 } else { 0 };
             for cut in [pre, pre + f, pre + 2 * f] {
                 let how = if sealed { How::Keyed } else { How::Keyless };
-                assert_eq!(read(&wire[..cut], 100, how).end, Err(Error::Truncated), "cut {cut}");
-                assert_eq!(read(&wire[..cut], 100, How::Verify).end, Err(Error::Truncated));
+                assert_eq!(
+                    read(&wire[..cut], 100, how).end,
+                    Err(Error::Truncated),
+                    "cut {cut}"
+                );
+                assert_eq!(
+                    read(&wire[..cut], 100, How::Verify).end,
+                    Err(Error::Truncated)
+                );
             }
         }
     }
@@ -2018,13 +2068,20 @@ mod tests {
                 continue; // no integrity: covered by `unchecked_flips_never_pass_as_the_original`
             }
             let wire = write(config, &TEXT[1..3]);
-            let how = if config.sealed { How::Keyed } else { How::Keyless };
+            let how = if config.sealed {
+                How::Keyed
+            } else {
+                How::Keyless
+            };
             for bit in (0..wire.len() * 8).step_by(MIRI_STEP * 7) {
                 let mut w = wire.clone();
                 w[bit / 8] ^= 1 << (bit % 8);
                 assert!(read(&w, 64, how).end.is_err(), "{config:?} bit {bit}");
                 if config.checksum != ChecksumKind::None {
-                    assert!(read(&w, 64, How::Verify).end.is_err(), "{config:?} bit {bit}");
+                    assert!(
+                        read(&w, 64, How::Verify).end.is_err(),
+                        "{config:?} bit {bit}"
+                    );
                 }
             }
         }
@@ -2063,7 +2120,10 @@ mod tests {
             wire.push(0);
             let how = if sealed { How::Keyed } else { How::Keyless };
             assert_eq!(read(&wire, 5, how).end, Err(Error::TrailingData));
-            assert_eq!(read(&wire, wire.len(), How::Verify).end, Err(Error::TrailingData));
+            assert_eq!(
+                read(&wire, wire.len(), How::Verify).end,
+                Err(Error::TrailingData)
+            );
             // Another whole stream appended.
             let mut two = write(config, &[b"abc"]);
             two.extend_from_slice(&write(config, &[b"def"]));
@@ -2133,13 +2193,13 @@ mod tests {
         };
         let f = |i: usize| frames[i].as_slice();
         let cases: Vec<Vec<u8>> = vec![
-            build(&[f(1), f(0), f(2)]),               // reordered
-            build(&[f(0), f(2)]),                     // dropped
-            build(&[f(0), f(1)]),                     // final dropped
-            build(&[f(0), f(0), f(1), f(2)]),         // duplicated
-            build(&[f(0), &other_frames[1], f(2)]),   // spliced from another stream
-            build(&[&other_nonce, f(1), f(2)]),       // the first frame of another stream
-            build(&[f(0), f(1), f(2), f(2)]),         // a frame after the final
+            build(&[f(1), f(0), f(2)]),             // reordered
+            build(&[f(0), f(2)]),                   // dropped
+            build(&[f(0), f(1)]),                   // final dropped
+            build(&[f(0), f(0), f(1), f(2)]),       // duplicated
+            build(&[f(0), &other_frames[1], f(2)]), // spliced from another stream
+            build(&[&other_nonce, f(1), f(2)]),     // the first frame of another stream
+            build(&[f(0), f(1), f(2), f(2)]),       // a frame after the final
         ];
         for (i, case) in cases.iter().enumerate() {
             let r = read(case, 1000, How::Keyed);
@@ -2156,7 +2216,10 @@ mod tests {
             );
             // Only a prefix of the original plaintexts is released.
             let want = [b"a0".to_vec(), b"a1".to_vec(), b"a2".to_vec()];
-            assert!(r.frames.len() <= 3 && r.frames[..] == want[..r.frames.len()], "case {i}");
+            assert!(
+                r.frames.len() <= 3 && r.frames[..] == want[..r.frames.len()],
+                "case {i}"
+            );
         }
         // A preamble of another stream in front.
         let mut twice = other[..config.preamble_len()].to_vec();
@@ -2166,8 +2229,14 @@ mod tests {
 
     #[test]
     fn key_and_seal_flag_must_agree() {
-        let sealed = write(Config::new(ChecksumKind::None, 64).with_sealed(true), &[b"x"]);
-        assert_eq!(read(&sealed, 100, How::Keyless).end, Err(Error::KeyRequired));
+        let sealed = write(
+            Config::new(ChecksumKind::None, 64).with_sealed(true),
+            &[b"x"],
+        );
+        assert_eq!(
+            read(&sealed, 100, How::Keyless).end,
+            Err(Error::KeyRequired)
+        );
         let plain = write(Config::new(ChecksumKind::None, 64), &[b"x"]);
         assert_eq!(read(&plain, 100, How::Keyed).end, Err(Error::NotSealed));
         let mut wrong = Reader::new_sealed([0u8; 64], MasterKey::from_bytes(&[1; 32]));
@@ -2190,7 +2259,13 @@ mod tests {
         let last_ct = 32 + 4 + 6;
         wire[last_ct] ^= 1;
         let r = read(&wire, 1000, How::Keyed);
-        assert_eq!(r, Reading { frames: vec![], end: Err(Error::Authentication) });
+        assert_eq!(
+            r,
+            Reading {
+                frames: vec![],
+                end: Err(Error::Authentication)
+            }
+        );
     }
 
     #[cfg(feature = "alloc")]
@@ -2210,11 +2285,26 @@ mod tests {
             w[end_at + off..end_at + off + bytes.len()].copy_from_slice(bytes);
             reseal(w)
         };
-        assert_eq!(read(&patch(4, &3u64.to_le_bytes()), 7, How::Keyless).end, Err(Error::EndMismatch(EndField::FrameCount)));
-        assert_eq!(read(&patch(12, &6u64.to_le_bytes()), 7, How::Keyless).end, Err(Error::EndMismatch(EndField::PlainLength)));
-        assert_eq!(read(&patch(20, &1u64.to_le_bytes()), 7, How::Keyless).end, Err(Error::EndMismatch(EndField::IndexEntries)));
-        assert_eq!(read(&patch(28, &[4, 0, 0, 0]), 7, How::Keyless).end, Err(Error::EndMismatch(EndField::Index)));
-        assert_eq!(read(&patch(44, &53u32.to_le_bytes()), 7, How::Keyless).end, Err(Error::EndMismatch(EndField::EndLength)));
+        assert_eq!(
+            read(&patch(4, &3u64.to_le_bytes()), 7, How::Keyless).end,
+            Err(Error::EndMismatch(EndField::FrameCount))
+        );
+        assert_eq!(
+            read(&patch(12, &6u64.to_le_bytes()), 7, How::Keyless).end,
+            Err(Error::EndMismatch(EndField::PlainLength))
+        );
+        assert_eq!(
+            read(&patch(20, &1u64.to_le_bytes()), 7, How::Keyless).end,
+            Err(Error::EndMismatch(EndField::IndexEntries))
+        );
+        assert_eq!(
+            read(&patch(28, &[4, 0, 0, 0]), 7, How::Keyless).end,
+            Err(Error::EndMismatch(EndField::Index))
+        );
+        assert_eq!(
+            read(&patch(44, &53u32.to_le_bytes()), 7, How::Keyless).end,
+            Err(Error::EndMismatch(EndField::EndLength))
+        );
         let mut w = wire.clone();
         let n = w.len();
         w[n - 1] ^= 0x80;
@@ -2232,7 +2322,10 @@ mod tests {
         };
         let key = sealed.then(|| StreamKey::derive(&master(), &small.nonce));
         let codec = FrameCodec {
-            config: Config { max_plain: 101, ..small.config },
+            config: Config {
+                max_plain: 101,
+                ..small.config
+            },
             preamble: small.to_preamble(),
             key,
             level: 6,
@@ -2267,7 +2360,8 @@ mod tests {
         }
         // The decompressor never writes past max_plain.
         let wire = over_max_plain(Compression::Lz4, false);
-        let mut r = Reader::new(vec![0u8; 512]).with_decompressor(Decompressor::new(vec![0xEEu8; 200]));
+        let mut r =
+            Reader::new(vec![0u8; 512]).with_decompressor(Decompressor::new(vec![0xEEu8; 200]));
         let mut w = wire.clone();
         let mut input = &mut w[..];
         loop {
@@ -2280,7 +2374,11 @@ mod tests {
                 }
             }
         }
-        assert!(r.decompressor_mut().output()[100..].iter().all(|&b| b == 0xEE));
+        assert!(
+            r.decompressor_mut().output()[100..]
+                .iter()
+                .all(|&b| b == 0xEE)
+        );
     }
 
     #[test]
@@ -2289,9 +2387,18 @@ mod tests {
         let mut w = Writer::new(config).unwrap();
         let mut buf = [0u8; 64];
         assert_eq!(w.encode_frame(&[0; 9], &mut buf), Err(Error::PlainTooLong));
-        assert_eq!(w.encode_frame(&[0; 8], &mut buf[..20]), Err(Error::BufferTooSmall));
-        assert_eq!(Writer::new(Config::new(ChecksumKind::None, 0)).err(), Some(Error::BadMaxPlain(0)));
-        assert_eq!(Writer::new(config.with_sealed(true)).err(), Some(Error::KeyRequired));
+        assert_eq!(
+            w.encode_frame(&[0; 8], &mut buf[..20]),
+            Err(Error::BufferTooSmall)
+        );
+        assert_eq!(
+            Writer::new(Config::new(ChecksumKind::None, 0)).err(),
+            Some(Error::BadMaxPlain(0))
+        );
+        assert_eq!(
+            Writer::new(config.with_sealed(true)).err(),
+            Some(Error::KeyRequired)
+        );
         let n = w.finish(&mut buf).unwrap();
         assert_eq!(n, 16 + 36);
         assert_eq!(w.finish(&mut buf), Err(Error::Finished));
@@ -2306,7 +2413,10 @@ mod tests {
         let mut w = wire.clone();
         assert_eq!(
             r.feed(&mut w).err(),
-            Some(Error::MaxPlainOverLimit { max_plain: 1000, limit: 999 })
+            Some(Error::MaxPlainOverLimit {
+                max_plain: 1000,
+                limit: 999
+            })
         );
         // A lazy reader fed byte by byte asks for a buffer of the frame's length.
         let mut r = Reader::new(Vec::new()).lazy();
@@ -2346,10 +2456,16 @@ mod tests {
         let config = Config::new(ChecksumKind::Crc32c, 64)
             .with_compression(Compression::Lz4)
             .with_sealed(true);
-        let header = Header { config, nonce: nonce() };
+        let header = Header {
+            config,
+            nonce: nonce(),
+        };
         let codec = FrameCodec::new(&header, Some(&master())).unwrap();
         let mut frames = Vec::new();
-        for (i, text) in [&b"zero zero zero"[..], b"one", b"two two"].iter().enumerate() {
+        for (i, text) in [&b"zero zero zero"[..], b"one", b"two two"]
+            .iter()
+            .enumerate()
+        {
             let mut buf = vec![0u8; codec.encode_buffer_len(text.len())];
             let e = codec.encode(i as u64, i == 2, text, &mut buf).unwrap();
             buf.truncate(e.len);
@@ -2372,8 +2488,14 @@ mod tests {
 
     #[test]
     fn feed_debug_shows_no_plaintext() {
-        let feed = Feed::Frame { payload: b"hunter2", consumed: 30 };
+        let feed = Feed::Frame {
+            payload: b"hunter2",
+            consumed: 30,
+        };
         let shown = std::format!("{feed:?}");
-        assert!(shown.contains("payload_len: 7") && !shown.contains("104"), "{shown}");
+        assert!(
+            shown.contains("payload_len: 7") && !shown.contains("104"),
+            "{shown}"
+        );
     }
 }

@@ -147,6 +147,9 @@ pub fn store_into(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
 /// larger values act as 10). Level 0, and any level where compressing would not be
 /// shorter, gives stored blocks ([`store_into`]), so the result is at most
 /// [`stored_len`]`(input.len())` bytes.
+///
+/// # Panics
+/// Never: storing into a buffer of exactly [`stored_len`] bytes cannot fail.
 #[cfg(feature = "alloc")]
 #[must_use]
 pub fn deflate_to_vec(input: &[u8], level: u8) -> alloc::vec::Vec<u8> {
@@ -257,7 +260,10 @@ mod tests {
             );
             assert!(bomb.len() < 2048);
             let mut inf = crate::compress::Decompressor::new(std::vec![0u8; 4096]);
-            assert_eq!(inf.decompress(crate::compress::Compression::Deflate, &bomb, 1 << 30), Err(Error::TooLarge));
+            assert_eq!(
+                inf.decompress(crate::compress::Compression::Deflate, &bomb, 1 << 30),
+                Err(Error::TooLarge)
+            );
         }
         let mut none = ();
         assert_eq!(
@@ -275,11 +281,23 @@ mod tests {
         let mut inf = crate::compress::Decompressor::new([0u8; 3000]);
         for level in (0..=12).step_by(MIRI_STEP) {
             let c = deflate_to_vec(&data, level);
-            let n = inf.decompress(crate::compress::Compression::Deflate, &c, 3000).unwrap();
+            let n = inf
+                .decompress(crate::compress::Compression::Deflate, &c, 3000)
+                .unwrap();
             assert_eq!(&inf.output()[..n], data.as_slice(), "level {level}");
-            assert!(inf.decompress(crate::compress::Compression::Deflate, &c, 2999).is_err());
+            assert!(
+                inf.decompress(crate::compress::Compression::Deflate, &c, 2999)
+                    .is_err()
+            );
         }
-        assert_eq!(inf.decompress(crate::compress::Compression::Deflate, &deflate_to_vec(b"", 6), 0), Ok(0));
+        assert_eq!(
+            inf.decompress(
+                crate::compress::Compression::Deflate,
+                &deflate_to_vec(b"", 6),
+                0
+            ),
+            Ok(0)
+        );
     }
 
     /// Deterministic incompressible bytes (xorshift32).
@@ -374,7 +392,11 @@ mod tests {
                     c.len(),
                     stored_len(n)
                 );
-                assert_eq!(inf.decompress(crate::compress::Compression::Deflate, &c, n), Ok(n), "n {n} level {level}");
+                assert_eq!(
+                    inf.decompress(crate::compress::Compression::Deflate, &c, n),
+                    Ok(n),
+                    "n {n} level {level}"
+                );
                 assert_eq!(&inf.output()[..n], data.as_slice());
                 let mut out = std::vec![0u8; stored_len(n)];
                 let k = deflate_into(&data, level, &mut out).unwrap();

@@ -157,7 +157,7 @@ mod tests {
     #[test]
     fn literal_blocks_round_trip_at_every_length_edge() {
         for n in [0usize, 1, 14, 15, 16, 269, 270, 271, 524, 525, 1000, 70_000] {
-            let input: Vec<u8> = (0..n).map(|i| (i * 7 + 3) as u8).collect();
+            let input: Vec<u8> = (0..n).map(|i| (i * 7 + 3).to_le_bytes()[0]).collect();
             let mut out = vec![0u8; stored_len(n)];
             assert_eq!(store_into(&input, &mut out), Ok(stored_len(n)), "n={n}");
             assert!(stored_len(n) <= bound(n));
@@ -183,7 +183,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 17;
                 x ^= x << 5;
-                x as u8
+                x.to_le_bytes()[0]
             })
             .collect();
         for n in [0usize, 1, 100, 4096, 65_535, 65_536, 100_000] {
@@ -213,7 +213,10 @@ mod tests {
         let n = compress_into(&input, &mut packed).unwrap();
         assert!(n < 100);
         let mut small = [0xAAu8; 3999];
-        assert_eq!(decompress_into(&packed[..n], &mut small), Err(Error::TooLarge));
+        assert_eq!(
+            decompress_into(&packed[..n], &mut small),
+            Err(Error::TooLarge)
+        );
         assert!(small.iter().all(|&b| b == 0), "wiped on error");
         // A match offset of 0: token 0x10 (1 literal, match), 'x', offset 00 00.
         let mut out = [0u8; 64];
@@ -227,7 +230,10 @@ mod tests {
             Err(Error::Corrupt)
         );
         // Literals cut short.
-        assert_eq!(decompress_into(&[0x50, b'a'], &mut out), Err(Error::Truncated));
+        assert_eq!(
+            decompress_into(&[0x50, b'a'], &mut out),
+            Err(Error::Truncated)
+        );
         for cut in 0..n {
             let mut big = [0u8; 4000];
             let r = decompress_into(&packed[..cut], &mut big);

@@ -1,7 +1,7 @@
 //! Sealing of container frames (wire contract section 4).
 //!
 //! - stream key = HKDF-SHA256(ikm = 32-byte master key, salt = 16-byte stream nonce,
-//!   info = `secstream v1 payload`), 32 bytes ([`StreamKey::derive`]);
+//!   info = `secstream v2 payload`), 32 bytes ([`StreamKey::derive`]);
 //! - each frame is ChaCha20-Poly1305 with the nonce [`frame_nonce`]: the frame counter as
 //!   11 bytes big-endian, then 0x01 for the final frame and 0x00 otherwise; the AAD is the
 //!   32 bytes of container header and stream nonce as stored; the 16-byte tag follows
@@ -41,7 +41,7 @@ pub const TAG_LEN: usize = 16;
 /// Length of the ChaCha20-Poly1305 nonce.
 pub const NONCE_LEN: usize = 12;
 /// HKDF `info` of the stream key.
-pub const KDF_INFO: &[u8] = b"secstream v1 payload";
+pub const KDF_INFO: &[u8] = b"secstream v2 payload";
 /// Frame counters must stay below 2^88 (11 bytes).
 pub const MAX_COUNTER: u128 = 1 << 88;
 
@@ -97,7 +97,146 @@ impl MasterKey {
     pub fn as_bytes(&self) -> &[u8; KEY_LEN] {
         &self.0
     }
+
+    /// A new random key from the operating system's generator (feature `std`).
+    ///
+    /// # Errors
+    /// The generator's error (it does not fall back to anything weaker).
+    #[cfg(feature = "std")]
+    pub fn generate() -> Result<Self, getrandom::Error> {
+        let mut k = Zeroizing::new([0u8; KEY_LEN]);
+        getrandom::fill(k.as_mut())?;
+        Ok(Self(k))
+    }
+
+    /// Parses a key file's contents: exactly 32 raw bytes, or 64 hex digits, or the 44
+    /// characters of standard base64 (padding included); surrounding ASCII whitespace is
+    /// ignored for the text forms. A 32-byte input is always raw.
+    ///
+    /// # Errors
+    /// [`KeyError`] saying what the input looked like.
+    pub fn parse(bytes: &[u8]) -> Result<Self, KeyError> {
+        if let Ok(raw) = <&[u8; KEY_LEN]>::try_from(bytes) {
+            return Ok(Self::from_bytes(raw));
+        }
+        let text = bytes.trim_ascii();
+        let mut k = Zeroizing::new([0u8; KEY_LEN]);
+        match text.len() {
+            64 => {
+                for (out, pair) in k.iter_mut().zip(text.chunks_exact(2)) {
+                    let hi = hex_digit(pair[0]).ok_or(KeyError::BadHex)?;
+                    let lo = hex_digit(pair[1]).ok_or(KeyError::BadHex)?;
+                    *out = (hi << 4) | lo;
+                }
+            }
+            44 => decode_base64(text, &mut k)?,
+            n => return Err(KeyError::Length(n)),
+        }
+        Ok(Self(k))
+    }
+
+    /// Reads a key file (see [`parse`](Self::parse); feature `std`). Its bytes are wiped
+    /// after parsing.
+    ///
+    /// # Errors
+    /// The I/O error, or [`KeyError`] as `InvalidData`.
+    #[cfg(feature = "std")]
+    pub fn load(path: impl AsRef<std::path::Path>) -> std::io::Result<Self> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        // A key file is small: read a little past the longest form to report the length.
+        let mut bytes = Zeroizing::new([0u8; 257]);
+        let mut n = 0;
+        while n < bytes.len() {
+            match file.read(&mut bytes[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Self::parse(&bytes[..n])
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+    }
 }
+
+fn hex_digit(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn base64_value(c: u8) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
+/// Decodes 44 characters of padded standard base64 (43 data characters and one `=`)
+/// into 32 bytes.
+fn decode_base64(text: &[u8], out: &mut [u8; KEY_LEN]) -> Result<(), KeyError> {
+    let (data, pad) = text.split_at(43);
+    if pad != b"=" {
+        return Err(KeyError::BadBase64);
+    }
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    let mut n = 0usize;
+    for &c in data {
+        acc = (acc << 6) | u32::from(base64_value(c).ok_or(KeyError::BadBase64)?);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            let byte = out.get_mut(n).ok_or(KeyError::BadBase64)?;
+            *byte = (acc >> bits).to_le_bytes()[0];
+            n += 1;
+        }
+    }
+    // 43 characters carry 258 bits: 256 of key and 2 that must be zero.
+    let leftover = acc & ((1 << bits) - 1);
+    acc.zeroize();
+    if n != KEY_LEN || leftover != 0 {
+        return Err(KeyError::BadBase64);
+    }
+    Ok(())
+}
+
+/// Why a key file's contents are not a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum KeyError {
+    /// Not 32 raw bytes, 64 hex digits or 44 base64 characters (the length after
+    /// trimming whitespace).
+    Length(usize),
+    /// 64 characters, not all hex digits.
+    BadHex,
+    /// 44 characters, not a padded base64 encoding of 32 bytes.
+    BadBase64,
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Length(n) => write!(
+                f,
+                "a key is 32 raw bytes, 64 hex digits or 44 base64 characters, not {n} bytes"
+            ),
+            Self::BadHex => f.write_str("a 64-character key holds something other than hex digits"),
+            Self::BadBase64 => f.write_str("a 44-character key is not base64 of 32 bytes"),
+        }
+    }
+}
+
+impl core::error::Error for KeyError {}
 
 impl fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -138,15 +277,15 @@ impl fmt::Debug for StreamKey {
 
 impl StreamKey {
     /// Derives the stream key of a stream with `stream_nonce` from `master`.
+    ///
+    /// # Panics
+    /// Never: 32 bytes are far below HKDF-SHA256's output limit.
     #[must_use]
     pub fn derive(master: &MasterKey, stream_nonce: &[u8; STREAM_NONCE_LEN]) -> Self {
         let mut okm = Zeroizing::new([0u8; KEY_LEN]);
         let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(stream_nonce), master.as_bytes());
-        // 32 bytes are far below HKDF-SHA256's 8160-byte limit: expand cannot fail; if it
-        // ever did, the key stays all zeros only in this impossible branch.
-        if hk.expand(KDF_INFO, okm.as_mut()).is_err() {
-            okm.zeroize();
-        }
+        hk.expand(KDF_INFO, okm.as_mut())
+            .expect("32 bytes are far below HKDF-SHA256's 8160-byte output limit");
         let cipher = ChaCha20Poly1305::new((&*okm).into());
         Self { cipher }
     }
@@ -210,6 +349,44 @@ mod tests {
     }
 
     #[test]
+    fn keys_parse_from_raw_hex_and_base64() {
+        let raw: [u8; 32] = core::array::from_fn(|i| u8::try_from(i * 7).unwrap());
+        assert_eq!(MasterKey::parse(&raw).unwrap().as_bytes(), &raw);
+        let hex = "00070e151c232a31383f464d545b626970777e858c939aa1a8afb6bdc4cbd2d9\n";
+        assert_eq!(MasterKey::parse(hex.as_bytes()).unwrap().as_bytes(), &raw);
+        assert_eq!(
+            MasterKey::parse(hex.to_uppercase().as_bytes())
+                .unwrap()
+                .as_bytes(),
+            &raw
+        );
+        // base64 of the same bytes (Python: base64.b64encode(bytes(i*7 for i in range(32))))
+        let b64 = b"  AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0tk=  ";
+        assert_eq!(MasterKey::parse(b64).unwrap().as_bytes(), &raw);
+        assert_eq!(MasterKey::parse(b"short").err(), Some(KeyError::Length(5)));
+        let mut bad = hex.as_bytes().to_vec();
+        bad[3] = b'g';
+        assert_eq!(MasterKey::parse(&bad).err(), Some(KeyError::BadHex));
+        assert_eq!(
+            MasterKey::parse(b"AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0tl=").err(),
+            Some(KeyError::BadBase64),
+            "non-zero trailing bits"
+        );
+        assert_eq!(
+            MasterKey::parse(b"AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0t!=").err(),
+            Some(KeyError::BadBase64)
+        );
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn generated_keys_differ() {
+        let a = MasterKey::generate().unwrap();
+        let b = MasterKey::generate().unwrap();
+        assert_ne!(a.as_bytes(), b.as_bytes());
+    }
+
+    #[test]
     fn nonce_layout() {
         assert_eq!(frame_nonce(0, false).unwrap(), [0; 12]);
         assert_eq!(
@@ -243,8 +420,8 @@ mod tests {
     fn known_answer() {
         // Master 00..1f, stream nonce 00..0f, "abc" sealed as frame 0 (not final) with an
         // AAD of 32 zero bytes; expected bytes computed with an independent implementation
-        // (Python `cryptography` 48: HKDF, ChaCha20Poly1305), stream key
-        // e6c5e09882b8f846f73688a87391ddb47213befc53c81bb9c85807225fc14b3f.
+        // (Python `cryptography`: HKDF with info `secstream v2 payload`, ChaCha20Poly1305), stream key
+        // 6afbca8d4537b2c029f2abfc5a448a393c46de7773022655290f4bff33715e68.
         let mut nonce = [0u8; 16];
         for (i, b) in nonce.iter_mut().enumerate() {
             *b = u8::try_from(i).unwrap();
@@ -257,8 +434,8 @@ mod tests {
         assert_eq!(
             stored,
             [
-                0x2D, 0x08, 0xB7, 0x10, 0x60, 0xCA, 0x6C, 0xC6, 0x5A, 0x32, 0x9B, 0x67, 0xFE, 0x3B,
-                0xEF, 0xAF, 0xA9, 0x9B, 0x50
+                0xC8, 0x6B, 0x85, 0xF4, 0x1C, 0x79, 0x8C, 0x88, 0x28, 0xB0, 0x7E, 0x5D, 0x31, 0x19,
+                0x7D, 0xC2, 0xD2, 0xBB, 0x9B
             ]
         );
     }

@@ -1,11 +1,17 @@
 //! secstream for std hosts.
 //!
 //! Re-exports the allocation-free [`secstream_core`] and adds what a server
-//! expects: `std::io` adapters over its buffers and rings.
+//! expects: `std::io` adapters over its formats, buffers and rings, and locked
+//! secret memory.
 //!
+//! - [`container_io`]: [`ContainerWriter`](container_io::ContainerWriter) (an
+//!   `io::Write`) and [`ContainerReader`](container_io::ContainerReader) (an
+//!   `io::Read + BufRead`), options through
+//!   [`ContainerOptions`](container_io::ContainerOptions). The `secstream` CLI
+//!   (crate `secstream-cli`) is built on them.
 //! - [`frame_io`]: [`FrameWriter`](frame_io::FrameWriter) and
-//!   [`FrameReader`](frame_io::FrameReader), frames and containers over `std::io`
-//!   (the `secstream` CLI is built on them).
+//!   [`FrameReader`](frame_io::FrameReader), raw frames one at a time (typed
+//!   postcard messages with the `serde` feature).
 //! - [`secret_memory`]: [`GuardedRegion`](secret_memory::GuardedRegion), bytes
 //!   in mlock'd pages between guard pages, no-access unless borrowed, wiped
 //!   before unmapping; the mlock [`LockPolicy`](secret_memory::LockPolicy).
@@ -15,6 +21,10 @@
 //!   in chunks as it is written, shared across threads, spilling to an unnamed
 //!   file past its memory budget. What is protected and what is not:
 //!   `docs/threat-model.md`.
+//!
+//! Keys: [`MasterKey::generate`](seal::MasterKey::generate) draws one from the
+//! operating system, [`MasterKey::load`](seal::MasterKey::load) reads a key file
+//! (32 raw bytes, hex or base64).
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -31,7 +41,14 @@
 
 pub use secstream_core::*;
 
+pub mod container_io;
+mod error;
 pub mod frame_io;
 pub mod secret;
 pub mod secret_memory;
+mod source;
 pub mod stream;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
+pub use error::Error;

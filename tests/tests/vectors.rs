@@ -200,7 +200,11 @@ fn decode(format: Format, kind: ChecksumKind, wire: &[u8], chunk: usize) -> Vec<
 }
 
 /// Reads a container fed in chunks of `chunk` bytes.
-fn read_container(wire: &[u8], sealed: bool, chunk: usize) -> Result<Vec<Vec<u8>>, container::Error> {
+fn read_container(
+    wire: &[u8],
+    sealed: bool,
+    chunk: usize,
+) -> Result<Vec<Vec<u8>>, container::Error> {
     let buf = vec![0u8; 1100];
     let r = if sealed {
         Reader::new_sealed(buf, master())
@@ -232,7 +236,11 @@ fn edge_cases() -> Vec<(String, Vec<u8>, Vec<Vec<u8>>)> {
     let mut v = Vec::new();
     // No frames at all (unsealed), and a sealed stream that is only its empty final frame.
     let c = Config::new(ChecksumKind::Crc32c, MAX_PLAIN);
-    v.push(("edge-empty-stream".into(), write_container(c, true, &[]), vec![]));
+    v.push((
+        "edge-empty-stream".into(),
+        write_container(c, true, &[]),
+        vec![],
+    ));
     v.push((
         "edge-sealed-only-final".into(),
         write_container(c.with_sealed(true), true, &[vec![]]),
@@ -307,7 +315,8 @@ fn core_writes_and_reads_the_committed_vectors() {
         let on_disk = std::fs::read(dir.join(format!("{stem}.bin")))
             .unwrap_or_else(|e| panic!("{stem}.bin: {e}"));
         assert!(on_disk == bin, "{stem}: core writes different bytes");
-        let listed = parse_payload_file(&std::fs::read(dir.join(format!("{stem}.payloads"))).unwrap());
+        let listed =
+            parse_payload_file(&std::fs::read(dir.join(format!("{stem}.payloads"))).unwrap());
         assert_eq!(listed, want, "{stem}.payloads");
         let sealed = stem.contains("sealed");
         assert_eq!(read_container(&bin, sealed, 1).unwrap(), want, "{stem}");
@@ -333,7 +342,10 @@ fn sealed_vectors_fail_with_another_key() {
         Ok(container::Feed::Header { consumed, .. }) => consumed,
         other => panic!("{other:?}"),
     };
-    assert_eq!(r.feed(&mut wire[pre..]), Err(container::Error::Authentication));
+    assert_eq!(
+        r.feed(&mut wire[pre..]),
+        Err(container::Error::Authentication)
+    );
 }
 
 /// Every truncation of every container vector is refused, with and without the key.
@@ -345,7 +357,10 @@ fn every_truncation_of_every_container_vector_is_refused() {
         };
         let bin = std::fs::read(vectors_dir().join(format!("{stem}.bin"))).unwrap();
         for cut in 0..bin.len() {
-            assert!(read_container(&bin[..cut], sealed, 64).is_err(), "{stem} cut {cut}");
+            assert!(
+                read_container(&bin[..cut], sealed, 64).is_err(),
+                "{stem} cut {cut}"
+            );
         }
     }
 }
@@ -362,6 +377,10 @@ fn regenerate() {
     }
     for (stem, bin, payloads) in edge_cases() {
         std::fs::write(dir.join(format!("{stem}.bin")), bin).unwrap();
-        std::fs::write(dir.join(format!("{stem}.payloads")), payload_file(&payloads)).unwrap();
+        std::fs::write(
+            dir.join(format!("{stem}.payloads")),
+            payload_file(&payloads),
+        )
+        .unwrap();
     }
 }

@@ -6,11 +6,14 @@ use wasm_bindgen::prelude::*;
 
 use crate::convert;
 
-/// TypeScript name of a checksum argument.
+/// TypeScript names of a checksum: as returned (`ChecksumKindName`) and as
+/// accepted (`ChecksumName`, the name or the wire id).
 #[wasm_bindgen(typescript_custom_section)]
 const TS_CHECKSUM: &str = r#"
+/** The name of a checksum of the wire contract, as `Checksum.kind` and headers give it. */
+export type ChecksumKindName = "none" | "crc16" | "crc32" | "crc32c" | "xxh3";
 /** A checksum of the wire contract, by name or wire id (0 to 4). */
-export type ChecksumName = "none" | "crc16" | "crc32" | "crc32c" | "xxh3" | 0 | 1 | 2 | 3 | 4;
+export type ChecksumName = ChecksumKindName | 0 | 1 | 2 | 3 | 4;
 "#;
 
 /// The checksum of `data` with `kind` (`"crc16"`, `"crc32"`, `"crc32c"`,
@@ -79,7 +82,7 @@ impl Checksum {
     }
 
     /// The checksum's name (`"crc32c"`, ...).
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "ChecksumKindName")]
     pub fn kind(&self) -> String {
         self.hasher.kind().name().to_owned()
     }
@@ -104,7 +107,7 @@ impl Checksum {
 }
 
 /// Names of every checksum, in wire id order.
-#[wasm_bindgen(js_name = checksumNames, unchecked_return_type = "string[]")]
+#[wasm_bindgen(js_name = checksumNames, unchecked_return_type = "ChecksumKindName[]")]
 pub fn checksum_names() -> js_sys::Array {
     ChecksumKind::ALL
         .iter()

@@ -28,9 +28,27 @@
 //! JavaScript strings cannot be wiped at all.
 #![forbid(unsafe_code)]
 
+use wasm_bindgen::prelude::wasm_bindgen;
+
 pub mod buf;
 pub mod checksum;
 pub mod container;
 mod convert;
 pub mod frame;
 pub mod ring;
+
+/// `Symbol.dispose` for the `[Symbol.dispose]()` member of every class, so
+/// that the package's types check without `lib: ["esnext.disposable"]` (a
+/// DOM-only lib, an older target, no `@types/node`). The declarations match
+/// those of TypeScript's own lib and of `@types/node`, which merge with them;
+/// `Symbol` itself exists in every engine that runs WebAssembly.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SYMBOL_DISPOSE: &str = r#"
+declare global {
+  interface SymbolConstructor {
+    /** The method `using` calls at the end of its block (explicit resource management). */
+    readonly dispose: unique symbol;
+  }
+  var Symbol: SymbolConstructor;
+}
+"#;

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 mod firmware;
 mod fuzz;
 mod wasm;
+mod wasm_pkg;
 
 /// The no_std targets the core must build for.
 const CORE_TARGETS: &[&str] = &[
@@ -284,12 +285,46 @@ fn test(r: &mut Runner) {
     // Not `--all-features`: `defmt` needs its linker script, which only a
     // firmware link provides (the firmware tests run it on target).
     r.step(
-        "workspace tests; core with std and serde",
+        "workspace tests; core with std and serde; host with serde and tokio",
         vec![
             Cmd::cargo(&["test", "--workspace"]),
             Cmd::cargo(&["test", "-p", "secstream-core", "--features", "std,serde"]),
+            // The host crate's optional integrations: typed messages and tokio codecs.
+            Cmd::cargo(&[
+                "test",
+                "-p",
+                "secstream",
+                "--features",
+                "serde,tokio",
+                "--test",
+                "messages",
+                "--test",
+                "tokio_codecs",
+            ]),
+            Cmd::cargo(&[
+                "test",
+                "-p",
+                "secstream",
+                "--features",
+                "serde,tokio",
+                "--doc",
+            ]),
         ],
     );
+    // The vectors read by a reader written from the contract alone (Python);
+    // its two packages are installed from PyPI only when missing.
+    let mut python = Vec::new();
+    if Cmd::new("python3", &["-c", "import cryptography, xxhash"])
+        .output()
+        .is_none()
+    {
+        python.push(Cmd::new(
+            "python3",
+            &["-m", "pip", "install", "--quiet", "cryptography", "xxhash"],
+        ));
+    }
+    python.push(Cmd::new("python3", &["tests/vectors/verify.py"]).dir(&root));
+    r.step("independent Python reader of the vectors", python);
 
     let mut builds = Vec::new();
     for target in CORE_TARGETS {
@@ -329,7 +364,7 @@ fn test(r: &mut Runner) {
     // fingerprint and would otherwise throw away the ordinary build.
     let loom_dir = root.join("target").join("loom");
     r.step(
-        "loom model of the split ring",
+        "loom models of the split ring and the pool",
         vec![
             Cmd::cargo(&[
                 "test",
@@ -337,7 +372,7 @@ fn test(r: &mut Runner) {
                 "secstream-core",
                 "--release",
                 "--lib",
-                "spsc::loom_tests",
+                "loom_tests",
             ])
             .env("RUSTFLAGS", "--cfg loom")
             .env("CARGO_TARGET_DIR", &loom_dir.to_string_lossy()),
@@ -405,10 +440,12 @@ fn main() -> ExitCode {
         "firmware" => firmware::firmware(&mut r),
         // Only the secstream-wasm steps (also part of `test`).
         "wasm" => wasm::wasm(&mut r),
+        // Only the npm package build (needs `cargo xtask setup` first).
+        "wasm-package" => wasm::package(&mut r),
         // Only the fuzz steps (also part of `test`).
         "fuzz" => fuzz::fuzz(&mut r),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|firmware|wasm|fuzz>");
+            eprintln!("usage: cargo xtask <setup|test|firmware|wasm|wasm-package|fuzz>");
             return ExitCode::from(2);
         }
     }

@@ -5,74 +5,15 @@
 //
 // Run from wasm/js-tests after the packed package is installed:
 //   node demo/playwright.mjs
-import { createServer } from "node:http";
 import { readFile, mkdir, writeFile, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, extname, join, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
+import { chromiumArgs, root, serve, testFile } from "./serve.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../../..");
-const www = join(root, "wasm", "www");
-const require = createRequire(import.meta.url);
-// The installed tarball (not wasm/pkg): the page uses the package as shipped.
-const pkg = dirname(require.resolve("secstream-wasm/package.json"));
 const outDir = join(root, "target", "wasm-demo");
-
-const types = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".json": "application/json",
-  ".ts": "text/plain",
-};
-
-/** A static server on 127.0.0.1: /pkg/* from the package, the rest from wasm/www. */
-function serve() {
-  const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
-    if (path === "/favicon.ico") {
-      res.writeHead(204).end();
-      return;
-    }
-    const [base, rel] = path.startsWith("/pkg/")
-      ? [pkg, path.slice("/pkg/".length)]
-      : [www, path === "/" ? "index.html" : path.slice(1)];
-    const file = resolve(base, rel);
-    if (!file.startsWith(base + sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end("not found");
-    }
-  });
-  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
-}
-
-/** Test input: compressible text, then incompressible bytes, ~300 KB. */
-function testFile() {
-  const text = new TextEncoder().encode("the quick brown fox jumps over the lazy dog\n".repeat(4000));
-  const noise = new Uint8Array(120_000);
-  let x = 2463534242;
-  for (let i = 0; i < noise.length; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    noise[i] = x & 0xff;
-  }
-  const out = new Uint8Array(text.length + noise.length);
-  out.set(text);
-  out.set(noise, text.length);
-  return Buffer.from(out);
-}
 
 // The `secstream` CLI, built by `cargo build -p secstream --bin secstream`.
 const cli = join(root, "target", "debug", "secstream");
@@ -82,13 +23,7 @@ await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
 const server = await serve();
 const url = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-  ],
-});
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
 let failed = false;
 try {
   const page = await browser.newPage({ acceptDownloads: true, viewport: { width: 900, height: 980 } });
@@ -98,18 +33,28 @@ try {
   await page.goto(url);
   await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
 
-  // `using` ends with Symbol.dispose = free(): the buffer is wiped and gone.
+  // `using` ends with Symbol.dispose = free(): the buffer is wiped and gone;
+  // a free() inside the block is harmless, and use after it a clear Error.
   const disposed = await page.evaluate(`(async () => {
     const m = await import("/pkg/web/index.js");
-    let outer;
+    let outer, early;
     {
       using b = new m.SecureBuffer(32);
       b.putString("secret");
       outer = b;
     }
-    try { outer.length; return "still alive"; } catch (e) { return e.message; }
+    {
+      using c = new m.SecureBuffer(32);
+      c.free();
+      early = c;
+    }
+    const uses = [];
+    for (const o of [outer, early]) {
+      try { o.length; uses.push("still alive"); } catch (e) { uses.push(e instanceof Error && e.message); }
+    }
+    return uses;
   })()`);
-  assert.equal(disposed, "null pointer passed to rust");
+  assert.deepEqual(disposed, Array(2).fill("SecureBuffer.length: this SecureBuffer has been freed"));
 
   const data = testFile();
   const keyHex = await page.inputValue("#key");
@@ -154,7 +99,7 @@ try {
   // maximum above 1 MiB; with deflate, sealed) and UnpackStream in the page
   // reads it back.
   const cliPacked = join(outDir, "fox.cli.sstm");
-  execFileSync(cli, ["pack", "--deflate", "--key-file", keyFile, "-o", cliPacked, join(outDir, "fox.bin")], {
+  execFileSync(cli, ["pack", "--compress", "deflate", "--key-file", keyFile, "-o", cliPacked, join(outDir, "fox.bin")], {
     stdio: "inherit",
   });
   const back = await page.evaluate(

@@ -5,7 +5,8 @@ import {
   FrameEncoder, FrameDecoder, CobsEncoder, CobsDecoder,
   ContainerWriter, ContainerReader, pack, unpack, generateKey,
   FrameEncoderStream, FrameDecoderStream, PackStream, UnpackStream,
-  type ChecksumName, type FrameOptions, type PackOptions, type UnpackOptions, type ContainerHeader,
+  type ChecksumName, type ChecksumKindName, type FrameOptions, type PackOptions, type UnpackOptions,
+  type ContainerHeader,
 } from "secstream-wasm";
 import initWeb, { pack as webPack } from "secstream-wasm/web";
 
@@ -49,7 +50,10 @@ export async function use(file: ReadableStream<Uint8Array>): Promise<Uint8Array[
   const writer = new ContainerWriter(po);
   const header: ContainerHeader = writer.header;
   const sealed: boolean = header.sealed;
-  void sealed;
+  const headerKind: ChecksumKindName = header.checksum;
+  const kindName: ChecksumKindName = h.kind;
+  const codecKind: ChecksumKindName = new FrameEncoder().checksum;
+  void sealed; void headerKind; void kindName; void codecKind;
   const body: Uint8Array = writer.push(new Uint8Array(100));
   const tail: Uint8Array = writer.finish();
   const reader = new ContainerReader(uo);
@@ -60,8 +64,21 @@ export async function use(file: ReadableStream<Uint8Array>): Promise<Uint8Array[
   const one: Uint8Array = unpack(pack(new Uint8Array(5), po), uo);
   void one;
 
+  // Outputs are over their own ArrayBuffer: Blob, Web Crypto and BufferSource
+  // writers take them without a cast (TypeScript 5.7+ lib types).
+  const packed = pack(new Uint8Array(5), po);
+  const blob: Blob = new Blob([packed, writer.flush(), generateKey()]);
+  const digest: ArrayBuffer = await crypto.subtle.digest("SHA-256", packed);
+  const sink = new WritableStream<BufferSource>();
+  await sink.getWriter().write(unpack(packed, uo));
+  const frameOut: Uint8Array<ArrayBuffer>[] = new FrameDecoder(fo).push(frames);
+  void blob; void digest; void frameOut;
+
   // @ts-expect-error: pack takes bytes, not a string
   pack("text", po);
+  // @ts-expect-error: a header names one of the five checksums
+  const badHeader: ContainerHeader = { checksum: "md5", deflate: false, sealed: false, maxFrameLen: 64 };
+  void badHeader;
   // @ts-expect-error: unknown checksum name
   new FrameEncoder({ checksum: "md5" });
 
@@ -75,5 +92,12 @@ export async function use(file: ReadableStream<Uint8Array>): Promise<Uint8Array[
     .pipeThrough(new FrameDecoderStream(fo));
   const chunks: Uint8Array[] = [];
   for await (const chunk of sealedStream) chunks.push(chunk);
+  await file.pipeThrough(new PackStream(po)).pipeTo(new WritableStream<BufferSource>());
+
+  // free() inside a `using` block: the block's end disposes again, harmlessly.
+  {
+    using b = new SecureBuffer(64);
+    b.free();
+  }
   return chunks;
 }

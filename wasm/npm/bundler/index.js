@@ -1,8 +1,13 @@
-// Entry point for bundlers (webpack, Vite, Rollup with wasm support): the
-// .wasm is imported as an ES module.
+// Entry point for bundlers (Vite, webpack, esbuild, Rollup, Parcel) and for
+// anything else that is not Node.js: the wasm-bindgen `bundler` build, whose
+// .wasm import is replaced by secstream_wasm_bg.wasm.js, the module inlined
+// (base64) and instantiated synchronously on import. No bundler plugin, no
+// loader and no `await init()` are needed, and nothing is copied by hand.
 import * as wasm from "./secstream_wasm.js";
+import { guardFreed } from "../lifetime.js";
 import { streamClasses } from "../streams.js";
 
+guardFreed(wasm);
 export * from "./secstream_wasm.js";
 export const {
   FrameEncoderStream,

@@ -1,7 +1,6 @@
-// Entry point for Node.js: the wasm-bindgen `nodejs` build (CommonJS, loads
-// the .wasm synchronously from this folder).
-import * as wasm from "./secstream_wasm.js";
-import { streamClasses } from "../streams.js";
+// Entry point for Node.js `import`: the same module instance and classes as
+// `require` (index.cjs), so objects made through either are interchangeable.
+import cjs from "./index.cjs";
 
 export * from "./secstream_wasm.js";
 export const {
@@ -11,4 +10,4 @@ export const {
   CobsDecoderStream,
   PackStream,
   UnpackStream,
-} = streamClasses(wasm);
+} = cjs;

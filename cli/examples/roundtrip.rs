@@ -1,9 +1,9 @@
-//! The `secstream` CLI doing a real job: a fresh key, then pack (crc32c checksums, deflate,
+//! The `secstream` CLI doing a real job: a fresh key, then pack (crc32c checksums, LZ4,
 //! sealed), verify without and with the key, inspect, and unpack of a real file, and a
 //! byte-for-byte comparison with the original. The last step tampers with one bit and
 //! shows that unpack refuses it and leaves no output file behind.
 //!
-//! Run it with `cargo run --release -p secstream --example roundtrip [FILE]`. Without
+//! Run it with `cargo run --release -p secstream-cli --example roundtrip [FILE]`. Without
 //! `FILE` it packs the `cargo` executable that runs it (tens of megabytes of real, partly
 //! compressible bytes; its own executable if `CARGO` is not set). It builds the `secstream` binary with the same profile first (a no-op when it
 //! is up to date) and runs it in a temporary directory that it removes at the end.
@@ -35,7 +35,7 @@ fn secstream_binary() -> Result<PathBuf> {
         .ok_or("cannot find the target directory")?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut build = Command::new(cargo);
-    build.args(["build", "-q", "-p", "secstream", "--bin", "secstream"]);
+    build.args(["build", "-q", "-p", "secstream-cli", "--bin", "secstream"]);
     if !cfg!(debug_assertions) {
         build.arg("--release");
     }
@@ -99,7 +99,14 @@ fn round_trip(bin: &Path, input: &Path, original: &[u8], tmp: &Path) -> Result<(
     println!("input: {input} ({} bytes)\n", original.len());
 
     step(bin, &["keygen", &key])?;
-    let flags = ["--checksum", "crc32c", "--deflate", "--key-file", &key];
+    let flags = [
+        "--checksum",
+        "crc32c",
+        "--compress",
+        "lz4",
+        "--key-file",
+        &key,
+    ];
     step(
         bin,
         &[&["pack", &input, "-o", &packed][..], &flags[..]].concat(),

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use secstream::checksum::ChecksumKind;
-use secstream::container;
-use secstream::frame_io::{ContainerConfig, FrameReader};
+use secstream::compress::Compression;
+use secstream::container::{self, Config};
+use secstream::container_io::ContainerReader;
 use secstream::seal::MasterKey;
 
 fn bin() -> Command {
@@ -107,15 +108,15 @@ fn pack_verify_unpack_every_option() {
     let f = fixture(2 * 1024 * 1024 + 12_345);
     let checksums = ["none", "crc16", "crc32", "crc32c", "xxh3"];
     for (i, checksum) in checksums.iter().enumerate() {
-        for deflate in [false, true] {
+        for compress in ["none", "deflate", "lz4"] {
             for sealed in [false, true] {
-                let sst = f.dir.path().join(format!("c{i}{deflate}{sealed}.sst"));
-                let out = f.dir.path().join(format!("c{i}{deflate}{sealed}.out"));
+                let sst = f.dir.path().join(format!("c{i}{compress}{sealed}.sst"));
+                let out = f.dir.path().join(format!("c{i}{compress}{sealed}.out"));
                 let mut args = vec!["pack", p(&f.input), "-o", p(&sst), "--checksum", checksum];
-                args.extend(["--frame-size", "256K"]);
-                if deflate {
+                args.extend(["--frame-size", "256K", "--compress", compress]);
+                if compress == "deflate" {
                     // Level 1 keeps the debug-build test quick; level 6 is tested below.
-                    args.extend(["--deflate", "--level", "1"]);
+                    args.extend(["--level", "1"]);
                 }
                 if sealed {
                     args.extend(["--key-file", p(&f.key)]);
@@ -132,29 +133,28 @@ fn pack_verify_unpack_every_option() {
                 ok(&unpack);
                 assert!(
                     fs::read(&out).unwrap() == f.data,
-                    "{checksum} {deflate} {sealed}"
+                    "{checksum} {compress} {sealed}"
                 );
 
                 // Read back by the library: the header says what was asked for, and
                 // the frames are the input in 256 KiB pieces.
                 let bytes = fs::read(&sst).unwrap();
                 let mut r = if sealed {
-                    let k: [u8; 32] = fs::read(&f.key).unwrap().try_into().unwrap();
-                    FrameReader::sealed(&bytes[..], MasterKey::from_bytes(&k))
+                    ContainerReader::sealed(&bytes[..], MasterKey::load(&f.key).unwrap())
                 } else {
-                    FrameReader::container(&bytes[..])
+                    ContainerReader::new(&bytes[..])
                 };
                 let mut got = Vec::new();
                 let mut sizes = Vec::new();
                 r.process_all(|p| {
                     got.extend_from_slice(p);
                     sizes.push(p.len());
-                    Ok::<(), secstream::frame_io::Error>(())
+                    Ok::<(), secstream::Error>(())
                 })
                 .unwrap();
-                let h = r.header().unwrap();
-                assert_eq!(h.checksum.name(), *checksum);
-                assert_eq!((h.flags.deflate, h.flags.sealed), (deflate, sealed));
+                let c = r.header().unwrap().config;
+                assert_eq!(c.checksum.name(), *checksum);
+                assert_eq!((c.compression.name(), c.sealed), (compress, sealed));
                 assert!(got == f.data);
                 assert_eq!(sizes.len(), f.data.len().div_ceil(256 * 1024));
                 assert!(sizes[..sizes.len() - 1].iter().all(|&s| s == 256 * 1024));
@@ -169,34 +169,32 @@ fn cli_bytes_are_the_core_container_writer_bytes() {
     // Deterministic (unsealed) packs: byte for byte what the core writer produces for the
     // same frames, so a container written by the CLI reads back bit-exact anywhere.
     let f = fixture(300_000);
-    for (checksum, deflate) in [("crc32c", false), ("xxh3", true), ("crc16", true)] {
-        let sst = f.dir.path().join(format!("{checksum}{deflate}.sst"));
+    for (checksum, compress) in [("crc32c", "none"), ("xxh3", "deflate"), ("crc16", "lz4")] {
+        let sst = f.dir.path().join(format!("{checksum}{compress}.sst"));
         let mut args = vec!["pack", p(&f.input), "-o", p(&sst), "--checksum", checksum];
-        args.extend(["--frame-size", "64K"]);
-        if deflate {
-            args.push("--deflate");
-        }
+        args.extend(["--frame-size", "64K", "--compress", compress]);
         ok(&args);
 
         let kind = ChecksumKind::ALL
             .into_iter()
             .find(|k| k.name() == checksum)
             .unwrap();
-        let mut config = ContainerConfig::new(kind, 64 * 1024);
-        if deflate {
-            config = config.with_deflate(6);
-        }
-        let mut w = container::Writer::new(config.header(false).unwrap()).unwrap();
+        let compression = Compression::ALL
+            .into_iter()
+            .find(|c| c.name() == compress)
+            .unwrap();
+        let config = Config::new(kind, 64 * 1024).with_compression(compression);
+        let mut w = container::Writer::new(config).unwrap().with_index();
         let mut expected = Vec::new();
         for chunk in f.data.chunks(64 * 1024) {
-            let mut buf = vec![0u8; chunk.len() * 2 + 1024];
+            let mut buf = vec![0u8; w.max_encoded_len(chunk.len())];
             let n = w.encode_frame(chunk, &mut buf).unwrap();
             expected.extend_from_slice(&buf[..n]);
         }
-        let mut buf = [0u8; 64];
+        let mut buf = vec![0u8; w.max_finish_len()];
         let n = w.finish(&mut buf).unwrap();
         expected.extend_from_slice(&buf[..n]);
-        assert!(fs::read(&sst).unwrap() == expected, "{checksum} {deflate}");
+        assert!(fs::read(&sst).unwrap() == expected, "{checksum} {compress}");
     }
 }
 
@@ -209,7 +207,8 @@ fn wrong_key_tamper_and_truncation_leave_no_output() {
         p(&f.input),
         "-o",
         p(&sst),
-        "--deflate",
+        "--compress",
+        "deflate",
         "--key-file",
         p(&f.key),
         "--frame-size",
@@ -240,26 +239,25 @@ fn wrong_key_tamper_and_truncation_leave_no_output() {
             "{e}"
         );
         assert!(!out.exists(), "partial output left after a flip at {at}");
-        // Without the key, the checksums catch it, except in the stream nonce (which
-        // only the key can authenticate).
-        if at == 20 {
-            ok(&["verify", p(&bad)]);
-        } else {
-            fails(&["verify", p(&bad)]);
-        }
+        // Without the key, the checksums catch it (the preamble's covers the nonce).
+        fails(&["verify", p(&bad)]);
         fails(&["verify", p(&bad), "--key-file", p(&f.key)]);
         fs::remove_file(&bad).unwrap();
         assert_eq!(listing(f.dir.path()), before);
     }
 
-    // Truncated: inside a frame, and exactly before the final frame (whole frames only).
-    let final_frame_len = 4 + 4 + 2 + 16; // len, crc32c, deflate of nothing, tag
-    for cut in [good.len() / 3, good.len() - final_frame_len] {
+    // Truncated: inside a frame, exactly before the end section (whole frames only),
+    // inside the end section. Without the key too.
+    let frames = (1024 * 1024 + 77usize).div_ceil(100 * 1024);
+    let end_len = 36 + 8 * frames;
+    for cut in [good.len() / 3, good.len() - end_len, good.len() - 1] {
         fs::write(&bad, &good[..cut]).unwrap();
         let e = fails(&["unpack", p(&bad), "-o", p(&out), "--key-file", p(&f.key)]);
         assert!(e.contains("truncated"), "{e}");
         assert!(!out.exists());
         fails(&["verify", p(&bad), "--key-file", p(&f.key)]);
+        let e = fails(&["verify", p(&bad)]);
+        assert!(e.contains("truncated"), "{e}");
         fs::remove_file(&bad).unwrap();
     }
 
@@ -268,7 +266,7 @@ fn wrong_key_tamper_and_truncation_leave_no_output() {
     long.extend_from_slice(b"extra");
     fs::write(&bad, &long).unwrap();
     let e = fails(&["unpack", p(&bad), "-o", p(&out), "--key-file", p(&f.key)]);
-    assert!(e.contains("data after the final frame"), "{e}");
+    assert!(e.contains("data after the end of the container"), "{e}");
     assert!(!out.exists());
     fs::remove_file(&bad).unwrap();
 
@@ -294,7 +292,8 @@ fn stdin_and_stdout() {
             "pack",
             "--checksum",
             "xxh3",
-            "--deflate",
+            "--compress",
+            "deflate",
             "--key-file",
             p(&f.key),
         ])
@@ -336,7 +335,7 @@ fn stdin_and_stdout() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("checksum:       xxh3"), "{text}");
     assert!(text.contains("sealed:         yes"), "{text}");
-    assert!(text.contains("frames:         4 "), "{text}"); // 2 MiB + 3 in 1 MiB frames + final
+    assert!(text.contains("frames:         3\n"), "{text}"); // 2 MiB + 3 in 1 MiB frames, the last final
 }
 
 #[test]
@@ -373,7 +372,18 @@ fn keygen_and_overwrite_rules() {
         "--key-file",
         p(&short),
     ]);
-    assert!(e.contains("exactly 32 bytes"), "{e}");
+    assert!(
+        e.contains("32 raw bytes, 64 hex digits or 44 base64"),
+        "{e}"
+    );
+    // Hex and base64 key files are read too.
+    let raw = fs::read(&key).unwrap();
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    let hex_key = dir.path().join("hex");
+    fs::write(&hex_key, format!("{hex}\n")).unwrap();
+    let sst = dir.path().join("h.sst");
+    ok(&["pack", p(&input), "-o", p(&sst), "--key-file", p(&hex_key)]);
+    ok(&["verify", p(&sst), "--key-file", p(&key)]);
 
     // Outputs are not overwritten without --force.
     let out = dir.path().join("out.sst");
@@ -437,39 +447,42 @@ fn cli_reads_the_shared_vectors() {
     .unwrap();
     let mut n = 0;
     for kind in ChecksumKind::ALL {
-        for (format, sealed) in [
-            ("container", false),
-            ("container-deflate", false),
-            ("container-sealed", true),
-            ("container-sealed-deflate", true),
-        ] {
-            let name = format!("{format}-{kind}");
-            let sst = vectors.join(format!("{name}.bin"));
-            let payloads =
-                parse_payloads(&fs::read(vectors.join(format!("{name}.payloads"))).unwrap());
-            let out = dir.path().join(&name);
-            let mut args = vec!["unpack", p(&sst), "-o", p(&out)];
-            if sealed {
-                args.extend(["--key-file", p(&key)]);
-            }
-            ok(&args);
-            assert_eq!(fs::read(&out).unwrap(), payloads.concat(), "{name}");
+        for compression in Compression::ALL {
+            for sealed in [false, true] {
+                for index in [false, true] {
+                    let name = format!(
+                        "container-{compression}{}{}-{kind}",
+                        if sealed { "-sealed" } else { "" },
+                        if index { "-index" } else { "" }
+                    );
+                    let sst = vectors.join(format!("{name}.bin"));
+                    let payloads = parse_payloads(
+                        &fs::read(vectors.join(format!("{name}.payloads"))).unwrap(),
+                    );
+                    let out = dir.path().join(&name);
+                    let mut args = vec!["unpack", p(&sst), "-o", p(&out)];
+                    if sealed {
+                        args.extend(["--key-file", p(&key)]);
+                    }
+                    ok(&args);
+                    assert_eq!(fs::read(&out).unwrap(), payloads.concat(), "{name}");
 
-            ok(&["verify", p(&sst)]);
-            let text = String::from_utf8(ok(&["inspect", p(&sst)]).stdout).unwrap();
-            let frames = payloads.len() + usize::from(sealed);
-            assert!(
-                text.contains(&format!("frames:         {frames}")),
-                "{name}: {text}"
-            );
-            assert!(
-                text.contains("max frame len:  1024 bytes"),
-                "{name}: {text}"
-            );
-            n += 1;
+                    ok(&["verify", p(&sst)]);
+                    let text = String::from_utf8(ok(&["inspect", p(&sst)]).stdout).unwrap();
+                    assert!(
+                        text.contains(&format!("frames:         {}", payloads.len())),
+                        "{name}: {text}"
+                    );
+                    assert!(
+                        text.contains("max plaintext:  1024 bytes per frame"),
+                        "{name}: {text}"
+                    );
+                    n += 1;
+                }
+            }
         }
     }
-    assert_eq!(n, 20);
+    assert_eq!(n, 60);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! secstream keygen key.bin
-//! secstream pack big.iso -o big.sst --checksum crc32c --deflate --key-file key.bin
+//! secstream pack big.iso -o big.sst --checksum crc32c --compress lz4 --key-file key.bin
 //! secstream verify big.sst                      # checksums and structure, no key
 //! secstream verify big.sst --key-file key.bin   # authenticity too
 //! secstream unpack big.sst -o big.iso --key-file key.bin
@@ -28,15 +28,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use secstream::checksum::ChecksumKind;
-use secstream::frame_io::{self, ContainerConfig, FrameReader, FrameWriter};
-use secstream::seal::{KEY_LEN, MasterKey};
+use secstream::compress::Compression;
+use secstream::container::DEFAULT_READ_LIMIT;
+use secstream::container_io::{ContainerOptions, ContainerReader};
+use secstream::seal::MasterKey;
 use zeroize::Zeroizing;
 
-/// Largest `--frame-size`.
-const MAX_FRAME_SIZE: u32 = 16 * 1024 * 1024;
-/// Largest maximum frame length a container may declare to be read (frame size plus the
-/// deflate and tag overhead fits with room to spare).
-const READ_LIMIT: u32 = 2 * MAX_FRAME_SIZE;
+/// Largest `--frame-size`: what every reader accepts by default, so any container the
+/// CLI writes reads everywhere (host, CLI, browser) without raising a limit.
+const MAX_FRAME_SIZE: u32 = DEFAULT_READ_LIMIT;
 /// Inputs at least this large get a progress bar (when stderr is a terminal).
 const PROGRESS_MIN: u64 = 32 * 1024 * 1024;
 
@@ -72,12 +72,15 @@ enum Command {
         /// Checksum of every frame
         #[arg(long, value_enum, default_value_t = Checksum::Crc32c)]
         checksum: Checksum,
-        /// Compress every frame with deflate
-        #[arg(long)]
-        deflate: bool,
+        /// Compression of every frame: lz4 (fast), deflate (smaller, slower) or none
+        #[arg(long, value_enum, default_value_t = Compress::Lz4)]
+        compress: Compress,
         /// Deflate level, 0 (store) to 10 (best)
         #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(0..=10))]
         level: u8,
+        /// Leave out the index of frames (the container is then not seekable)
+        #[arg(long)]
+        no_index: bool,
         /// Seal (encrypt and authenticate) with the 32-byte master key in this file
         #[arg(long)]
         key_file: Option<PathBuf>,
@@ -123,6 +126,24 @@ enum Command {
     },
 }
 
+/// `--compress` values (wire contract section 4).
+#[derive(Clone, Copy, ValueEnum)]
+enum Compress {
+    None,
+    Deflate,
+    Lz4,
+}
+
+impl From<Compress> for Compression {
+    fn from(c: Compress) -> Self {
+        match c {
+            Compress::None => Self::None,
+            Compress::Deflate => Self::Deflate,
+            Compress::Lz4 => Self::Lz4,
+        }
+    }
+}
+
 /// `--checksum` values (wire contract section 1).
 #[derive(Clone, Copy, ValueEnum)]
 enum Checksum {
@@ -161,7 +182,9 @@ fn parse_size(s: &str) -> Result<u32, String> {
         .checked_mul(mult)
         .ok_or_else(|| format!("size too large: {s}"))?;
     if bytes == 0 || bytes > u64::from(MAX_FRAME_SIZE) {
-        return Err(format!("frame size must be 1 byte to 16 MiB, not {bytes}"));
+        return Err(format!(
+            "frame size must be 1 byte to 16 MiB (the default read limit), not {bytes}"
+        ));
     }
     u32::try_from(bytes).map_err(|_| format!("size too large: {s}"))
 }
@@ -178,6 +201,18 @@ impl Failure {
             what: what.to_string(),
             why: why.to_string(),
         }
+    }
+
+    /// A failure whose reason is an error and its chain of sources, each printed once.
+    fn chain(what: impl fmt::Display, e: &dyn std::error::Error) -> Self {
+        let mut why = e.to_string();
+        let mut src = e.source();
+        while let Some(s) = src {
+            why.push_str(": ");
+            why.push_str(&s.to_string());
+            src = s.source();
+        }
+        Self::new(what, why)
     }
 }
 
@@ -211,17 +246,20 @@ fn run(cmd: Command) -> Result<()> {
             input,
             output,
             checksum,
-            deflate,
+            compress,
             level,
+            no_index,
             key_file,
             frame_size,
             force,
         } => {
-            let mut config = ContainerConfig::new(checksum.into(), frame_size);
-            if deflate {
-                config = config.with_deflate(level);
-            }
-            pack(&input, &output, config, key_file.as_deref(), force)
+            let options = ContainerOptions::new()
+                .checksum(checksum.into())
+                .compression(compress.into())
+                .level(level)
+                .frame_size(frame_size)
+                .index(!no_index);
+            pack(&input, &output, options, key_file.as_deref(), force)
         }
         Command::Unpack {
             input,
@@ -253,39 +291,27 @@ fn keygen(path: &Path, force: bool) -> Result<()> {
     if is_std(path) {
         return Err(Failure::new(what(), "a key goes to a file, not stdout"));
     }
-    let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    getrandom::fill(key.as_mut())
+    let key = MasterKey::generate()
         .map_err(|e| Failure::new(what(), format!("random generator failed: {e}")))?;
     let mut out = AtomicFile::create(path, force, true).map_err(|e| Failure::new(what(), e))?;
     out.file()
-        .and_then(|f| f.write_all(key.as_ref()))
+        .and_then(|f| f.write_all(key.as_bytes()))
         .map_err(|e| Failure::new(what(), e))?;
     out.commit().map_err(|e| Failure::new(what(), e))?;
     eprintln!("secstream: wrote a new 32-byte key to {}", path.display());
     Ok(())
 }
 
+/// Reads a key file: 32 raw bytes, 64 hex digits or 44 base64 characters.
 fn read_key(path: &Path) -> Result<MasterKey> {
-    let what = || format!("key file {}", path.display());
-    let file = File::open(path).map_err(|e| Failure::new(what(), e))?;
-    let mut bytes = Zeroizing::new(Vec::with_capacity(KEY_LEN + 1));
-    file.take(KEY_LEN as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Failure::new(what(), e))?;
-    if bytes.len() != KEY_LEN {
-        let found = if bytes.len() > KEY_LEN {
-            "more".to_owned()
+    MasterKey::load(path).map_err(|e| {
+        let hint = if e.kind() == io::ErrorKind::InvalidData {
+            "; create one with `secstream keygen`"
         } else {
-            bytes.len().to_string()
+            ""
         };
-        return Err(Failure::new(
-            what(),
-            format!(
-                "must hold exactly {KEY_LEN} bytes (it holds {found}); create one with `secstream keygen`"
-            ),
-        ));
-    }
-    MasterKey::from_slice(&bytes).map_err(|e| Failure::new(what(), e))
+        Failure::new(format!("key file {}", path.display()), format!("{e}{hint}"))
+    })
 }
 
 // ---------------------------------------------------------------- files
@@ -489,7 +515,7 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 fn pack(
     input: &Path,
     output: &Path,
-    config: ContainerConfig,
+    options: ContainerOptions,
     key_file: Option<&Path>,
     force: bool,
 ) -> Result<()> {
@@ -504,13 +530,13 @@ fn pack(
     let out = Output::open(output, force, false)?;
     let what = format!("pack {}", name(input));
     let mut w = match &key {
-        Some(k) => FrameWriter::sealed(out, config, k),
-        None => FrameWriter::container(out, config),
+        Some(k) => options.sealed_writer(out, k),
+        None => options.writer(out),
     }
-    .map_err(|e| Failure::new(&what, e))?;
+    .map_err(|e| Failure::chain(&what, &e))?;
     drop(key);
 
-    let size = usize::try_from(config.max_payload_len).unwrap_or(usize::MAX);
+    let size = w.config().max_plain as usize;
     let mut chunk = Zeroizing::new(vec![0u8; size]);
     loop {
         let n = read_full(&mut src, &mut chunk)
@@ -518,8 +544,8 @@ fn pack(
         if n == 0 {
             break;
         }
-        w.write_frame(chunk.get(..n).unwrap_or_default())
-            .map_err(|e| write_failure(&what, output, e))?;
+        w.write_all(chunk.get(..n).unwrap_or_default())
+            .map_err(|e| write_failure(&what, output, secstream::Error::from(e)))?;
         if n < chunk.len() {
             break;
         }
@@ -529,9 +555,9 @@ fn pack(
 }
 
 /// A writer error: an i/o error is about the output, anything else about packing.
-fn write_failure(what: &str, output: &Path, e: frame_io::Error) -> Failure {
+fn write_failure(what: &str, output: &Path, e: secstream::Error) -> Failure {
     match e {
-        frame_io::Error::Io(io) => Failure::new(
+        secstream::Error::Io(io) => Failure::new(
             if is_std(output) {
                 "writing stdout".to_owned()
             } else {
@@ -539,28 +565,27 @@ fn write_failure(what: &str, output: &Path, e: frame_io::Error) -> Failure {
             },
             io,
         ),
-        other => Failure::new(what, other),
+        other => Failure::chain(what, &other),
     }
 }
 
 /// A failure while unpacking: of the input (read or decode) or of the output.
 enum UnpackError {
-    Read(frame_io::Error),
+    Read(secstream::Error),
     Write(io::Error),
 }
 
-impl From<frame_io::Error> for UnpackError {
-    fn from(e: frame_io::Error) -> Self {
+impl From<secstream::Error> for UnpackError {
+    fn from(e: secstream::Error) -> Self {
         Self::Read(e)
     }
 }
 
-fn open_reader(input: Input, key: Option<MasterKey>) -> FrameReader<Input> {
+fn open_reader(input: Input, key: Option<MasterKey>) -> ContainerReader<Input> {
     match key {
-        Some(k) => FrameReader::sealed(input, k),
-        None => FrameReader::container(input),
+        Some(k) => ContainerReader::sealed(input, k),
+        None => ContainerReader::new(input),
     }
-    .with_limit(READ_LIMIT)
 }
 
 fn unpack(input: &Path, output: &Path, key_file: Option<&Path>, force: bool) -> Result<()> {
@@ -569,15 +594,15 @@ fn unpack(input: &Path, output: &Path, key_file: Option<&Path>, force: bool) -> 
     let src = Input::open(input)?;
     let mut r = open_reader(src, key);
     let what = format!("unpack {}", name(input));
-    // Read the header before creating the output, so a wrong file fails early.
-    r.read_header().map_err(|e| Failure::new(&what, e))?;
+    // Read the preamble before creating the output, so a wrong file fails early.
+    r.read_header().map_err(|e| Failure::chain(&what, &e))?;
     // Plaintext of a sealed container is private to the owner.
     let mut out = Output::open(output, force, sealed)?;
     let res = r.process_all(|payload| out.write_all(payload).map_err(UnpackError::Write));
     match res {
         Ok(_) => out.commit(output),
         // `out` is dropped here: a temporary file is removed.
-        Err(UnpackError::Read(e)) => Err(Failure::new(&what, e)),
+        Err(UnpackError::Read(e)) => Err(Failure::chain(&what, &e)),
         Err(UnpackError::Write(e)) => Err(Failure::new(
             if is_std(output) {
                 "writing stdout".to_owned()
@@ -594,27 +619,24 @@ fn verify(input: &Path, key_file: Option<&Path>) -> Result<()> {
     let keyed = key.is_some();
     let src = Input::open(input)?;
     let mut r = match key {
-        Some(k) => FrameReader::sealed(src, k),
-        None => FrameReader::checker(src),
-    }
-    .with_limit(READ_LIMIT);
+        Some(k) => ContainerReader::sealed(src, k),
+        None => ContainerReader::verifier(src),
+    };
     let what = format!("verify {}", name(input));
-    let mut bytes = 0u64;
     let frames = r
-        .process_all(|p| {
-            bytes += p.len() as u64;
-            Ok::<(), frame_io::Error>(())
-        })
-        .map_err(|e| Failure::new(&what, e))?;
+        .process_all(|_| Ok::<(), secstream::Error>(()))
+        .map_err(|e| Failure::chain(&what, &e))?;
+    let bytes = r.plain_len();
     let Some(h) = r.header().copied() else {
-        return Err(Failure::new(&what, frame_io::Error::Truncated));
+        return Err(Failure::new(&what, "container truncated"));
     };
-    let checks = if h.checksum == ChecksumKind::None {
-        "structure (no checksums in this container)".to_owned()
+    let c = h.config;
+    let checks = if c.checksum == ChecksumKind::None {
+        "structure and end section (no checksums in this container)".to_owned()
     } else {
-        format!("{} checksums and structure", h.checksum)
+        format!("{} checksums, structure and end section", c.checksum)
     };
-    let detail = match (h.flags.sealed, keyed) {
+    let detail = match (c.sealed, keyed) {
         (true, true) => format!(
             "{checks}, authenticity and completeness; {frames} frame(s), {bytes} bytes of data"
         ),
@@ -631,20 +653,16 @@ fn verify(input: &Path, key_file: Option<&Path>) -> Result<()> {
 
 fn inspect(input: &Path, list: bool) -> Result<()> {
     let src = Input::open(input)?;
-    let mut r = FrameReader::verifier(src).with_limit(READ_LIMIT);
+    let mut r = ContainerReader::verifier(src);
     let what = format!("inspect {}", name(input));
-    let h = *r
-        .read_header()
-        .map_err(|e| Failure::new(&what, e))?
-        .ok_or_else(|| Failure::new(&what, frame_io::Error::Truncated))?;
+    let h = *r.read_header().map_err(|e| Failure::chain(&what, &e))?;
     let mut sizes: Vec<u64> = Vec::new();
     let res = r.process_all(|p| {
         sizes.push(p.len() as u64);
-        Ok::<(), frame_io::Error>(())
+        Ok::<(), secstream::Error>(())
     });
+    let c = h.config;
     let yes = |b: bool| if b { "yes" } else { "no" };
-    let hlen = secstream::frame::header_len(h.checksum) as u64;
-    let total: u64 = sizes.iter().map(|s| s + hlen).sum::<u64>() + h.preamble_len() as u64;
     let mut o = io::stdout().lock();
     let mut show = || -> io::Result<()> {
         writeln!(
@@ -652,20 +670,32 @@ fn inspect(input: &Path, list: bool) -> Result<()> {
             "container:      secstream v{}",
             secstream::container::VERSION
         )?;
-        writeln!(o, "checksum:       {} (id {})", h.checksum, h.checksum.id())?;
-        writeln!(o, "deflate:        {}", yes(h.flags.deflate))?;
-        writeln!(o, "sealed:         {}", yes(h.flags.sealed))?;
-        writeln!(o, "max frame len:  {} bytes", h.max_frame_len)?;
-        let note = if h.flags.sealed {
-            " (the last one is the end marker)"
-        } else {
-            ""
-        };
-        writeln!(o, "frames:         {}{note}", sizes.len())?;
+        writeln!(o, "checksum:       {} (id {})", c.checksum, c.checksum.id())?;
+        writeln!(
+            o,
+            "compression:    {} (id {})",
+            c.compression,
+            c.compression.id()
+        )?;
+        writeln!(o, "sealed:         {}", yes(c.sealed))?;
+        writeln!(o, "max plaintext:  {} bytes per frame", c.max_plain)?;
+        let what = if c.sealed { "sealed" } else { "plaintext" };
+        writeln!(o, "frames:         {}", sizes.len())?;
         if let (Some(min), Some(max)) = (sizes.iter().min(), sizes.iter().max()) {
-            writeln!(o, "frame sizes:    min {min}, max {max} bytes as stored")?;
+            writeln!(o, "frame sizes:    min {min}, max {max} bytes ({what})")?;
         }
-        writeln!(o, "size:           {total} bytes read")?;
+        if !c.sealed {
+            writeln!(o, "data:           {} bytes", r.plain_len())?;
+        }
+        writeln!(
+            o,
+            "complete:       {}",
+            if res.is_ok() {
+                "yes (end section matches)"
+            } else {
+                "no"
+            }
+        )?;
         if list {
             for (i, s) in sizes.iter().enumerate() {
                 writeln!(o, "frame {i}: {s} bytes")?;
@@ -674,7 +704,7 @@ fn inspect(input: &Path, list: bool) -> Result<()> {
         o.flush()
     };
     show().map_err(|e| Failure::new("writing stdout", e))?;
-    res.map(|_| ()).map_err(|e| Failure::new(&what, e))
+    res.map(|_| ()).map_err(|e| Failure::chain(&what, &e))
 }
 
 #[cfg(test)]
@@ -692,6 +722,7 @@ mod tests {
             "",
             "0",
             "17M",
+            "16777217",
             "1G",
             "K",
             "-1",
@@ -704,10 +735,16 @@ mod tests {
 
     #[test]
     fn failures_are_one_line() {
-        let f = Failure::new("unpack x.sst", frame_io::Error::Authentication);
+        let f = Failure::chain(
+            "unpack x.sst",
+            &secstream::Error::Container(secstream::container::Error::Authentication),
+        );
         assert_eq!(
             f.to_string(),
-            "secstream: unpack x.sst: authentication failed (wrong key or modified data)"
+            "secstream: unpack x.sst: authentication failed"
         );
+        let io = secstream::Error::Io(io::Error::other("disk on fire"));
+        let f = Failure::chain("pack x", &io);
+        assert_eq!(f.to_string(), "secstream: pack x: i/o error: disk on fire");
     }
 }
