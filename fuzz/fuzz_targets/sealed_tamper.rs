@@ -8,8 +8,9 @@
 //! input applies one to four whole-unit operations to A:
 //! reorder two frames, drop a frame (the final frame too), duplicate a frame
 //! to another place, splice in a frame of B (replacing or inserted), append
-//! bytes after the end (garbage or all of B), replace the preamble with B's,
-//! drop or replace the end section.
+//! bytes after the end (garbage or all of B), replace the preamble with B's
+//! or with A's nonce under another `max_plain`, drop or replace the end
+//! section.
 //!
 //! Property: read with the key (whole, and in input-chosen chunks), a
 //! stream whose bytes differ from what was written always ends in
@@ -24,7 +25,7 @@
 use libfuzzer_sys::fuzz_target;
 use secstream_core::checksum::ChecksumKind;
 use secstream_core::compress::{Compression, Decompressor};
-use secstream_core::container::{Config, Error, Feed, Reader, Writer};
+use secstream_core::container::{Config, Error, Feed, Header, Reader, Writer};
 use secstream_core::seal::MasterKey;
 
 const KEY: [u8; 32] = [0x17; 32];
@@ -192,7 +193,21 @@ fuzz_target!(|data: &[u8]| {
             4 => frames.insert(i % (nf + 1), b.frames[j % b.frames.len()].clone()),
             5 => after.extend(std::iter::repeat_n(op, j % 7 + 1)),
             6 => after.extend(b.wire()),
-            7 => pre = b.preamble.clone(),
+            7 if i & 1 == 0 => pre = b.preamble.clone(),
+            7 => {
+                // A's own nonce under a preamble with a larger `max_plain`
+                // (valid CRC; every frame still parses): the preamble is
+                // the frames' AAD.
+                let other = Config {
+                    max_plain: config.max_plain * 2,
+                    ..config.with_sealed(true)
+                };
+                let h = Header {
+                    config: other,
+                    nonce: NONCE_A,
+                };
+                pre = h.to_preamble().as_bytes().to_vec();
+            }
             _ => {
                 if i & 1 == 0 {
                     end.clear();
