@@ -90,6 +90,11 @@ pub fn store_into(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
 ///
 /// # Errors
 /// [`Error::BufferTooSmall`] if `out` is shorter than needed.
+// Never inlined: the compressor's hash tables (8 KiB and 16 KiB, both in
+// lz4_flex's frame) would otherwise join the stack frame of every caller,
+// e.g. `container::FrameCodec::encode` of an uncompressed or sealed stream,
+// and overflow a 16 KiB microcontroller that never compresses.
+#[inline(never)]
 pub fn compress_into(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
     let b = bound(input.len());
     if out.len() >= lz4_flex::block::get_maximum_output_size(input.len()) {

@@ -27,15 +27,16 @@ use cortex_m_rt::{entry, exception};
 use secstream_core::buf::SecureBuf;
 use secstream_core::checksum::ChecksumKind;
 use secstream_core::cobs::{self, Feed};
-use secstream_core::container::{self, Header};
+use secstream_core::container::{self, Config};
+use secstream_core::frame;
 use secstream_core::message;
-use secstream_core::seal::MasterKey;
+use secstream_core::seal::{MasterKey, TAG_LEN};
 use secstream_core::spsc::SpscRing;
 use secstream_firmware_example::link;
 use secstream_firmware_example::peer::{self, Peer};
 use secstream_firmware_example::protocol::{
     Command, EXAMPLE_KEY, LINK_CHECKSUM, MAX_FRAME, MAX_PAYLOAD, Refusal, Reply, Sample,
-    TELEMETRY_MAX_FRAME,
+    TELEMETRY_MAX_PLAIN,
 };
 use secstream_firmware_example::uart::SimUart;
 use secstream_firmware_example::{self as fw};
@@ -47,6 +48,9 @@ const RX_CAP: usize = 64;
 /// the library builds with CRC-16 alone (a core built with a checksum
 /// subset, as the size probes are).
 const TELEMETRY_CHECKSUM: ChecksumKind = ChecksumKind::Crc32c;
+/// The telemetry stream's options: sealed, no compression (a sample is a
+/// few bytes).
+const TELEMETRY: Config = Config::new(TELEMETRY_CHECKSUM, TELEMETRY_MAX_PLAIN).with_sealed(true);
 
 /// Bytes received by the UART interrupt, waiting for the main loop.
 static RX: SpscRing<RX_CAP> = SpscRing::new();
@@ -79,8 +83,17 @@ struct Device {
     telemetry: Option<container::Writer>,
 }
 
-/// A sealed telemetry frame: the stored sample, the tag and the frame header.
-const SEALED_FRAME: usize = TELEMETRY_MAX_FRAME as usize + 8;
+/// Output of one telemetry step: the larger of a sealed sample frame (frame
+/// header, sample, tag) and what `finish` writes (the empty final frame and
+/// the end section, which has no index here).
+const SEALED_FRAME: usize = max(
+    TELEMETRY.max_frame_len(),
+    frame::encoded_len(TELEMETRY_CHECKSUM, TAG_LEN) + container::END_FIXED_LEN,
+);
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}
 
 impl Device {
     /// A simulated reading (a real device samples its ADC here).
@@ -156,13 +169,12 @@ impl Device {
             }
         })
         .ok_or(Refusal::NoKey)?;
-        let header = Header::new(TELEMETRY_CHECKSUM, TELEMETRY_MAX_FRAME);
-        let mut writer = container::Writer::new_sealed(header, &master, stream_nonce)
+        let mut writer = container::Writer::new_sealed(TELEMETRY, &master, stream_nonce)
             .map_err(|_| Refusal::Seal)?;
         drop(master); // wiped
         let mut preamble = [0u8; container::SEALED_PREAMBLE_LEN];
         writer.start(&mut preamble).map_err(|_| Refusal::Seal)?;
-        defmt::info!("telemetry stream opened: {}", writer.header());
+        defmt::info!("telemetry stream opened: {}", writer.config());
         self.telemetry = Some(writer);
         Ok(preamble)
     }
@@ -176,7 +188,8 @@ impl Device {
         writer.encode_frame(plain, out).map_err(|_| Refusal::Seal)
     }
 
-    /// Seals the final frame and closes the stream; returns the frame length.
+    /// Seals the (empty) final frame, writes the end section and closes the
+    /// stream; returns the length written.
     fn finish_telemetry(&mut self, out: &mut [u8]) -> Result<usize, Refusal> {
         let mut writer = self.telemetry.take().ok_or(Refusal::NoStream)?;
         let n = writer.finish(out).map_err(|_| Refusal::Seal)?;
