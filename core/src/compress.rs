@@ -115,12 +115,14 @@ impl Compression {
     }
 
     /// Whether this build can write frames with this compression (deflate
-    /// needs the `alloc` feature; LZ4 and none always can).
+    /// needs the `alloc` feature, LZ4 the `lz4` feature, which `alloc` turns on;
+    /// reading needs neither).
     #[must_use]
     pub const fn can_compress(self) -> bool {
         match self {
             Self::Deflate => cfg!(feature = "alloc"),
-            Self::None | Self::Lz4 => true,
+            Self::Lz4 => cfg!(feature = "lz4"),
+            Self::None => true,
         }
     }
 }
