@@ -1,0 +1,1079 @@
+//! Buffer pools for servers: byte buffers by size class with caps, eviction
+//! and statistics, locked secret regions, and per-connection buffers. Every
+//! buffer is wiped when it comes back.
+//!
+//! - [`BufferPool`]: buffers in power-of-two size classes. A returned buffer
+//!   is wiped (as far as it was used) before anyone can take it again. Idle
+//!   buffers are capped in bytes and evicted least recently used first and
+//!   after an idle time ([`Clock`] injectable for tests); bytes handed out
+//!   are capped too, and a caller chooses per call to be refused
+//!   ([`try_acquire`](BufferPool::try_acquire)) or to wait
+//!   ([`acquire`](BufferPool::acquire),
+//!   [`acquire_timeout`](BufferPool::acquire_timeout)).
+//!   [`stats`](BufferPool::stats) counts hits, misses, evictions and bytes.
+//! - [`RegionPool`]: guarded regions ([`GuardedRegion`](crate::secret_memory::GuardedRegion))
+//!   kept mapped and locked between uses, so a short-lived secret skips
+//!   `mmap` + `mlock` + `mprotect`.
+//! - [`ConnectionBuffers`]: a connection's read and write buffers and its
+//!   queue of outgoing packets, from a pool, with limits.
+//!
+//! ```
+//! use std::io::Write;
+//! use secstream::pool::{BufferPool, Config};
+//!
+//! let pool = BufferPool::new(Config::default().max_idle_bytes(1 << 20));
+//! let mut buf = pool.try_acquire(100)?; // a 128-byte buffer
+//! buf.write_all(b"session key material")?;
+//! assert_eq!(buf.capacity(), 128);
+//! drop(buf); // wiped (20 bytes) and kept for the next caller
+//!
+//! let again = pool.try_acquire(120)?;
+//! assert!(again.is_empty());
+//! assert_eq!(pool.stats().hits, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The per-thread fast path
+//! Each thread keeps, for each pool it uses, one parked buffer per size
+//! class. A buffer returned on a thread is parked there if that slot is
+//! empty and the idle cap allows, and the next request of that class on
+//! that thread takes it without the pool's lock. The slots belong to their
+//! pool: a buffer released to one pool is never handed out by another.
+//! Parked buffers count as idle bytes (and toward the idle cap), their
+//! takes count as hits ([`Stats::thread_hits`]), and [`trim`](BufferPool::trim)
+//! empties them from any thread. They are not aged by the idle time (at most
+//! one buffer per class and thread waits there); `trim` is the way to give
+//! them back. [`Config::thread_cache`] turns the fast path off.
+//!
+//! # What is wiped
+//! A guard keeps a high-water mark of the bytes it exposed (written, or
+//! handed out through [`spare_mut`](PooledBuf::spare_mut) and friends), and
+//! its drop zeroizes exactly those before the buffer is parked or listed:
+//! idle buffers hold only zeros, so an evicted or trimmed buffer is freed
+//! without a second wipe.
+
+mod clock;
+mod connection;
+mod region;
+mod slot;
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::io;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroize;
+
+pub use self::clock::{Clock, ManualClock, SystemClock};
+pub use self::connection::{ConnectionBuffers, ConnectionConfig};
+pub use self::region::{PooledRegion, RegionPool, RegionStats};
+
+use self::slot::AtomicBox;
+
+/// Error of the pools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request is larger than the pool's largest size class.
+    TooLarge {
+        /// Bytes asked for.
+        requested: usize,
+        /// The largest size class.
+        max: usize,
+    },
+    /// Handing out the buffer would pass the cap on outstanding bytes.
+    OverLimit {
+        /// The size class asked for.
+        requested: usize,
+        /// Bytes handed out at the time.
+        outstanding: usize,
+        /// The cap.
+        limit: usize,
+    },
+    /// Waiting for room under the outstanding cap took too long.
+    TimedOut,
+    /// A write does not fit in the buffer; nothing was written.
+    NoRoom {
+        /// Bytes to write.
+        needed: usize,
+        /// Room left.
+        free: usize,
+    },
+    /// A connection's packet queue is at its cap of packets or bytes.
+    QueueFull {
+        /// Packets queued.
+        packets: usize,
+        /// Bytes queued.
+        bytes: usize,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::TooLarge { requested, max } => write!(
+                f,
+                "buffer of {requested} bytes requested, the largest size class is {max}"
+            ),
+            Self::OverLimit {
+                requested,
+                outstanding,
+                limit,
+            } => write!(
+                f,
+                "buffer of {requested} bytes refused: {outstanding} of {limit} bytes handed out"
+            ),
+            Self::TimedOut => f.write_str("timed out waiting for a pool buffer"),
+            Self::NoRoom { needed, free } => {
+                write!(f, "no room in buffer: {needed} bytes to write, {free} free")
+            }
+            Self::QueueFull { packets, bytes } => {
+                write!(f, "packet queue full ({packets} packets, {bytes} bytes)")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> Self {
+        let kind = match e {
+            Error::NoRoom { .. } => io::ErrorKind::WriteZero,
+            Error::TimedOut => io::ErrorKind::TimedOut,
+            _ => io::ErrorKind::OutOfMemory,
+        };
+        io::Error::new(kind, e)
+    }
+}
+
+/// Sizes and limits of a [`BufferPool`]; builder-style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    min_size: usize,
+    max_size: usize,
+    max_idle_bytes: usize,
+    max_outstanding_bytes: usize,
+    max_idle_time: Option<Duration>,
+    thread_cache: bool,
+}
+
+impl Default for Config {
+    /// Classes from 64 bytes to 1 MiB, 64 MiB idle, no cap on bytes handed
+    /// out, idle buffers freed after 60 s, per-thread fast path on.
+    fn default() -> Self {
+        Self {
+            min_size: 64,
+            max_size: 1 << 20,
+            max_idle_bytes: 64 << 20,
+            max_outstanding_bytes: usize::MAX,
+            max_idle_time: Some(Duration::from_secs(60)),
+            thread_cache: true,
+        }
+    }
+}
+
+impl Config {
+    /// The smallest size class (rounded up to a power of two, at least 1).
+    #[must_use]
+    pub const fn min_size(mut self, bytes: usize) -> Self {
+        self.min_size = bytes;
+        self
+    }
+
+    /// The largest size class (rounded up to a power of two, at least the
+    /// smallest); larger requests are [`Error::TooLarge`].
+    #[must_use]
+    pub const fn max_size(mut self, bytes: usize) -> Self {
+        self.max_size = bytes;
+        self
+    }
+
+    /// The cap on idle bytes, parked per-thread buffers included; past it
+    /// the least recently used idle buffers are freed.
+    #[must_use]
+    pub const fn max_idle_bytes(mut self, bytes: usize) -> Self {
+        self.max_idle_bytes = bytes;
+        self
+    }
+
+    /// The cap on bytes handed out at once (by size class, not by request).
+    #[must_use]
+    pub const fn max_outstanding_bytes(mut self, bytes: usize) -> Self {
+        self.max_outstanding_bytes = bytes;
+        self
+    }
+
+    /// How long a listed idle buffer is kept; `None` keeps it until evicted
+    /// by the cap or [`BufferPool::trim`].
+    #[must_use]
+    pub const fn max_idle_time(mut self, idle: Option<Duration>) -> Self {
+        self.max_idle_time = idle;
+        self
+    }
+
+    /// Whether threads park returned buffers in their own slots.
+    #[must_use]
+    pub const fn thread_cache(mut self, on: bool) -> Self {
+        self.thread_cache = on;
+        self
+    }
+
+    /// The same configuration with the sizes made valid.
+    fn normalized(mut self) -> Self {
+        let top = 1usize << (usize::BITS - 1);
+        self.min_size = self
+            .min_size
+            .max(1)
+            .checked_next_power_of_two()
+            .unwrap_or(top);
+        self.max_size = self
+            .max_size
+            .max(self.min_size)
+            .checked_next_power_of_two()
+            .unwrap_or(top);
+        self
+    }
+}
+
+/// Counters and byte totals of a [`BufferPool`], from
+/// [`BufferPool::stats`]. Exact when no other thread is using the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Requests served from idle buffers (both paths).
+    pub hits: u64,
+    /// Of the hits, those served from the thread's own parked buffer.
+    pub thread_hits: u64,
+    /// Requests that allocated a new buffer.
+    pub misses: u64,
+    /// Idle buffers freed to keep idle bytes under the cap (least recently
+    /// used first), and returned buffers that did not fit under it.
+    pub evictions_lru: u64,
+    /// Idle buffers freed after the idle time.
+    pub evictions_idle_time: u64,
+    /// Idle buffers freed by [`BufferPool::trim`].
+    pub trimmed: u64,
+    /// Requests refused over the outstanding cap.
+    pub refused: u64,
+    /// Requests that had to wait for room under the outstanding cap.
+    pub waits: u64,
+    /// Bytes in idle buffers, parked ones included.
+    pub idle_bytes: usize,
+    /// Bytes in buffers handed out.
+    pub outstanding_bytes: usize,
+    /// The most idle bytes seen.
+    pub idle_high_water: usize,
+    /// The most bytes handed out at once.
+    pub outstanding_high_water: usize,
+}
+
+/// A pool buffer's storage and its size class.
+struct Block {
+    data: Box<[u8]>,
+    class: usize,
+}
+
+/// A listed idle buffer: when it came back, and in what order.
+struct Idle {
+    block: Box<Block>,
+    since: Duration,
+    seq: u64,
+}
+
+/// What the pool's lock protects: the idle lists, oldest first.
+struct State {
+    idle: Vec<VecDeque<Idle>>,
+    seq: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    evictions_lru: AtomicU64,
+    evictions_idle_time: AtomicU64,
+    trimmed: AtomicU64,
+    refused: AtomicU64,
+    waits: AtomicU64,
+    idle_bytes: AtomicUsize,
+    outstanding_bytes: AtomicUsize,
+    idle_high_water: AtomicUsize,
+    outstanding_high_water: AtomicUsize,
+}
+
+/// One thread's parked buffers for one pool, one per size class.
+struct LocalSlots {
+    slots: Box<[AtomicBox<Block>]>,
+    /// Takes from these slots; only the owning thread adds to it.
+    hits: AtomicU64,
+}
+
+struct Inner {
+    id: u64,
+    config: Config,
+    classes: usize,
+    clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+    /// Signalled when outstanding bytes go down and someone waits.
+    room: Condvar,
+    waiters: AtomicUsize,
+    counters: Counters,
+    /// Every thread's slots for this pool, so `trim` reaches them.
+    locals: Mutex<Vec<Arc<LocalSlots>>>,
+}
+
+/// A thread's slots for one pool, found by the pool's id.
+struct LocalEntry {
+    pool: u64,
+    alive: Weak<Inner>,
+    slots: Arc<LocalSlots>,
+}
+
+thread_local! {
+    static LOCAL: RefCell<Vec<LocalEntry>> = const { RefCell::new(Vec::new()) };
+}
+
+static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(0);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The state stays consistent across a panic in a holder (every update
+    // is a push or a pop), so a poisoned lock is still usable.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Inner {
+    fn class_size(&self, class: usize) -> usize {
+        self.config.min_size << class
+    }
+
+    fn class_of(&self, len: usize) -> Result<usize, Error> {
+        let size = len
+            .max(self.config.min_size)
+            .checked_next_power_of_two()
+            .filter(|&s| s <= self.config.max_size)
+            .ok_or(Error::TooLarge {
+                requested: len,
+                max: self.config.max_size,
+            })?;
+        Ok((size.trailing_zeros() - self.config.min_size.trailing_zeros()) as usize)
+    }
+
+    /// Runs `f` with this thread's slots for this pool (registering them on
+    /// first use), or with `None` when the fast path is off or the thread's
+    /// storage is being torn down.
+    fn with_local<R>(self: &Arc<Self>, f: impl FnOnce(Option<&LocalSlots>) -> R) -> R {
+        if !self.config.thread_cache {
+            return f(None);
+        }
+        let mut f = Some(f);
+        let done = LOCAL.try_with(|cell| {
+            let Ok(mut entries) = cell.try_borrow_mut() else {
+                return None;
+            };
+            let i = match entries.iter().position(|e| e.pool == self.id) {
+                Some(i) => i,
+                None => {
+                    entries.retain(|e| e.alive.strong_count() > 0);
+                    let slots = Arc::new(LocalSlots {
+                        slots: (0..self.classes).map(|_| AtomicBox::empty()).collect(),
+                        hits: AtomicU64::new(0),
+                    });
+                    lock(&self.locals).push(Arc::clone(&slots));
+                    entries.push(LocalEntry {
+                        pool: self.id,
+                        alive: Arc::downgrade(self),
+                        slots,
+                    });
+                    entries.len() - 1
+                }
+            };
+            let entry = entries.get(i)?;
+            f.take().map(|f| f(Some(&entry.slots)))
+        });
+        if let Ok(Some(r)) = done {
+            return r;
+        }
+        let f = f
+            .take()
+            .expect("`f` is taken only when it runs, and then returns");
+        f(None)
+    }
+
+    /// Counts `size` more bytes as handed out, within the cap.
+    fn reserve(&self, size: usize) -> Result<(), usize> {
+        let c = &self.counters;
+        let mut cur = c.outstanding_bytes.load(Ordering::SeqCst);
+        loop {
+            let Some(new) = cur
+                .checked_add(size)
+                .filter(|&n| n <= self.config.max_outstanding_bytes)
+            else {
+                return Err(cur);
+            };
+            match c.outstanding_bytes.compare_exchange_weak(
+                cur,
+                new,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => {
+                    if new > c.outstanding_high_water.load(Ordering::Relaxed) {
+                        c.outstanding_high_water.fetch_max(new, Ordering::Relaxed);
+                    }
+                    return Ok(());
+                }
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    fn unreserve(&self, size: usize) {
+        self.counters
+            .outstanding_bytes
+            .fetch_sub(size, Ordering::SeqCst);
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            // Taking the lock orders this with a waiter between its last
+            // check and its wait.
+            let _state = lock(&self.state);
+            self.room.notify_all();
+        }
+    }
+
+    fn reserve_waiting(&self, size: usize, deadline: Option<Instant>) -> Result<(), Error> {
+        let limit = self.config.max_outstanding_bytes;
+        if size > limit {
+            self.counters.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(Error::OverLimit {
+                requested: size,
+                outstanding: self.counters.outstanding_bytes.load(Ordering::Relaxed),
+                limit,
+            });
+        }
+        if self.reserve(size).is_ok() {
+            return Ok(());
+        }
+        self.counters.waits.fetch_add(1, Ordering::Relaxed);
+        let mut state = lock(&self.state);
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let result = loop {
+            if self.reserve(size).is_ok() {
+                break Ok(());
+            }
+            state = match deadline {
+                None => self
+                    .room
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        break Err(Error::TimedOut);
+                    }
+                    self.room
+                        .wait_timeout(state, d - now)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+        };
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    /// Counts `size` more idle bytes if that stays within the cap.
+    fn reserve_idle(&self, size: usize) -> bool {
+        let c = &self.counters;
+        let mut cur = c.idle_bytes.load(Ordering::Relaxed);
+        loop {
+            let Some(new) = cur
+                .checked_add(size)
+                .filter(|&n| n <= self.config.max_idle_bytes)
+            else {
+                return false;
+            };
+            match c
+                .idle_bytes
+                .compare_exchange_weak(cur, new, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    if new > c.idle_high_water.load(Ordering::Relaxed) {
+                        c.idle_high_water.fetch_max(new, Ordering::Relaxed);
+                    }
+                    return true;
+                }
+                Err(now) => cur = now,
+            }
+        }
+    }
+
+    fn unreserve_idle(&self, size: usize) {
+        self.counters.idle_bytes.fetch_sub(size, Ordering::Relaxed);
+    }
+
+    /// A zeroed buffer of `class`, whose bytes are already reserved.
+    fn take(self: &Arc<Self>, class: usize) -> Box<Block> {
+        let size = self.class_size(class);
+        let parked = self.with_local(|local| {
+            let local = local?;
+            let block = local.slots.get(class)?.take()?;
+            // Only this thread adds to its own counter.
+            let hits = local.hits.load(Ordering::Relaxed);
+            local.hits.store(hits + 1, Ordering::Relaxed);
+            Some(block)
+        });
+        if let Some(block) = parked {
+            self.unreserve_idle(size);
+            return block;
+        }
+        let listed = {
+            let mut state = lock(&self.state);
+            self.evict_expired_locked(&mut state, self.clock.now());
+            state.idle.get_mut(class).and_then(VecDeque::pop_back)
+        };
+        if let Some(idle) = listed {
+            self.unreserve_idle(size);
+            self.counters.hits.fetch_add(1, Ordering::Relaxed);
+            return idle.block;
+        }
+        self.counters.misses.fetch_add(1, Ordering::Relaxed);
+        Box::new(Block {
+            data: vec![0; size].into_boxed_slice(),
+            class,
+        })
+    }
+
+    /// Takes back a wiped buffer: parks it on this thread, lists it, or
+    /// frees it.
+    fn put_back(self: &Arc<Self>, block: Box<Block>) {
+        let size = block.data.len();
+        self.unreserve(size);
+        let block = if self.reserve_idle(size) {
+            let class = block.class;
+            match self.with_local(|local| match local.and_then(|l| l.slots.get(class)) {
+                Some(slot) => slot.try_put(block),
+                None => Err(block),
+            }) {
+                Ok(()) => return,
+                Err(block) => {
+                    self.unreserve_idle(size);
+                    block
+                }
+            }
+        } else {
+            block
+        };
+        let mut state = lock(&self.state);
+        let now = self.clock.now();
+        self.evict_expired_locked(&mut state, now);
+        loop {
+            if self.reserve_idle(size) {
+                let seq = state.seq;
+                state.seq += 1;
+                if let Some(list) = state.idle.get_mut(block.class) {
+                    list.push_back(Idle {
+                        block,
+                        since: now,
+                        seq,
+                    });
+                }
+                return;
+            }
+            if !self.evict_lru_locked(&mut state) {
+                // Nothing listed left to free: this buffer does not fit.
+                self.counters.evictions_lru.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+    }
+
+    /// Frees the least recently listed idle buffer, if any.
+    fn evict_lru_locked(&self, state: &mut State) -> bool {
+        let oldest = state
+            .idle
+            .iter()
+            .enumerate()
+            .filter_map(|(class, list)| list.front().map(|i| (i.seq, class)))
+            .min();
+        let Some((_, class)) = oldest else {
+            return false;
+        };
+        if let Some(idle) = state.idle.get_mut(class).and_then(VecDeque::pop_front) {
+            self.unreserve_idle(idle.block.data.len());
+            self.counters.evictions_lru.fetch_add(1, Ordering::Relaxed);
+        }
+        true
+    }
+
+    /// Frees listed buffers idle for the configured time or longer.
+    fn evict_expired_locked(&self, state: &mut State, now: Duration) -> usize {
+        let Some(max_idle) = self.config.max_idle_time else {
+            return 0;
+        };
+        let mut freed = 0;
+        for list in &mut state.idle {
+            while let Some(first) = list.front() {
+                if now.saturating_sub(first.since) < max_idle {
+                    break;
+                }
+                if let Some(idle) = list.pop_front() {
+                    let size = idle.block.data.len();
+                    self.unreserve_idle(size);
+                    self.counters
+                        .evictions_idle_time
+                        .fetch_add(1, Ordering::Relaxed);
+                    freed += size;
+                }
+            }
+        }
+        freed
+    }
+
+    /// Takes every parked buffer out of every thread's slots.
+    fn drain_locals(&self) -> usize {
+        let mut freed = 0;
+        let mut locals = lock(&self.locals);
+        for local in locals.iter() {
+            for slot in &*local.slots {
+                if let Some(block) = slot.take() {
+                    let size = block.data.len();
+                    self.unreserve_idle(size);
+                    self.counters.trimmed.fetch_add(1, Ordering::Relaxed);
+                    freed += size;
+                }
+            }
+        }
+        // Slots only the pool still knows belong to threads that have ended.
+        locals.retain(|l| Arc::strong_count(l) > 1);
+        freed
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Threads' storage may outlive the pool: give their parked buffers
+        // back to the allocator now.
+        self.drain_locals();
+    }
+}
+
+/// A pool of byte buffers by size class; see the [module docs](self).
+///
+/// Cloning the pool gives another handle to the same buffers. `Debug` shows
+/// its statistics.
+#[derive(Clone)]
+pub struct BufferPool {
+    inner: Arc<Inner>,
+}
+
+impl BufferPool {
+    /// A pool using the system clock for idle times.
+    #[must_use]
+    pub fn new(config: Config) -> Self {
+        Self::with_clock(config, Arc::new(SystemClock::new()))
+    }
+
+    /// A pool using `clock` for idle times (a [`ManualClock`] in tests).
+    #[must_use]
+    pub fn with_clock(config: Config, clock: Arc<dyn Clock>) -> Self {
+        let config = config.normalized();
+        let classes =
+            (config.max_size.trailing_zeros() - config.min_size.trailing_zeros()) as usize + 1;
+        Self {
+            inner: Arc::new(Inner {
+                id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
+                config,
+                classes,
+                clock,
+                state: Mutex::new(State {
+                    idle: (0..classes).map(|_| VecDeque::new()).collect(),
+                    seq: 0,
+                }),
+                room: Condvar::new(),
+                waiters: AtomicUsize::new(0),
+                counters: Counters::default(),
+                locals: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// The capacity a request of `len` bytes gets: `len` rounded up to a
+    /// power of two, at least the smallest class.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] past the largest class.
+    pub fn size_class(&self, len: usize) -> Result<usize, Error> {
+        self.inner
+            .class_of(len)
+            .map(|class| self.inner.class_size(class))
+    }
+
+    /// An empty buffer with room for at least `len` bytes; refused at once
+    /// when the outstanding cap does not allow it.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] past the largest class, [`Error::OverLimit`] over
+    /// the cap on outstanding bytes.
+    pub fn try_acquire(&self, len: usize) -> Result<PooledBuf, Error> {
+        let class = self.inner.class_of(len)?;
+        let size = self.inner.class_size(class);
+        if let Err(outstanding) = self.inner.reserve(size) {
+            self.inner.counters.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(Error::OverLimit {
+                requested: size,
+                outstanding,
+                limit: self.inner.config.max_outstanding_bytes,
+            });
+        }
+        Ok(self.guard(class))
+    }
+
+    /// As [`try_acquire`](Self::try_acquire), but waits (without limit) for
+    /// other buffers to come back when the outstanding cap is reached.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] past the largest class; [`Error::OverLimit`] only
+    /// when the size class alone is over the cap (waiting could not help).
+    pub fn acquire(&self, len: usize) -> Result<PooledBuf, Error> {
+        let class = self.inner.class_of(len)?;
+        self.inner
+            .reserve_waiting(self.inner.class_size(class), None)?;
+        Ok(self.guard(class))
+    }
+
+    /// As [`acquire`](Self::acquire), waiting at most `timeout`.
+    ///
+    /// # Errors
+    /// As [`acquire`](Self::acquire), and [`Error::TimedOut`].
+    pub fn acquire_timeout(&self, len: usize, timeout: Duration) -> Result<PooledBuf, Error> {
+        let class = self.inner.class_of(len)?;
+        let deadline = Instant::now().checked_add(timeout);
+        self.inner
+            .reserve_waiting(self.inner.class_size(class), deadline)?;
+        Ok(self.guard(class))
+    }
+
+    fn guard(&self, class: usize) -> PooledBuf {
+        PooledBuf {
+            block: Some(self.inner.take(class)),
+            pool: Arc::clone(&self.inner),
+            len: 0,
+            exposed: 0,
+        }
+    }
+
+    /// Frees every idle buffer, the ones parked in any thread's slots
+    /// included; returns the bytes freed.
+    pub fn trim(&self) -> usize {
+        let parked = self.inner.drain_locals();
+        let mut state = lock(&self.inner.state);
+        let mut freed = parked;
+        for list in &mut state.idle {
+            for idle in list.drain(..) {
+                let size = idle.block.data.len();
+                self.inner.unreserve_idle(size);
+                self.inner.counters.trimmed.fetch_add(1, Ordering::Relaxed);
+                freed += size;
+            }
+        }
+        freed
+    }
+
+    /// Frees the listed buffers idle for the configured time (this also
+    /// happens on every slow-path acquire and release); returns the bytes
+    /// freed.
+    pub fn evict_expired(&self) -> usize {
+        let mut state = lock(&self.inner.state);
+        self.inner
+            .evict_expired_locked(&mut state, self.inner.clock.now())
+    }
+
+    /// The pool's counters and byte totals.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        let c = &self.inner.counters;
+        let thread_hits: u64 = lock(&self.inner.locals)
+            .iter()
+            .map(|l| l.hits.load(Ordering::Relaxed))
+            .sum();
+        Stats {
+            hits: c.hits.load(Ordering::Relaxed) + thread_hits,
+            thread_hits,
+            misses: c.misses.load(Ordering::Relaxed),
+            evictions_lru: c.evictions_lru.load(Ordering::Relaxed),
+            evictions_idle_time: c.evictions_idle_time.load(Ordering::Relaxed),
+            trimmed: c.trimmed.load(Ordering::Relaxed),
+            refused: c.refused.load(Ordering::Relaxed),
+            waits: c.waits.load(Ordering::Relaxed),
+            idle_bytes: c.idle_bytes.load(Ordering::Relaxed),
+            outstanding_bytes: c.outstanding_bytes.load(Ordering::Relaxed),
+            idle_high_water: c.idle_high_water.load(Ordering::Relaxed),
+            outstanding_high_water: c.outstanding_high_water.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The time on the pool's clock.
+    pub(crate) fn now(&self) -> Duration {
+        self.inner.clock.now()
+    }
+
+    /// Whether every idle buffer, listed or parked, holds only zeros.
+    #[cfg(test)]
+    fn idle_all_zero(&self) -> bool {
+        let state = lock(&self.inner.state);
+        let listed = state
+            .idle
+            .iter()
+            .flatten()
+            .all(|i| i.block.data.iter().all(|&b| b == 0));
+        drop(state);
+        let locals = lock(&self.inner.locals);
+        let parked = locals.iter().flat_map(|l| l.slots.iter()).all(|slot| {
+            slot.take().is_none_or(|block| {
+                let zero = block.data.iter().all(|&b| b == 0);
+                // Put it back (the slot stays empty meanwhile: only its
+                // thread fills it, and that thread is this test's).
+                let _ = slot.try_put(block);
+                zero
+            })
+        });
+        listed && parked
+    }
+}
+
+impl fmt::Debug for BufferPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BufferPool")
+            .field("config", &self.inner.config)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// A buffer from a [`BufferPool`]: written bytes `0..len` in a fixed
+/// capacity. Dropping it wipes the bytes it exposed and gives it back, on
+/// whatever thread that happens.
+///
+/// Dereferences to the written bytes. Not `Clone`; `Debug` shows no
+/// contents.
+#[must_use = "dropping the buffer at once gives it back"]
+pub struct PooledBuf {
+    pool: Arc<Inner>,
+    /// `Some` until drop.
+    block: Option<Box<Block>>,
+    /// Written bytes. Invariant: `len <= exposed <= capacity`.
+    len: usize,
+    /// High-water mark: every byte past it is zero.
+    exposed: usize,
+}
+
+impl PooledBuf {
+    fn data(&self) -> &[u8] {
+        self.block.as_ref().map_or(&[], |b| &b.data)
+    }
+
+    fn data_mut(&mut self) -> &mut [u8] {
+        self.block.as_mut().map_or(&mut [], |b| &mut b.data)
+    }
+
+    /// The fixed capacity (the size class).
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.data().len()
+    }
+
+    /// Bytes written.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when nothing is written.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Room left.
+    #[must_use]
+    pub fn free(&self) -> usize {
+        self.capacity() - self.len
+    }
+
+    /// The high-water mark: bytes that may hold data and will be wiped.
+    #[must_use]
+    pub fn exposed(&self) -> usize {
+        self.exposed
+    }
+
+    /// The written bytes.
+    #[must_use]
+    pub fn as_slice(&self) -> &[u8] {
+        self.data().get(..self.len).unwrap_or_default()
+    }
+
+    /// The written bytes, mutably.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        let len = self.len;
+        self.data_mut().get_mut(..len).unwrap_or_default()
+    }
+
+    /// Appends `bytes`.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if they do not fit; nothing is written.
+    pub fn extend_from_slice(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let free = self.free();
+        let dst = self.spare_mut_up_to(bytes.len());
+        if dst.len() < bytes.len() {
+            return Err(Error::NoRoom {
+                needed: bytes.len(),
+                free,
+            });
+        }
+        dst.copy_from_slice(bytes);
+        self.len += bytes.len();
+        Ok(())
+    }
+
+    /// All the free room after the written bytes, to fill in place before
+    /// [`advance`](Self::advance); raises the mark to the capacity.
+    pub fn spare_mut(&mut self) -> &mut [u8] {
+        self.spare_mut_up_to(usize::MAX)
+    }
+
+    /// At most `max` bytes of free room after the written bytes; raises the
+    /// mark only to the end of the returned slice.
+    pub fn spare_mut_up_to(&mut self, max: usize) -> &mut [u8] {
+        let len = self.len;
+        let end = len.saturating_add(max.min(self.free()));
+        self.exposed = self.exposed.max(end);
+        self.data_mut().get_mut(len..end).unwrap_or_default()
+    }
+
+    /// Marks `n` bytes of the spare room as written.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] past the capacity; nothing changes.
+    pub fn advance(&mut self, n: usize) -> Result<(), Error> {
+        if n > self.free() {
+            return Err(Error::NoRoom {
+                needed: n,
+                free: self.free(),
+            });
+        }
+        self.len += n;
+        self.exposed = self.exposed.max(self.len);
+        Ok(())
+    }
+
+    /// Keeps the first `len` written bytes and wipes the rest.
+    pub fn truncate(&mut self, len: usize) {
+        if len < self.len {
+            let end = self.len;
+            if let Some(tail) = self.data_mut().get_mut(len..end) {
+                tail.zeroize();
+            }
+            self.len = len;
+        }
+    }
+
+    /// Removes the first `n` written bytes (all, if fewer), moves the rest
+    /// to the front and wipes what is left behind.
+    pub fn consume(&mut self, n: usize) {
+        let n = n.min(self.len);
+        let len = self.len;
+        let data = self.data_mut();
+        if let Some(live) = data.get_mut(..len) {
+            live.copy_within(n.., 0);
+            if let Some(stale) = live.get_mut(len - n..) {
+                stale.zeroize();
+            }
+        }
+        self.len -= n;
+    }
+
+    /// Wipes every exposed byte and empties the buffer.
+    pub fn clear(&mut self) {
+        let exposed = self.exposed;
+        if let Some(used) = self.data_mut().get_mut(..exposed) {
+            used.zeroize();
+        }
+        self.len = 0;
+        self.exposed = 0;
+    }
+
+    /// The address of the storage, for tests that follow one buffer.
+    #[cfg(test)]
+    fn addr(&self) -> usize {
+        self.data().as_ptr().addr()
+    }
+}
+
+impl std::ops::Deref for PooledBuf {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl std::ops::DerefMut for PooledBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        self.as_mut_slice()
+    }
+}
+
+impl AsRef<[u8]> for PooledBuf {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+/// Appends as much as fits; a full buffer refuses a non-empty write with
+/// [`io::ErrorKind::WriteZero`].
+impl io::Write for PooledBuf {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if bytes.is_empty() {
+            return Ok(0);
+        }
+        let n = bytes.len().min(self.free());
+        if n == 0 {
+            return Err(Error::NoRoom {
+                needed: bytes.len(),
+                free: 0,
+            }
+            .into());
+        }
+        self.extend_from_slice(bytes.get(..n).unwrap_or_default())?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for PooledBuf {
+    fn drop(&mut self) {
+        self.clear();
+        if let Some(block) = self.block.take() {
+            self.pool.put_back(block);
+        }
+    }
+}
+
+impl fmt::Debug for PooledBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PooledBuf")
+            .field("len", &self.len)
+            .field("capacity", &self.capacity())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;
