@@ -30,6 +30,10 @@
 //! let again = pool.try_acquire(120)?;
 //! assert!(again.is_empty());
 //! assert_eq!(pool.stats().hits, 1);
+//!
+//! // An owned buffer outlives the borrow and may come back on any thread.
+//! let owned = pool.try_acquire(64)?.into_owned();
+//! std::thread::spawn(move || drop(owned)).join().expect("no panic");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -37,13 +41,22 @@
 //! Each thread keeps, for each pool it uses, one parked buffer per size
 //! class. A buffer returned on a thread is parked there if that slot is
 //! empty and the idle cap allows, and the next request of that class on
-//! that thread takes it without the pool's lock. The slots belong to their
-//! pool: a buffer released to one pool is never handed out by another.
-//! Parked buffers count as idle bytes (and toward the idle cap), their
-//! takes count as hits ([`Stats::thread_hits`]), and [`trim`](BufferPool::trim)
-//! empties them from any thread. They are not aged by the idle time (at most
-//! one buffer per class and thread waits there); `trim` is the way to give
-//! them back. [`Config::thread_cache`] turns the fast path off.
+//! that thread takes it without the pool's lock and without touching any
+//! counter shared with other threads. The slots belong to their pool: a
+//! buffer released to one pool is never handed out by another.
+//!
+//! A parked buffer is *leased* to its thread: from the first park until it
+//! is released on another thread, reclaimed or trimmed, its bytes count
+//! against both caps (handed out or parked, it is the thread's), so the fast
+//! path needs no shared bookkeeping and neither cap is ever exceeded.
+//! [`stats`](BufferPool::stats) still reports parked bytes as idle and the
+//! rest as outstanding, and counts takes from the slots as hits
+//! ([`Stats::thread_hits`]). When a request would pass the outstanding cap,
+//! parked buffers are first moved to the shared lists (and anyone waiting
+//! for room is woken rather than a buffer parked); [`trim`](BufferPool::trim)
+//! empties every thread's slots from any thread. Parked buffers are not
+//! aged by the idle time (at most one per class and thread waits there).
+//! [`Config::thread_cache`] turns the fast path off.
 //!
 //! # What is wiped
 //! A guard keeps a high-water mark of the bytes it exposed (written, or
@@ -265,16 +278,21 @@ pub struct Stats {
     pub idle_bytes: usize,
     /// Bytes in buffers handed out.
     pub outstanding_bytes: usize,
-    /// The most idle bytes seen.
+    /// The most bytes counted against the idle cap at once: listed idle
+    /// buffers and buffers leased to threads' slots (see the
+    /// [module docs](self)).
     pub idle_high_water: usize,
-    /// The most bytes handed out at once.
+    /// The most bytes counted against the outstanding cap at once: buffers
+    /// handed out and buffers parked in threads' slots.
     pub outstanding_high_water: usize,
 }
 
-/// A pool buffer's storage and its size class.
+/// A pool buffer's storage, its size class and its lease.
 struct Block {
     data: Box<[u8]>,
     class: usize,
+    /// The id of the thread slots it is leased to, or 0.
+    lease: u64,
 }
 
 /// A listed idle buffer: when it came back, and in what order.
@@ -299,14 +317,21 @@ struct Counters {
     trimmed: AtomicU64,
     refused: AtomicU64,
     waits: AtomicU64,
-    idle_bytes: AtomicUsize,
-    outstanding_bytes: AtomicUsize,
+    /// Bytes handed out plus bytes leased to threads (parked or not): the
+    /// outstanding cap applies to this.
+    out: AtomicUsize,
+    /// Bytes listed plus bytes leased: the idle cap applies to this.
+    idle_used: AtomicUsize,
+    /// Bytes leased to threads' slots.
+    leased: AtomicUsize,
     idle_high_water: AtomicUsize,
-    outstanding_high_water: AtomicUsize,
+    out_high_water: AtomicUsize,
 }
 
 /// One thread's parked buffers for one pool, one per size class.
 struct LocalSlots {
+    /// Non-zero, unique: the `lease` of the buffers leased to these slots.
+    id: u64,
     slots: Box<[AtomicBox<Block>]>,
     /// Takes from these slots; only the owning thread adds to it.
     hits: AtomicU64,
@@ -337,7 +362,8 @@ thread_local! {
     static LOCAL: RefCell<Vec<LocalEntry>> = const { RefCell::new(Vec::new()) };
 }
 
-static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(0);
+/// Ids of pools and of thread slots; 0 is never handed out.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // The state stays consistent across a panic in a holder (every update
@@ -345,11 +371,38 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// Adds `size` to `counter` if the sum stays within `limit`; on success
+/// raises `high_water`, on failure returns the counter's value.
+fn add_within(
+    counter: &AtomicUsize,
+    size: usize,
+    limit: usize,
+    high_water: &AtomicUsize,
+) -> Result<(), usize> {
+    let mut cur = counter.load(Ordering::SeqCst);
+    loop {
+        let Some(new) = cur.checked_add(size).filter(|&n| n <= limit) else {
+            return Err(cur);
+        };
+        match counter.compare_exchange_weak(cur, new, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(_) => {
+                if new > high_water.load(Ordering::Relaxed) {
+                    high_water.fetch_max(new, Ordering::Relaxed);
+                }
+                return Ok(());
+            }
+            Err(now) => cur = now,
+        }
+    }
+}
+
 impl Inner {
+    #[inline]
     fn class_size(&self, class: usize) -> usize {
         self.config.min_size << class
     }
 
+    #[inline]
     fn class_of(&self, len: usize) -> Result<usize, Error> {
         let size = len
             .max(self.config.min_size)
@@ -365,6 +418,7 @@ impl Inner {
     /// Runs `f` with this thread's slots for this pool (registering them on
     /// first use), or with `None` when the fast path is off or the thread's
     /// storage is being torn down.
+    #[inline]
     fn with_local<R>(self: &Arc<Self>, f: impl FnOnce(Option<&LocalSlots>) -> R) -> R {
         if !self.config.thread_cache {
             return f(None);
@@ -379,6 +433,7 @@ impl Inner {
                 None => {
                     entries.retain(|e| e.alive.strong_count() > 0);
                     let slots = Arc::new(LocalSlots {
+                        id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                         slots: (0..self.classes).map(|_| AtomicBox::empty()).collect(),
                         hits: AtomicU64::new(0),
                     });
@@ -403,38 +458,19 @@ impl Inner {
         f(None)
     }
 
-    /// Counts `size` more bytes as handed out, within the cap.
+    /// Counts `size` more bytes against the outstanding cap.
     fn reserve(&self, size: usize) -> Result<(), usize> {
         let c = &self.counters;
-        let mut cur = c.outstanding_bytes.load(Ordering::SeqCst);
-        loop {
-            let Some(new) = cur
-                .checked_add(size)
-                .filter(|&n| n <= self.config.max_outstanding_bytes)
-            else {
-                return Err(cur);
-            };
-            match c.outstanding_bytes.compare_exchange_weak(
-                cur,
-                new,
-                Ordering::SeqCst,
-                Ordering::SeqCst,
-            ) {
-                Ok(_) => {
-                    if new > c.outstanding_high_water.load(Ordering::Relaxed) {
-                        c.outstanding_high_water.fetch_max(new, Ordering::Relaxed);
-                    }
-                    return Ok(());
-                }
-                Err(now) => cur = now,
-            }
-        }
+        add_within(
+            &c.out,
+            size,
+            self.config.max_outstanding_bytes,
+            &c.out_high_water,
+        )
     }
 
     fn unreserve(&self, size: usize) {
-        self.counters
-            .outstanding_bytes
-            .fetch_sub(size, Ordering::SeqCst);
+        self.counters.out.fetch_sub(size, Ordering::SeqCst);
         if self.waiters.load(Ordering::SeqCst) > 0 {
             // Taking the lock orders this with a waiter between its last
             // check and its wait.
@@ -443,24 +479,42 @@ impl Inner {
         }
     }
 
+    /// Reserves `size` outstanding bytes, first moving buffers parked in
+    /// threads' slots to the lists if the cap is reached (they count against
+    /// it while parked).
+    fn reserve_or_reclaim(&self, size: usize) -> Result<(), usize> {
+        self.reserve(size).or_else(|_| {
+            self.reclaim_parked();
+            self.reserve(size)
+        })
+    }
+
+    fn refuse(&self, size: usize, outstanding: usize) -> Error {
+        self.counters.refused.fetch_add(1, Ordering::Relaxed);
+        Error::OverLimit {
+            requested: size,
+            outstanding,
+            limit: self.config.max_outstanding_bytes,
+        }
+    }
+
     fn reserve_waiting(&self, size: usize, deadline: Option<Instant>) -> Result<(), Error> {
         let limit = self.config.max_outstanding_bytes;
         if size > limit {
-            self.counters.refused.fetch_add(1, Ordering::Relaxed);
-            return Err(Error::OverLimit {
-                requested: size,
-                outstanding: self.counters.outstanding_bytes.load(Ordering::Relaxed),
-                limit,
-            });
+            return Err(self.refuse(size, self.counters.out.load(Ordering::Relaxed)));
         }
-        if self.reserve(size).is_ok() {
+        if self.reserve_or_reclaim(size).is_ok() {
             return Ok(());
         }
         self.counters.waits.fetch_add(1, Ordering::Relaxed);
         let mut state = lock(&self.state);
         self.waiters.fetch_add(1, Ordering::SeqCst);
         let result = loop {
-            if self.reserve(size).is_ok() {
+            let reserved = self.reserve(size).or_else(|_| {
+                self.reclaim_parked_locked(&mut state);
+                self.reserve(size)
+            });
+            if reserved.is_ok() {
                 break Ok(());
             }
             state = match deadline {
@@ -484,38 +538,43 @@ impl Inner {
         result
     }
 
-    /// Counts `size` more idle bytes if that stays within the cap.
+    /// Counts `size` more bytes against the idle cap, if it allows.
     fn reserve_idle(&self, size: usize) -> bool {
         let c = &self.counters;
-        let mut cur = c.idle_bytes.load(Ordering::Relaxed);
-        loop {
-            let Some(new) = cur
-                .checked_add(size)
-                .filter(|&n| n <= self.config.max_idle_bytes)
-            else {
-                return false;
-            };
-            match c
-                .idle_bytes
-                .compare_exchange_weak(cur, new, Ordering::Relaxed, Ordering::Relaxed)
-            {
-                Ok(_) => {
-                    if new > c.idle_high_water.load(Ordering::Relaxed) {
-                        c.idle_high_water.fetch_max(new, Ordering::Relaxed);
-                    }
-                    return true;
-                }
-                Err(now) => cur = now,
-            }
-        }
+        add_within(
+            &c.idle_used,
+            size,
+            self.config.max_idle_bytes,
+            &c.idle_high_water,
+        )
+        .is_ok()
     }
 
     fn unreserve_idle(&self, size: usize) {
-        self.counters.idle_bytes.fetch_sub(size, Ordering::Relaxed);
+        self.counters.idle_used.fetch_sub(size, Ordering::SeqCst);
     }
 
-    /// A zeroed buffer of `class`, whose bytes are already reserved.
-    fn take(self: &Arc<Self>, class: usize) -> Box<Block> {
+    /// Ends a buffer's lease: its bytes no longer count as leased.
+    #[inline]
+    fn end_lease(&self, block: &mut Block) {
+        if block.lease != 0 {
+            block.lease = 0;
+            let size = block.data.len();
+            self.counters.leased.fetch_sub(size, Ordering::SeqCst);
+            self.unreserve_idle(size);
+        }
+    }
+
+    /// A zeroed buffer of `class`. The fast path takes this thread's parked
+    /// buffer (its bytes are already counted); the slow path reserves the
+    /// bytes (refusing, or waiting until `deadline` if `wait`).
+    #[inline]
+    fn take(
+        self: &Arc<Self>,
+        class: usize,
+        wait: bool,
+        deadline: Option<Instant>,
+    ) -> Result<Box<Block>, Error> {
         let size = self.class_size(class);
         let parked = self.with_local(|local| {
             let local = local?;
@@ -526,8 +585,13 @@ impl Inner {
             Some(block)
         });
         if let Some(block) = parked {
-            self.unreserve_idle(size);
-            return block;
+            return Ok(block);
+        }
+        if wait {
+            self.reserve_waiting(size, deadline)?;
+        } else {
+            self.reserve_or_reclaim(size)
+                .map_err(|outstanding| self.refuse(size, outstanding))?;
         }
         let listed = {
             let mut state = lock(&self.state);
@@ -537,38 +601,66 @@ impl Inner {
         if let Some(idle) = listed {
             self.unreserve_idle(size);
             self.counters.hits.fetch_add(1, Ordering::Relaxed);
-            return idle.block;
+            return Ok(idle.block);
         }
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
-        Box::new(Block {
+        Ok(Box::new(Block {
             data: vec![0; size].into_boxed_slice(),
             class,
-        })
+            lease: 0,
+        }))
     }
 
-    /// Takes back a wiped buffer: parks it on this thread, lists it, or
-    /// frees it.
+    /// Takes back a wiped buffer: parks it in this thread's slot (keeping
+    /// or starting its lease), lists it, or frees it.
+    #[inline]
     fn put_back(self: &Arc<Self>, block: Box<Block>) {
         let size = block.data.len();
-        self.unreserve(size);
-        let block = if self.reserve_idle(size) {
-            let class = block.class;
-            match self.with_local(|local| match local.and_then(|l| l.slots.get(class)) {
-                Some(slot) => slot.try_put(block),
-                None => Err(block),
-            }) {
-                Ok(()) => return,
-                Err(block) => {
-                    self.unreserve_idle(size);
-                    block
-                }
+        let class = block.class;
+        let block = self.with_local(|local| {
+            let Some((local, slot)) = local.and_then(|l| Some((l, l.slots.get(class)?))) else {
+                return Some(block);
+            };
+            // Someone waits for outstanding room: parked bytes would still
+            // count as out, so take the slow path, which wakes them.
+            if self.waiters.load(Ordering::SeqCst) > 0 {
+                return Some(block);
             }
-        } else {
-            block
+            let mut block = block;
+            if block.lease != local.id {
+                if block.lease != 0 || slot.is_full() || !self.reserve_idle(size) {
+                    return Some(block);
+                }
+                // A new lease: the bytes stay counted as out, and now count
+                // against the idle cap too.
+                self.counters.leased.fetch_add(size, Ordering::SeqCst);
+                block.lease = local.id;
+            }
+            if let Err(block) = slot.try_put(block) {
+                return Some(block);
+            }
+            // A waiter that arrived meanwhile may have scanned the slots
+            // before the put (both sides are `SeqCst`): unpark for it.
+            if self.waiters.load(Ordering::SeqCst) > 0 {
+                return slot.take();
+            }
+            None
+        });
+        let Some(mut block) = block else {
+            return;
         };
+        self.end_lease(&mut block);
+        self.unreserve(size);
         let mut state = lock(&self.state);
         let now = self.clock.now();
         self.evict_expired_locked(&mut state, now);
+        self.list_locked(&mut state, block, now);
+    }
+
+    /// Lists an unleased buffer that no longer counts as out, evicting the
+    /// least recently used to fit it under the idle cap, or frees it.
+    fn list_locked(&self, state: &mut State, block: Box<Block>, now: Duration) {
+        let size = block.data.len();
         loop {
             if self.reserve_idle(size) {
                 let seq = state.seq;
@@ -582,7 +674,7 @@ impl Inner {
                 }
                 return;
             }
-            if !self.evict_lru_locked(&mut state) {
+            if !self.evict_lru_locked(state) {
                 // Nothing listed left to free: this buffer does not fit.
                 self.counters.evictions_lru.fetch_add(1, Ordering::Relaxed);
                 return;
@@ -632,23 +724,50 @@ impl Inner {
         freed
     }
 
-    /// Takes every parked buffer out of every thread's slots.
-    fn drain_locals(&self) -> usize {
-        let mut freed = 0;
-        let mut locals = lock(&self.locals);
-        for local in locals.iter() {
-            for slot in &*local.slots {
-                if let Some(block) = slot.take() {
-                    let size = block.data.len();
-                    self.unreserve_idle(size);
-                    self.counters.trimmed.fetch_add(1, Ordering::Relaxed);
-                    freed += size;
-                }
+    /// Takes every parked buffer out of every thread's slots (ending their
+    /// leases) and lists them, so they stop counting as out.
+    fn reclaim_parked(&self) {
+        let mut state = lock(&self.state);
+        self.reclaim_parked_locked(&mut state);
+    }
+
+    /// [`reclaim_parked`](Self::reclaim_parked) under the state lock (taken
+    /// before the slots' registry, never after).
+    fn reclaim_parked_locked(&self, state: &mut State) {
+        let mut parked = Vec::new();
+        {
+            let mut locals = lock(&self.locals);
+            for local in locals.iter() {
+                parked.extend(local.slots.iter().filter_map(AtomicBox::take));
             }
+            // Slots only the pool still knows belong to threads that have
+            // ended.
+            locals.retain(|l| Arc::strong_count(l) > 1);
         }
-        // Slots only the pool still knows belong to threads that have ended.
-        locals.retain(|l| Arc::strong_count(l) > 1);
-        freed
+        if parked.is_empty() {
+            return;
+        }
+        let now = self.clock.now();
+        for mut block in parked {
+            self.end_lease(&mut block);
+            self.counters
+                .out
+                .fetch_sub(block.data.len(), Ordering::SeqCst);
+            self.list_locked(state, block, now);
+        }
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            self.room.notify_all();
+        }
+    }
+
+    /// Bytes parked in threads' slots now.
+    fn parked_bytes(&self) -> usize {
+        lock(&self.locals)
+            .iter()
+            .flat_map(|l| l.slots.iter().enumerate())
+            .filter(|(_, slot)| slot.is_full())
+            .map(|(class, _)| self.class_size(class))
+            .sum()
     }
 }
 
@@ -656,7 +775,11 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // Threads' storage may outlive the pool: give their parked buffers
         // back to the allocator now.
-        self.drain_locals();
+        for local in lock(&self.locals).iter() {
+            for slot in &*local.slots {
+                drop(slot.take());
+            }
+        }
     }
 }
 
@@ -684,7 +807,7 @@ impl BufferPool {
             (config.max_size.trailing_zeros() - config.min_size.trailing_zeros()) as usize + 1;
         Self {
             inner: Arc::new(Inner {
-                id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 config,
                 classes,
                 clock,
@@ -712,23 +835,17 @@ impl BufferPool {
     }
 
     /// An empty buffer with room for at least `len` bytes; refused at once
-    /// when the outstanding cap does not allow it.
+    /// when the outstanding cap does not allow it. The buffer borrows the
+    /// pool; [`PooledBuf::into_owned`] makes it `'static`.
     ///
     /// # Errors
     /// [`Error::TooLarge`] past the largest class, [`Error::OverLimit`] over
     /// the cap on outstanding bytes.
-    pub fn try_acquire(&self, len: usize) -> Result<PooledBuf, Error> {
+    #[inline]
+    pub fn try_acquire(&self, len: usize) -> Result<PooledBuf<'_>, Error> {
         let class = self.inner.class_of(len)?;
-        let size = self.inner.class_size(class);
-        if let Err(outstanding) = self.inner.reserve(size) {
-            self.inner.counters.refused.fetch_add(1, Ordering::Relaxed);
-            return Err(Error::OverLimit {
-                requested: size,
-                outstanding,
-                limit: self.inner.config.max_outstanding_bytes,
-            });
-        }
-        Ok(self.guard(class))
+        let block = self.inner.take(class, false, None)?;
+        Ok(self.guard(block))
     }
 
     /// As [`try_acquire`](Self::try_acquire), but waits (without limit) for
@@ -737,29 +854,28 @@ impl BufferPool {
     /// # Errors
     /// [`Error::TooLarge`] past the largest class; [`Error::OverLimit`] only
     /// when the size class alone is over the cap (waiting could not help).
-    pub fn acquire(&self, len: usize) -> Result<PooledBuf, Error> {
+    pub fn acquire(&self, len: usize) -> Result<PooledBuf<'_>, Error> {
         let class = self.inner.class_of(len)?;
-        self.inner
-            .reserve_waiting(self.inner.class_size(class), None)?;
-        Ok(self.guard(class))
+        let block = self.inner.take(class, true, None)?;
+        Ok(self.guard(block))
     }
 
     /// As [`acquire`](Self::acquire), waiting at most `timeout`.
     ///
     /// # Errors
     /// As [`acquire`](Self::acquire), and [`Error::TimedOut`].
-    pub fn acquire_timeout(&self, len: usize, timeout: Duration) -> Result<PooledBuf, Error> {
+    pub fn acquire_timeout(&self, len: usize, timeout: Duration) -> Result<PooledBuf<'_>, Error> {
         let class = self.inner.class_of(len)?;
         let deadline = Instant::now().checked_add(timeout);
-        self.inner
-            .reserve_waiting(self.inner.class_size(class), deadline)?;
-        Ok(self.guard(class))
+        let block = self.inner.take(class, true, deadline)?;
+        Ok(self.guard(block))
     }
 
-    fn guard(&self, class: usize) -> PooledBuf {
+    #[inline]
+    fn guard(&self, block: Box<Block>) -> PooledBuf<'_> {
         PooledBuf {
-            block: Some(self.inner.take(class)),
-            pool: Arc::clone(&self.inner),
+            block: Some(block),
+            pool: Handle::Borrowed(&self.inner),
             len: 0,
             exposed: 0,
         }
@@ -768,9 +884,9 @@ impl BufferPool {
     /// Frees every idle buffer, the ones parked in any thread's slots
     /// included; returns the bytes freed.
     pub fn trim(&self) -> usize {
-        let parked = self.inner.drain_locals();
+        self.inner.reclaim_parked();
         let mut state = lock(&self.inner.state);
-        let mut freed = parked;
+        let mut freed = 0;
         for list in &mut state.idle {
             for idle in list.drain(..) {
                 let size = idle.block.data.len();
@@ -799,6 +915,12 @@ impl BufferPool {
             .iter()
             .map(|l| l.hits.load(Ordering::Relaxed))
             .sum();
+        let parked = self.inner.parked_bytes();
+        let out = c.out.load(Ordering::SeqCst);
+        let listed = c
+            .idle_used
+            .load(Ordering::SeqCst)
+            .saturating_sub(c.leased.load(Ordering::SeqCst));
         Stats {
             hits: c.hits.load(Ordering::Relaxed) + thread_hits,
             thread_hits,
@@ -808,10 +930,10 @@ impl BufferPool {
             trimmed: c.trimmed.load(Ordering::Relaxed),
             refused: c.refused.load(Ordering::Relaxed),
             waits: c.waits.load(Ordering::Relaxed),
-            idle_bytes: c.idle_bytes.load(Ordering::Relaxed),
-            outstanding_bytes: c.outstanding_bytes.load(Ordering::Relaxed),
+            idle_bytes: listed + parked,
+            outstanding_bytes: out.saturating_sub(parked),
             idle_high_water: c.idle_high_water.load(Ordering::Relaxed),
-            outstanding_high_water: c.outstanding_high_water.load(Ordering::Relaxed),
+            outstanding_high_water: c.out_high_water.load(Ordering::Relaxed),
         }
     }
 
@@ -853,15 +975,33 @@ impl fmt::Debug for BufferPool {
     }
 }
 
+/// How a buffer reaches its pool: borrowed (no reference count to touch)
+/// or owned.
+enum Handle<'a> {
+    Borrowed(&'a Arc<Inner>),
+    Owned(Arc<Inner>),
+}
+
+impl Handle<'_> {
+    #[inline]
+    fn get(&self) -> &Arc<Inner> {
+        match self {
+            Handle::Borrowed(inner) => inner,
+            Handle::Owned(inner) => inner,
+        }
+    }
+}
+
 /// A buffer from a [`BufferPool`]: written bytes `0..len` in a fixed
 /// capacity. Dropping it wipes the bytes it exposed and gives it back, on
-/// whatever thread that happens.
+/// whatever thread that happens. It borrows its pool (`'a`) unless made
+/// [`into_owned`](Self::into_owned).
 ///
 /// Dereferences to the written bytes. Not `Clone`; `Debug` shows no
 /// contents.
 #[must_use = "dropping the buffer at once gives it back"]
-pub struct PooledBuf {
-    pool: Arc<Inner>,
+pub struct PooledBuf<'a> {
+    pool: Handle<'a>,
     /// `Some` until drop.
     block: Option<Box<Block>>,
     /// Written bytes. Invariant: `len <= exposed <= capacity`.
@@ -870,23 +1010,38 @@ pub struct PooledBuf {
     exposed: usize,
 }
 
-impl PooledBuf {
+impl PooledBuf<'_> {
+    /// The same buffer holding its own reference to the pool, so it can
+    /// outlive the borrow (be sent to a thread, stored in a struct).
+    pub fn into_owned(mut self) -> PooledBuf<'static> {
+        PooledBuf {
+            pool: Handle::Owned(Arc::clone(self.pool.get())),
+            block: self.block.take(),
+            len: self.len,
+            exposed: self.exposed,
+        }
+    }
+
+    #[inline]
     fn data(&self) -> &[u8] {
         self.block.as_ref().map_or(&[], |b| &b.data)
     }
 
+    #[inline]
     fn data_mut(&mut self) -> &mut [u8] {
         self.block.as_mut().map_or(&mut [], |b| &mut b.data)
     }
 
     /// The fixed capacity (the size class).
     #[must_use]
+    #[inline]
     pub fn capacity(&self) -> usize {
         self.data().len()
     }
 
     /// Bytes written.
     #[must_use]
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
@@ -911,6 +1066,7 @@ impl PooledBuf {
 
     /// The written bytes.
     #[must_use]
+    #[inline]
     pub fn as_slice(&self) -> &[u8] {
         self.data().get(..self.len).unwrap_or_default()
     }
@@ -925,6 +1081,7 @@ impl PooledBuf {
     ///
     /// # Errors
     /// [`Error::NoRoom`] if they do not fit; nothing is written.
+    #[inline]
     pub fn extend_from_slice(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let free = self.free();
         let dst = self.spare_mut_up_to(bytes.len());
@@ -947,6 +1104,7 @@ impl PooledBuf {
 
     /// At most `max` bytes of free room after the written bytes; raises the
     /// mark only to the end of the returned slice.
+    #[inline]
     pub fn spare_mut_up_to(&mut self, max: usize) -> &mut [u8] {
         let len = self.len;
         let end = len.saturating_add(max.min(self.free()));
@@ -997,6 +1155,7 @@ impl PooledBuf {
     }
 
     /// Wipes every exposed byte and empties the buffer.
+    #[inline]
     pub fn clear(&mut self) {
         let exposed = self.exposed;
         if let Some(used) = self.data_mut().get_mut(..exposed) {
@@ -1013,7 +1172,7 @@ impl PooledBuf {
     }
 }
 
-impl std::ops::Deref for PooledBuf {
+impl std::ops::Deref for PooledBuf<'_> {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
@@ -1021,13 +1180,13 @@ impl std::ops::Deref for PooledBuf {
     }
 }
 
-impl std::ops::DerefMut for PooledBuf {
+impl std::ops::DerefMut for PooledBuf<'_> {
     fn deref_mut(&mut self) -> &mut [u8] {
         self.as_mut_slice()
     }
 }
 
-impl AsRef<[u8]> for PooledBuf {
+impl AsRef<[u8]> for PooledBuf<'_> {
     fn as_ref(&self) -> &[u8] {
         self.as_slice()
     }
@@ -1035,7 +1194,7 @@ impl AsRef<[u8]> for PooledBuf {
 
 /// Appends as much as fits; a full buffer refuses a non-empty write with
 /// [`io::ErrorKind::WriteZero`].
-impl io::Write for PooledBuf {
+impl io::Write for PooledBuf<'_> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         if bytes.is_empty() {
             return Ok(0);
@@ -1057,16 +1216,17 @@ impl io::Write for PooledBuf {
     }
 }
 
-impl Drop for PooledBuf {
+impl Drop for PooledBuf<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.clear();
         if let Some(block) = self.block.take() {
-            self.pool.put_back(block);
+            self.pool.get().put_back(block);
         }
     }
 }
 
-impl fmt::Debug for PooledBuf {
+impl fmt::Debug for PooledBuf<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PooledBuf")
             .field("len", &self.len)

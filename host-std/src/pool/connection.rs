@@ -95,9 +95,9 @@ impl ConnectionConfig {
 pub struct ConnectionBuffers {
     pool: BufferPool,
     config: ConnectionConfig,
-    read: Option<PooledBuf>,
-    write: Option<PooledBuf>,
-    queue: VecDeque<PooledBuf>,
+    read: Option<PooledBuf<'static>>,
+    write: Option<PooledBuf<'static>>,
+    queue: VecDeque<PooledBuf<'static>>,
     queued_bytes: usize,
     /// Pool-clock time of the last use.
     last_active: Duration,
@@ -120,12 +120,12 @@ impl ConnectionBuffers {
 
     fn buf<'a>(
         pool: &BufferPool,
-        slot: &'a mut Option<PooledBuf>,
+        slot: &'a mut Option<PooledBuf<'static>>,
         size: usize,
-    ) -> Result<&'a mut PooledBuf, Error> {
+    ) -> Result<&'a mut PooledBuf<'static>, Error> {
         match slot {
             Some(buf) => Ok(buf),
-            None => Ok(slot.insert(pool.try_acquire(size)?)),
+            None => Ok(slot.insert(pool.try_acquire(size)?.into_owned())),
         }
     }
 
@@ -133,7 +133,7 @@ impl ConnectionBuffers {
     ///
     /// # Errors
     /// As [`BufferPool::try_acquire`].
-    pub fn read_buf(&mut self) -> Result<&mut PooledBuf, Error> {
+    pub fn read_buf(&mut self) -> Result<&mut PooledBuf<'static>, Error> {
         self.last_active = self.pool.now();
         Self::buf(&self.pool, &mut self.read, self.config.read_size)
     }
@@ -142,7 +142,7 @@ impl ConnectionBuffers {
     ///
     /// # Errors
     /// As [`BufferPool::try_acquire`].
-    pub fn write_buf(&mut self) -> Result<&mut PooledBuf, Error> {
+    pub fn write_buf(&mut self) -> Result<&mut PooledBuf<'static>, Error> {
         self.last_active = self.pool.now();
         Self::buf(&self.pool, &mut self.write, self.config.write_size)
     }
@@ -162,7 +162,7 @@ impl ConnectionBuffers {
                 bytes: self.queued_bytes,
             });
         }
-        let mut buf = self.pool.try_acquire(packet.len())?;
+        let mut buf = self.pool.try_acquire(packet.len())?.into_owned();
         buf.extend_from_slice(packet)?;
         self.queue.push_back(buf);
         self.queued_bytes = bytes;
@@ -172,7 +172,7 @@ impl ConnectionBuffers {
 
     /// The packet at the front of the queue; dropping it wipes it and gives
     /// its buffer back.
-    pub fn pop_packet(&mut self) -> Option<PooledBuf> {
+    pub fn pop_packet(&mut self) -> Option<PooledBuf<'static>> {
         let buf = self.queue.pop_front()?;
         self.queued_bytes -= buf.len();
         self.last_active = self.pool.now();

@@ -27,13 +27,14 @@ impl<T> AtomicBox<T> {
 
     /// Takes the value out, leaving the slot empty.
     pub(super) fn take(&self) -> Option<Box<T>> {
-        let p = self.ptr.swap(ptr::null_mut(), Ordering::Acquire);
+        let p = self.ptr.swap(ptr::null_mut(), Ordering::SeqCst);
         if p.is_null() {
             return None;
         }
         // SAFETY: a non-null pointer here came from `Box::into_raw` in
-        // `try_put` (its `Release` pairs with this `Acquire`, so the value is
-        // fully visible), and the swap replaced it with null, so this is the
+        // `try_put` (its `SeqCst` exchange, a release, pairs with this
+        // `SeqCst` swap, an acquire, so the value is fully visible; `SeqCst`
+        // because the pool pairs these with its count of waiters), and the swap replaced it with null, so this is the
         // only place that owns it now.
         Some(unsafe { Box::from_raw(p) })
     }
@@ -43,7 +44,7 @@ impl<T> AtomicBox<T> {
         let p = Box::into_raw(value);
         match self
             .ptr
-            .compare_exchange(ptr::null_mut(), p, Ordering::Release, Ordering::Relaxed)
+            .compare_exchange(ptr::null_mut(), p, Ordering::SeqCst, Ordering::Relaxed)
         {
             Ok(_) => Ok(()),
             // SAFETY: the exchange failed, so `p` was not published; it is
@@ -53,8 +54,7 @@ impl<T> AtomicBox<T> {
     }
 
     /// Whether a value is in the slot (a snapshot).
-    #[cfg(test)]
-    fn is_full(&self) -> bool {
+    pub(super) fn is_full(&self) -> bool {
         !self.ptr.load(Ordering::Relaxed).is_null()
     }
 }

@@ -239,7 +239,7 @@ fn trim_drains_every_threads_slots() {
 #[test]
 fn guards_are_send_and_debug_is_redacted() {
     fn is_send<T: Send>() {}
-    is_send::<PooledBuf>();
+    is_send::<PooledBuf<'static>>();
     is_send::<PooledRegion>();
     let pool = BufferPool::new(Config::default());
     let mut b = pool.try_acquire(10).unwrap();
@@ -262,7 +262,9 @@ fn eight_threads_release_on_each_others_threads() {
         1_000_000
     };
     let pool = BufferPool::new(Config::default().max_size(4096));
-    let (txs, rxs): (Vec<_>, Vec<_>) = (0..THREADS).map(|_| mpsc::channel::<PooledBuf>()).unzip();
+    let (txs, rxs): (Vec<_>, Vec<_>) = (0..THREADS)
+        .map(|_| mpsc::channel::<PooledBuf<'static>>())
+        .unzip();
     let mut txs: VecDeque<_> = txs.into();
     txs.rotate_left(1);
     let workers: Vec<_> = rxs
@@ -280,7 +282,7 @@ fn eight_threads_release_on_each_others_threads() {
                     b.spare_mut_up_to(len).fill(tag);
                     b.advance(len).unwrap();
                     if i % 2 == 0 {
-                        tx.send(b).unwrap();
+                        tx.send(b.into_owned()).unwrap();
                     } else {
                         assert!(b.iter().all(|&x| x == tag));
                     }
@@ -320,14 +322,19 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 /// A plain reference: per class, the thread's parked buffer and a list of
-/// idle buffers oldest first, with a global sequence for least recent use.
+/// idle buffers oldest first, with a global sequence for least recent use;
+/// leases and the two capped counters as the module docs describe them.
 #[derive(Default)]
 struct Model {
     parked: Vec<Option<usize>>,
     listed: Vec<VecDeque<(u64, usize)>>,
+    leased_ids: HashSet<usize>,
     seq: u64,
-    idle: usize,
+    /// Handed out + leased (the outstanding cap's count).
     out: usize,
+    /// Listed + leased (the idle cap's count).
+    idle_used: usize,
+    leased: usize,
     stats: Stats,
 }
 
@@ -342,26 +349,79 @@ impl Model {
         (size <= MIN << (CLASSES - 1)).then(|| (size / MIN).trailing_zeros() as usize)
     }
 
+    fn add_idle(&mut self, size: usize) -> bool {
+        if self.idle_used + size > IDLE_CAP {
+            return false;
+        }
+        self.idle_used += size;
+        self.stats.idle_high_water = self.stats.idle_high_water.max(self.idle_used);
+        true
+    }
+
+    fn add_out(&mut self, size: usize) -> bool {
+        if self.out + size > OUT_CAP {
+            return false;
+        }
+        self.out += size;
+        self.stats.outstanding_high_water = self.stats.outstanding_high_water.max(self.out);
+        true
+    }
+
+    fn end_lease(&mut self, id: usize, size: usize) {
+        if self.leased_ids.remove(&id) {
+            self.leased -= size;
+            self.idle_used -= size;
+        }
+    }
+
+    fn list(&mut self, id: usize, class: usize) {
+        let size = MIN << class;
+        loop {
+            if self.add_idle(size) {
+                self.listed[class].push_back((self.seq, id));
+                self.seq += 1;
+                return;
+            }
+            self.stats.evictions_lru += 1;
+            let oldest = (0..CLASSES)
+                .filter_map(|c| self.listed[c].front().map(|&(s, _)| (s, c)))
+                .min();
+            let Some((_, c)) = oldest else { return };
+            self.listed[c].pop_front();
+            self.idle_used -= MIN << c;
+        }
+    }
+
+    fn reclaim(&mut self) {
+        for c in 0..CLASSES {
+            if let Some(id) = self.parked[c].take() {
+                self.end_lease(id, MIN << c);
+                self.out -= MIN << c;
+                self.list(id, c);
+            }
+        }
+    }
+
     /// Returns the id of the buffer handed out (fresh ids are `next`).
     fn acquire(&mut self, len: usize, cache: bool, next: usize) -> Result<usize, ()> {
         let class = Self::class(len).ok_or(())?;
         let size = MIN << class;
-        if self.out + size > OUT_CAP {
-            self.stats.refused += 1;
-            return Err(());
-        }
-        self.out += size;
-        self.stats.outstanding_high_water = self.stats.outstanding_high_water.max(self.out);
         if cache {
             if let Some(id) = self.parked[class].take() {
-                self.idle -= size;
                 self.stats.hits += 1;
                 self.stats.thread_hits += 1;
                 return Ok(id);
             }
         }
+        if !self.add_out(size) {
+            self.reclaim();
+            if !self.add_out(size) {
+                self.stats.refused += 1;
+                return Err(());
+            }
+        }
         if let Some((_, id)) = self.listed[class].pop_back() {
-            self.idle -= size;
+            self.idle_used -= size;
             self.stats.hits += 1;
             return Ok(id);
         }
@@ -371,39 +431,37 @@ impl Model {
 
     fn release(&mut self, id: usize, class: usize, cache: bool) {
         let size = MIN << class;
-        self.out -= size;
-        if cache && self.parked[class].is_none() && self.idle + size <= IDLE_CAP {
-            self.parked[class] = Some(id);
-            self.idle += size;
-        } else {
-            loop {
-                if self.idle + size <= IDLE_CAP {
-                    self.listed[class].push_back((self.seq, id));
-                    self.seq += 1;
-                    self.idle += size;
-                    break;
-                }
-                let oldest = (0..CLASSES)
-                    .filter_map(|c| self.listed[c].front().map(|&(s, _)| (s, c)))
-                    .min();
-                self.stats.evictions_lru += 1;
-                let Some((_, c)) = oldest else { break };
-                self.listed[c].pop_front();
-                self.idle -= MIN << c;
+        if cache && self.parked[class].is_none() {
+            if self.leased_ids.contains(&id) {
+                self.parked[class] = Some(id);
+                return;
+            }
+            if self.add_idle(size) {
+                self.leased += size;
+                self.leased_ids.insert(id);
+                self.parked[class] = Some(id);
+                return;
             }
         }
-        self.stats.idle_high_water = self.stats.idle_high_water.max(self.idle);
+        self.end_lease(id, size);
+        self.out -= size;
+        self.list(id, class);
     }
 
     fn trim(&mut self) {
+        self.reclaim();
         for c in 0..CLASSES {
-            if self.parked[c].take().is_some() {
-                self.stats.trimmed += 1;
-            }
             self.stats.trimmed += self.listed[c].len() as u64;
+            self.idle_used -= self.listed[c].len() * (MIN << c);
             self.listed[c].clear();
         }
-        self.idle = 0;
+    }
+
+    fn parked_bytes(&self) -> usize {
+        (0..CLASSES)
+            .filter(|&c| self.parked[c].is_some())
+            .map(|c| MIN << c)
+            .sum()
     }
 }
 
@@ -436,7 +494,7 @@ proptest! {
         };
         // Buffers are named by model ids; the pool's are checked against
         // them by address while they are out.
-        let mut held: Vec<(usize, PooledBuf)> = Vec::new();
+        let mut held: Vec<(usize, PooledBuf<'_>)> = Vec::new();
         let mut addr_of: std::collections::HashMap<usize, usize> = Default::default();
         let mut next = 0;
         for op in ops {
@@ -462,7 +520,11 @@ proptest! {
                     drop(b);
                     model.release(id, class, cache);
                     // An evicted buffer's address may be reused: forget it.
-                    let live: HashSet<usize> = model.parked.iter().flatten().copied()
+                    let live: HashSet<usize> = model
+                        .parked
+                        .iter()
+                        .flatten()
+                        .copied()
                         .chain(model.listed.iter().flatten().map(|&(_, id)| id))
                         .chain(held.iter().map(|(id, _)| *id))
                         .collect();
@@ -483,14 +545,41 @@ proptest! {
                 _ => {}
             }
             let mut want = model.stats;
-            want.idle_bytes = model.idle;
-            want.outstanding_bytes = model.out;
+            let parked = model.parked_bytes();
+            want.idle_bytes = model.idle_used - model.leased + parked;
+            want.outstanding_bytes = model.out - parked;
             prop_assert_eq!(pool.stats(), want);
-            prop_assert!(model.idle <= IDLE_CAP && model.out <= OUT_CAP);
+            prop_assert!(want.idle_bytes <= IDLE_CAP && want.outstanding_bytes <= OUT_CAP);
             let addrs: HashSet<usize> = held.iter().map(|(_, b)| b.addr()).collect();
             prop_assert_eq!(addrs.len(), held.len());
         }
         drop(held);
         prop_assert!(pool.idle_all_zero());
     }
+}
+
+/// A buffer parked in a thread's slot counts against the outstanding cap
+/// until the pool needs the room: then it is reclaimed, not refused.
+#[test]
+fn parked_buffers_give_way_under_the_outstanding_cap() {
+    let pool = BufferPool::new(Config::default().max_outstanding_bytes(1024));
+    drop(pool.try_acquire(512).unwrap()); // parked, still counted as out
+    let s = pool.stats();
+    assert_eq!((s.outstanding_bytes, s.idle_bytes), (0, 512));
+    let big = pool.try_acquire(1024).unwrap();
+    let s = pool.stats();
+    assert_eq!(
+        (s.outstanding_bytes, s.idle_bytes, s.refused),
+        (1024, 512, 0)
+    );
+    drop(big);
+    // A waiter is woken when a buffer comes back, though the releasing
+    // thread would park it.
+    let held = pool.try_acquire(1024).unwrap();
+    std::thread::scope(|scope| {
+        let waiter = scope.spawn(|| pool.acquire(1024).map(|b| b.capacity()));
+        std::thread::sleep(Duration::from_millis(20));
+        drop(held);
+        assert_eq!(waiter.join().unwrap(), Ok(1024));
+    });
 }
