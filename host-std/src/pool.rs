@@ -84,7 +84,7 @@ pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::connection::{ConnectionBuffers, ConnectionConfig};
 pub use self::region::{PooledRegion, RegionPool, RegionStats};
 
-use self::slot::AtomicBox;
+use self::slot::ByteSlot;
 
 /// Error of the pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,17 +287,10 @@ pub struct Stats {
     pub outstanding_high_water: usize,
 }
 
-/// A pool buffer's storage, its size class and its lease.
-struct Block {
-    data: Box<[u8]>,
-    class: usize,
-    /// The id of the thread slots it is leased to, or 0.
-    lease: u64,
-}
-
-/// A listed idle buffer: when it came back, and in what order.
+/// A listed idle buffer (its size class is its list's): when it came
+/// back, and in what order.
 struct Idle {
-    block: Box<Block>,
+    data: Box<[u8]>,
     since: Duration,
     seq: u64,
 }
@@ -331,8 +324,10 @@ struct Counters {
 /// One thread's parked buffers for one pool, one per size class.
 struct LocalSlots {
     /// Non-zero, unique: the `lease` of the buffers leased to these slots.
+    /// A parked buffer is always leased to the slots it is in.
     id: u64,
-    slots: Box<[AtomicBox<Block>]>,
+    /// One per size class, for buffers of that class's size.
+    slots: Box<[ByteSlot]>,
     /// Takes from these slots; only the owning thread adds to it.
     hits: AtomicU64,
 }
@@ -434,7 +429,9 @@ impl Inner {
                     entries.retain(|e| e.alive.strong_count() > 0);
                     let slots = Arc::new(LocalSlots {
                         id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-                        slots: (0..self.classes).map(|_| AtomicBox::empty()).collect(),
+                        slots: (0..self.classes)
+                            .map(|class| ByteSlot::empty(self.class_size(class)))
+                            .collect(),
                         hits: AtomicU64::new(0),
                     });
                     lock(&self.locals).push(Arc::clone(&slots));
@@ -554,38 +551,37 @@ impl Inner {
         self.counters.idle_used.fetch_sub(size, Ordering::SeqCst);
     }
 
-    /// Ends a buffer's lease: its bytes no longer count as leased.
+    /// Ends a buffer's lease: its `size` bytes no longer count as leased.
     #[inline]
-    fn end_lease(&self, block: &mut Block) {
-        if block.lease != 0 {
-            block.lease = 0;
-            let size = block.data.len();
+    fn end_lease(&self, lease: &mut u64, size: usize) {
+        if *lease != 0 {
+            *lease = 0;
             self.counters.leased.fetch_sub(size, Ordering::SeqCst);
             self.unreserve_idle(size);
         }
     }
 
-    /// A zeroed buffer of `class`. The fast path takes this thread's parked
-    /// buffer (its bytes are already counted); the slow path reserves the
-    /// bytes (refusing, or waiting until `deadline` if `wait`).
+    /// A zeroed buffer of `class` and its lease. The fast path takes this
+    /// thread's parked buffer (its bytes are already counted); the slow path
+    /// reserves the bytes (refusing, or waiting until `deadline` if `wait`).
     #[inline]
     fn take(
         self: &Arc<Self>,
         class: usize,
         wait: bool,
         deadline: Option<Instant>,
-    ) -> Result<Box<Block>, Error> {
+    ) -> Result<(Box<[u8]>, u64), Error> {
         let size = self.class_size(class);
         let parked = self.with_local(|local| {
             let local = local?;
-            let block = local.slots.get(class)?.take()?;
+            let data = local.slots.get(class)?.take()?;
             // Only this thread adds to its own counter.
             let hits = local.hits.load(Ordering::Relaxed);
             local.hits.store(hits + 1, Ordering::Relaxed);
-            Some(block)
+            Some((data, local.id))
         });
-        if let Some(block) = parked {
-            return Ok(block);
+        if let Some(parked) = parked {
+            return Ok(parked);
         }
         if wait {
             self.reserve_waiting(size, deadline)?;
@@ -601,73 +597,68 @@ impl Inner {
         if let Some(idle) = listed {
             self.unreserve_idle(size);
             self.counters.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(idle.block);
+            return Ok((idle.data, 0));
         }
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
-        Ok(Box::new(Block {
-            data: vec![0; size].into_boxed_slice(),
-            class,
-            lease: 0,
-        }))
+        Ok((vec![0; size].into_boxed_slice(), 0))
     }
 
-    /// Takes back a wiped buffer: parks it in this thread's slot (keeping
-    /// or starting its lease), lists it, or frees it.
+    /// Takes back a wiped buffer of `class` with its `lease`: parks it in
+    /// this thread's slot (keeping or starting its lease), lists it, or frees
+    /// it.
     #[inline]
-    fn put_back(self: &Arc<Self>, block: Box<Block>) {
-        let size = block.data.len();
-        let class = block.class;
-        let block = self.with_local(|local| {
+    fn put_back(self: &Arc<Self>, data: Box<[u8]>, class: usize, lease: u64) {
+        let size = data.len();
+        let back = self.with_local(|local| {
             let Some((local, slot)) = local.and_then(|l| Some((l, l.slots.get(class)?))) else {
-                return Some(block);
+                return Some((data, lease));
             };
             // Someone waits for outstanding room: parked bytes would still
             // count as out, so take the slow path, which wakes them.
             if self.waiters.load(Ordering::SeqCst) > 0 {
-                return Some(block);
+                return Some((data, lease));
             }
-            let mut block = block;
-            if block.lease != local.id {
-                if block.lease != 0 || slot.is_full() || !self.reserve_idle(size) {
-                    return Some(block);
+            if lease != local.id {
+                if lease != 0 || slot.is_full() || !self.reserve_idle(size) {
+                    return Some((data, lease));
                 }
                 // A new lease: the bytes stay counted as out, and now count
                 // against the idle cap too.
                 self.counters.leased.fetch_add(size, Ordering::SeqCst);
-                block.lease = local.id;
             }
-            if let Err(block) = slot.try_put(block) {
-                return Some(block);
+            if let Err(data) = slot.try_put(data) {
+                return Some((data, local.id));
             }
             // A waiter that arrived meanwhile may have scanned the slots
             // before the put (both sides are `SeqCst`): unpark for it.
             if self.waiters.load(Ordering::SeqCst) > 0 {
-                return slot.take();
+                return slot.take().map(|data| (data, local.id));
             }
             None
         });
-        let Some(mut block) = block else {
+        let Some((data, mut lease)) = back else {
             return;
         };
-        self.end_lease(&mut block);
+        self.end_lease(&mut lease, size);
         self.unreserve(size);
         let mut state = lock(&self.state);
         let now = self.clock.now();
         self.evict_expired_locked(&mut state, now);
-        self.list_locked(&mut state, block, now);
+        self.list_locked(&mut state, data, class, now);
     }
 
-    /// Lists an unleased buffer that no longer counts as out, evicting the
-    /// least recently used to fit it under the idle cap, or frees it.
-    fn list_locked(&self, state: &mut State, block: Box<Block>, now: Duration) {
-        let size = block.data.len();
+    /// Lists an unleased buffer of `class` that no longer counts as out,
+    /// evicting the least recently used to fit it under the idle cap, or
+    /// frees it.
+    fn list_locked(&self, state: &mut State, data: Box<[u8]>, class: usize, now: Duration) {
+        let size = data.len();
         loop {
             if self.reserve_idle(size) {
                 let seq = state.seq;
                 state.seq += 1;
-                if let Some(list) = state.idle.get_mut(block.class) {
+                if let Some(list) = state.idle.get_mut(class) {
                     list.push_back(Idle {
-                        block,
+                        data,
                         since: now,
                         seq,
                     });
@@ -694,7 +685,7 @@ impl Inner {
             return false;
         };
         if let Some(idle) = state.idle.get_mut(class).and_then(VecDeque::pop_front) {
-            self.unreserve_idle(idle.block.data.len());
+            self.unreserve_idle(idle.data.len());
             self.counters.evictions_lru.fetch_add(1, Ordering::Relaxed);
         }
         true
@@ -712,7 +703,7 @@ impl Inner {
                     break;
                 }
                 if let Some(idle) = list.pop_front() {
-                    let size = idle.block.data.len();
+                    let size = idle.data.len();
                     self.unreserve_idle(size);
                     self.counters
                         .evictions_idle_time
@@ -738,7 +729,11 @@ impl Inner {
         {
             let mut locals = lock(&self.locals);
             for local in locals.iter() {
-                parked.extend(local.slots.iter().filter_map(AtomicBox::take));
+                for (class, slot) in local.slots.iter().enumerate() {
+                    if let Some(data) = slot.take() {
+                        parked.push((data, class, local.id));
+                    }
+                }
             }
             // Slots only the pool still knows belong to threads that have
             // ended.
@@ -748,12 +743,11 @@ impl Inner {
             return;
         }
         let now = self.clock.now();
-        for mut block in parked {
-            self.end_lease(&mut block);
-            self.counters
-                .out
-                .fetch_sub(block.data.len(), Ordering::SeqCst);
-            self.list_locked(state, block, now);
+        for (data, class, mut lease) in parked {
+            let size = data.len();
+            self.end_lease(&mut lease, size);
+            self.counters.out.fetch_sub(size, Ordering::SeqCst);
+            self.list_locked(state, data, class, now);
         }
         if self.waiters.load(Ordering::SeqCst) > 0 {
             self.room.notify_all();
@@ -844,8 +838,8 @@ impl BufferPool {
     #[inline]
     pub fn try_acquire(&self, len: usize) -> Result<PooledBuf<'_>, Error> {
         let class = self.inner.class_of(len)?;
-        let block = self.inner.take(class, false, None)?;
-        Ok(self.guard(block))
+        let (data, lease) = self.inner.take(class, false, None)?;
+        Ok(self.guard(data, class, lease))
     }
 
     /// As [`try_acquire`](Self::try_acquire), but waits (without limit) for
@@ -856,8 +850,8 @@ impl BufferPool {
     /// when the size class alone is over the cap (waiting could not help).
     pub fn acquire(&self, len: usize) -> Result<PooledBuf<'_>, Error> {
         let class = self.inner.class_of(len)?;
-        let block = self.inner.take(class, true, None)?;
-        Ok(self.guard(block))
+        let (data, lease) = self.inner.take(class, true, None)?;
+        Ok(self.guard(data, class, lease))
     }
 
     /// As [`acquire`](Self::acquire), waiting at most `timeout`.
@@ -867,15 +861,17 @@ impl BufferPool {
     pub fn acquire_timeout(&self, len: usize, timeout: Duration) -> Result<PooledBuf<'_>, Error> {
         let class = self.inner.class_of(len)?;
         let deadline = Instant::now().checked_add(timeout);
-        let block = self.inner.take(class, true, deadline)?;
-        Ok(self.guard(block))
+        let (data, lease) = self.inner.take(class, true, deadline)?;
+        Ok(self.guard(data, class, lease))
     }
 
     #[inline]
-    fn guard(&self, block: Box<Block>) -> PooledBuf<'_> {
+    fn guard(&self, data: Box<[u8]>, class: usize, lease: u64) -> PooledBuf<'_> {
         PooledBuf {
-            block: Some(block),
             pool: Handle::Borrowed(&self.inner),
+            data,
+            class,
+            lease,
             len: 0,
             exposed: 0,
         }
@@ -889,7 +885,7 @@ impl BufferPool {
         let mut freed = 0;
         for list in &mut state.idle {
             for idle in list.drain(..) {
-                let size = idle.block.data.len();
+                let size = idle.data.len();
                 self.inner.unreserve_idle(size);
                 self.inner.counters.trimmed.fetch_add(1, Ordering::Relaxed);
                 freed += size;
@@ -950,15 +946,15 @@ impl BufferPool {
             .idle
             .iter()
             .flatten()
-            .all(|i| i.block.data.iter().all(|&b| b == 0));
+            .all(|i| i.data.iter().all(|&b| b == 0));
         drop(state);
         let locals = lock(&self.inner.locals);
         let parked = locals.iter().flat_map(|l| l.slots.iter()).all(|slot| {
-            slot.take().is_none_or(|block| {
-                let zero = block.data.iter().all(|&b| b == 0);
+            slot.take().is_none_or(|data| {
+                let zero = data.iter().all(|&b| b == 0);
                 // Put it back (the slot stays empty meanwhile: only its
                 // thread fills it, and that thread is this test's).
-                let _ = slot.try_put(block);
+                let _ = slot.try_put(data);
                 zero
             })
         });
@@ -1002,8 +998,11 @@ impl Handle<'_> {
 #[must_use = "dropping the buffer at once gives it back"]
 pub struct PooledBuf<'a> {
     pool: Handle<'a>,
-    /// `Some` until drop.
-    block: Option<Box<Block>>,
+    /// The storage; empty (no allocation) once given back.
+    data: Box<[u8]>,
+    class: usize,
+    /// The id of the thread slots the buffer is leased to, or 0.
+    lease: u64,
     /// Written bytes. Invariant: `len <= exposed <= capacity`.
     len: usize,
     /// High-water mark: every byte past it is zero.
@@ -1016,7 +1015,9 @@ impl PooledBuf<'_> {
     pub fn into_owned(mut self) -> PooledBuf<'static> {
         PooledBuf {
             pool: Handle::Owned(Arc::clone(self.pool.get())),
-            block: self.block.take(),
+            data: std::mem::take(&mut self.data),
+            class: self.class,
+            lease: self.lease,
             len: self.len,
             exposed: self.exposed,
         }
@@ -1024,12 +1025,12 @@ impl PooledBuf<'_> {
 
     #[inline]
     fn data(&self) -> &[u8] {
-        self.block.as_ref().map_or(&[], |b| &b.data)
+        &self.data
     }
 
     #[inline]
     fn data_mut(&mut self) -> &mut [u8] {
-        self.block.as_mut().map_or(&mut [], |b| &mut b.data)
+        &mut self.data
     }
 
     /// The fixed capacity (the size class).
@@ -1084,13 +1085,13 @@ impl PooledBuf<'_> {
     #[inline]
     pub fn extend_from_slice(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let free = self.free();
-        let dst = self.spare_mut_up_to(bytes.len());
-        if dst.len() < bytes.len() {
+        // Sliced to `bytes.len()` so a copy of a known length is inlined.
+        let Some(dst) = self.spare_mut_up_to(bytes.len()).get_mut(..bytes.len()) else {
             return Err(Error::NoRoom {
                 needed: bytes.len(),
                 free,
             });
-        }
+        };
         dst.copy_from_slice(bytes);
         self.len += bytes.len();
         Ok(())
@@ -1220,8 +1221,10 @@ impl Drop for PooledBuf<'_> {
     #[inline]
     fn drop(&mut self) {
         self.clear();
-        if let Some(block) = self.block.take() {
-            self.pool.get().put_back(block);
+        let data = std::mem::take(&mut self.data);
+        // Empty once moved out by `into_owned`.
+        if !data.is_empty() {
+            self.pool.get().put_back(data, self.class, self.lease);
         }
     }
 }
