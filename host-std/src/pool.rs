@@ -38,24 +38,26 @@
 //! ```
 //!
 //! # The per-thread fast path
-//! Each thread keeps, for each pool it uses, one parked buffer per size
-//! class. A buffer returned on a thread is parked there if that slot is
-//! empty and the idle cap allows, and the next request of that class on
-//! that thread takes it without the pool's lock and without touching any
-//! counter shared with other threads. The slots belong to their pool: a
-//! buffer released to one pool is never handed out by another.
+//! Each pool has a table of slots, a row per thread and a slot per size
+//! class (threads are numbered in the order they first use a pool; the table
+//! has a row for each of twice the cores, 4 to 64 rows, and threads past the
+//! last row share rows). A buffer returned on a thread is parked in its
+//! row's slot if that is empty and the idle cap allows, and the next request
+//! of that class on that thread takes it without the pool's lock and
+//! without touching any counter shared with other rows. The slots belong to
+//! their pool: a buffer released to one pool is never handed out by another.
 //!
-//! A parked buffer is *leased* to its thread: from the first park until it
-//! is released on another thread, reclaimed or trimmed, its bytes count
-//! against both caps (handed out or parked, it is the thread's), so the fast
+//! A parked buffer is *leased* to its row: from the first park until it is
+//! released on a thread of another row, reclaimed or trimmed, its bytes
+//! count against both caps (handed out or parked, it is the row's), so the fast
 //! path needs no shared bookkeeping and neither cap is ever exceeded.
 //! [`stats`](BufferPool::stats) still reports parked bytes as idle and the
 //! rest as outstanding, and counts takes from the slots as hits
 //! ([`Stats::thread_hits`]). When a request would pass the outstanding cap,
 //! parked buffers are first moved to the shared lists (and anyone waiting
 //! for room is woken rather than a buffer parked); [`trim`](BufferPool::trim)
-//! empties every thread's slots from any thread. Parked buffers are not
-//! aged by the idle time (at most one per class and thread waits there).
+//! empties every row from any thread. Parked buffers are not aged by the
+//! idle time (at most one per class and row waits there).
 //! [`Config::thread_cache`] turns the fast path off.
 //!
 //! # What is wiped
@@ -70,12 +72,12 @@ mod connection;
 mod region;
 mod slot;
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use zeroize::Zeroize;
@@ -321,19 +323,37 @@ struct Counters {
     out_high_water: AtomicUsize,
 }
 
-/// One thread's parked buffers for one pool, one per size class.
-struct LocalSlots {
-    /// Non-zero, unique: the `lease` of the buffers leased to these slots.
-    /// A parked buffer is always leased to the slots it is in.
-    id: u64,
-    /// One per size class, for buffers of that class's size.
+/// The pool's table of per-thread slots: a row per thread (threads are
+/// numbered in the order they first use any pool; a thread past the last
+/// row shares one), a slot per size class in each row.
+struct Rows {
+    /// `count * stride` slots: row `r`, class `c` at `r * stride + c`. The
+    /// stride is the class count rounded up to a whole cache line of slots;
+    /// the padding slots have length 0 and stay empty.
     slots: Box<[ByteSlot]>,
-    /// Takes from these slots; only the owning thread adds to it.
-    hits: AtomicU64,
+    stride: usize,
+    /// A power of two.
+    count: usize,
+    /// Takes from each row's slots.
+    hits: Box<[RowHits]>,
+}
+
+/// A row's hit counter, alone on its cache line.
+#[repr(align(64))]
+#[derive(Default)]
+struct RowHits(AtomicU64);
+
+/// One row of [`Rows`], the calling thread's.
+struct Row<'a> {
+    /// Non-zero: the `lease` of the buffers leased to this row. A parked
+    /// buffer is always leased to the row it is in.
+    id: u64,
+    /// One per size class.
+    slots: &'a [ByteSlot],
+    hits: &'a AtomicU64,
 }
 
 struct Inner {
-    id: u64,
     config: Config,
     classes: usize,
     clock: Arc<dyn Clock>,
@@ -342,23 +362,30 @@ struct Inner {
     room: Condvar,
     waiters: AtomicUsize,
     counters: Counters,
-    /// Every thread's slots for this pool, so `trim` reaches them.
-    locals: Mutex<Vec<Arc<LocalSlots>>>,
-}
-
-/// A thread's slots for one pool, found by the pool's id.
-struct LocalEntry {
-    pool: u64,
-    alive: Weak<Inner>,
-    slots: Arc<LocalSlots>,
+    rows: Rows,
 }
 
 thread_local! {
-    static LOCAL: RefCell<Vec<LocalEntry>> = const { RefCell::new(Vec::new()) };
+    /// This thread's number, `usize::MAX` until its first use of a pool.
+    static THREAD_NUMBER: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
-/// Ids of pools and of thread slots; 0 is never handed out.
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+static NEXT_THREAD_NUMBER: AtomicUsize = AtomicUsize::new(0);
+
+/// The calling thread's number, given on first use.
+#[inline]
+fn thread_number() -> Option<usize> {
+    THREAD_NUMBER
+        .try_with(|n| {
+            let mut v = n.get();
+            if v == usize::MAX {
+                v = NEXT_THREAD_NUMBER.fetch_add(1, Ordering::Relaxed) & (usize::MAX >> 1);
+                n.set(v);
+            }
+            v
+        })
+        .ok()
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // The state stays consistent across a panic in a holder (every update
@@ -410,49 +437,29 @@ impl Inner {
         Ok((size.trailing_zeros() - self.config.min_size.trailing_zeros()) as usize)
     }
 
-    /// Runs `f` with this thread's slots for this pool (registering them on
-    /// first use), or with `None` when the fast path is off or the thread's
-    /// storage is being torn down.
+    /// Runs `f` with the calling thread's row of slots, or with `None` when
+    /// the fast path is off.
     #[inline]
-    fn with_local<R>(self: &Arc<Self>, f: impl FnOnce(Option<&LocalSlots>) -> R) -> R {
+    fn with_local<R>(&self, f: impl FnOnce(Option<Row<'_>>) -> R) -> R {
         if !self.config.thread_cache {
             return f(None);
         }
-        let mut f = Some(f);
-        let done = LOCAL.try_with(|cell| {
-            let Ok(mut entries) = cell.try_borrow_mut() else {
-                return None;
-            };
-            let i = match entries.iter().position(|e| e.pool == self.id) {
-                Some(i) => i,
-                None => {
-                    entries.retain(|e| e.alive.strong_count() > 0);
-                    let slots = Arc::new(LocalSlots {
-                        id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-                        slots: (0..self.classes)
-                            .map(|class| ByteSlot::empty(self.class_size(class)))
-                            .collect(),
-                        hits: AtomicU64::new(0),
-                    });
-                    lock(&self.locals).push(Arc::clone(&slots));
-                    entries.push(LocalEntry {
-                        pool: self.id,
-                        alive: Arc::downgrade(self),
-                        slots,
-                    });
-                    entries.len() - 1
-                }
-            };
-            let entry = entries.get(i)?;
-            f.take().map(|f| f(Some(&entry.slots)))
-        });
-        if let Ok(Some(r)) = done {
-            return r;
-        }
-        let f = f
-            .take()
-            .expect("`f` is taken only when it runs, and then returns");
-        f(None)
+        let Some(number) = thread_number() else {
+            return f(None);
+        };
+        let rows = &self.rows;
+        let r = number & (rows.count - 1);
+        let start = r * rows.stride;
+        let row = rows
+            .slots
+            .get(start..start + self.classes)
+            .zip(rows.hits.get(r))
+            .map(|(slots, hits)| Row {
+                id: r as u64 + 1,
+                slots,
+                hits: &hits.0,
+            });
+        f(row)
     }
 
     /// Counts `size` more bytes against the outstanding cap.
@@ -575,9 +582,7 @@ impl Inner {
         let parked = self.with_local(|local| {
             let local = local?;
             let data = local.slots.get(class)?.take()?;
-            // Only this thread adds to its own counter.
-            let hits = local.hits.load(Ordering::Relaxed);
-            local.hits.store(hits + 1, Ordering::Relaxed);
+            local.hits.fetch_add(1, Ordering::Relaxed);
             Some((data, local.id))
         });
         if let Some(parked) = parked {
@@ -610,7 +615,10 @@ impl Inner {
     fn put_back(self: &Arc<Self>, data: Box<[u8]>, class: usize, lease: u64) {
         let size = data.len();
         let back = self.with_local(|local| {
-            let Some((local, slot)) = local.and_then(|l| Some((l, l.slots.get(class)?))) else {
+            let Some((local, slot)) = local.and_then(|l| {
+                let slot = l.slots.get(class)?;
+                Some((l, slot))
+            }) else {
                 return Some((data, lease));
             };
             // Someone waits for outstanding room: parked bytes would still
@@ -725,19 +733,13 @@ impl Inner {
     /// [`reclaim_parked`](Self::reclaim_parked) under the state lock (taken
     /// before the slots' registry, never after).
     fn reclaim_parked_locked(&self, state: &mut State) {
+        let rows = &self.rows;
         let mut parked = Vec::new();
-        {
-            let mut locals = lock(&self.locals);
-            for local in locals.iter() {
-                for (class, slot) in local.slots.iter().enumerate() {
-                    if let Some(data) = slot.take() {
-                        parked.push((data, class, local.id));
-                    }
-                }
+        for (i, slot) in rows.slots.iter().enumerate() {
+            let (row, class) = (i / rows.stride, i % rows.stride);
+            if let Some(data) = slot.take() {
+                parked.push((data, class, row as u64 + 1));
             }
-            // Slots only the pool still knows belong to threads that have
-            // ended.
-            locals.retain(|l| Arc::strong_count(l) > 1);
         }
         if parked.is_empty() {
             return;
@@ -756,24 +758,14 @@ impl Inner {
 
     /// Bytes parked in threads' slots now.
     fn parked_bytes(&self) -> usize {
-        lock(&self.locals)
+        let stride = self.rows.stride;
+        self.rows
+            .slots
             .iter()
-            .flat_map(|l| l.slots.iter().enumerate())
+            .enumerate()
             .filter(|(_, slot)| slot.is_full())
-            .map(|(class, _)| self.class_size(class))
+            .map(|(i, _)| self.class_size(i % stride))
             .sum()
-    }
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        // Threads' storage may outlive the pool: give their parked buffers
-        // back to the allocator now.
-        for local in lock(&self.locals).iter() {
-            for slot in &*local.slots {
-                drop(slot.take());
-            }
-        }
     }
 }
 
@@ -799,9 +791,33 @@ impl BufferPool {
         let config = config.normalized();
         let classes =
             (config.max_size.trailing_zeros() - config.min_size.trailing_zeros()) as usize + 1;
+        // Rows for twice the cores, 4 to 64; four 16-byte slots a cache line.
+        let count = if config.thread_cache {
+            std::thread::available_parallelism()
+                .map_or(4, |n| n.get().saturating_mul(2))
+                .clamp(4, 64)
+                .next_power_of_two()
+        } else {
+            1
+        };
+        let stride = classes.next_multiple_of(4);
+        let rows = Rows {
+            slots: (0..count * stride)
+                .map(|i| {
+                    let class = i % stride;
+                    ByteSlot::empty(if class < classes {
+                        config.min_size << class
+                    } else {
+                        0
+                    })
+                })
+                .collect(),
+            stride,
+            count,
+            hits: (0..count).map(|_| RowHits::default()).collect(),
+        };
         Self {
             inner: Arc::new(Inner {
-                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 config,
                 classes,
                 clock,
@@ -812,7 +828,7 @@ impl BufferPool {
                 room: Condvar::new(),
                 waiters: AtomicUsize::new(0),
                 counters: Counters::default(),
-                locals: Mutex::new(Vec::new()),
+                rows,
             }),
         }
     }
@@ -907,9 +923,12 @@ impl BufferPool {
     #[must_use]
     pub fn stats(&self) -> Stats {
         let c = &self.inner.counters;
-        let thread_hits: u64 = lock(&self.inner.locals)
+        let thread_hits: u64 = self
+            .inner
+            .rows
+            .hits
             .iter()
-            .map(|l| l.hits.load(Ordering::Relaxed))
+            .map(|h| h.0.load(Ordering::Relaxed))
             .sum();
         let parked = self.inner.parked_bytes();
         let out = c.out.load(Ordering::SeqCst);
@@ -948,8 +967,7 @@ impl BufferPool {
             .flatten()
             .all(|i| i.data.iter().all(|&b| b == 0));
         drop(state);
-        let locals = lock(&self.inner.locals);
-        let parked = locals.iter().flat_map(|l| l.slots.iter()).all(|slot| {
+        let parked = self.inner.rows.slots.iter().all(|slot| {
             slot.take().is_none_or(|data| {
                 let zero = data.iter().all(|&b| b == 0);
                 // Put it back (the slot stays empty meanwhile: only its
