@@ -6,6 +6,15 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::sync::mpsc;
 
+/// Polls `done` until it holds (another thread is on its way there).
+fn wait_for(done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "gave up waiting");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 fn unshared(config: Config) -> BufferPool {
     BufferPool::new(config.thread_cache(false))
 }
@@ -197,13 +206,13 @@ fn the_outstanding_cap_refuses_or_waits() {
         let pool = pool.clone();
         std::thread::spawn(move || pool.acquire(600).map(|b| b.capacity()))
     };
-    std::thread::sleep(Duration::from_millis(20));
+    // The timed-out request was the first wait; this one is the second.
+    wait_for(|| pool.stats().waits == 2);
     drop(a);
     drop(b);
     assert_eq!(waiter.join().unwrap(), Ok(1024));
     let s = pool.stats();
-    assert_eq!(s.refused, 2);
-    assert!(s.waits >= 2);
+    assert_eq!((s.refused, s.waits), (2, 2));
     assert_eq!(s.outstanding_bytes, 0);
     assert_eq!(s.outstanding_high_water, 1024);
 }
@@ -226,7 +235,10 @@ fn trim_drains_every_threads_slots() {
     // a thread takes what another parked in its row: at least one 4 KiB
     // buffer and the 64-byte one are parked, all counted as idle.
     assert!(s.idle_bytes >= 4096 + 64, "{s:?}");
-    assert_eq!(u64::try_from(s.idle_bytes).unwrap(), (s.misses - 1) * 4096 + 64);
+    assert_eq!(
+        u64::try_from(s.idle_bytes).unwrap(),
+        (s.misses - 1) * 4096 + 64
+    );
     assert_eq!(pool.trim(), s.idle_bytes);
     let after = pool.stats();
     assert_eq!((after.idle_bytes, after.outstanding_bytes), (0, 0));
@@ -575,8 +587,9 @@ fn parked_buffers_give_way_under_the_outstanding_cap() {
     // thread would park it.
     let held = pool.try_acquire(1024).unwrap();
     std::thread::scope(|scope| {
+        let waits = pool.stats().waits;
         let waiter = scope.spawn(|| pool.acquire(1024).map(|b| b.capacity()));
-        std::thread::sleep(Duration::from_millis(20));
+        wait_for(|| pool.stats().waits > waits);
         drop(held);
         assert_eq!(waiter.join().unwrap(), Ok(1024));
     });
