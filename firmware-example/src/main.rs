@@ -11,7 +11,9 @@
 //!   command and before exit.
 //! - Telemetry readings go out as frames of a sealed container (HKDF-SHA256
 //!   stream key, ChaCha20-Poly1305, CRC-32C over the stored bytes), in
-//!   [`Reply::Sealed`] pieces; the host opens them with the key.
+//!   [`Reply::Sealed`] pieces; the host opens them with the key. Each sealed
+//!   frame is built in a buffer taken from a static [`Pool`], which wipes it
+//!   (as far as it was written) when the reply has gone.
 //!
 //! The simulated host ([`Peer`]) writes the line and reads the replies.
 //! Logs go out with defmt over semihosting; the exit status is the
@@ -30,6 +32,7 @@ use secstream_core::cobs::{self, Feed};
 use secstream_core::container::{self, Config};
 use secstream_core::frame;
 use secstream_core::message;
+use secstream_core::pool::{Pool, PoolBuf};
 use secstream_core::seal::{MasterKey, TAG_LEN};
 use secstream_core::spsc::SpscRing;
 use secstream_firmware_example::link;
@@ -95,6 +98,22 @@ const fn max(a: usize, b: usize) -> usize {
     if a > b { a } else { b }
 }
 
+/// Buffers for sealed frames, taken for one reply each and wiped as they go
+/// back (as far as they were written). Two, though one is ever in use: the
+/// spare shows a full pool is refused, not waited for.
+static FRAMES: Pool<SEALED_FRAME, 2> = Pool::new();
+
+/// Seals into a frame buffer from [`FRAMES`]: `seal` fills the buffer's free
+/// room and returns the length it wrote.
+fn sealed_frame(
+    seal: impl FnOnce(&mut [u8]) -> Result<usize, Refusal>,
+) -> Result<PoolBuf<'static, SEALED_FRAME>, Refusal> {
+    let mut frame = FRAMES.try_acquire().ok_or(Refusal::Busy)?;
+    let n = seal(frame.spare_mut())?;
+    frame.advance(n).map_err(|_| Refusal::TooLarge)?;
+    Ok(frame)
+}
+
 impl Device {
     /// A simulated reading (a real device samples its ADC here).
     fn read_sensors(&mut self) -> Sample {
@@ -127,11 +146,10 @@ impl Device {
             Command::SendTelemetry { samples } => {
                 for _ in 0..samples {
                     let sample = self.read_sensors();
-                    let mut out = [0u8; SEALED_FRAME];
-                    match self.seal_sample(&sample, &mut out) {
-                        Ok(n) => {
+                    match sealed_frame(|out| self.seal_sample(&sample, out)) {
+                        Ok(frame) => {
                             defmt::info!("sealed {}", sample);
-                            send(&Reply::Sealed(out.get(..n).unwrap_or_default()));
+                            send(&Reply::Sealed(frame.as_slice()));
                         }
                         Err(refusal) => {
                             send(&Reply::Refused(refusal));
@@ -140,13 +158,10 @@ impl Device {
                     }
                 }
             }
-            Command::FinishTelemetry => {
-                let mut out = [0u8; SEALED_FRAME];
-                match self.finish_telemetry(&mut out) {
-                    Ok(n) => send(&Reply::Sealed(out.get(..n).unwrap_or_default())),
-                    Err(refusal) => send(&Reply::Refused(refusal)),
-                }
-            }
+            Command::FinishTelemetry => match sealed_frame(|out| self.finish_telemetry(out)) {
+                Ok(frame) => send(&Reply::Sealed(frame.as_slice())),
+                Err(refusal) => send(&Reply::Refused(refusal)),
+            },
             Command::Shutdown => send(&Reply::Done),
         }
     }

@@ -99,4 +99,6 @@ pub enum Refusal {
     TooLarge,
     /// Sealing failed.
     Seal,
+    /// No frame buffer was free in the device's pool.
+    Busy,
 }
