@@ -103,6 +103,10 @@ const SIZE_PROBES: &[Probe] = &[
     Probe {
         bin: "size-lz4",
         what: "container reader, LZ4 frames (Lz4Decompressor) + CRC-16",
+        goal: None,
+        checksums: LINK,
+    },
+    Probe {
         bin: "size-pool",
         what: "static pool of SecureBuf slots, used from main and an interrupt",
         goal: None,
