@@ -54,7 +54,6 @@
 
 use core::fmt;
 
-use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
 use crate::checksum::{self, ChecksumKind, Crc32cDigest};
@@ -522,18 +521,25 @@ impl FrameCodec {
     /// [`Error::KeyRequired`], [`Error::NotSealed`], [`Error::BadMaxPlain`].
     pub fn new(header: &Header, master: Option<&MasterKey>) -> Result<Self, Error> {
         header.config.check()?;
-        let key = match (header.config.sealed, master) {
-            (true, Some(m)) => Some(StreamKey::derive(m, &header.nonce)),
+        match (header.config.sealed, master) {
             (true, None) => return Err(Error::KeyRequired),
             (false, Some(_)) => return Err(Error::NotSealed),
-            (false, None) => None,
-        };
-        Ok(Self {
+            _ => {}
+        }
+        Ok(Self::from_parts(header, header.to_preamble(), master))
+    }
+
+    /// The codec of a checked header and its preamble bytes; a stream key only with
+    /// `master` (a keyless reader of a sealed stream checks lengths only). One call
+    /// site of the key derivation for writers and readers.
+    #[inline(never)]
+    fn from_parts(header: &Header, preamble: Preamble, master: Option<&MasterKey>) -> Self {
+        Self {
             config: header.config,
-            preamble: header.to_preamble(),
-            key,
+            preamble,
+            key: master.map(|m| StreamKey::derive(m, &header.nonce)),
             level: DEFAULT_LEVEL,
-        })
+        }
     }
 
     /// The stream's config.
@@ -598,7 +604,7 @@ impl FrameCodec {
             return Err(Error::BufferTooSmall);
         }
         if let Some(key) = &self.key {
-            let (data, rest) = body.split_at_mut(n);
+            let (data, rest) = body.split_at_mut_checked(n).ok_or(Error::BufferTooSmall)?;
             let aad = self.preamble.as_bytes();
             match key.seal_in_place(u128::from(counter), is_final, aad, data) {
                 Ok(tag) => rest
@@ -1051,24 +1057,38 @@ impl Writer {
         let out = out.get_mut(..len).ok_or(Error::BufferTooSmall)?;
         let entries = (index.len() / INDEX_ENTRY_LEN) as u64;
         let end_len = u32::try_from(len).map_err(|_| Error::BufferTooSmall)?;
-        let mut fixed = [0u8; 28];
-        let parts: [&[u8]; 4] = [
-            &END_MARK.to_le_bytes(),
-            &self.counter.to_le_bytes(),
-            &self.plain_total.to_le_bytes(),
-            &entries.to_le_bytes(),
-        ];
-        for (d, s) in fixed.iter_mut().zip(parts.into_iter().flatten()) {
-            *d = *s;
+        let (fixed, rest) = out
+            .split_at_mut_checked(END_COUNTS_LEN + 4)
+            .ok_or(Error::BufferTooSmall)?;
+        let (idx, tail) = rest
+            .split_at_mut_checked(index.len())
+            .ok_or(Error::BufferTooSmall)?;
+        let mut at = 0;
+        for field in [
+            u64::from(END_MARK) << 32,
+            self.counter,
+            self.plain_total,
+            entries,
+        ] {
+            // The end mark is 4 bytes, the counts 8: the mark's bytes are the high
+            // half of its u64 so that one loop writes them all.
+            let bytes = field.to_le_bytes();
+            let part = if at == 0 { &bytes[4..] } else { &bytes[..] };
+            for &b in part {
+                if let Some(d) = fixed.get_mut(at) {
+                    *d = b;
+                }
+                at += 1;
+            }
         }
+        idx.copy_from_slice(index);
         let mut crc = Crc32cDigest::new();
-        crc.update(&fixed);
-        crc.update(index);
+        crc.update(fixed);
+        crc.update(idx);
         crc.update(&end_len.to_le_bytes());
-        let tail = [end_len.to_le_bytes(), crc.finalize().to_le_bytes()];
-        let src = fixed.iter().chain(index).chain(tail.iter().flatten());
-        for (d, s) in out.iter_mut().zip(src) {
-            *d = *s;
+        let tail_bytes = (u64::from(crc.finalize()) << 32 | u64::from(end_len)).to_le_bytes();
+        for (d, s) in tail.iter_mut().zip(tail_bytes) {
+            *d = s;
         }
         Ok(len)
     }
@@ -1183,6 +1203,68 @@ enum State {
     Done,
 }
 
+/// The SHA-256 compression function chained over a byte sequence in 64-byte blocks,
+/// ended with a block that holds the byte count (Merkle-Damgard strengthening): two
+/// sequences give the same state only if they are equal (short of a SHA-256
+/// collision). The reader compares the index entries its frames call for with the
+/// entries stored, without storing either. It runs `sha2`'s block function directly,
+/// which the key derivation links anyway.
+struct IndexDigest {
+    state: [u32; 8],
+    block: [u8; 64],
+    fill: usize,
+    len: u64,
+}
+
+impl IndexDigest {
+    /// SHA-256's initial state.
+    const IV: [u32; 8] = [
+        0x6a09_e667,
+        0xbb67_ae85,
+        0x3c6e_f372,
+        0xa54f_f53a,
+        0x510e_527f,
+        0x9b05_688c,
+        0x1f83_d9ab,
+        0x5be0_cd19,
+    ];
+
+    const fn new() -> Self {
+        Self {
+            state: Self::IV,
+            block: [0; 64],
+            fill: 0,
+            len: 0,
+        }
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if let Some(slot) = self.block.get_mut(self.fill) {
+                *slot = b;
+            }
+            self.fill += 1;
+            if self.fill == 64 {
+                sha2::block_api::compress256(&mut self.state, &[self.block]);
+                self.fill = 0;
+            }
+        }
+        self.len = self.len.wrapping_add(bytes.len() as u64);
+    }
+
+    /// The final state (the digest is left ready for nothing else).
+    fn finish(&mut self) -> [u32; 8] {
+        let len = self.len;
+        // Zeros to the end of the block (and one more block if the count does not
+        // fit), then the count in the last 8 bytes.
+        while self.fill != 56 {
+            self.update(&[0]);
+        }
+        self.update(&len.to_le_bytes());
+        self.state
+    }
+}
+
 /// Bytes of the end section after the end mark and before the index.
 const END_COUNTS_LEN: usize = 24;
 
@@ -1192,7 +1274,7 @@ struct EndParse {
     counts_got: usize,
     /// Index bytes still to come once the counts are in.
     index_left: u64,
-    index_hash: Sha256,
+    index_hash: IndexDigest,
     tail: [u8; 8],
     tail_got: usize,
     crc: Crc32cDigest,
@@ -1207,7 +1289,7 @@ impl EndParse {
             counts: [0; END_COUNTS_LEN],
             counts_got: 0,
             index_left: 0,
-            index_hash: Sha256::new(),
+            index_hash: IndexDigest::new(),
             tail: [0; 8],
             tail_got: 0,
             crc,
@@ -1248,7 +1330,7 @@ pub struct Reader<B: AsMut<[u8]>, D: Decompress = ()> {
     /// Whether plaintext lengths are known (not for a keyless read of a sealed stream).
     plain_known: bool,
     /// SHA-256 of the index entries the frames read call for.
-    expected_index: Sha256,
+    expected_index: IndexDigest,
     end: EndParse,
     failed: Option<Error>,
 }
@@ -1291,7 +1373,7 @@ impl<B: AsMut<[u8]>> Reader<B, ()> {
             plain_total: 0,
             final_seen: false,
             plain_known: true,
-            expected_index: Sha256::new(),
+            expected_index: IndexDigest::new(),
             end: EndParse::new(),
             failed: None,
         }
@@ -1473,33 +1555,23 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
         }
     }
 
+    /// Takes preamble bytes one at a time (at most 32 per stream): magic and version
+    /// are refused as soon as they are in, the length is known from byte 7.
     fn read_preamble(&mut self, input: &[u8]) -> Result<Step, Error> {
-        let want = Header::preamble_len(self.pre.get(..self.pre_got).unwrap_or_default())?;
-        let target = want.unwrap_or(8);
-        let take = (target - self.pre_got).min(input.len());
-        self.pre
-            .get_mut(self.pre_got..self.pre_got + take)
-            .ok_or(Error::Truncated)?
-            .copy_from_slice(input.get(..take).unwrap_or_default());
-        self.pre_got += take;
-        let got = self.pre.get(..self.pre_got).unwrap_or_default();
-        let Some(len) = Header::preamble_len(got)? else {
-            return Ok(Step::Done(Feed::NeedMore));
-        };
-        if self.pre_got < len {
-            // The first 8 bytes are in: take the rest of the preamble.
-            let more = (len - self.pre_got).min(input.len() - take);
-            self.pre
-                .get_mut(self.pre_got..self.pre_got + more)
-                .ok_or(Error::Truncated)?
-                .copy_from_slice(input.get(take..take + more).unwrap_or_default());
-            self.pre_got += more;
-            if self.pre_got < len {
-                return Ok(Step::Done(Feed::NeedMore));
+        let mut used = 0;
+        while let Some(&b) = input.get(used) {
+            let Some(slot) = self.pre.get_mut(self.pre_got) else {
+                break;
+            };
+            *slot = b;
+            self.pre_got += 1;
+            used += 1;
+            let got = self.pre.get(..self.pre_got).unwrap_or_default();
+            if Header::preamble_len(got)? == Some(self.pre_got) {
+                return self.parse_preamble(used);
             }
-            return self.parse_preamble(take + more);
         }
-        self.parse_preamble(take)
+        Ok(Step::Done(Feed::NeedMore))
     }
 
     fn parse_preamble(&mut self, consumed: usize) -> Result<Step, Error> {
@@ -1511,25 +1583,25 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
                 limit: self.limit,
             });
         }
+        // The preamble as read is the frames' AAD.
+        let preamble = Preamble {
+            bytes: self.pre,
+            len: config.preamble_len(),
+        };
         let codec = match (&mut self.mode, config.sealed) {
             (Mode::Open, true) => return Err(Error::KeyRequired),
             (Mode::Sealed(_), false) => return Err(Error::NotSealed),
             (Mode::Sealed(master), true) => {
                 let m = master.take().ok_or(Error::KeyRequired)?;
-                FrameCodec::new(&header, Some(&m))?
+                FrameCodec::from_parts(&header, preamble, Some(&m))
                 // `m` (a zeroizing MasterKey) is dropped and wiped here.
             }
             (Mode::Verify, true) => {
-                self.plain_known = false;
                 // Keyless: the codec checks lengths only.
-                FrameCodec {
-                    config,
-                    preamble: header.to_preamble(),
-                    key: None,
-                    level: DEFAULT_LEVEL,
-                }
+                self.plain_known = false;
+                FrameCodec::from_parts(&header, preamble, None)
             }
-            (Mode::Open | Mode::Verify, false) => FrameCodec::new(&header, None)?,
+            (Mode::Open | Mode::Verify, false) => FrameCodec::from_parts(&header, preamble, None),
         };
         let max_stored =
             u32::try_from(config.max_stored()).map_err(|_| Error::BadMaxPlain(config.max_plain))?;
@@ -1610,11 +1682,11 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
         self.counter = self.counter.checked_add(1).ok_or(Error::CounterOverflow)?;
         let stored32 =
             u32::try_from(stored_len).map_err(|_| Error::FrameTooLong { frame: frame_no })?;
-        self.expected_index.update(stored32.to_le_bytes());
+        self.expected_index.update(&stored32.to_le_bytes());
         if self.plain_known {
             // plain_len <= max_plain <= 2^30.
             let p = u32::try_from(plain_len).map_err(|_| Error::PlainTooLong)?;
-            self.expected_index.update(p.to_le_bytes());
+            self.expected_index.update(&p.to_le_bytes());
             self.plain_total += u64::from(p);
         }
         Ok(Step::Frame(src, consumed))
@@ -1673,7 +1745,7 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
                 let done = e.entries * INDEX_ENTRY_LEN as u64 - e.index_left;
                 for (i, b) in src.iter().enumerate() {
                     if (done + i as u64) % 8 < 4 {
-                        e.index_hash.update([*b]);
+                        e.index_hash.update(&[*b]);
                     }
                 }
             }
@@ -1705,8 +1777,8 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             return Err(Error::EndMismatch(EndField::EndLength));
         }
         if e.entries > 0 {
-            let expected = core::mem::replace(&mut self.expected_index, Sha256::new()).finalize();
-            let seen = core::mem::replace(&mut e.index_hash, Sha256::new()).finalize();
+            let expected = self.expected_index.finish();
+            let seen = e.index_hash.finish();
             if expected != seen {
                 return Err(Error::EndMismatch(EndField::Index));
             }
