@@ -2,7 +2,8 @@
 //! `cbindgen` run, the static library builds for the host and for Cortex-M4F,
 //! and the C99 test program and the README's C example, built with the system
 //! `cc` under AddressSanitizer and UndefinedBehaviorSanitizer against the static
-//! library, pass. Installs `cbindgen` when it is missing.
+//! library, pass; the crate's Rust tests pass under Miri. Installs `cbindgen`
+//! when it is missing.
 
 use std::fs;
 use std::time::Instant;
@@ -48,7 +49,7 @@ fn readme_example(readme: &str) -> Option<&str> {
 pub(crate) fn ffi(r: &mut Runner) {
     let root = workspace_root();
     let out = root.join("target").join("ffi-c");
-    let name = "ffi: header drift, static library, C tests (ASan+UBSan), README example";
+    let name = "ffi: header drift, static lib, C tests (ASan+UBSan), README example, Miri";
 
     if Cmd::new("cbindgen", &["--version"]).output().is_none() {
         let start = Instant::now();
@@ -122,6 +123,10 @@ pub(crate) fn ffi(r: &mut Runner) {
         Cmd::new(&test_bin, &["tests/vectors"]).dir(&root),
         cc(&readme_src, &readme_bin),
         Cmd::new(&readme_bin, &[]).dir(&root),
+        // The crate's unsafe code (state placement, caller buffers, wiping).
+        Cmd::cargo(&["+nightly", "miri", "test", "-p", "secstream-ffi"])
+            .env("MIRIFLAGS", "-Zmiri-strict-provenance")
+            .dir(&root),
     ];
     r.step(name, cmds);
 }
