@@ -253,13 +253,23 @@ secstream_error secstream_frame_decoder_finish(void *state);
 // Closes the decoder: wipes the used part of its buffer and its state.
 secstream_error secstream_frame_decoder_close(void *state);
 
+// The largest stored length of a frame of a stream with `compression_id`,
+// `sealed` (0 or 1) and `max_plain` (as a `SECSTREAM_HEADER` event reports
+// them), into `*out`: the `frame_buf_len` that lets a reader take the stream's
+// frames in any chunking. `SECSTREAM_ERR_BAD_MAX_PLAIN` outside 1..=2^30.
+secstream_error secstream_container_max_stored(uint8_t compression_id,
+                                               uint8_t sealed,
+                                               uint32_t max_plain,
+                                               size_t *out);
+
 // Opens a reader of unsealed containers in `state` (at least
 // `SECSTREAM_READER_STATE_SIZE` bytes, aligned to `SECSTREAM_READER_STATE_ALIGN`).
 //
-// `frame_buf` gathers a frame that arrives split across inputs (a stream's
-// frames need up to `max_plain` + 8 + checksum width bytes, + 16 sealed, +
-// the LZ4 bound); `plain_buf` receives LZ4-decompressed plaintexts (`max_plain`
-// bytes; may be NULL/0 for uncompressed streams). Both stay valid and untouched
+// `frame_buf` gathers a frame that arrives split across inputs: a frame larger
+// than it fails with `SECSTREAM_ERR_FRAME_TOO_LONG` unless it is whole in one
+// input (size it with `secstream_container_max_stored`); `plain_buf` receives
+// LZ4-decompressed plaintexts (`max_plain` bytes; may be NULL/0 for
+// uncompressed streams). Both stay valid and untouched
 // until `secstream_reader_close`. `limit` is the largest `max_plain` accepted
 // (0: the default, 16 MiB). Deflate streams answer
 // `SECSTREAM_ERR_COMPRESSION_UNAVAILABLE`.

@@ -3,8 +3,9 @@
 
 use core::ffi::c_void;
 
-use secstream_core::compress::Lz4Decompressor;
-use secstream_core::container::{Feed, Reader};
+use secstream_core::checksum::ChecksumKind;
+use secstream_core::compress::{Compression, Lz4Decompressor};
+use secstream_core::container::{Config, Feed, Reader};
 use secstream_core::seal::{KEY_LEN, MasterKey};
 
 use crate::error::SecstreamError;
@@ -68,13 +69,43 @@ fn open(
     }
 }
 
+/// The largest stored length of a frame of a stream with `compression_id`,
+/// `sealed` (0 or 1) and `max_plain` (as a `SECSTREAM_HEADER` event reports
+/// them), into `*out`: the `frame_buf_len` that lets a reader take the stream's
+/// frames in any chunking. `SECSTREAM_ERR_BAD_MAX_PLAIN` outside 1..=2^30.
+#[unsafe(no_mangle)]
+pub extern "C" fn secstream_container_max_stored(
+    compression_id: u8,
+    sealed: u8,
+    max_plain: u32,
+    out: *mut usize,
+) -> SecstreamError {
+    if out.is_null() {
+        return E::SecstreamErrNullPointer;
+    }
+    let Some(compression) = Compression::from_id(compression_id) else {
+        return E::SecstreamErrUnknownCompression;
+    };
+    let config = Config::new(ChecksumKind::None, max_plain)
+        .with_compression(compression)
+        .with_sealed(sealed != 0);
+    match config.check() {
+        Ok(()) => {
+            raw::put(out, config.max_stored());
+            E::SecstreamOk
+        }
+        Err(e) => e.into(),
+    }
+}
+
 /// Opens a reader of unsealed containers in `state` (at least
 /// `SECSTREAM_READER_STATE_SIZE` bytes, aligned to `SECSTREAM_READER_STATE_ALIGN`).
 ///
-/// `frame_buf` gathers a frame that arrives split across inputs (a stream's
-/// frames need up to `max_plain` + 8 + checksum width bytes, + 16 sealed, +
-/// the LZ4 bound); `plain_buf` receives LZ4-decompressed plaintexts (`max_plain`
-/// bytes; may be NULL/0 for uncompressed streams). Both stay valid and untouched
+/// `frame_buf` gathers a frame that arrives split across inputs: a frame larger
+/// than it fails with `SECSTREAM_ERR_FRAME_TOO_LONG` unless it is whole in one
+/// input (size it with `secstream_container_max_stored`); `plain_buf` receives
+/// LZ4-decompressed plaintexts (`max_plain` bytes; may be NULL/0 for
+/// uncompressed streams). Both stay valid and untouched
 /// until `secstream_reader_close`. `limit` is the largest `max_plain` accepted
 /// (0: the default, 16 MiB). Deflate streams answer
 /// `SECSTREAM_ERR_COMPRESSION_UNAVAILABLE`.

@@ -225,6 +225,26 @@ fn sealed_lz4_container_round_trip_and_key_wiped_on_close() {
 }
 
 #[test]
+fn max_stored_matches_the_vectors_readme() {
+    let mut n = 0;
+    for (comp, sealed, want) in [(0, 0, 1024), (1, 0, 1029), (2, 0, 1044), (2, 1, 1060)] {
+        assert_eq!(
+            reader::secstream_container_max_stored(comp, sealed, 1024, &mut n),
+            E::SecstreamOk
+        );
+        assert_eq!(n, want);
+    }
+    assert_eq!(
+        reader::secstream_container_max_stored(0, 0, 0, &mut n),
+        E::SecstreamErrBadMaxPlain
+    );
+    assert_eq!(
+        reader::secstream_container_max_stored(7, 0, 1, &mut n),
+        E::SecstreamErrUnknownCompression
+    );
+}
+
+#[test]
 fn misuse_is_an_error() {
     let mut st = Mem::new();
     let s = st.ptr();
