@@ -17,11 +17,14 @@ trap 'rm -rf "$DIR"' EXIT
 
 # Mixed input: 45% binary (executables), 45% text (sources and docs), 10% random.
 binary=$((SIZE_MB * 45 / 100)); text=$((SIZE_MB * 45 / 100)); random=$((SIZE_MB - binary - text))
+# `head` ends the endless producers with SIGPIPE: not a failure here.
+set +o pipefail
 {
   while :; do cat "$(command -v cargo)" target/release/secstream; done | head -c $((binary << 20))
   while :; do find core host-std docs -name '*.rs' -o -name '*.md' | sort | xargs cat; done | head -c $((text << 20))
   head -c $((random << 20)) /dev/urandom
 } > "$DIR/in"
+set -o pipefail
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 # time_cmd NAME CMD...: runs RUNS times, each writing a fresh output name (tmpfs frees

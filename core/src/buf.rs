@@ -7,6 +7,12 @@
 //! [`burn`](SecureBuf::burn), [`consume`](SecureBuf::consume),
 //! [`compact`](SecureBuf::compact) and [`truncate`](SecureBuf::truncate).
 //!
+//! The buffer also keeps a high-water mark, [`exposed`](SecureBuf::exposed):
+//! every byte from the mark on is zero. Writes, [`advance`](SecureBuf::advance)
+//! and the spare-room accessors raise it, so [`clear`](SecureBuf::clear) wipes
+//! only what was ever handed out: 64 bytes used in a 2 KiB buffer cost a
+//! 64-byte wipe (the slots of [`pool`](crate::pool) rely on this).
+//!
 //! ```
 //! use secstream_core::buf::SecureBuf;
 //!
@@ -40,6 +46,9 @@ pub struct SecureBuf<const N: usize> {
     len: usize,
     /// Read cursor.
     pos: usize,
+    /// High-water mark: every byte of `data[exposed..]` is zero.
+    /// Invariant: `len <= exposed <= N`.
+    exposed: usize,
     string_limit: u32,
 }
 
@@ -51,6 +60,7 @@ impl<const N: usize> SecureBuf<N> {
             data: [0; N],
             len: 0,
             pos: 0,
+            exposed: 0,
             string_limit: DEFAULT_STRING_LIMIT,
         }
     }
@@ -116,6 +126,15 @@ impl<const N: usize> SecureBuf<N> {
         self.len - self.pos
     }
 
+    /// The high-water mark: bytes from the start that may hold data because
+    /// they were written or handed out mutably since the last
+    /// [`clear`](Self::clear) or [`burn`](Self::burn). Every byte past it is
+    /// zero, and `clear` wipes exactly this many.
+    #[must_use]
+    pub const fn exposed(&self) -> usize {
+        self.exposed
+    }
+
     /// All written bytes, including those already read.
     #[must_use]
     pub fn as_slice(&self) -> &[u8] {
@@ -134,9 +153,23 @@ impl<const N: usize> SecureBuf<N> {
     }
 
     /// The free space after the written bytes, to fill in place; follow with
-    /// [`advance`](Self::advance).
+    /// [`advance`](Self::advance). This hands out the whole free space, so it
+    /// raises the [`exposed`](Self::exposed) mark to the capacity; to fill a
+    /// few bytes of a large buffer, [`spare_mut_up_to`](Self::spare_mut_up_to)
+    /// keeps the later wipe short.
     pub fn spare_mut(&mut self) -> &mut [u8] {
+        self.exposed = N;
         self.data.get_mut(self.len..).unwrap_or_default()
+    }
+
+    /// At most `max` bytes of the free space after the written bytes (fewer
+    /// if less is free), to fill in place; follow with
+    /// [`advance`](Self::advance). Raises the [`exposed`](Self::exposed) mark
+    /// only to the end of the returned slice.
+    pub fn spare_mut_up_to(&mut self, max: usize) -> &mut [u8] {
+        let end = self.len.saturating_add(max.min(self.free()));
+        self.exposed = self.exposed.max(end);
+        self.data.get_mut(self.len..end).unwrap_or_default()
     }
 
     /// Marks `n` bytes of [`spare_mut`](Self::spare_mut) as written.
@@ -151,7 +184,15 @@ impl<const N: usize> SecureBuf<N> {
             });
         }
         self.len += n;
+        self.exposed = self.exposed.max(self.len);
         Ok(())
+    }
+
+    /// All `N` bytes of storage, written or not, for tests that check what
+    /// was wiped.
+    #[cfg(test)]
+    pub(crate) fn raw(&self) -> &[u8; N] {
+        &self.data
     }
 
     /// Moves the read cursor back to the start, to read the bytes again.
@@ -167,11 +208,16 @@ impl<const N: usize> SecureBuf<N> {
         Reader::new(self.unread()).with_string_limit(self.string_limit)
     }
 
-    /// Wipes every written byte and empties the buffer.
+    /// Wipes every written byte, and every byte of spare room handed out,
+    /// up to the [`exposed`](Self::exposed) mark, and empties the buffer.
+    /// The cost is the mark, not the capacity.
     pub fn clear(&mut self) {
-        self.as_mut_slice().zeroize();
+        if let Some(used) = self.data.get_mut(..self.exposed) {
+            used.zeroize();
+        }
         self.len = 0;
         self.pos = 0;
+        self.exposed = 0;
     }
 
     /// Wipes the whole capacity, written or not, and empties the buffer.
@@ -179,6 +225,7 @@ impl<const N: usize> SecureBuf<N> {
         self.data.zeroize();
         self.len = 0;
         self.pos = 0;
+        self.exposed = 0;
     }
 
     /// Keeps the first `len` written bytes and wipes the rest. Does nothing
@@ -246,6 +293,7 @@ impl<const N: usize> SecureBuf<N> {
         let mut w = Writer::new(self.data.get_mut(self.len..).unwrap_or_default());
         f(&mut w)?;
         self.len += w.position();
+        self.exposed = self.exposed.max(self.len);
         Ok(())
     }
 
@@ -726,7 +774,35 @@ mod tests {
                 prop_assert_eq!(b.unread(), unread.iter().copied().collect::<Vec<_>>());
                 prop_assert_eq!(b.position(), read);
                 prop_assert!(b.data[b.len()..].iter().all(|&x| x == 0));
+                prop_assert!(b.data[b.exposed()..].iter().all(|&x| x == 0));
             }
+        }
+
+        /// The high-water mark: whatever is written or handed out, every
+        /// byte past `exposed` is zero and `len <= exposed`, so `clear`
+        /// (which wipes only up to the mark) leaves the storage all zero.
+        #[test]
+        fn bytes_past_the_mark_are_zero(ops in proptest::collection::vec((0..7u8, 0..80usize), 0..40)) {
+            let mut b = SecureBuf::<64>::new();
+            for (kind, n) in ops {
+                match kind {
+                    0 => { let _ = b.put_raw(&std::vec![0x11; n]); }
+                    1 => b.spare_mut_up_to(n).fill(0x22),
+                    2 => {
+                        b.spare_mut_up_to(n).fill(0x33);
+                        let _ = b.advance(n / 2);
+                    }
+                    3 => if let Some(x) = b.spare_mut().last_mut() { *x = 0x44 },
+                    4 => { let _ = b.consume(n.min(b.remaining())); }
+                    5 => b.truncate(n),
+                    _ => b.compact(),
+                }
+                prop_assert!(b.len() <= b.exposed() && b.exposed() <= 64);
+                prop_assert!(b.data[b.exposed()..].iter().all(|&x| x == 0));
+            }
+            b.clear();
+            prop_assert_eq!(b.exposed(), 0);
+            prop_assert_eq!(b.data, [0; 64]);
         }
     }
 }

@@ -115,12 +115,14 @@ impl Compression {
     }
 
     /// Whether this build can write frames with this compression (deflate
-    /// needs the `alloc` feature; LZ4 and none always can).
+    /// needs the `alloc` feature, LZ4 the `lz4` feature, which `alloc` turns on;
+    /// reading needs neither).
     #[must_use]
     pub const fn can_compress(self) -> bool {
         match self {
             Self::Deflate => cfg!(feature = "alloc"),
-            Self::None | Self::Lz4 => true,
+            Self::Lz4 => cfg!(feature = "lz4"),
+            Self::None => true,
         }
     }
 }
@@ -211,19 +213,27 @@ impl<O: AsMut<[u8]>> Output<O> {
         self.dirty = 0;
     }
 
-    /// Wipes, then runs `f` on the first `min(limit, len)` bytes; a success
-    /// marks its length as used.
+    /// Runs `f` on the first `min(limit, len)` bytes; a success marks its length as
+    /// used. The previous output is overwritten by the new one, and whatever of it
+    /// lies past the new length is wiped (all of it after an error), so no old
+    /// plaintext stays behind without a second pass over the buffer.
     fn run(
         &mut self,
         limit: usize,
         f: impl FnOnce(&mut [u8]) -> Result<usize, Error>,
     ) -> Result<usize, Error> {
-        self.wipe();
         let out = self.out.as_mut();
         let n = limit.min(out.len());
-        let len = f(out.get_mut(..n).unwrap_or_default())?;
-        self.dirty = len;
-        Ok(len)
+        let res = f(out.get_mut(..n).unwrap_or_default());
+        let kept = *res.as_ref().unwrap_or(&0);
+        let old = self.dirty.min(out.len());
+        if old > kept
+            && let Some(stale) = out.get_mut(kept..old)
+        {
+            stale.zeroize();
+        }
+        self.dirty = kept;
+        res
     }
 
     fn replace(&mut self, out: O) -> O {

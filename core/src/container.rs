@@ -186,7 +186,7 @@ pub enum Error {
     /// A compressed frame could not be decompressed.
     Decompress(compress::Error),
     /// The stream's compression cannot be written by this build (deflate needs the
-    /// `alloc` feature).
+    /// `alloc` feature, LZ4 the `lz4` feature).
     CompressionUnavailable(Compression),
     /// The operation needs a stream without compression and sealing.
     NotPlain,
@@ -436,12 +436,27 @@ impl Header {
     /// failed check.
     pub fn parse(bytes: &[u8]) -> Result<Self, Error> {
         let len = Self::preamble_len(bytes)?.ok_or(Error::Truncated)?;
-        let b = bytes.get(..len).ok_or(Error::Truncated)?;
-        let crc_at = len - 4;
-        let (body, crc) = b.split_at(crc_at);
-        let mut le = [0u8; 4];
-        le.copy_from_slice(crc);
-        if u32::from_le_bytes(le) != checksum::crc32c(body) {
+        if bytes.len() < len {
+            return Err(Error::Truncated);
+        }
+        // A fixed array: every field below is at a constant offset (no bounds checks).
+        let mut b = [0u8; SEALED_PREAMBLE_LEN];
+        for (d, s) in b.iter_mut().zip(bytes.iter().take(len)) {
+            *d = *s;
+        }
+        let sealed = len == SEALED_PREAMBLE_LEN;
+        let (stored, crc) = if sealed {
+            (
+                u32::from_le_bytes([b[28], b[29], b[30], b[31]]),
+                checksum::crc32c(&b[..28]),
+            )
+        } else {
+            (
+                u32::from_le_bytes([b[12], b[13], b[14], b[15]]),
+                checksum::crc32c(&b[..12]),
+            )
+        };
+        if stored != crc {
             return Err(Error::BadPreambleChecksum);
         }
         let checksum = ChecksumKind::from_id(b[5]).map_err(|e| match e {
@@ -452,18 +467,18 @@ impl Header {
         if b[7] & !1 != 0 {
             return Err(Error::UnknownFlags(b[7] & !1));
         }
-        let mut m = [0u8; 4];
-        m.copy_from_slice(&b[8..12]);
         let config = Config {
             checksum,
             compression,
-            sealed: b[7] & 1 == 1,
-            max_plain: u32::from_le_bytes(m),
+            sealed,
+            max_plain: u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
         };
         config.check()?;
         let mut nonce = [0u8; STREAM_NONCE_LEN];
-        if config.sealed {
-            nonce.copy_from_slice(&b[12..28]);
+        if sealed {
+            for (d, s) in nonce.iter_mut().zip(&b[12..28]) {
+                *d = *s;
+            }
         }
         Ok(Self { config, nonce })
     }
@@ -598,7 +613,9 @@ impl FrameCodec {
         }
         let stored_bytes = body.get(..stored).ok_or(Error::BufferTooSmall)?;
         let h = frame::header(kind, stored_bytes).map_err(|_| Error::BufferTooSmall)?;
-        head.copy_from_slice(h.as_bytes());
+        for (d, s) in head.iter_mut().zip(h.as_bytes()) {
+            *d = *s;
+        }
         let stored = u32::try_from(stored).map_err(|_| Error::PlainTooLong)?;
         Ok(Encoded {
             len: hlen + stored_bytes.len(),
@@ -614,7 +631,10 @@ impl FrameCodec {
                     .copy_from_slice(plain);
                 Ok(plain.len())
             }
+            #[cfg(feature = "lz4")]
             Compression::Lz4 => lz4::compress_into(plain, body).map_err(|_| Error::BufferTooSmall),
+            #[cfg(not(feature = "lz4"))]
+            Compression::Lz4 => Err(Error::CompressionUnavailable(Compression::Lz4)),
             Compression::Deflate => self.deflate(plain, body),
         }
     }
@@ -1030,20 +1050,26 @@ impl Writer {
         let len = END_FIXED_LEN + index.len();
         let out = out.get_mut(..len).ok_or(Error::BufferTooSmall)?;
         let entries = (index.len() / INDEX_ENTRY_LEN) as u64;
-        let (fixed, rest) = out.split_at_mut(28);
-        fixed[..4].copy_from_slice(&END_MARK.to_le_bytes());
-        fixed[4..12].copy_from_slice(&self.counter.to_le_bytes());
-        fixed[12..20].copy_from_slice(&self.plain_total.to_le_bytes());
-        fixed[20..28].copy_from_slice(&entries.to_le_bytes());
-        let (idx, tail) = rest.split_at_mut(index.len());
-        idx.copy_from_slice(index);
         let end_len = u32::try_from(len).map_err(|_| Error::BufferTooSmall)?;
-        tail[..4].copy_from_slice(&end_len.to_le_bytes());
+        let mut fixed = [0u8; 28];
+        let parts: [&[u8]; 4] = [
+            &END_MARK.to_le_bytes(),
+            &self.counter.to_le_bytes(),
+            &self.plain_total.to_le_bytes(),
+            &entries.to_le_bytes(),
+        ];
+        for (d, s) in fixed.iter_mut().zip(parts.into_iter().flatten()) {
+            *d = *s;
+        }
         let mut crc = Crc32cDigest::new();
-        crc.update(fixed);
-        crc.update(idx);
-        crc.update(&tail[..4]);
-        tail[4..8].copy_from_slice(&crc.finalize().to_le_bytes());
+        crc.update(&fixed);
+        crc.update(index);
+        crc.update(&end_len.to_le_bytes());
+        let tail = [end_len.to_le_bytes(), crc.finalize().to_le_bytes()];
+        let src = fixed.iter().chain(index).chain(tail.iter().flatten());
+        for (d, s) in out.iter_mut().zip(src) {
+            *d = *s;
+        }
         Ok(len)
     }
 }
@@ -1613,12 +1639,11 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             if e.counts_got < END_COUNTS_LEN {
                 return Ok(Step::Done(Feed::NeedMore));
             }
-            let field = |i: usize| {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(&e.counts[i * 8..i * 8 + 8]);
-                u64::from_le_bytes(b)
-            };
-            let (count, total, entries) = (field(0), field(1), field(2));
+            let c = &e.counts;
+            let count = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            let total = u64::from_le_bytes([c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15]]);
+            let entries =
+                u64::from_le_bytes([c[16], c[17], c[18], c[19], c[20], c[21], c[22], c[23]]);
             if count != self.counter {
                 return Err(Error::EndMismatch(EndField::FrameCount));
             }
@@ -1666,10 +1691,9 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
         if e.tail_got < 8 {
             return Ok(Step::Done(Feed::NeedMore));
         }
-        let mut len = [0u8; 4];
-        len.copy_from_slice(&e.tail[..4]);
-        let mut crc = [0u8; 4];
-        crc.copy_from_slice(&e.tail[4..]);
+        let t = &e.tail;
+        let len = [t[0], t[1], t[2], t[3]];
+        let crc = [t[4], t[5], t[6], t[7]];
         let mut digest = e.crc.clone();
         digest.update(&len);
         if digest.finalize() != u32::from_le_bytes(crc) {
@@ -2359,6 +2383,9 @@ mod tests {
             }
         }
         // The decompressor never writes past max_plain.
+        if !Compression::Lz4.can_compress() {
+            return;
+        }
         let wire = over_max_plain(Compression::Lz4, false);
         let mut r =
             Reader::new(vec![0u8; 512]).with_decompressor(Decompressor::new(vec![0xEEu8; 200]));
@@ -2451,6 +2478,7 @@ mod tests {
         r.finish().unwrap();
     }
 
+    #[cfg(feature = "lz4")]
     #[test]
     fn codec_opens_frames_by_counter() {
         let config = Config::new(ChecksumKind::Crc32c, 64)

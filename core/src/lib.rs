@@ -21,6 +21,9 @@
 //! - [`buf`]: [`SecureBuf`](buf::SecureBuf), a zeroizing fixed-capacity buffer
 //!   with a cursor over the SSH wire types.
 //! - [`ssh`]: the SSH wire codec (RFC 4251 section 5) over plain slices.
+//! - [`pool`]: a fixed pool of `SecureBuf` slots for a `static`, shared by
+//!   interrupt handlers and the main loop without blocking; a returned slot
+//!   is wiped as far as it was used.
 //! - [`ring`] and [`spsc`]: byte rings, the second split into lock-free halves
 //!   for an interrupt handler and the main loop, with grants for DMA.
 //! - [`checksum`]: the five checksums of the contract (none, CRC-16, CRC-32,
@@ -65,6 +68,7 @@ pub mod frame;
 pub mod lz4;
 #[cfg(feature = "serde")]
 pub mod message;
+pub mod pool;
 pub mod ring;
 pub mod seal;
 pub mod spsc;

@@ -1,6 +1,7 @@
 //! LZ4 block format (no frame header, no size prefix) for container frames.
 //!
-//! Encoding and decoding run on [`lz4_flex`] in its safe modes and need no
+//! Decoding runs on [`lz4_flex`]'s safe decoder (untrusted input), encoding on its
+//! faster pointer-based encoder (our own plaintext); neither needs an
 //! allocator: the compressor's hash table lives on the stack (8 KiB for inputs
 //! under 64 KiB, 16 KiB above). The wire contract bounds a block of `n` input
 //! bytes by [`bound`]`(n) = n + n / 255 + 16`; when the compressor's output
@@ -32,14 +33,20 @@ pub const fn bound(n: usize) -> usize {
     n.saturating_add(n / 255).saturating_add(16)
 }
 
-/// Output length [`compress_into`] needs for `n` input bytes: the larger of
+/// Output length `compress_into` (feature `lz4`) needs for `n` input bytes: the larger of
 /// [`bound`] and the compressor's own working bound (`n * 1.1 + 20`). The
 /// result is never longer than [`bound`]`(n)`.
 #[must_use]
 pub const fn compress_buffer_len(n: usize) -> usize {
-    let flex = lz4_flex::block::get_maximum_output_size(n);
     let b = bound(n);
-    if flex > b { flex } else { b }
+    #[cfg(feature = "lz4")]
+    {
+        let flex = lz4_flex::block::get_maximum_output_size(n);
+        if flex > b {
+            return flex;
+        }
+    }
+    b
 }
 
 /// Length of the literal-only block of `n` bytes: a token, `(n - 15) / 255 + 1`
@@ -82,19 +89,27 @@ pub fn store_into(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
     Ok(total)
 }
 
-/// Compresses `input` into one LZ4 block at the start of `out`; returns its
+/// Compresses `input` (feature `lz4`) into one LZ4 block at the start of `out`; returns its
 /// length, at most [`bound`]`(input.len())`. An `out` of
 /// [`compress_buffer_len`] bytes always suffices. Bytes of `out` past the
 /// result that the compressor touched are wiped.
 ///
 /// # Errors
 /// [`Error::BufferTooSmall`] if `out` is shorter than needed.
+// Never inlined: the compressor's hash tables (8 KiB and 16 KiB, both in
+// lz4_flex's frame) would otherwise join the stack frame of every caller,
+// e.g. `container::FrameCodec::encode` of an uncompressed or sealed stream,
+// and overflow a 16 KiB microcontroller that never compresses.
+#[cfg(feature = "lz4")]
+#[inline(never)]
 pub fn compress_into(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
     let b = bound(input.len());
     if out.len() >= lz4_flex::block::get_maximum_output_size(input.len()) {
         match lz4_flex::block::compress_into(input, out) {
             Ok(n) if n <= b => {
-                wipe_after(out, n, b);
+                // The encoder may write a few bytes past its result (wild copies of
+                // up to 16 bytes); nothing further is touched.
+                wipe_after(out, n, n + 32);
                 return Ok(n);
             }
             Ok(n) => wipe_after(out, 0, n),
@@ -104,6 +119,7 @@ pub fn compress_into(input: &[u8], out: &mut [u8]) -> Result<usize, Error> {
     store_into(input, out)
 }
 
+#[cfg(feature = "lz4")]
 fn wipe_after(out: &mut [u8], from: usize, to: usize) {
     let to = to.min(out.len());
     if let Some(rest) = out.get_mut(from.min(to)..to) {
@@ -201,8 +217,11 @@ mod tests {
     #[test]
     fn empty_input_is_one_zero_byte() {
         let mut out = [0xAAu8; 32];
-        assert_eq!(compress_into(b"", &mut out), Ok(1));
-        assert_eq!(out[0], 0);
+        #[cfg(feature = "lz4")]
+        {
+            assert_eq!(compress_into(b"", &mut out), Ok(1));
+            assert_eq!(out[0], 0);
+        }
         assert_eq!(store_into(b"", &mut out), Ok(1));
         assert_eq!(out[0], 0);
         let mut plain = [0u8; 4];
@@ -230,6 +249,7 @@ mod tests {
         assert_eq!(out[..2], [0xF0, 0x00]);
     }
 
+    #[cfg(feature = "lz4")]
     #[test]
     fn incompressible_input_stays_within_the_bound() {
         let mut x = 0x1234_5678u32;
@@ -251,6 +271,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "lz4")]
     #[test]
     fn a_small_output_falls_back_to_literals() {
         let input = [b'a'; 300];
@@ -297,6 +318,7 @@ mod tests {
         assert_eq!(decompress_into(&[0x30, 1, 2, 3], &mut out), Ok(3));
     }
 
+    #[cfg(feature = "lz4")]
     #[test]
     fn bombs_and_damage_are_refused() {
         let input = [0u8; 4000];

@@ -11,7 +11,9 @@
 //!   command and before exit.
 //! - Telemetry readings go out as frames of a sealed container (HKDF-SHA256
 //!   stream key, ChaCha20-Poly1305, CRC-32C over the stored bytes), in
-//!   [`Reply::Sealed`] pieces; the host opens them with the key.
+//!   [`Reply::Sealed`] pieces; the host opens them with the key. Each sealed
+//!   frame is built in a buffer taken from a static [`Pool`], which wipes it
+//!   (as far as it was written) when the reply has gone.
 //!
 //! The simulated host ([`Peer`]) writes the line and reads the replies.
 //! Logs go out with defmt over semihosting; the exit status is the
@@ -27,15 +29,17 @@ use cortex_m_rt::{entry, exception};
 use secstream_core::buf::SecureBuf;
 use secstream_core::checksum::ChecksumKind;
 use secstream_core::cobs::{self, Feed};
-use secstream_core::container::{self, Header};
+use secstream_core::container::{self, Config};
+use secstream_core::frame;
 use secstream_core::message;
-use secstream_core::seal::MasterKey;
+use secstream_core::pool::{Pool, PoolBuf};
+use secstream_core::seal::{MasterKey, TAG_LEN};
 use secstream_core::spsc::SpscRing;
 use secstream_firmware_example::link;
 use secstream_firmware_example::peer::{self, Peer};
 use secstream_firmware_example::protocol::{
     Command, EXAMPLE_KEY, LINK_CHECKSUM, MAX_FRAME, MAX_PAYLOAD, Refusal, Reply, Sample,
-    TELEMETRY_MAX_FRAME,
+    TELEMETRY_MAX_PLAIN,
 };
 use secstream_firmware_example::uart::SimUart;
 use secstream_firmware_example::{self as fw};
@@ -47,6 +51,9 @@ const RX_CAP: usize = 64;
 /// the library builds with CRC-16 alone (a core built with a checksum
 /// subset, as the size probes are).
 const TELEMETRY_CHECKSUM: ChecksumKind = ChecksumKind::Crc32c;
+/// The telemetry stream's options: sealed, no compression (a sample is a
+/// few bytes).
+const TELEMETRY: Config = Config::new(TELEMETRY_CHECKSUM, TELEMETRY_MAX_PLAIN).with_sealed(true);
 
 /// Bytes received by the UART interrupt, waiting for the main loop.
 static RX: SpscRing<RX_CAP> = SpscRing::new();
@@ -79,8 +86,33 @@ struct Device {
     telemetry: Option<container::Writer>,
 }
 
-/// A sealed telemetry frame: the stored sample, the tag and the frame header.
-const SEALED_FRAME: usize = TELEMETRY_MAX_FRAME as usize + 8;
+/// Output of one telemetry step: the larger of a sealed sample frame (frame
+/// header, sample, tag) and what `finish` writes (the empty final frame and
+/// the end section, which has no index here).
+const SEALED_FRAME: usize = max(
+    TELEMETRY.max_frame_len(),
+    frame::encoded_len(TELEMETRY_CHECKSUM, TAG_LEN) + container::END_FIXED_LEN,
+);
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}
+
+/// Buffers for sealed frames, taken for one reply each and wiped as they go
+/// back (as far as they were written). Two, though one is ever in use: the
+/// spare shows a full pool is refused, not waited for.
+static FRAMES: Pool<SEALED_FRAME, 2> = Pool::new();
+
+/// Seals into a frame buffer from [`FRAMES`]: `seal` fills the buffer's free
+/// room and returns the length it wrote.
+fn sealed_frame(
+    seal: impl FnOnce(&mut [u8]) -> Result<usize, Refusal>,
+) -> Result<PoolBuf<'static, SEALED_FRAME>, Refusal> {
+    let mut frame = FRAMES.try_acquire().ok_or(Refusal::Busy)?;
+    let n = seal(frame.spare_mut())?;
+    frame.advance(n).map_err(|_| Refusal::TooLarge)?;
+    Ok(frame)
+}
 
 impl Device {
     /// A simulated reading (a real device samples its ADC here).
@@ -114,11 +146,10 @@ impl Device {
             Command::SendTelemetry { samples } => {
                 for _ in 0..samples {
                     let sample = self.read_sensors();
-                    let mut out = [0u8; SEALED_FRAME];
-                    match self.seal_sample(&sample, &mut out) {
-                        Ok(n) => {
+                    match sealed_frame(|out| self.seal_sample(&sample, out)) {
+                        Ok(frame) => {
                             defmt::info!("sealed {}", sample);
-                            send(&Reply::Sealed(out.get(..n).unwrap_or_default()));
+                            send(&Reply::Sealed(frame.as_slice()));
                         }
                         Err(refusal) => {
                             send(&Reply::Refused(refusal));
@@ -127,13 +158,10 @@ impl Device {
                     }
                 }
             }
-            Command::FinishTelemetry => {
-                let mut out = [0u8; SEALED_FRAME];
-                match self.finish_telemetry(&mut out) {
-                    Ok(n) => send(&Reply::Sealed(out.get(..n).unwrap_or_default())),
-                    Err(refusal) => send(&Reply::Refused(refusal)),
-                }
-            }
+            Command::FinishTelemetry => match sealed_frame(|out| self.finish_telemetry(out)) {
+                Ok(frame) => send(&Reply::Sealed(frame.as_slice())),
+                Err(refusal) => send(&Reply::Refused(refusal)),
+            },
             Command::Shutdown => send(&Reply::Done),
         }
     }
@@ -156,13 +184,12 @@ impl Device {
             }
         })
         .ok_or(Refusal::NoKey)?;
-        let header = Header::new(TELEMETRY_CHECKSUM, TELEMETRY_MAX_FRAME);
-        let mut writer = container::Writer::new_sealed(header, &master, stream_nonce)
+        let mut writer = container::Writer::new_sealed(TELEMETRY, &master, stream_nonce)
             .map_err(|_| Refusal::Seal)?;
         drop(master); // wiped
         let mut preamble = [0u8; container::SEALED_PREAMBLE_LEN];
         writer.start(&mut preamble).map_err(|_| Refusal::Seal)?;
-        defmt::info!("telemetry stream opened: {}", writer.header());
+        defmt::info!("telemetry stream opened: {}", writer.config());
         self.telemetry = Some(writer);
         Ok(preamble)
     }
@@ -176,7 +203,8 @@ impl Device {
         writer.encode_frame(plain, out).map_err(|_| Refusal::Seal)
     }
 
-    /// Seals the final frame and closes the stream; returns the frame length.
+    /// Seals the (empty) final frame, writes the end section and closes the
+    /// stream; returns the length written.
     fn finish_telemetry(&mut self, out: &mut [u8]) -> Result<usize, Refusal> {
         let mut writer = self.telemetry.take().ok_or(Refusal::NoStream)?;
         let n = writer.finish(out).map_err(|_| Refusal::Seal)?;

@@ -169,7 +169,8 @@ impl Peer {
     }
 
     /// Opens the collected sealed stream with the example key, logs every
-    /// sample and checks that the stream ended with its final frame.
+    /// sample and checks that the stream ended with its final frame and an
+    /// end section that matches it (not truncated).
     /// Returns how many samples it held.
     ///
     /// # Errors
@@ -184,8 +185,12 @@ impl Peer {
             .ok_or(Error::SealedTooLong)?;
         let mut samples = 0;
         while !input.is_empty() {
-            match reader.feed(input).map_err(Error::Telemetry)? {
+            let consumed = match reader.feed(input).map_err(Error::Telemetry)? {
                 Feed::NeedMore => break,
+                Feed::Header { header, consumed } => {
+                    defmt::info!("host: stream {}", header.config);
+                    consumed
+                }
                 Feed::Frame { payload, consumed } => {
                     if !payload.is_empty() {
                         let sample: Sample =
@@ -193,9 +198,16 @@ impl Peer {
                         defmt::info!("host: opened {}", sample);
                         samples += 1;
                     }
-                    input = input.get_mut(consumed..).unwrap_or_default();
+                    consumed
                 }
-            }
+                Feed::End { consumed } => {
+                    defmt::info!("host: end section matches the stream");
+                    consumed
+                }
+                // Only a lazy reader asks for a larger frame buffer.
+                Feed::NeedBuffer { .. } => return Err(Error::SealedTooLong),
+            };
+            input = input.get_mut(consumed..).unwrap_or_default();
         }
         reader.finish().map_err(Error::Telemetry)?;
         Ok(samples)

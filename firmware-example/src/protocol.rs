@@ -16,9 +16,9 @@ pub const MAX_PAYLOAD: usize = 96;
 /// Largest encoded link frame: COBS overhead, checksum and delimiter.
 pub const MAX_FRAME: usize = cobs::max_encoded_len(LINK_CHECKSUM, MAX_PAYLOAD);
 
-/// Largest stored frame of the telemetry container: a postcard [`Sample`]
-/// (at most 10 bytes) and the 16-byte tag fit.
-pub const TELEMETRY_MAX_FRAME: u32 = 32;
+/// `max_plain` of the telemetry container: a postcard [`Sample`] (at most 9
+/// bytes) fits.
+pub const TELEMETRY_MAX_PLAIN: u32 = 16;
 
 /// The device key of the example, shared with the simulated host. A real
 /// device has its own key, provisioned into OTP or a secure element and read
@@ -99,4 +99,6 @@ pub enum Refusal {
     TooLarge,
     /// Sealing failed.
     Seal,
+    /// No frame buffer was free in the device's pool.
+    Busy,
 }

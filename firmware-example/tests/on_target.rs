@@ -261,14 +261,14 @@ mod tests {
     #[test]
     fn seal_known_answer_and_tamper() {
         // Computed independently (Python `cryptography`): HKDF-SHA256 with
-        // master 00..1f, salt a0..af, info "secstream v1 payload"; then
+        // master 00..1f, salt a0..af, info "secstream v2 payload"; then
         // ChaCha20-Poly1305, frame 5, final, aad 40..5f, "telemetry".
         let master_bytes: [u8; 32] = core::array::from_fn(|i| i as u8);
         let stream_nonce: [u8; 16] = core::array::from_fn(|i| 0xa0 + i as u8);
         let aad: [u8; 32] = core::array::from_fn(|i| 0x40 + i as u8);
         let expected: [u8; 25] = [
-            0xce, 0xbd, 0x76, 0xad, 0x08, 0x20, 0xdc, 0x85, 0xb9, 0xb5, 0xc8, 0x60, 0x1d, 0xe8,
-            0xef, 0x1e, 0x99, 0x92, 0x68, 0x0f, 0xa2, 0x76, 0x0c, 0xfe, 0x50,
+            0x5b, 0x38, 0x63, 0xbe, 0x00, 0x1a, 0x90, 0xc2, 0xde, 0x06, 0xe4, 0xdb, 0x0e, 0xc3,
+            0x83, 0xa2, 0x46, 0x7e, 0x00, 0xf3, 0x48, 0x35, 0xda, 0x25, 0xbc,
         ];
         let master = MasterKey::from_bytes(&master_bytes);
         let key = StreamKey::derive(&master, &stream_nonce);

@@ -1,14 +1,16 @@
-//! Per-frame raw inflate (`deflate::inflate_into`, `Inflater`).
+//! Per-frame raw inflate (`deflate::inflate_into`, `compress::Decompressor`).
 //!
 //! Raw mode: arbitrary bytes as a deflate stream into an input-chosen output
 //! size. Checks: no panic; output within the buffer; the buffer is wiped on
 //! error; a reused state gives the same result as a fresh one; a successful
-//! result fits exactly its length and not one byte less; `Inflater` agrees.
+//! result fits exactly its length and not one byte less; the container's
+//! `Decompressor` (with the buffer or the limit as the bound) agrees.
 //! Round-trip mode: `deflate_to_vec` at an input-chosen level, then inflate.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use secstream_core::deflate::{self, Error, Inflate, InflateState, Inflater};
+use secstream_core::compress::{Compression, Decompress, Decompressor};
+use secstream_core::deflate::{self, Error, InflateState};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&cfg, body)) = data.split_first() else {
@@ -59,9 +61,19 @@ fuzz_target!(|data: &[u8]| {
     let mut fresh = vec![0u8; cap];
     let again = deflate::inflate_into(body, &mut fresh, &mut InflateState::new());
     assert_eq!(again, got);
-    let mut inflater = Inflater::new(vec![0u8; cap]);
-    let via = inflater
-        .inflate(body, cap)
-        .map(|n| inflater.output()[..n].to_vec());
-    assert_eq!(via, got.map(|n| out[0..n].to_vec()));
+    let want = got.map(|n| out[0..n].to_vec());
+    let mut d = Decompressor::new(vec![0u8; cap]);
+    let via = d
+        .decompress(Compression::Deflate, body, cap)
+        .map(|n| d.output()[..n].to_vec());
+    assert_eq!(via, want);
+    // The limit bounds the output as the buffer does.
+    let mut big = Decompressor::new(vec![0u8; cap + 100]);
+    let via = big
+        .decompress(Compression::Deflate, body, cap)
+        .map(|n| big.output()[..n].to_vec());
+    assert_eq!(via, want);
+    if via.is_err() {
+        assert!(big.output().iter().all(|&b| b == 0), "not wiped");
+    }
 });

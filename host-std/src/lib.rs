@@ -12,6 +12,10 @@
 //! - [`frame_io`]: [`FrameWriter`](frame_io::FrameWriter) and
 //!   [`FrameReader`](frame_io::FrameReader), raw frames one at a time (typed
 //!   postcard messages with the `serde` feature).
+//! - [`pool`]: [`BufferPool`](pool::BufferPool), buffers by size class with
+//!   caps, eviction, statistics and a per-thread fast path, wiped on return;
+//!   [`RegionPool`](pool::RegionPool) of locked secret regions;
+//!   [`ConnectionBuffers`](pool::ConnectionBuffers) for one connection.
 //! - [`secret_memory`]: [`GuardedRegion`](secret_memory::GuardedRegion), bytes
 //!   in mlock'd pages between guard pages, no-access unless borrowed, wiped
 //!   before unmapping; the mlock [`LockPolicy`](secret_memory::LockPolicy);
@@ -47,6 +51,7 @@ pub use secstream_core::*;
 pub mod container_io;
 mod error;
 pub mod frame_io;
+pub mod pool;
 pub mod secret;
 pub mod secret_memory;
 mod source;

@@ -95,6 +95,24 @@ const SIZE_PROBES: &[Probe] = &[
         checksums: LINK,
     },
     Probe {
+        bin: "size-lz4-block",
+        what: "LZ4 block decoder alone",
+        goal: None,
+        checksums: LINK,
+    },
+    Probe {
+        bin: "size-lz4",
+        what: "container reader, LZ4 frames (Lz4Decompressor) + CRC-16",
+        goal: None,
+        checksums: LINK,
+    },
+    Probe {
+        bin: "size-pool",
+        what: "static pool of SecureBuf slots, used from main and an interrupt",
+        goal: None,
+        checksums: LINK,
+    },
+    Probe {
         bin: "size-framing",
         what: "COBS frames + CRC-16 + split ring + SecureBuf",
         goal: Some(8 * 1024),

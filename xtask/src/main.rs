@@ -431,7 +431,7 @@ fn test(r: &mut Runner) {
     // The host's secret memory under Miri runs on a heap stand-in for mmap;
     // tests that fork, touch files or need real pages are ignored there.
     r.step(
-        "miri: host secret memory, Secret and Stream",
+        "miri: host secret memory, Secret, Stream and pools",
         vec![
             Cmd::cargo(&[
                 "+nightly",
@@ -444,6 +444,7 @@ fn test(r: &mut Runner) {
                 "--",
                 "secret",
                 "stream",
+                "pool",
             ])
             .env("MIRIFLAGS", "-Zmiri-strict-provenance")
             .dir(&root),

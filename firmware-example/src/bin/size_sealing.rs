@@ -12,7 +12,7 @@ use core::hint::black_box;
 use secstream_core::buf::SecureBuf;
 use secstream_core::checksum::ChecksumKind;
 use secstream_core::cobs;
-use secstream_core::container::{self, Header};
+use secstream_core::container::{self, Config};
 use secstream_core::seal::MasterKey;
 use secstream_core::spsc::SpscRing;
 use secstream_firmware_example as fw;
@@ -35,13 +35,13 @@ fn main() -> ! {
     // Seal two frames under it and open them again.
     let master = defmt::unwrap!(MasterKey::from_slice(key.as_slice()));
     key.clear();
-    let header = Header::new(ChecksumKind::Crc32c, 64);
+    let config = Config::new(ChecksumKind::Crc32c, 64);
     let mut writer = defmt::unwrap!(container::Writer::new_sealed(
-        header,
+        config,
         &master,
         black_box([7; 16])
     ));
-    let mut stream = [0u8; 160];
+    let mut stream = [0u8; 192];
     let mut at = defmt::unwrap!(writer.encode_frame(black_box(b"telemetry"), &mut stream));
     at += defmt::unwrap!(writer.finish(stream.get_mut(at..).unwrap_or_default()));
 
@@ -49,13 +49,17 @@ fn main() -> ! {
     let mut input = stream.get_mut(..at).unwrap_or_default();
     let mut opened = 0;
     while !input.is_empty() {
-        match defmt::unwrap!(reader.feed(input)) {
-            container::Feed::NeedMore => break,
+        let consumed = match defmt::unwrap!(reader.feed(input)) {
+            container::Feed::NeedMore | container::Feed::NeedBuffer { .. } => break,
+            container::Feed::Header { consumed, .. } | container::Feed::End { consumed } => {
+                consumed
+            }
             container::Feed::Frame { payload, consumed } => {
                 opened += payload.len();
-                input = input.get_mut(consumed..).unwrap_or_default();
+                consumed
             }
-        }
+        };
+        input = input.get_mut(consumed..).unwrap_or_default();
     }
     defmt::unwrap!(reader.finish());
     defmt::info!("sealed {=usize} bytes, opened {=usize}", at, opened);

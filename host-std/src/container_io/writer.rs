@@ -11,7 +11,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::Error;
 use crate::frame_io::DEFAULT_BATCH;
-use crate::frame_io::writer::{wipe, write_all_vectored};
+use crate::frame_io::writer::write_all_vectored;
 
 /// How a container is written: checksum, compression and level, plaintext per
 /// frame, index. `Default` is CRC-32C, no compression, 1 MiB frames, with an index.
@@ -153,8 +153,12 @@ pub struct ContainerWriter<W: Write> {
     /// Plaintext of the frame being filled (at most `max_plain` bytes).
     plain: Zeroizing<Vec<u8>>,
     max_plain: usize,
-    /// Encoded frames not yet written (the batch).
+    /// Encoded frames not yet written (the batch) are `out[..out_len]`; the buffer
+    /// keeps its length between batches, so it is not zero-filled again per frame.
     out: Vec<u8>,
+    out_len: usize,
+    /// Whether `out` holds plaintext (unsealed): then it is wiped after each write.
+    wipe_out: bool,
     batch: usize,
     poisoned: bool,
 }
@@ -183,6 +187,8 @@ impl<W: Write> ContainerWriter<W> {
         let mut out = Vec::with_capacity(options.batch.min(1 << 24));
         let pre = core.preamble().to_vec();
         out.extend_from_slice(&pre);
+        let out_len = out.len();
+        let wipe_out = !core.config().sealed;
         let mut pre_buf = [0u8; container::SEALED_PREAMBLE_LEN];
         core.start(&mut pre_buf)?;
         Ok(Self {
@@ -191,6 +197,8 @@ impl<W: Write> ContainerWriter<W> {
             plain: Zeroizing::new(Vec::with_capacity(max_plain.min(1 << 24))),
             max_plain,
             out,
+            out_len,
+            wipe_out,
             batch: options.batch,
             poisoned: false,
         })
@@ -272,54 +280,68 @@ impl<W: Write> ContainerWriter<W> {
         if !c.sealed && c.compression == Compression::None && !last {
             // Header only; the plaintext goes out as it is (vectored, no copy when large).
             let h = self.core.plain_frame_header(&self.plain)?;
-            let total = self.out.len() + h.as_bytes().len() + self.plain.len();
+            let hb = h.as_bytes();
+            let total = self.out_len + hb.len() + self.plain.len();
             if total <= self.batch {
-                self.out.extend_from_slice(h.as_bytes());
-                self.out.extend_from_slice(&self.plain);
+                let dst = reserve(&mut self.out, self.out_len, hb.len() + self.plain.len());
+                let (head, body) = dst.split_at_mut(hb.len());
+                head.copy_from_slice(hb);
+                body.copy_from_slice(&self.plain);
+                self.out_len = total;
             } else {
                 let inner = self.inner.as_mut().ok_or(Error::Poisoned)?;
                 let mut slices = [
-                    IoSlice::new(&self.out),
-                    IoSlice::new(h.as_bytes()),
+                    IoSlice::new(self.out.get(..self.out_len).unwrap_or_default()),
+                    IoSlice::new(hb),
                     IoSlice::new(&self.plain),
                 ];
                 write_all_vectored(inner, &mut slices)?;
-                wipe(&mut self.out);
+                self.done_out();
             }
         } else {
-            let at = self.out.len();
             let need = self.core.max_encoded_len(self.plain.len());
-            self.out.resize(at + need, 0);
-            let tail = self.out.get_mut(at..).unwrap_or_default();
+            let at = self.out_len;
+            let tail = reserve(&mut self.out, at, need);
             let res = if last {
                 self.core.encode_last(&self.plain, tail)
             } else {
                 self.core.encode_frame(&self.plain, tail)
             };
             match res {
-                Ok(n) => self.out.truncate(at + n),
+                Ok(n) => self.out_len = at + n,
                 Err(e) => {
-                    tail.zeroize();
-                    self.out.truncate(at);
+                    if let Some(t) = self.out.get_mut(at..) {
+                        t.zeroize();
+                    }
                     return Err(e.into());
                 }
             }
         }
-        self.plain.zeroize();
+        self.plain.as_mut_slice().zeroize();
         self.plain.clear();
-        if self.out.len() >= self.batch {
+        if self.out_len >= self.batch {
             self.flush_out()?;
         }
         Ok(())
     }
 
+    /// The batch was written: wipe it if it held plaintext, and start a new one.
+    fn done_out(&mut self) {
+        if self.wipe_out
+            && let Some(used) = self.out.get_mut(..self.out_len)
+        {
+            used.zeroize();
+        }
+        self.out_len = 0;
+    }
+
     fn flush_out(&mut self) -> Result<(), Error> {
-        if self.out.is_empty() {
+        if self.out_len == 0 {
             return Ok(());
         }
         let inner = self.inner.as_mut().ok_or(Error::Poisoned)?;
-        inner.write_all(&self.out)?;
-        wipe(&mut self.out);
+        inner.write_all(self.out.get(..self.out_len).unwrap_or_default())?;
+        self.done_out();
         Ok(())
     }
 
@@ -335,18 +357,26 @@ impl<W: Write> ContainerWriter<W> {
             if !w.plain.is_empty() {
                 w.emit(true)?;
             }
-            let at = w.out.len();
             let need = w.core.max_finish_len();
-            w.out.resize(at + need, 0);
-            let tail = w.out.get_mut(at..).unwrap_or_default();
-            let n = w.core.finish(tail)?;
-            w.out.truncate(at + n);
+            let at = w.out_len;
+            let n = w.core.finish(reserve(&mut w.out, at, need))?;
+            w.out_len = at + n;
             w.flush_out()?;
             w.inner.as_mut().ok_or(Error::Poisoned)?.flush()?;
             Ok(())
         })?;
         self.inner.take().ok_or(Error::Poisoned)
     }
+}
+
+/// Makes `out` at least `at + need` long (zero-filling only when it grows); returns
+/// `out[at..at + need]`.
+fn reserve(out: &mut Vec<u8>, at: usize, need: usize) -> &mut [u8] {
+    let want = at + need;
+    if out.len() < want {
+        out.resize(want, 0);
+    }
+    out.get_mut(at..want).unwrap_or_default()
 }
 
 impl<W: Write> Write for ContainerWriter<W> {
@@ -382,6 +412,7 @@ impl<W: Write> Drop for ContainerWriter<W> {
     fn drop(&mut self) {
         // Nothing more is written: without its end section the stream reads as truncated.
         self.plain.zeroize();
+        // Everything ever encoded (plaintext when unsealed) is wiped.
         self.out.zeroize();
     }
 }

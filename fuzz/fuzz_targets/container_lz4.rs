@@ -1,0 +1,11 @@
+//! Container reader (`container::Reader`, version 2) on LZ4 streams only, so
+//! the corpus stays on the LZ4 block decoder: see `container_harness.rs`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use secstream_core::compress::Compression;
+
+#[path = "container_harness.rs"]
+mod harness;
+
+fuzz_target!(|data: &[u8]| harness::fuzz(data, Some(Compression::Lz4)));
