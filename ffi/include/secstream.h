@@ -328,7 +328,8 @@ secstream_error secstream_wipe(uint8_t *ptr, size_t len);
 
 // Opens a container writer in `state` (at least `SECSTREAM_WRITER_STATE_SIZE`
 // bytes, aligned to `SECSTREAM_WRITER_STATE_ALIGN`). `compression_id` is 0
-// (none) or 2 (LZ4); deflate (1) needs an allocator and answers
+// (none) or 2 (LZ4, in builds with the `lz4` feature, the default); deflate
+// (1) needs an allocator: both unavailable ones answer
 // `SECSTREAM_ERR_COMPRESSION_UNAVAILABLE`. `max_plain` is 1..=2^30.
 //
 // Unsealed: `key` and `stream_nonce` are NULL. Sealed: `key` points to the 32-byte

@@ -29,7 +29,8 @@ fn array<'a, const N: usize>(ptr: *const u8) -> Result<&'a [u8; N], E> {
 
 /// Opens a container writer in `state` (at least `SECSTREAM_WRITER_STATE_SIZE`
 /// bytes, aligned to `SECSTREAM_WRITER_STATE_ALIGN`). `compression_id` is 0
-/// (none) or 2 (LZ4); deflate (1) needs an allocator and answers
+/// (none) or 2 (LZ4, in builds with the `lz4` feature, the default); deflate
+/// (1) needs an allocator: both unavailable ones answer
 /// `SECSTREAM_ERR_COMPRESSION_UNAVAILABLE`. `max_plain` is 1..=2^30.
 ///
 /// Unsealed: `key` and `stream_nonce` are NULL. Sealed: `key` points to the 32-byte

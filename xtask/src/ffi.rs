@@ -231,7 +231,7 @@ fn firmware(r: &mut Runner) {
             "thumbv7em-none-eabihf",
             "--no-default-features",
             "--features",
-            "panic-halt",
+            "panic-halt,lz4",
         ])
         .env(
             "CARGO_TARGET_THUMBV7EM_NONE_EABIHF_RUSTFLAGS",
