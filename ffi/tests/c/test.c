@@ -17,7 +17,7 @@
 
 #include "secstream.h"
 
-static unsigned long passed, failed;
+static unsigned long passed, failed, decodes;
 
 #define CHECK(cond, ...)                                                       \
     do {                                                                       \
@@ -166,6 +166,7 @@ static outcome decode(enum kind kind, uint8_t ck, const uint8_t *in, size_t len,
     size_t off = 0;
     memset(&o, 0, sizeof o);
     payloads_clear(out);
+    decodes++;
     if (len > sizeof scratch) {
         o.err = SECSTREAM_ERR_OTHER;
         return o;
@@ -703,7 +704,7 @@ int main(int argc, char **argv) {
     }
     closedir(dir);
     CHECK(files >= 76, "only %lu vector files", files);
-    printf("%lu vector files\n", files);
+    printf("%lu vector files, %lu decoder runs\n", files, decodes);
     printf("%lu passed, %lu failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
