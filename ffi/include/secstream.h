@@ -5,7 +5,8 @@
  * secstream_error_name() names it. A state is used by one thread at a time, is
  * opened before use and closed (which wipes it, keys included) before its
  * memory is reused; buffers given to *_open stay valid and untouched until
- * *_close; payload pointers are valid until the next call on the same state.
+ * *_close and do not overlap each other, the state or an input; payload
+ * pointers are valid until the next call on the same state.
  */
 
 #ifndef SECSTREAM_H
