@@ -18,8 +18,9 @@
 //! Caller contract (C has no borrow checker): a state is used by one thread at
 //! a time, is opened before use, is closed before its memory is reused, and
 //! the buffers given to `*_open` stay valid, in place and untouched until
-//! `*_close` and overlap neither each other, nor the state, nor an input. Payload pointers in a [`SecstreamFeed`](feed::SecstreamFeed) are
-//! valid until the next call on the same state.
+//! `*_close` and overlap neither each other, nor the state, nor an input.
+//! Payload pointers in a [`SecstreamFeed`](feed::SecstreamFeed) are valid
+//! until the next call on the same state.
 #![no_std]
 // The crate exists to cross the C boundary: raw pointers are its inputs. Every
 // block carries a `// SAFETY:` comment; the core stays `deny(unsafe_code)`.
