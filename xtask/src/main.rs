@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
+mod ffi;
 mod firmware;
 mod fuzz;
 mod wasm;
@@ -450,6 +451,7 @@ fn test(r: &mut Runner) {
         ],
     );
 
+    ffi::ffi(r);
     firmware::firmware(r);
     fuzz::fuzz(r);
 }
@@ -477,8 +479,10 @@ fn main() -> ExitCode {
         "wasm-package" => wasm::package(&mut r),
         // Only the fuzz steps (also part of `test`).
         "fuzz" => fuzz::fuzz(&mut r),
+        // Only the C interface step (also part of `test`).
+        "ffi" => ffi::ffi(&mut r),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|firmware|wasm|wasm-package|fuzz>");
+            eprintln!("usage: cargo xtask <setup|test|firmware|wasm|wasm-package|fuzz|ffi>");
             return ExitCode::from(2);
         }
     }
