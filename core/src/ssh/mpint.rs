@@ -27,7 +27,7 @@ pub(super) fn mpint_body_len(negative: bool, m: &[u8]) -> usize {
     m.len() + usize::from(needs_sign_byte)
 }
 
-/// The number of bytes [`Writer::put_mpint`] writes, length field included.
+/// The number of bytes [`Writer::put_mpint`](super::Writer::put_mpint) writes, length field included.
 #[must_use]
 pub fn mpint_encoded_len(negative: bool, magnitude: &[u8]) -> usize {
     let m = strip_leading_zeros(magnitude);
