@@ -19,8 +19,18 @@ type CrcImpl = crc::Table<1>;
 /// that gzip cannot shrink) would push it past 100 KiB gzipped; CRC-32C, the
 /// checksum to pick for speed, keeps the fast table.
 #[cfg(target_family = "wasm")]
+#[cfg(any(
+    not(secstream_checksums_subset),
+    secstream_checksum = "crc16",
+    secstream_checksum = "crc32"
+))]
 type LegacyCrcImpl = crc::Table<1>;
 #[cfg(not(target_family = "wasm"))]
+#[cfg(any(
+    not(secstream_checksums_subset),
+    secstream_checksum = "crc16",
+    secstream_checksum = "crc32"
+))]
 type LegacyCrcImpl = CrcImpl;
 
 #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc16"))]
