@@ -22,14 +22,16 @@
 //! # Ok::<(), secstream_core::checksum::Error>(())
 //! ```
 //!
-//! # Table choice
-//! The CRCs use the `crc` crate's slice-by-16 tables (`crc::Table<16>`: 8 KiB for
-//! CRC-16, 16 KiB per CRC-32) on hosted targets, where they are several times
-//! faster than the 256-entry table (`Table<1>`), and `Table<1>` (512 B / 1 KiB per
-//! CRC) on bare-metal targets (`target_os = "none"`), where flash is scarce. In
-//! WebAssembly CRC-16 and CRC-32 use `Table<1>` too, to keep the npm package's
-//! `.wasm` small; CRC-32C keeps the fast table there. The tables are computed
-//! at compile time into `static`s.
+//! # Implementations
+//! On x86-64 and aarch64 with the `std` feature (hosts), the three CRCs are
+//! computed by `crc-fast`, which picks the CPU's carry-less multiply and CRC
+//! instructions at run time (`hardware.rs`). Everywhere else (microcontrollers,
+//! WebAssembly, builds without `std`) they use the `crc` crate's tables
+//! (`table.rs`): `crc::Table<16>` on hosted targets, `Table<1>` (512 B / 1 KiB
+//! per CRC) on bare-metal targets (`target_os = "none"`), and in WebAssembly
+//! `Table<1>` for CRC-16 and CRC-32 to keep the npm package's `.wasm` small.
+//! Both give the same values on every input: the tests compare them on random
+//! inputs fed in random splits.
 //!
 //! # Build-time subset
 //! The kind is a run-time value (decoders keep it), so a build links every
@@ -82,50 +84,28 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
-#[cfg(not(target_os = "none"))]
-type CrcImpl = crc::Table<16>;
-#[cfg(target_os = "none")]
-type CrcImpl = crc::Table<1>;
+#[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod hardware;
+#[cfg(any(
+    test,
+    not(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64")))
+))]
+mod table;
 
-/// CRC-16 and CRC-32 in WebAssembly: the small table. The npm package ships
-/// every table in its `.wasm`, and these two (24 KiB of slice-by-16 tables
-/// that gzip cannot shrink) would push it past 100 KiB gzipped; CRC-32C, the
-/// checksum to pick for speed, keeps the fast table.
-#[cfg(target_family = "wasm")]
-type LegacyCrcImpl = crc::Table<1>;
-#[cfg(not(target_family = "wasm"))]
-type LegacyCrcImpl = CrcImpl;
+#[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64")))]
+use hardware as imp;
+#[cfg(not(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64"))))]
+use table as imp;
 
-#[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc16"))]
-static CRC16: crc::Crc<u16, LegacyCrcImpl> =
-    crc::Crc::<u16, LegacyCrcImpl>::new(&crc::CRC_16_XMODEM);
-#[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32"))]
-static CRC32: crc::Crc<u32, LegacyCrcImpl> =
-    crc::Crc::<u32, LegacyCrcImpl>::new(&crc::CRC_32_ISO_HDLC);
-static CRC32C: crc::Crc<u32, CrcImpl> = crc::Crc::<u32, CrcImpl>::new(&crc::CRC_32_ISCSI);
+/// Streaming CRC-32/ISCSI, compiled in every build (the container's preamble and
+/// end-section checksum).
+pub(crate) use imp::Crc32cDigest;
 
 /// CRC-32/ISCSI of `bytes`, the checksum of the container header. Compiled in
 /// every build, whatever the [subset](self#build-time-subset).
 #[must_use]
 pub fn crc32c(bytes: &[u8]) -> u32 {
-    CRC32C.checksum(bytes)
-}
-
-/// Streaming CRC-32/ISCSI, compiled in every build (the container's preamble and
-/// end-section checksum).
-#[derive(Clone)]
-pub(crate) struct Crc32cDigest(crc::Digest<'static, u32, CrcImpl>);
-
-impl Crc32cDigest {
-    pub(crate) fn new() -> Self {
-        Self(CRC32C.digest())
-    }
-    pub(crate) fn update(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
-    pub(crate) fn finalize(self) -> u32 {
-        self.0.finalize()
-    }
+    imp::crc32c(bytes)
 }
 
 /// A checksum algorithm of the wire contract, identified on the wire by its id.
@@ -262,11 +242,11 @@ impl ChecksumKind {
                 0
             }
             #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc16"))]
-            Self::Crc16 => u64::from(CRC16.checksum(bytes)),
+            Self::Crc16 => u64::from(imp::crc16(bytes)),
             #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32"))]
-            Self::Crc32 => u64::from(CRC32.checksum(bytes)),
+            Self::Crc32 => u64::from(imp::crc32(bytes)),
             #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32c"))]
-            Self::Crc32c => u64::from(CRC32C.checksum(bytes)),
+            Self::Crc32c => u64::from(imp::crc32c(bytes)),
             #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "xxh3"))]
             Self::Xxh3 => xxhash_rust::xxh3::xxh3_64(bytes),
         }
@@ -334,11 +314,11 @@ pub struct Hasher(State);
 enum State {
     None,
     #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc16"))]
-    Crc16(crc::Digest<'static, u16, LegacyCrcImpl>),
+    Crc16(imp::Crc16Digest),
     #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32"))]
-    Crc32(crc::Digest<'static, u32, LegacyCrcImpl>),
+    Crc32(imp::Crc32Digest),
     #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32c"))]
-    Crc32c(crc::Digest<'static, u32, CrcImpl>),
+    Crc32c(imp::Crc32cDigest),
     #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "xxh3"))]
     Xxh3(xxhash_rust::xxh3::Xxh3Default),
 }
@@ -356,11 +336,11 @@ impl Hasher {
         Self(match kind {
             ChecksumKind::None => State::None,
             #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc16"))]
-            ChecksumKind::Crc16 => State::Crc16(CRC16.digest()),
+            ChecksumKind::Crc16 => State::Crc16(imp::Crc16Digest::new()),
             #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32"))]
-            ChecksumKind::Crc32 => State::Crc32(CRC32.digest()),
+            ChecksumKind::Crc32 => State::Crc32(imp::Crc32Digest::new()),
             #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32c"))]
-            ChecksumKind::Crc32c => State::Crc32c(CRC32C.digest()),
+            ChecksumKind::Crc32c => State::Crc32c(imp::Crc32cDigest::new()),
             #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "xxh3"))]
             ChecksumKind::Xxh3 => State::Xxh3(xxhash_rust::xxh3::Xxh3Default::new()),
         })
@@ -523,6 +503,98 @@ mod tests {
         assert!(ChecksumKind::Crc32c.verify(CHECK, &[0x83, 0x92, 0x06, 0xE3]));
         assert!(!ChecksumKind::Crc32c.verify(CHECK, &[0x83, 0x92, 0x06, 0xE2]));
         assert!(!ChecksumKind::Crc32c.verify(CHECK, &[0x83, 0x92, 0x06]));
+    }
+
+    /// The hardware CRCs (hosts with `std`) against the tables the other builds
+    /// use, on random inputs, one-shot and streamed in three random pieces.
+    #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64")))]
+    mod hardware_vs_table {
+        use super::super::{hardware, table};
+        use proptest::prelude::*;
+
+        /// Up to 3 KiB: past every size threshold of the folding loops
+        /// (16, 64, 128, 256 and 512-byte blocks) and their tails.
+        const MAX_LEN: usize = if cfg!(miri) { 300 } else { 3 * 1024 };
+
+        fn pieces(data: &[u8], a: prop::sample::Index, b: prop::sample::Index) -> [&[u8]; 3] {
+            let (x, y) = (a.index(data.len() + 1), b.index(data.len() + 1));
+            let (lo, hi) = (x.min(y), x.max(y));
+            [&data[..lo], &data[lo..hi], &data[hi..]]
+        }
+
+        #[test]
+        fn check_values_and_empty_input() {
+            #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc16"))]
+            {
+                assert_eq!(hardware::crc16(b"123456789"), 0x31C3);
+                assert_eq!(hardware::crc16(b""), table::crc16(b""));
+                assert_eq!(hardware::Crc16Digest::new().finalize(), table::crc16(b""));
+            }
+            #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32"))]
+            {
+                assert_eq!(hardware::crc32(b"123456789"), 0xCBF4_3926);
+                assert_eq!(hardware::crc32(b""), table::crc32(b""));
+                assert_eq!(hardware::Crc32Digest::new().finalize(), table::crc32(b""));
+            }
+            assert_eq!(hardware::crc32c(b"123456789"), 0xE306_9283);
+            assert_eq!(hardware::crc32c(b""), table::crc32c(b""));
+            assert_eq!(hardware::Crc32cDigest::new().finalize(), table::crc32c(b""));
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: if cfg!(miri) { 4 } else { 512 },
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc16"))]
+            fn hardware_equals_table_crc16(data in proptest::collection::vec(any::<u8>(), 0..MAX_LEN),
+                                           a in any::<prop::sample::Index>(), b in any::<prop::sample::Index>()) {
+                let want = table::crc16(&data);
+                prop_assert_eq!(hardware::crc16(&data), want);
+                let mut d = hardware::Crc16Digest::new();
+                let mut t = table::Crc16Digest::new();
+                for piece in pieces(&data, a, b) {
+                    d.update(piece);
+                    t.update(piece);
+                }
+                prop_assert_eq!(t.finalize(), want);
+                prop_assert_eq!(d.finalize(), want);
+            }
+
+            #[test]
+            #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32"))]
+            fn hardware_equals_table_crc32(data in proptest::collection::vec(any::<u8>(), 0..MAX_LEN),
+                                           a in any::<prop::sample::Index>(), b in any::<prop::sample::Index>()) {
+                let want = table::crc32(&data);
+                prop_assert_eq!(hardware::crc32(&data), want);
+                let mut d = hardware::Crc32Digest::new();
+                let mut t = table::Crc32Digest::new();
+                for piece in pieces(&data, a, b) {
+                    d.update(piece);
+                    t.update(piece);
+                }
+                prop_assert_eq!(t.finalize(), want);
+                prop_assert_eq!(d.finalize(), want);
+            }
+
+            #[test]
+            fn hardware_equals_table_crc32c(data in proptest::collection::vec(any::<u8>(), 0..MAX_LEN),
+                                            a in any::<prop::sample::Index>(), b in any::<prop::sample::Index>()) {
+                let want = table::crc32c(&data);
+                prop_assert_eq!(hardware::crc32c(&data), want);
+                let mut d = hardware::Crc32cDigest::new();
+                let mut t = table::Crc32cDigest::new();
+                for piece in pieces(&data, a, b) {
+                    d.update(piece);
+                    t.update(piece);
+                }
+                prop_assert_eq!(t.finalize(), want);
+                prop_assert_eq!(d.finalize(), want);
+            }
+        }
     }
 
     proptest! {
