@@ -2075,7 +2075,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "exhaustive loops over sealing and compression: run natively")]
+    #[cfg_attr(
+        miri,
+        ignore = "exhaustive loops over sealing and compression: run natively"
+    )]
     fn round_trip_every_config_and_chunking() {
         for config in all_configs().into_iter().step_by(MIRI_CONFIG_STEP) {
             for index in [false, true] {
@@ -2124,7 +2127,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "exhaustive loops over sealing and compression: run natively")]
+    #[cfg_attr(
+        miri,
+        ignore = "exhaustive loops over sealing and compression: run natively"
+    )]
     fn every_truncation_is_refused() {
         for config in all_configs().into_iter().step_by(3 * MIRI_CONFIG_STEP) {
             let wire = write(config, &TEXT[..2]);
@@ -2163,7 +2169,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "exhaustive loops over sealing and compression: run natively")]
+    #[cfg_attr(
+        miri,
+        ignore = "exhaustive loops over sealing and compression: run natively"
+    )]
     fn every_bit_flip_is_detected() {
         for config in all_configs().into_iter().step_by(MIRI_CONFIG_STEP) {
             if config.checksum == ChecksumKind::None && !config.sealed {
@@ -2190,7 +2199,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "exhaustive loops over sealing and compression: run natively")]
+    #[cfg_attr(
+        miri,
+        ignore = "exhaustive loops over sealing and compression: run natively"
+    )]
     fn unchecked_flips_never_pass_as_the_original() {
         let config = Config::new(ChecksumKind::None, 300);
         let wire = write(config, &TEXT[1..3]);
@@ -2253,7 +2265,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "exhaustive loops over sealing and compression: run natively")]
+    #[cfg_attr(
+        miri,
+        ignore = "exhaustive loops over sealing and compression: run natively"
+    )]
     fn whole_frame_tampering_of_sealed_streams_fails() {
         let config = Config::new(ChecksumKind::Crc32c, 64).with_sealed(true);
         let wire = write_with(config, false, &[b"a0", b"a1", b"a2"], true);
@@ -2443,7 +2458,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "exhaustive loops over sealing and compression: run natively")]
+    #[cfg_attr(
+        miri,
+        ignore = "exhaustive loops over sealing and compression: run natively"
+    )]
     fn one_byte_over_max_plain_is_refused_for_every_compression() {
         for compression in Compression::ALL {
             if !compression.can_compress() {
@@ -2514,7 +2532,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "exhaustive loops over sealing and compression: run natively")]
+    #[cfg_attr(
+        miri,
+        ignore = "exhaustive loops over sealing and compression: run natively"
+    )]
     fn reader_limit_and_lazy_buffers() {
         let config = Config::new(ChecksumKind::Crc32c, 1000);
         let wire = write(config, &[&[1u8; 1000]]);
