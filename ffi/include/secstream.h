@@ -30,7 +30,7 @@
 #define SECSTREAM_FRAME_DECODER_STATE_ALIGN 8
 
 // Bytes of state memory a container reader needs.
-#define SECSTREAM_READER_STATE_SIZE 768
+#define SECSTREAM_READER_STATE_SIZE 1152
 
 // Alignment of a container reader's state memory.
 #define SECSTREAM_READER_STATE_ALIGN 8

@@ -14,7 +14,7 @@ use crate::feed::{SecstreamEvent, SecstreamFeed};
 use crate::raw::{self, RawBuf, State};
 
 /// Bytes of state memory a container reader needs.
-pub const SECSTREAM_READER_STATE_SIZE: usize = 768;
+pub const SECSTREAM_READER_STATE_SIZE: usize = 1152;
 /// Alignment of a container reader's state memory.
 pub const SECSTREAM_READER_STATE_ALIGN: usize = 8;
 

@@ -10,11 +10,11 @@ use secstream_ffi::{cobs, frame, reader, wipe, writer};
 
 /// Aligned state memory for any type.
 #[repr(C, align(8))]
-struct Mem([u8; 1024]);
+struct Mem([u8; 2048]);
 
 impl Mem {
     fn new() -> Self {
-        Self([0; 1024])
+        Self([0; 2048])
     }
     fn ptr(&mut self) -> *mut c_void {
         self.0.as_mut_ptr().cast()
@@ -57,7 +57,7 @@ fn frame_round_trip_byte_by_byte() {
     let mut buf = [0u8; 8];
     let s = st.ptr();
     assert_eq!(
-        frame::secstream_frame_decoder_open(s, 1024, 1, 100, buf.as_mut_ptr(), buf.len()),
+        frame::secstream_frame_decoder_open(s, 2048, 1, 100, buf.as_mut_ptr(), buf.len()),
         E::SecstreamOk
     );
     let mut got = Vec::new();
@@ -100,7 +100,7 @@ fn cobs_rejects_and_resynchronises() {
     let mut buf = [0u8; 16];
     let s = st.ptr();
     assert_eq!(
-        cobs::secstream_cobs_decoder_open(s, 1024, 3, 16, buf.as_mut_ptr(), buf.len()),
+        cobs::secstream_cobs_decoder_open(s, 2048, 3, 16, buf.as_mut_ptr(), buf.len()),
         E::SecstreamOk
     );
     let mut f = empty_feed();
@@ -147,7 +147,7 @@ fn sealed_lz4_container_round_trip_and_key_wiped_on_close() {
     let mut w = Mem::new();
     let ws = w.ptr();
     assert_eq!(
-        writer::secstream_writer_open(ws, 1024, 3, 2, 64, key.as_ptr(), nonce.as_ptr()),
+        writer::secstream_writer_open(ws, 2048, 3, 2, 64, key.as_ptr(), nonce.as_ptr()),
         E::SecstreamOk
     );
     let mut wire = vec![0u8; 512];
@@ -189,7 +189,7 @@ fn sealed_lz4_container_round_trip_and_key_wiped_on_close() {
     let mut out = [0u8; 64];
     let (fp, op) = (frames.as_mut_ptr(), out.as_mut_ptr());
     let open = |rs, key: *const u8| {
-        reader::secstream_reader_open_sealed(rs, 1024, key, fp, 128, op, 64, 0)
+        reader::secstream_reader_open_sealed(rs, 2048, key, fp, 128, op, 64, 0)
     };
     assert_eq!(open(rs, key.as_ptr()), E::SecstreamOk);
     let (got, e) = read_all(rs, &mut wire.clone());
@@ -207,7 +207,7 @@ fn sealed_lz4_container_round_trip_and_key_wiped_on_close() {
     assert_eq!(reader::secstream_reader_close(rs), E::SecstreamOk);
 
     assert_eq!(
-        reader::secstream_verifier_open(rs, 1024, fp, 128, ptr::null_mut(), 0, 0),
+        reader::secstream_verifier_open(rs, 2048, fp, 128, ptr::null_mut(), 0, 0),
         E::SecstreamOk
     );
     let (got, e) = read_all(rs, &mut wire.clone());
@@ -252,14 +252,14 @@ fn misuse_is_an_error() {
         frame::secstream_frame_decoder_open(s, 8, 0, 1, ptr::null_mut(), 0),
         E::SecstreamErrStateTooSmall
     );
-    // SAFETY: one byte into a 1024-byte array.
+    // SAFETY: one byte into a 2048-byte array.
     let odd = unsafe { s.cast::<u8>().add(1) }.cast();
     assert_eq!(
         frame::secstream_frame_decoder_open(odd, 512, 0, 1, ptr::null_mut(), 0),
         E::SecstreamErrStateMisaligned
     );
     assert_eq!(
-        frame::secstream_frame_decoder_open(s, 1024, 9, 1, ptr::null_mut(), 0),
+        frame::secstream_frame_decoder_open(s, 2048, 9, 1, ptr::null_mut(), 0),
         E::SecstreamErrUnknownChecksum
     );
     assert_eq!(writer::secstream_writer_close(s), E::SecstreamErrBadState);
