@@ -677,9 +677,25 @@ impl FrameCodec {
         is_final: Option<bool>,
         stored: &mut [u8],
     ) -> Result<(usize, bool), Error> {
-        if stored.len() > self.config.max_stored() {
+        self.check_stored(counter, stored.len())?;
+        self.open_unchecked(counter, is_final, stored)
+    }
+
+    fn check_stored(&self, counter: u64, len: usize) -> Result<(), Error> {
+        if len > self.config.max_stored() {
             return Err(Error::FrameTooLong { frame: counter });
         }
+        Ok(())
+    }
+
+    /// [`open`](Self::open) for a stored length already checked against the bound
+    /// (the sequential reader's frame decoder refuses a longer `len` field).
+    fn open_unchecked(
+        &self,
+        counter: u64,
+        is_final: Option<bool>,
+        stored: &mut [u8],
+    ) -> Result<(usize, bool), Error> {
         let Some(key) = &self.key else {
             return Ok((stored.len(), false));
         };
@@ -1213,7 +1229,9 @@ struct IndexDigest {
     state: [u32; 8],
     block: [u8; 64],
     fill: usize,
-    len: u64,
+    /// Bytes fed, modulo 2^32: an index has at most 8 * MAX_INDEX_ENTRIES < 2^32
+    /// bytes, and the digests are compared only for a stream that has one.
+    len: u32,
 }
 
 impl IndexDigest {
@@ -1249,7 +1267,12 @@ impl IndexDigest {
                 self.fill = 0;
             }
         }
-        self.len = self.len.wrapping_add(bytes.len() as u64);
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "the length is kept modulo 2^32 (see the field)"
+        )]
+        let n = bytes.len() as u32;
+        self.len = self.len.wrapping_add(n);
     }
 
     /// The final state (the digest is left ready for nothing else).
@@ -1257,7 +1280,7 @@ impl IndexDigest {
         let len = self.len;
         // Zeros to the end of the block (and one more block if the count does not
         // fit), then the count in the last 8 bytes.
-        while self.fill != 56 {
+        while self.fill != 60 {
             self.update(&[0]);
         }
         self.update(&len.to_le_bytes());
@@ -1279,6 +1302,8 @@ struct EndParse {
     tail_got: usize,
     crc: Crc32cDigest,
     entries: u64,
+    /// Position within the current index entry (0..8).
+    phase: u8,
 }
 
 impl EndParse {
@@ -1294,6 +1319,7 @@ impl EndParse {
             tail_got: 0,
             crc,
             entries: 0,
+            phase: 0,
         }
     }
 }
@@ -1654,7 +1680,8 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             }
             loc
         } else {
-            let (clen, fin) = codec.open(frame_no, None, stored)?;
+            // The frame decoder bounded the stored length by `max_stored` already.
+            let (clen, fin) = codec.open_unchecked(frame_no, None, stored)?;
             if fin {
                 self.final_seen = true;
             }
@@ -1742,11 +1769,11 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             } else {
                 // Keyless, sealed: only the stored lengths can be compared. Entry
                 // bytes 0..4 of each 8 are the stored length.
-                let done = e.entries * INDEX_ENTRY_LEN as u64 - e.index_left;
-                for (i, b) in src.iter().enumerate() {
-                    if (done + i as u64) % 8 < 4 {
+                for b in src {
+                    if e.phase < 4 {
                         e.index_hash.update(&[*b]);
                     }
+                    e.phase = (e.phase + 1) & 7;
                 }
             }
             e.index_left -= take as u64;
