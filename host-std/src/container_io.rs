@@ -35,8 +35,8 @@
 //! The plaintext buffer of the writer, the reader's window, frame buffer,
 //! decompression output and current frame are wiped before reuse and on drop.
 
-mod reader;
-mod writer;
+pub(crate) mod reader;
+pub(crate) mod writer;
 
 pub use reader::{ContainerReader, Frames};
 pub use writer::{ContainerOptions, ContainerWriter};

@@ -30,7 +30,6 @@ use std::fmt;
 
 use bytes::{Buf, BufMut, BytesMut};
 use secstream_core::checksum::ChecksumKind;
-use secstream_core::compress::{Compression, Decompressor};
 use secstream_core::container::{self, Feed, Header};
 use secstream_core::frame;
 use secstream_core::seal::{MasterKey, STREAM_NONCE_LEN};
@@ -39,6 +38,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::Error;
 use crate::container_io::ContainerOptions;
+use crate::container_io::reader::{self as container_reader, Core};
 use crate::frame_io::reader::grow;
 
 /// Raw frames with checksum `kind` and payloads of at most `max_len` bytes (the limit
@@ -294,8 +294,6 @@ impl Encoder<Chunk<'_>> for ContainerEncoder {
     }
 }
 
-type Core = container::Reader<Vec<u8>, Box<Decompressor<Vec<u8>>>>;
-
 /// Reads a container: a `Decoder` of frame plaintexts. The end of the stream is clean
 /// only after the end section was read and matched (`decode_eof` reports truncation
 /// otherwise).
@@ -312,12 +310,9 @@ impl fmt::Debug for ContainerDecoder {
 }
 
 impl ContainerDecoder {
-    fn build(core: container::Reader<Vec<u8>>) -> Self {
+    fn build(reader: container::Reader<Vec<u8>>) -> Self {
         Self {
-            core: Box::new(
-                core.lazy()
-                    .with_decompressor(Box::new(Decompressor::new(Vec::new()))),
-            ),
+            core: Box::new(container_reader::core(reader)),
         }
     }
 
@@ -367,16 +362,10 @@ impl Decoder for ContainerDecoder {
                 }
                 Feed::Header { header, consumed } => {
                     wipe_front(src, consumed);
-                    if header.config.compression != Compression::None {
-                        let n = header.config.max_plain as usize;
-                        drop(self.core.decompressor_mut().replace_output(vec![0u8; n]));
-                    }
+                    container_reader::on_header(&mut self.core, &header)?;
                 }
                 Feed::NeedBuffer { len, consumed } => {
-                    let cap = self.core.buffer_len().saturating_mul(2).max(len);
-                    self.core
-                        .replace_buffer(vec![0u8; cap])
-                        .map_err(|_| Error::Container(container::Error::BufferTooSmall))?;
+                    container_reader::on_need_buffer(&mut self.core, len)?;
                     wipe_front(src, consumed);
                 }
                 Feed::Frame { payload, consumed } => {

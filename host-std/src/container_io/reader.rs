@@ -11,7 +11,35 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::Error;
 use crate::source::Source;
 
-type Core = container::Reader<Vec<u8>, Box<Decompressor<Vec<u8>>>>;
+/// The core reader behind the host's container readers (blocking and tokio).
+pub(crate) type Core = container::Reader<Vec<u8>, Box<Decompressor<Vec<u8>>>>;
+
+/// A lazy core reader with an empty decompressor: buffers come from
+/// [`on_header`] and [`on_need_buffer`].
+pub(crate) fn core(reader: container::Reader<Vec<u8>>) -> Core {
+    reader
+        .lazy()
+        .with_decompressor(Box::new(Decompressor::new(Vec::new())))
+}
+
+/// After [`Feed::Header`]: a compressed stream's decompressor gets `max_plain`
+/// bytes (the reader checked `max_plain` against its limit).
+pub(crate) fn on_header(core: &mut Core, header: &Header) -> Result<(), Error> {
+    if header.config.compression != Compression::None {
+        let out = zeroed(header.config.max_plain as usize)?;
+        drop(core.decompressor_mut().replace_output(out));
+    }
+    Ok(())
+}
+
+/// After [`Feed::NeedBuffer`]: a frame buffer of at least `len` bytes (at least
+/// double the old one, which comes back wiped).
+pub(crate) fn on_need_buffer(core: &mut Core, len: usize) -> Result<(), Error> {
+    let cap = core.buffer_len().saturating_mul(2).max(len);
+    core.replace_buffer(zeroed(cap)?)
+        .map(drop)
+        .map_err(|_| Error::Container(container::Error::BufferTooSmall))
+}
 
 /// Reads a container from a [`Read`]: an [`io::Read`] + [`io::BufRead`] of its
 /// plaintext, or frame by frame ([`read_frame`](Self::read_frame)).
@@ -44,13 +72,10 @@ impl<R: Read> fmt::Debug for ContainerReader<R> {
 }
 
 impl<R: Read> ContainerReader<R> {
-    fn build(inner: R, core: container::Reader<Vec<u8>>) -> Self {
-        let core = core
-            .lazy()
-            .with_decompressor(Box::new(Decompressor::new(Vec::new())));
+    fn build(inner: R, reader: container::Reader<Vec<u8>>) -> Self {
         Self {
             src: Source::new(inner),
-            core: Box::new(core),
+            core: Box::new(core(reader)),
             header: None,
             cur: Zeroizing::new(Vec::new()),
             pos: 0,
@@ -151,18 +176,13 @@ impl<R: Read> ContainerReader<R> {
                 } => {
                     src.consume(consumed);
                     *header = Some(h);
-                    if h.config.compression != Compression::None {
-                        let out = zeroed(h.config.max_plain as usize)?;
-                        drop(core.decompressor_mut().replace_output(out));
-                    }
+                    on_header(core, &h)?;
                     if to_header {
                         return Ok(None);
                     }
                 }
                 Feed::NeedBuffer { len, consumed } => {
-                    let cap = core.buffer_len().saturating_mul(2).max(len);
-                    core.replace_buffer(zeroed(cap)?)
-                        .map_err(|_| Error::Container(container::Error::BufferTooSmall))?;
+                    on_need_buffer(core, len)?;
                     src.consume(consumed);
                 }
                 Feed::Frame { payload, consumed } => {
