@@ -4,14 +4,17 @@
 //!   (64 KiB frames, no compression; page-cached in `SECSTREAM_BENCH_DIR`,
 //!   default /dev/shm): `FileStream::read_at` against the `age` crate's
 //!   seekable `StreamReader` (x25519 recipient, 64 KiB chunks) seeking and
-//!   reading the same offsets of the same plaintext.
+//!   reading the same offsets of the same plaintext. Also `FileStream` over the
+//!   same plaintext in 16 KiB frames (age's chunks are fixed at 64 KiB;
+//!   secstream's frame size is the writer's choice).
 //! - `sequential_read_64mib`: a sealed 64 MiB file read to the end
 //!   (none / LZ4, 1 MiB frames): `FileStream` against `ContainerReader`,
 //!   both over a `File`, into the same 64 KiB buffer.
 //! - `parallel_pack_32mib`: 32 MiB of mixed data (45% binary, 45% source
 //!   text, 10% random) packed sealed, LZ4 and deflate level 1, 1 MiB frames,
 //!   into a sink: `ParallelContainerWriter` with 2 workers against the
-//!   sequential mode (the writing thread encodes).
+//!   sequential mode (the writing thread encodes), and the single-threaded
+//!   `ContainerWriter` for reference.
 //!
 //! The files are written once per run, outside the timed loops.
 #![allow(missing_docs)] // criterion's macros generate undocumented items
@@ -69,10 +72,12 @@ fn write_plain(len: u64, outs: &mut [&mut dyn Write]) -> io::Result<()> {
     Ok(())
 }
 
-/// The sealed 1 GiB files: secstream (64 KiB frames) and age, same plaintext.
-fn gib_files() -> (PathBuf, PathBuf, age::x25519::Identity) {
+/// The sealed 1 GiB files: secstream (64 KiB and 16 KiB frames) and age, same
+/// plaintext.
+fn gib_files() -> (PathBuf, PathBuf, PathBuf, age::x25519::Identity) {
     let d = dir();
     let ours = d.join("secstream-bench-fs10-1g.sst");
+    let small = d.join("secstream-bench-fs10-1g-16k.sst");
     let theirs = d.join("secstream-bench-fs10-1g.age");
     let identity = age::x25519::Identity::generate();
     let recipient = identity.to_public();
@@ -83,15 +88,23 @@ fn gib_files() -> (PathBuf, PathBuf, age::x25519::Identity) {
             &master(),
         )
         .expect("writer");
+    let mut w16 = ContainerOptions::new()
+        .frame_size(16 * 1024)
+        .sealed_writer(
+            BufWriter::new(File::create(&small).expect("create")),
+            &master(),
+        )
+        .expect("writer");
     let enc = age::Encryptor::with_recipients(iter::once(&recipient as &dyn age::Recipient))
         .expect("recipient");
     let mut a = enc
         .wrap_output(BufWriter::new(File::create(&theirs).expect("create")))
         .expect("age writer");
-    write_plain(GIB, &mut [&mut w, &mut a]).expect("write");
+    write_plain(GIB, &mut [&mut w, &mut w16, &mut a]).expect("write");
     w.finish().expect("finish").flush().expect("flush");
+    w16.finish().expect("finish").flush().expect("flush");
     a.finish().expect("age finish").flush().expect("flush");
-    (ours, theirs, identity)
+    (ours, small, theirs, identity)
 }
 
 fn offsets() -> Vec<u64> {
@@ -107,7 +120,7 @@ fn offsets() -> Vec<u64> {
 }
 
 fn read_at_4k_sealed_1gib(c: &mut Criterion) {
-    let (ours, theirs, identity) = gib_files();
+    let (ours, small, theirs, identity) = gib_files();
     let offs = offsets();
     let mut g = c.benchmark_group("read_at_4k_sealed_1gib");
     g.throughput(Throughput::Bytes(4096));
@@ -119,6 +132,16 @@ fn read_at_4k_sealed_1gib(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % offs.len();
             fs.read_exact_at(&mut buf, offs[i]).expect("read");
+            black_box(&buf);
+        });
+    });
+
+    let fs16 = FileStream::open(&small, Some(master())).expect("open");
+    let mut i = 0;
+    g.bench_function("secstream_FileStream_read_at_16k_frames", |b| {
+        b.iter(|| {
+            i = (i + 1) % offs.len();
+            fs16.read_exact_at(&mut buf, offs[i]).expect("read");
             black_box(&buf);
         });
     });
@@ -146,7 +169,9 @@ fn read_at_4k_sealed_1gib(c: &mut Criterion) {
     });
     g.finish();
     drop(fs);
+    drop(fs16);
     let _ = std::fs::remove_file(ours);
+    let _ = std::fs::remove_file(small);
     let _ = std::fs::remove_file(theirs);
 }
 

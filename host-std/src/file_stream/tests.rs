@@ -563,3 +563,91 @@ fn reading_4k_at_random_offsets_of_a_sealed_1_gib_file_reads_one_or_two_frames()
     }
     assert!(two >= 1);
 }
+
+#[test]
+fn memory_stays_a_few_frames_whatever_the_length() {
+    let plain = data(300_000);
+    for (compression, index) in [(Compression::Lz4, true), (Compression::Deflate, false)] {
+        let file = pack(&plain, 2048, compression, true, index, ChecksumKind::Crc32c);
+        let pool = BufferPool::new(
+            pool::Config::default()
+                .min_size(1024)
+                .max_size(1 << 16)
+                .thread_cache(false),
+        );
+        let mut fs = FileStreamOptions::new()
+            .pool(pool.clone())
+            .open_source(file, Some(key()))
+            .unwrap();
+        let mut got = Vec::new();
+        fs.read_to_end(&mut got).unwrap();
+        assert!(got == plain);
+        // A frame buffer (4 KiB class) and a plaintext buffer (2 KiB class),
+        // and the one being replaced: far below the 147 frames.
+        let high = pool.stats().outstanding_high_water;
+        assert!(
+            high <= 2 * (4096 + 2048),
+            "{compression}: {high} bytes out at once"
+        );
+        drop(fs);
+        assert_eq!(pool.stats().outstanding_bytes, 0);
+    }
+}
+
+#[test]
+fn without_an_index_a_bad_frame_ends_the_plaintext_before_it() {
+    let plain = data(5000);
+    let file = pack(
+        &plain,
+        1000,
+        Compression::None,
+        true,
+        false,
+        ChecksumKind::Crc32c,
+    );
+    // Frame 3's first stored byte: preamble 32, frames of 8 + 1016 bytes.
+    let mut bad = file.clone();
+    bad[32 + 3 * 1024 + 8] ^= 1;
+    let mut fs = open(bad, true).unwrap();
+    let mut got = Vec::new();
+    let e = Error::from(fs.read_to_end(&mut got).unwrap_err());
+    // The checksum catches it before the tag is tried.
+    assert!(
+        matches!(
+            e,
+            Error::Container(container::Error::BadChecksum { frame: 3 })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(got, plain[..3000]);
+    let mut buf = [0u8; 8];
+    assert!(fs.read(&mut buf).is_err(), "the error stays");
+    // Past the end: reads return nothing.
+    let mut fs = open(file, true).unwrap();
+    let mut all = Vec::new();
+    fs.read_to_end(&mut all).unwrap();
+    assert_eq!(fs.read(&mut buf).unwrap(), 0);
+    assert!(all == plain);
+}
+
+#[test]
+fn a_seek_past_the_end_reads_nothing() {
+    let plain = data(3000);
+    let file = pack(
+        &plain,
+        1000,
+        Compression::Lz4,
+        false,
+        true,
+        ChecksumKind::Crc32c,
+    );
+    let mut fs = open(file, false).unwrap();
+    assert_eq!(fs.seek(SeekFrom::Start(10_000)).unwrap(), 10_000);
+    let mut buf = [0u8; 8];
+    assert_eq!(fs.read(&mut buf).unwrap(), 0);
+    assert_eq!(fs.read_at(3000, &mut buf).unwrap(), 0);
+    assert_eq!(fs.read_at(2996, &mut buf).unwrap(), 4);
+    assert_eq!(&buf[..4], &plain[2996..]);
+    assert_eq!(fs.frame_at(3000).unwrap(), None);
+    assert_eq!(fs.frame_range(3).unwrap(), None);
+}
