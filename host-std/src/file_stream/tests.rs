@@ -64,6 +64,7 @@ fn open(file: Vec<u8>, sealed: bool) -> Result<FileStream<Vec<u8>>, Error> {
 const COMPRESSIONS: [Compression; 3] = [Compression::None, Compression::Deflate, Compression::Lz4];
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn every_option_reads_back_sequentially_at_offsets_and_after_seeks() {
     let frame = 1000u32;
     for &n in &[0usize, 1, 999, 1000, 1001, 7_777] {
@@ -121,6 +122,7 @@ fn every_option_reads_back_sequentially_at_offsets_and_after_seeks() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn without_an_index_reading_works_and_seeking_says_why_not() {
     let plain = data(5000);
     let file = pack(
@@ -152,6 +154,7 @@ fn without_an_index_reading_works_and_seeking_says_why_not() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn keys_limits_and_garbage_are_errors() {
     let plain = data(3000);
     let sealed = pack(
@@ -216,6 +219,7 @@ fn read_all(file: Vec<u8>, sealed: bool) -> Result<Vec<u8>, Error> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn every_truncation_and_every_flipped_byte_is_an_error() {
     let plain = data(2500);
     for compression in COMPRESSIONS {
@@ -258,6 +262,7 @@ fn forge_index(file: &mut [u8], f: impl FnOnce(&mut [u8])) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn a_forged_index_with_a_good_crc_gives_errors_not_wrong_plaintext() {
     let plain = data(2400);
     for sealed in [true, false] {
@@ -299,6 +304,7 @@ fn a_forged_index_with_a_good_crc_gives_errors_not_wrong_plaintext() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn read_at_from_several_threads_at_once_matches_the_plaintext() {
     let plain = data(200_000);
     let file = pack(
@@ -334,6 +340,7 @@ fn read_at_from_several_threads_at_once_matches_the_plaintext() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn chunks_come_frame_by_frame_from_the_pool() {
     let plain = data(10_000);
     let file = pack(
@@ -373,6 +380,7 @@ fn chunks_come_frame_by_frame_from_the_pool() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn a_real_file_opens_by_path() {
     let plain = data(50_000);
     let bytes = pack(
@@ -505,6 +513,7 @@ impl ReadAt for VirtualSealed {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn the_virtual_sealed_file_is_what_the_container_writer_writes() {
     let v = VirtualSealed::new(3, 1000);
     let mut bytes = vec![0u8; v.size().unwrap() as usize];
@@ -521,6 +530,7 @@ fn the_virtual_sealed_file_is_what_the_container_writer_writes() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn reading_4k_at_random_offsets_of_a_sealed_1_gib_file_reads_one_or_two_frames() {
     const FRAME: u32 = 64 * 1024;
     let frames = (1u64 << 30) / u64::from(FRAME);
@@ -565,6 +575,7 @@ fn reading_4k_at_random_offsets_of_a_sealed_1_gib_file_reads_one_or_two_frames()
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn memory_stays_a_few_frames_whatever_the_length() {
     let plain = data(300_000);
     for (compression, index) in [(Compression::Lz4, true), (Compression::Deflate, false)] {
@@ -595,6 +606,7 @@ fn memory_stays_a_few_frames_whatever_the_length() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn without_an_index_a_bad_frame_ends_the_plaintext_before_it() {
     let plain = data(5000);
     let file = pack(
@@ -631,6 +643,7 @@ fn without_an_index_a_bad_frame_ends_the_plaintext_before_it() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn a_seek_past_the_end_reads_nothing() {
     let plain = data(3000);
     let file = pack(
