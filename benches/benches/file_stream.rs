@@ -262,6 +262,17 @@ fn parallel_pack_32mib(c: &mut Criterion) {
         ("lz4", Compression::Lz4, 6),
         ("deflate1", Compression::Deflate, 1),
     ] {
+        g.bench_function(format!("{name}_ContainerWriter"), |b| {
+            b.iter(|| {
+                let mut w = ContainerOptions::new()
+                    .compression(compression)
+                    .level(level)
+                    .sealed_writer(io::sink(), &master())
+                    .expect("writer");
+                w.write_all(&data).expect("write");
+                w.finish().expect("finish");
+            });
+        });
         for (mode_name, mode) in [
             ("j1", ChunkMode::Sequential),
             ("j2", ChunkMode::Parallel(2)),
