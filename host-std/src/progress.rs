@@ -94,7 +94,12 @@ impl Snapshot {
         if self.done == 0 {
             return None;
         }
-        let nanos = self.elapsed.as_nanos() * u128::from(left) / u128::from(self.done);
+        // Saturates (an ETA of centuries) rather than overflow.
+        let nanos = self
+            .elapsed
+            .as_nanos()
+            .checked_mul(u128::from(left))
+            .map_or(u128::MAX, |p| p / u128::from(self.done));
         let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
         #[allow(clippy::cast_possible_truncation, reason = "below 10^9")]
         let sub = (nanos % 1_000_000_000) as u32;
@@ -340,5 +345,13 @@ mod tests {
         p.set_total(Some(0));
         assert_eq!(p.snapshot().fraction(), Some(1.0));
         assert_eq!(p.snapshot().eta(), Some(Duration::ZERO));
+        // Huge numbers saturate instead of overflowing.
+        let s = Snapshot {
+            done: 1,
+            total: Some(u64::MAX),
+            elapsed: Duration::MAX,
+        };
+        assert_eq!(s.eta().map(|d| d.as_secs()), Some(u64::MAX));
+        assert!(s.rate().is_some_and(|r| r > 0.0));
     }
 }
