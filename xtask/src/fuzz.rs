@@ -28,7 +28,7 @@ pub(crate) fn fuzz(r: &mut Runner) {
     if Cmd::cargo(&["fuzz", "--version"]).output().is_none() {
         let start = Instant::now();
         eprintln!("\n#### fuzz: install cargo-fuzz");
-        let ok = Cmd::cargo(&["install", "cargo-fuzz", "--locked"]).run();
+        let ok = crate::cargo_install(&["cargo-fuzz", "--locked"], crate::Build::Debug).run();
         if !r.record("fuzz: install cargo-fuzz", ok, start.elapsed()) {
             return;
         }

@@ -271,6 +271,29 @@ fn setup(r: &mut Runner) -> bool {
     r.record("setup (targets, miri, libsodium)", ok, start.elapsed())
 }
 
+/// How a tool is compiled by [`cargo_install`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Build {
+    /// Optimised: tools whose own speed shows in the run (wasm-bindgen).
+    Release,
+    /// Unoptimised, about twice as quick to compile: tools that do little
+    /// work per call (cbindgen, cargo-fuzz, defmt-print, geckodriver).
+    Debug,
+}
+
+/// `cargo install <args>` into `~/.cargo/bin`, all tools compiled in one
+/// shared target directory (`target/tools`), so the crates they have in
+/// common (clap, serde, syn, ...) are compiled once on a fresh machine.
+pub(crate) fn cargo_install(args: &[&str], build: Build) -> Cmd {
+    let mut all = vec!["install"];
+    all.extend(args);
+    if build == Build::Debug {
+        all.push("--debug");
+    }
+    let tools = workspace_root().join("target").join("tools");
+    Cmd::cargo(&all).env("CARGO_TARGET_DIR", &tools.to_string_lossy())
+}
+
 /// Installs the Debian packages that are not installed yet; `apt-get update`
 /// runs only when something is missing.
 pub(crate) fn ensure_apt(packages: &[&str]) -> bool {
