@@ -1,0 +1,101 @@
+//! `secstream unpack`: a container back to its data. A file output appears only when
+//! the whole container was checked (and authenticated); stdout, a FIFO or a device get
+//! each frame once it is checked, so a failure there ends the output early.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use secstream::container_io::ContainerReader;
+
+use crate::exit::{Failure, Result};
+use crate::input::Input;
+use crate::keys::KeyArgs;
+use crate::names::{self, Asked};
+use crate::output::{self, Output};
+use crate::progress::{Counted, Progress, Verbosity, summary};
+
+#[derive(Args, Debug)]
+pub(crate) struct UnpackArgs {
+    /// Input container, `-` for stdin
+    #[arg(default_value = "-")]
+    input: PathBuf,
+    /// Output file, `-` for stdout [default: INPUT without .sst; stdout for stdin]; a
+    /// directory gets that name inside it
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Write to stdout
+    #[arg(short = 'c', long = "stdout", conflicts_with = "output")]
+    stdout: bool,
+    /// Master key of a sealed container
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Overwrite an existing output file (devices and FIFOs are written without it)
+    #[arg(short, long)]
+    force: bool,
+}
+
+/// A failure while unpacking: of the input (read or decode) or of the output.
+enum UnpackError {
+    Read(secstream::Error),
+    Write(std::io::Error),
+}
+
+impl From<secstream::Error> for UnpackError {
+    fn from(e: secstream::Error) -> Self {
+        Self::Read(e)
+    }
+}
+
+pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
+    let target = names::unpack_output(
+        &a.input,
+        Asked {
+            output: a.output.as_deref(),
+            stdout: a.stdout,
+        },
+    )?;
+    let plan = output::plan(&target, a.force)?;
+    let key = a.key.load()?;
+    let sealed = key.is_some();
+    let input = Input::open(&a.input)?;
+    let label = format!("unpack {}", input.name);
+    let progress = Progress::new(&label, input.size, v);
+    let src = Counted::new(input.reader, &progress);
+    let mut r = match key {
+        Some(k) => ContainerReader::sealed(src, k),
+        None => ContainerReader::new(src),
+    };
+    let what = format!("unpack {}", input.name);
+    // The preamble is read before the output is created, so a wrong file fails early.
+    r.read_header().map_err(|e| Failure::lib(&what, &e))?;
+    // Plaintext of a sealed container is private to the owner.
+    let mut out = Output::open(plan, sealed)?;
+    if v == Verbosity::Verbose {
+        eprintln!(
+            "secstream: unpack {} -> {}{}",
+            input.name,
+            target.name(),
+            out.temp_path()
+                .map(|t| format!(" via {}", t.display()))
+                .unwrap_or_default()
+        );
+    }
+    let res = r.process_all(|payload| out.write_all(payload).map_err(UnpackError::Write));
+    match res {
+        // `out` is dropped on return: a temporary file is removed.
+        Err(UnpackError::Read(e)) => return Err(Failure::lib(&what, &e)),
+        Err(UnpackError::Write(e)) => return Err(out.failure(&e)),
+        Ok(_) => {}
+    }
+    let plain = out.commit()?;
+    let read = progress.done();
+    let secs = progress.elapsed();
+    drop(r);
+    drop(progress);
+    if v == Verbosity::Verbose || (v == Verbosity::Normal && target != output::Target::Stdout) {
+        let label = format!("{} -> {}", input.name, target.name());
+        eprintln!("{}", summary(&label, read, plain, plain, secs));
+    }
+    Ok(())
+}
