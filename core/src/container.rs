@@ -1037,6 +1037,47 @@ impl Writer {
         Ok(pre + e.len)
     }
 
+    /// Counts frame [`frame_count`](Self::frame_count) as written when another
+    /// [`FrameCodec`] of this stream encoded it (worker threads encoding frames in
+    /// parallel; the caller writes them out in counter order), so that
+    /// [`finish`](Self::finish) writes the matching end section and index. `enc`
+    /// is what [`FrameCodec::encode`] returned for `plain_len` bytes of plaintext,
+    /// `is_final` what it was given. The caller must have written the preamble
+    /// ([`start`](Self::start)).
+    ///
+    /// # Errors
+    /// [`Error::NotStarted`], [`Error::Finished`], [`Error::PlainTooLong`] above
+    /// `max_plain`, [`Error::FrameTooLong`] for a stored length above the stream's
+    /// bound, [`Error::CounterOverflow`].
+    #[cfg(feature = "alloc")]
+    pub fn record_encoded(
+        &mut self,
+        enc: Encoded,
+        plain_len: usize,
+        is_final: bool,
+    ) -> Result<(), Error> {
+        if self.finished || self.last_written {
+            return Err(Error::Finished);
+        }
+        if !self.started {
+            return Err(Error::NotStarted);
+        }
+        if plain_len > self.codec.config.max_plain as usize {
+            return Err(Error::PlainTooLong);
+        }
+        if enc.stored as usize > self.codec.config.max_stored() {
+            return Err(Error::FrameTooLong {
+                frame: self.counter,
+            });
+        }
+        if self.counter == u64::MAX {
+            return Err(Error::CounterOverflow);
+        }
+        self.record(enc.stored, plain_len);
+        self.last_written = is_final;
+        Ok(())
+    }
+
     /// Ends the stream: writes the preamble if nothing was written yet, for a sealed
     /// stream an empty final frame unless [`encode_last`](Self::encode_last) wrote
     /// one, then the end section. Returns the bytes written.
@@ -2642,6 +2683,73 @@ mod tests {
         let mut stored = frames[1][hlen..].to_vec();
         assert_eq!(codec.open(0, None, &mut stored), Err(Error::Authentication));
         assert_eq!(stored, frames[1][hlen..], "nothing decrypted");
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn frames_encoded_elsewhere_and_recorded_give_the_same_stream() {
+        for sealed in [false, true] {
+            let config = Config::new(ChecksumKind::Crc32c, 64)
+                .with_compression(Compression::Deflate)
+                .with_sealed(sealed);
+            let texts = [&b"zero zero zero"[..], b"", b"two two two two"];
+            let new_writer = || {
+                if sealed {
+                    Writer::new_sealed(config, &master(), nonce()).unwrap()
+                } else {
+                    Writer::new(config).unwrap()
+                }
+                .with_index()
+            };
+            let mut one = new_writer();
+            let mut want = vec![0u8; 1024];
+            let mut n = 0;
+            for (i, t) in texts.iter().enumerate() {
+                n += if i == 2 {
+                    one.encode_last(t, &mut want[n..]).unwrap()
+                } else {
+                    one.encode_frame(t, &mut want[n..]).unwrap()
+                };
+            }
+            n += one.finish(&mut want[n..]).unwrap();
+            want.truncate(n);
+
+            // Frames from a separate codec of the same stream, recorded in order.
+            let header = Header {
+                config,
+                nonce: if sealed { nonce() } else { [0; 16] },
+            };
+            let codec = FrameCodec::new(&header, sealed.then(master).as_ref()).unwrap();
+            let mut w = new_writer();
+            let mut got = vec![0u8; 1024];
+            assert_eq!(
+                w.record_encoded(Encoded { len: 0, stored: 0 }, 0, false),
+                Err(Error::NotStarted)
+            );
+            let mut n = w.start(&mut got).unwrap();
+            for (i, t) in texts.iter().enumerate() {
+                let e = codec.encode(i as u64, i == 2, t, &mut got[n..]).unwrap();
+                w.record_encoded(e, t.len(), i == 2).unwrap();
+                n += e.len;
+            }
+            let too_long = Encoded {
+                len: 0,
+                stored: u32::MAX,
+            };
+            assert_eq!(w.record_encoded(too_long, 0, false), Err(Error::Finished));
+            n += w.finish(&mut got[n..]).unwrap();
+            got.truncate(n);
+            assert_eq!(got, want, "sealed {sealed}");
+        }
+        let mut w = Writer::new(Config::new(ChecksumKind::None, 8)).unwrap();
+        let mut pre = [0u8; 16];
+        w.start(&mut pre).unwrap();
+        let big = Encoded { len: 0, stored: 9 };
+        assert_eq!(
+            w.record_encoded(big, 8, false),
+            Err(Error::FrameTooLong { frame: 0 })
+        );
+        assert_eq!(w.record_encoded(big, 9, false), Err(Error::PlainTooLong));
     }
 
     #[test]

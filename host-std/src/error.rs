@@ -29,6 +29,14 @@ pub enum Error {
     Message(secstream_core::message::Error),
     /// The writer failed before (an earlier error); it writes nothing more.
     Poisoned,
+    /// The container has no index, so it cannot be read at an offset
+    /// ([`crate::file_stream`]); it was written without one (`--no-index`).
+    NoIndex,
+    /// A buffer pool refused a frame buffer.
+    Pool(crate::pool::Error),
+    /// A worker thread of the pipeline ([`crate::pipeline`]) panicked or could not
+    /// be started.
+    Worker,
 }
 
 impl fmt::Display for Error {
@@ -41,6 +49,11 @@ impl fmt::Display for Error {
             #[cfg(feature = "serde")]
             Self::Message(e) => write!(f, "{e}"),
             Self::Poisoned => f.write_str("writer failed earlier"),
+            Self::NoIndex => f.write_str(
+                "the container has no index, so it cannot seek; re-pack it without --no-index",
+            ),
+            Self::Pool(e) => write!(f, "{e}"),
+            Self::Worker => f.write_str("a worker thread failed"),
         }
     }
 }
@@ -74,6 +87,12 @@ impl From<frame::Error> for Error {
     }
 }
 
+impl From<crate::pool::Error> for Error {
+    fn from(e: crate::pool::Error) -> Self {
+        Self::Pool(e)
+    }
+}
+
 impl From<container::Error> for Error {
     fn from(e: container::Error) -> Self {
         Self::Container(e)
@@ -91,6 +110,9 @@ impl From<Error> for io::Error {
             | Error::Container(container::Error::Truncated) => {
                 Self::new(io::ErrorKind::UnexpectedEof, e)
             }
+            Error::NoIndex => Self::new(io::ErrorKind::Unsupported, e),
+            Error::Pool(_) => Self::new(io::ErrorKind::OutOfMemory, e),
+            Error::Worker => Self::other(e),
             other => Self::new(io::ErrorKind::InvalidData, other),
         }
     }

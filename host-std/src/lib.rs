@@ -9,6 +9,12 @@
 //!   `io::Read + BufRead`), options through
 //!   [`ContainerOptions`](container_io::ContainerOptions). The `secstream` CLI
 //!   (crate `secstream-cli`) is built on them.
+//! - [`file_stream`]: [`FileStream`](file_stream::FileStream), a container
+//!   file read as its plaintext with `Read + BufRead + Seek` and
+//!   [`read_at`](file_stream::FileStream::read_at) from many threads at once
+//!   (through the index: only the frames holding a range are read and opened).
+//! - [`progress`]: [`Progress`](progress::Progress), bytes done, total, rate and
+//!   time left on an injectable clock, with counting reader and writer.
 //! - [`frame_io`]: [`FrameWriter`](frame_io::FrameWriter) and
 //!   [`FrameReader`](frame_io::FrameReader), raw frames one at a time (typed
 //!   postcard messages with the `serde` feature).
@@ -50,8 +56,11 @@ pub use secstream_core::*;
 
 pub mod container_io;
 mod error;
+pub mod file_stream;
 pub mod frame_io;
+mod frame_open;
 pub mod pool;
+pub mod progress;
 pub mod secret;
 pub mod secret_memory;
 mod source;

@@ -1,0 +1,82 @@
+//! Opening one container frame held whole in a buffer: checksum, length bound,
+//! authentication and decryption, decompression. Shared by the
+//! [`FileStream`](crate::file_stream::FileStream) and the worker pipeline.
+
+use secstream_core::compress::{self, Compression};
+use secstream_core::container::{self, FrameCodec};
+use secstream_core::deflate::{self, InflateState};
+use secstream_core::frame;
+use secstream_core::lz4;
+
+/// What a frame's bytes turned out to hold.
+pub(crate) struct Opened {
+    /// Where the (compressed) plaintext lies in the frame bytes after opening.
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    /// Whether it is a sealed stream's final frame.
+    pub(crate) is_final: bool,
+}
+
+/// Checks and opens frame `counter`, whose bytes (length field, checksum,
+/// stored payload) are all of `bytes`: the `len` field must match, the stored
+/// length be within the stream's bound, the checksum match; a sealed frame is
+/// authenticated and decrypted in place (`is_final` as in [`FrameCodec::open`]).
+pub(crate) fn open(
+    codec: &FrameCodec,
+    counter: u64,
+    is_final: Option<bool>,
+    bytes: &mut [u8],
+) -> Result<Opened, container::Error> {
+    let kind = codec.config().checksum;
+    let hlen = frame::header_len(kind);
+    let (head, stored) = bytes
+        .split_at_mut_checked(hlen)
+        .ok_or(container::Error::Truncated)?;
+    let mut len = [0u8; 4];
+    len.copy_from_slice(head.get(..4).unwrap_or(&[0; 4]));
+    let len = u32::from_le_bytes(len);
+    if len as usize != stored.len() {
+        return Err(container::Error::EndMismatch(container::EndField::Index));
+    }
+    if stored.len() > codec.config().max_stored() {
+        return Err(container::Error::FrameTooLong { frame: counter });
+    }
+    if !kind.verify(stored, head.get(4..).unwrap_or_default()) {
+        return Err(container::Error::BadChecksum { frame: counter });
+    }
+    let (n, fin) = codec.open(counter, is_final, stored)?;
+    Ok(Opened {
+        start: hlen,
+        end: hlen + n,
+        is_final: fin,
+    })
+}
+
+/// Decompresses an opened frame's `input` into `out` (which bounds the
+/// plaintext: at most `max_plain` bytes); returns the plaintext length. The
+/// inflate state is made on first use of deflate.
+pub(crate) fn decompress(
+    kind: Compression,
+    input: &[u8],
+    out: &mut [u8],
+    state: &mut Option<Box<InflateState>>,
+) -> Result<usize, container::Error> {
+    let res = match kind {
+        Compression::None => {
+            let dst = out.get_mut(..input.len()).ok_or(compress::Error::TooLarge);
+            dst.map(|d| {
+                d.copy_from_slice(input);
+                input.len()
+            })
+        }
+        Compression::Lz4 => lz4::decompress_into(input, out),
+        Compression::Deflate => {
+            let st = state.get_or_insert_with(|| Box::new(InflateState::new()));
+            deflate::inflate_into(input, out, st)
+        }
+    };
+    res.map_err(|e| match e {
+        compress::Error::TooLarge => container::Error::PlainTooLong,
+        e => container::Error::Decompress(e),
+    })
+}
