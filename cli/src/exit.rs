@@ -54,12 +54,16 @@ impl Exit {
         use container::Error as C;
         match e {
             secstream::Error::Io(_) => Self::Io,
+            // Asked to seek in a container written without an index.
+            secstream::Error::NoIndex => Self::Usage,
             secstream::Error::Container(C::Authentication) => Self::Authentication,
             secstream::Error::Container(C::KeyRequired | C::NotSealed) => Self::Key,
             secstream::Error::Container(
                 C::CounterOverflow | C::NotPlain | C::NotStarted | C::Finished | C::BufferTooSmall,
             )
             | secstream::Error::Random(_)
+            | secstream::Error::Pool(_)
+            | secstream::Error::Worker
             | secstream::Error::Poisoned => Self::Other,
             _ => Self::Integrity,
         }

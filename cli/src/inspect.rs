@@ -10,7 +10,7 @@ use secstream::container_io::ContainerReader;
 use crate::exit::{Failure, Result};
 use crate::input::Input;
 use crate::keys::KeyArgs;
-use crate::progress::{Counted, Progress, Verbosity};
+use crate::progress::{Progress, Verbosity};
 
 #[derive(Args, Debug)]
 pub(crate) struct InspectArgs {
@@ -31,7 +31,7 @@ pub(crate) fn inspect(a: &InspectArgs, v: Verbosity) -> Result<()> {
     let input = Input::open(&a.input)?;
     let label = format!("inspect {}", input.name);
     let progress = Progress::new(&label, input.size, v);
-    let src = Counted::new(input.reader, &progress);
+    let src = progress.reader(input.reader);
     let mut r = match key {
         Some(k) => ContainerReader::sealed(src, k),
         None => ContainerReader::verifier(src),

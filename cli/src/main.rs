@@ -9,6 +9,7 @@
 //! secstream unpack big.iso.sst --key-env SECSTREAM_KEY       # writes big.iso
 //! secstream unpack big.iso.sst -c --key-file key.hex | head  # to stdout
 //! secstream inspect big.iso.sst
+//! secstream cat big.iso.sst --range 1M:4K --key-file key.hex # 4 KiB at 1 MiB
 //! ```
 //!
 //! One concept per module: [`names`] (default output names), [`output`] (where output
@@ -20,6 +21,7 @@
 //! says what happened ([`exit::TABLE`], also in `--help`).
 
 mod atomic_file;
+mod cat;
 mod exit;
 mod input;
 mod inspect;
@@ -81,6 +83,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Show a container's header, frame count and frame sizes (checks checksums too)
     Inspect(inspect::InspectArgs),
+    /// Write a container's data, or a range of it (--range OFFSET:LEN), to stdout
+    Cat(cat::CatArgs),
 }
 
 fn main() -> ExitCode {
@@ -121,5 +125,6 @@ fn run(cmd: Command, v: Verbosity) -> Result<()> {
         Command::Unpack(a) => unpack::unpack(&a, v),
         Command::Verify(a) => verify::verify(&a, v),
         Command::Inspect(a) => inspect::inspect(&a, v),
+        Command::Cat(a) => cat::cat(&a, v),
     }
 }

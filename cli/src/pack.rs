@@ -13,7 +13,7 @@ use crate::keys::KeyArgs;
 use crate::names::{self, Asked};
 use crate::options::{Checksum, Compress, parse_frame_size};
 use crate::output::{self, Output, Target};
-use crate::progress::{Counted, Progress, Verbosity, summary};
+use crate::progress::{Progress, Verbosity, summary};
 
 #[derive(Args, Debug)]
 pub(crate) struct PackArgs {
@@ -75,7 +75,7 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
         .index(!a.no_index);
     let label = format!("pack {}", input.name);
     let progress = Progress::new(&label, input.size, v);
-    let mut src = Counted::new(input.reader, &progress);
+    let mut src = progress.reader(input.reader);
     let out = Output::open(plan, false)?;
     if v == Verbosity::Verbose {
         eprintln!(
@@ -122,11 +122,10 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
             break;
         }
     }
-    let read = progress.done();
     let out = w.finish().map_err(failure)?;
     let written = out.commit()?;
-    let secs = progress.elapsed();
-    drop(progress);
+    let done = progress.finish();
+    let (read, secs) = (done.done, done.elapsed.as_secs_f64());
     if v == Verbosity::Verbose || (v == Verbosity::Normal && target != Target::Stdout) {
         let label = format!("{} -> {}", input.name, target.name());
         eprintln!("{}", summary(&label, read, written, read, secs));

@@ -13,7 +13,7 @@ use crate::input::Input;
 use crate::keys::KeyArgs;
 use crate::names::{self, Asked};
 use crate::output::{self, Output};
-use crate::progress::{Counted, Progress, Verbosity, summary};
+use crate::progress::{Progress, Verbosity, summary};
 
 #[derive(Args, Debug)]
 pub(crate) struct UnpackArgs {
@@ -61,7 +61,7 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
     let input = Input::open(&a.input)?;
     let label = format!("unpack {}", input.name);
     let progress = Progress::new(&label, input.size, v);
-    let src = Counted::new(input.reader, &progress);
+    let src = progress.reader(input.reader);
     let mut r = match key {
         Some(k) => ContainerReader::sealed(src, k),
         None => ContainerReader::new(src),
@@ -89,8 +89,8 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
         Ok(_) => {}
     }
     let plain = out.commit()?;
-    let read = progress.done();
-    let secs = progress.elapsed();
+    let done = progress.finish();
+    let (read, secs) = (done.done, done.elapsed.as_secs_f64());
     drop(r);
     drop(progress);
     if v == Verbosity::Verbose || (v == Verbosity::Normal && target != output::Target::Stdout) {

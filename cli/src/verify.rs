@@ -11,7 +11,7 @@ use secstream::container_io::ContainerReader;
 use crate::exit::{Failure, Result};
 use crate::input::Input;
 use crate::keys::KeyArgs;
-use crate::progress::{Counted, Progress, Verbosity};
+use crate::progress::{Progress, Verbosity};
 
 #[derive(Args, Debug)]
 pub(crate) struct VerifyArgs {
@@ -29,7 +29,7 @@ pub(crate) fn verify(a: &VerifyArgs, v: Verbosity) -> Result<()> {
     let input = Input::open(&a.input)?;
     let label = format!("verify {}", input.name);
     let progress = Progress::new(&label, input.size, v);
-    let src = Counted::new(input.reader, &progress);
+    let src = progress.reader(input.reader);
     let mut r = match key {
         Some(k) => ContainerReader::sealed(src, k),
         None => ContainerReader::verifier(src),

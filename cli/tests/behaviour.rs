@@ -662,3 +662,103 @@ fn exit_codes_are_listed_in_help_and_readme() {
     );
     assert_eq!(run(&["pack", "--level", "11"]).status.code(), Some(2));
 }
+
+#[test]
+fn cat_range_reads_through_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    let key = d("key");
+    ok(&["keygen", p(&key), "-q"]);
+    let data = noise(1_000_003, 17);
+    let src = d("data");
+    fs::write(&src, &data).unwrap();
+    let size = data.len();
+    let ranges: [(usize, usize); 7] = [
+        (0, 0),
+        (0, 10),
+        (65_535, 2),
+        (size - 1, 1),
+        (123_456, 300_000),
+        (0, size),
+        (size, 0),
+    ];
+    for (name, extra, sealed) in [
+        ("lz4-sealed.sst", vec!["--compress", "lz4"], true),
+        (
+            "deflate-sealed.sst",
+            vec!["--compress", "deflate", "--level", "1"],
+            true,
+        ),
+        ("none.sst", vec!["--compress", "none"], false),
+        ("no-index.sst", vec!["--no-index"], true),
+    ] {
+        let sst = d(name);
+        let mut args = vec!["pack", p(&src), "-o", p(&sst), "--frame-size", "64K", "-q"];
+        args.extend(extra);
+        if sealed {
+            args.extend(["--key-file", p(&key)]);
+        }
+        ok(&args);
+        let cat = |range: &str| {
+            let mut args = vec!["cat", p(&sst), "--range", range];
+            if sealed {
+                args.extend(["--key-file", p(&key)]);
+            }
+            ok(&args).stdout
+        };
+        for (off, len) in ranges {
+            let got = cat(&format!("{off}:{len}"));
+            assert!(got == data[off..off + len], "{name} {off}:{len}");
+        }
+        assert!(cat("900000:") == data[900_000..], "{name}");
+        assert!(cat("1K:1K") == data[1024..2048], "{name}");
+        let mut whole = vec!["cat", p(&sst)];
+        if sealed {
+            whole.extend(["--key-file", p(&key)]);
+        }
+        assert!(ok(&whole).stdout == data, "{name}");
+        // Past the end: a usage error, nothing written.
+        let mut past = vec!["cat", p(&sst), "--range", "1000000:4"];
+        if sealed {
+            past.extend(["--key-file", p(&key)]);
+        }
+        let e = fails(2, &past);
+        assert!(
+            e.contains("past the end of the data (1000003 bytes)"),
+            "{e}"
+        );
+        if sealed {
+            fails(4, &["cat", p(&sst), "--range", "0:1"]);
+            let other = d("other");
+            fs::write(&other, "cd".repeat(32)).unwrap();
+            fails(
+                6,
+                &["cat", p(&sst), "--range", "0:1", "--key-file", p(&other)],
+            );
+        }
+    }
+
+    // With the index, a frame outside the range is not read: a flipped byte in the first
+    // frame stops `unpack` and a range that holds it, not a range at the end.
+    let sst = d("lz4-sealed.sst");
+    let mut bytes = fs::read(&sst).unwrap();
+    bytes[100] ^= 0x40;
+    let bad = d("bad.sst");
+    fs::write(&bad, &bytes).unwrap();
+    let tail = ok(&[
+        "cat",
+        p(&bad),
+        "--range",
+        "900000:1000",
+        "--key-file",
+        p(&key),
+    ]);
+    assert!(tail.stdout == data[900_000..901_000]);
+    fails(
+        5,
+        &["cat", p(&bad), "--range", "0:10", "--key-file", p(&key)],
+    );
+    fails(5, &["unpack", p(&bad), "-c", "--key-file", p(&key)]);
+    // stdin cannot seek.
+    fails(2, &["cat", "-"]);
+}
