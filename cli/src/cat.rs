@@ -83,7 +83,7 @@ pub(crate) fn cat(a: &CatArgs, v: Verbosity) -> Result<()> {
         fs.seek(SeekFrom::Start(offset)).map_err(read_failure)?;
     } else {
         if v == Verbosity::Verbose && offset > 0 {
-            eprintln!(
+            crate::note!(
                 "secstream: {name} has no index: reading the {offset} bytes before the range"
             );
         }

@@ -156,7 +156,7 @@ pub(crate) fn keygen(path: &Path, format: KeyFormat, force: bool, quiet: bool) -
         .map_err(|e| Failure::io(what(), &e))?;
     out.commit().map_err(|e| Failure::io(what(), &e))?;
     if !quiet {
-        eprintln!(
+        crate::note!(
             "secstream: wrote a new 32-byte key ({}) to {}",
             match format {
                 KeyFormat::Raw => "raw",

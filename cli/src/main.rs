@@ -35,6 +35,16 @@ mod signals;
 mod unpack;
 mod verify;
 
+/// `eprintln!` that does not panic when stderr is closed: a message nobody can read
+/// is dropped, and the exit code still tells what happened.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+pub(crate) use note;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -90,11 +100,11 @@ enum Command {
 fn main() -> ExitCode {
     // Bugs must not print a backtrace at the user either: one line, like every error.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("secstream: internal error: {info}");
+        crate::note!("secstream: internal error: {info}");
     }));
     let cli = Cli::parse();
     if let Err(e) = signals::install() {
-        eprintln!("secstream: cannot install signal handlers: {e}");
+        crate::note!("secstream: cannot install signal handlers: {e}");
         return ExitCode::from(exit::Exit::Other.code());
     }
     let v = if cli.quiet {
@@ -108,7 +118,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) if f.is_broken_pipe() => signals::die_of_broken_pipe(),
         Err(f) => {
-            eprintln!("{f}");
+            crate::note!("{f}");
             ExitCode::from(f.exit().code())
         }
     }

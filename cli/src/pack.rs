@@ -78,7 +78,7 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
     let mut src = progress.reader(input.reader);
     let out = Output::open(plan, false)?;
     if v == Verbosity::Verbose {
-        eprintln!(
+        crate::note!(
             "secstream: pack {} -> {}: {:?} checksums, {:?} compression, {} byte frames, {}{}{}",
             input.name,
             target.name(),
@@ -128,7 +128,7 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
     let (read, secs) = (done.done, done.elapsed.as_secs_f64());
     if v == Verbosity::Verbose || (v == Verbosity::Normal && target != Target::Stdout) {
         let label = format!("{} -> {}", input.name, target.name());
-        eprintln!("{}", summary(&label, read, written, read, secs));
+        crate::note!("{}", summary(&label, read, written, read, secs));
     }
     Ok(())
 }

@@ -72,7 +72,7 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
     // Plaintext of a sealed container is private to the owner.
     let mut out = Output::open(plan, sealed)?;
     if v == Verbosity::Verbose {
-        eprintln!(
+        crate::note!(
             "secstream: unpack {} -> {}{}",
             input.name,
             target.name(),
@@ -95,7 +95,7 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
     drop(progress);
     if v == Verbosity::Verbose || (v == Verbosity::Normal && target != output::Target::Stdout) {
         let label = format!("{} -> {}", input.name, target.name());
-        eprintln!("{}", summary(&label, read, plain, plain, secs));
+        crate::note!("{}", summary(&label, read, plain, plain, secs));
     }
     Ok(())
 }

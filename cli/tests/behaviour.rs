@@ -287,6 +287,16 @@ fn a_closed_pipe_ends_quietly_like_zstd() {
     let (status, err) = head(bin().args(["pack", p(&src), "-c"]));
     assert_eq!((status.signal(), err.as_str()), (Some(libc::SIGPIPE), ""));
 
+    // A closed stderr: the summary is dropped, not a panic; the work is done.
+    let mut child = bin()
+        .args(["pack", p(&src), "-o", p(&dir.path().join("e.sst"))])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    assert!(child.wait().unwrap().success());
+    assert!(dir.path().join("e.sst").exists());
+
     // zstd, where installed, ends the same way.
     if Path::new("/usr/bin/zstd").exists() {
         let zst = dir.path().join("big.zst");
