@@ -34,10 +34,13 @@ impl AtomicFile {
             .unwrap_or_else(|| "output".to_owned());
         let mut opts = OpenOptions::new();
         opts.write(true).create_new(true);
+        #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(if private { 0o600 } else { 0o666 });
         }
+        #[cfg(not(unix))]
+        let _ = private;
         let mut last = None;
         for _ in 0..8 {
             let mut r = [0u8; 6];

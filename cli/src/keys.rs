@@ -8,9 +8,7 @@
 //! hex digits or 44 base64 characters (surrounding whitespace ignored) is the key;
 //! anything else is the path of a key file.
 
-use std::ffi::OsStr;
 use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use clap::{Args, ValueEnum};
@@ -58,11 +56,29 @@ impl KeyArgs {
                 return Ok(Some(k));
             }
         }
-        let path = Path::new(OsStr::from_bytes(text));
-        from_file(path)
+        let path = path_from(text).ok_or_else(|| {
+            Failure::new(
+                Exit::Key,
+                what(),
+                "neither a key nor the name of a key file",
+            )
+        })?;
+        from_file(&path)
             .map(Some)
             .map_err(|f| Failure::new(Exit::Key, what(), format!("names a key file: {f}")))
     }
+}
+
+/// A path from a variable's bytes.
+#[cfg(unix)]
+fn path_from(b: &[u8]) -> Option<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    Some(std::ffi::OsStr::from_bytes(b).into())
+}
+
+#[cfg(not(unix))]
+fn path_from(b: &[u8]) -> Option<std::path::PathBuf> {
+    std::str::from_utf8(b).ok().map(Into::into)
 }
 
 /// Reads a key file.

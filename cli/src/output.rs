@@ -10,7 +10,6 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use crate::atomic_file::AtomicFile;
@@ -61,10 +60,9 @@ pub(crate) fn plan(target: &Target, force: bool) -> Result<Plan> {
     };
     let ft = meta.file_type();
     if ft.is_symlink() {
-        return match fs::metadata(path).map(|m| m.file_type()) {
-            Ok(t) if t.is_fifo() || t.is_char_device() || (t.is_block_device() && force) => {
-                Ok(Plan::Through(path.clone()))
-            }
+        return match fs::metadata(path).map(|m| special(&m.file_type())) {
+            Ok(Special::Stream) | Ok(Special::Block) if force => Ok(Plan::Through(path.clone())),
+            Ok(Special::Stream) => Ok(Plan::Through(path.clone())),
             _ => Err(refuse(
                 "is a symbolic link; it is not replaced (give the path it points to)",
             )),
@@ -77,20 +75,46 @@ pub(crate) fn plan(target: &Target, force: bool) -> Result<Plan> {
             Err(refuse("file exists (use --force to overwrite)"))
         };
     }
-    if ft.is_fifo() || ft.is_char_device() {
-        return Ok(Plan::Through(path.clone()));
-    }
-    if ft.is_block_device() {
-        return if force {
-            Ok(Plan::Through(path.clone()))
-        } else {
-            Err(refuse("is a block device (use --force to write to it)"))
-        };
+    match special(&ft) {
+        Special::Stream => return Ok(Plan::Through(path.clone())),
+        Special::Block if force => return Ok(Plan::Through(path.clone())),
+        Special::Block => return Err(refuse("is a block device (use --force to write to it)")),
+        Special::No => {}
     }
     if ft.is_dir() {
         return Err(refuse("is a directory"));
     }
     Err(refuse("is not a regular file, a FIFO or a device"))
+}
+
+/// Files that are written through rather than replaced.
+#[cfg_attr(
+    not(unix),
+    allow(dead_code, reason = "FIFOs and devices are Unix files")
+)]
+enum Special {
+    /// A FIFO or a character device: written through without `--force`.
+    Stream,
+    /// A block device: written through with `--force`.
+    Block,
+    No,
+}
+
+#[cfg(unix)]
+fn special(ft: &fs::FileType) -> Special {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_fifo() || ft.is_char_device() {
+        Special::Stream
+    } else if ft.is_block_device() {
+        Special::Block
+    } else {
+        Special::No
+    }
+}
+
+#[cfg(not(unix))]
+fn special(_ft: &fs::FileType) -> Special {
+    Special::No
 }
 
 enum Sink {
@@ -196,7 +220,7 @@ impl Write for Output {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

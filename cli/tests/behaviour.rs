@@ -3,6 +3,8 @@
 //! quietly, stdin at a terminal is refused, default output names, `-c`/`-q`/`-v`, the
 //! summary and the progress bar, key files and variables, and exit codes.
 
+#![cfg(unix)]
+
 use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::FileTypeExt;
