@@ -49,14 +49,16 @@
 //! A stream written without an index (`--no-index`, or by a microcontroller)
 //! reads sequentially (`Read`, `BufRead`), with every check of the sequential
 //! reader; [`read_at`](FileStream::read_at) and seeking away from the current
-//! position fail with [`Error::NoIndex`](crate::Error::NoIndex).
+//! position fail with [`Error::NoIndex`].
 //!
 //! # Memory
 //! The index costs 16 bytes per frame; each read holds one frame (stored bytes
 //! and, compressed, its plaintext) in buffers from a
 //! [`BufferPool`], wiped when they go back. The
 //! `Read` side keeps the current frame's plaintext until it moves on. Nothing
-//! else grows with the file.
+//! else grows with the file. A pool given with
+//! [`FileStreamOptions::pool`] whose cap on bytes handed out is reached makes
+//! a read fail with [`Error::Pool`] rather than wait.
 
 mod index;
 mod read_at;
@@ -250,10 +252,9 @@ impl fmt::Debug for Plaintext {
     }
 }
 
-/// A pool for one stream's frames: classes up to its largest frame or
-/// plaintext, a few of them kept idle.
-pub(crate) fn frame_pool(config: &container::Config) -> BufferPool {
-    let big = config.max_frame_len().max(config.max_plain as usize);
+/// A pool for one stream's frames: classes up to `big` bytes (its largest
+/// frame or plaintext), a few of them kept idle.
+pub(crate) fn frame_pool(big: usize) -> BufferPool {
     BufferPool::new(
         pool::Config::default()
             .min_size(4096)
@@ -304,7 +305,12 @@ impl<S: ReadAt> FileStream<S> {
                 p.size_class(header.config.max_frame_len())?;
                 p
             }
-            None => frame_pool(&header.config),
+            None => frame_pool(
+                header
+                    .config
+                    .max_frame_len()
+                    .max(header.config.max_plain as usize),
+            ),
         };
         let end = index::read_end(&src, size, header.config.preamble_len(), &header.config)?;
         let seq = Seq {
@@ -444,7 +450,7 @@ impl<S: ReadAt> FileStream<S> {
         let cfg = &self.header.config;
         let hlen = frame::header_len(cfg.checksum);
         let flen = hlen + stored as usize;
-        let mut buf = self.pool.acquire(flen)?.into_owned();
+        let mut buf = self.pool.try_acquire(flen)?.into_owned();
         let dst = buf.spare_mut_up_to(flen);
         self.src.read_exact_at(dst, file_off).map_err(map_read)?;
         buf.advance(flen)?;
@@ -454,7 +460,7 @@ impl<S: ReadAt> FileStream<S> {
             (buf, opened.start, opened.end)
         } else {
             let cap = plain.map_or(cfg.max_plain as usize, |p| p as usize);
-            let mut out = self.pool.acquire(cap)?.into_owned();
+            let mut out = self.pool.try_acquire(cap)?.into_owned();
             let mut state = None;
             let input = buf.get(opened.start..opened.end).unwrap_or_default();
             let res = frame_open::decompress(

@@ -59,6 +59,7 @@ mod error;
 pub mod file_stream;
 pub mod frame_io;
 mod frame_open;
+pub mod pipeline;
 pub mod pool;
 pub mod progress;
 pub mod secret;

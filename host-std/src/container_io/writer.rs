@@ -90,7 +90,6 @@ impl ContainerOptions {
         self
     }
 
-    #[cfg(feature = "tokio")]
     pub(crate) const fn level_and_index(&self) -> (u8, bool) {
         (self.level, self.index)
     }

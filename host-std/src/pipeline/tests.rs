@@ -1,0 +1,425 @@
+#![allow(clippy::cast_possible_truncation, reason = "test sizes are small")]
+
+use std::io::{self, Read, Write};
+
+use secstream_core::checksum::ChecksumKind;
+use secstream_core::compress::Compression;
+use secstream_core::container;
+use secstream_core::seal::MasterKey;
+
+use super::*;
+use crate::Error;
+use crate::container_io::{ContainerOptions, ContainerReader};
+use crate::pool::{self, BufferPool};
+
+const NONCE: [u8; 16] = [0x40; 16];
+
+fn key() -> MasterKey {
+    MasterKey::from_bytes(&[0x22; 32])
+}
+
+fn data(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|i| {
+            if (i / 300) % 2 == 0 {
+                b"abcabcabd"[i % 9]
+            } else {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            }
+        })
+        .collect()
+}
+
+/// Writes `plain` in uneven pieces.
+fn write_pieces(w: &mut impl Write, plain: &[u8]) {
+    let mut at = 0;
+    let mut step = 1;
+    while at < plain.len() {
+        let n = step.min(plain.len() - at);
+        w.write_all(&plain[at..at + n]).unwrap();
+        at += n;
+        step = step * 3 % 2047 + 1;
+    }
+}
+
+fn single(opts: ContainerOptions, sealed: bool, plain: &[u8]) -> Vec<u8> {
+    if sealed {
+        let mut w = opts
+            .sealed_writer_with_nonce(Vec::new(), &key(), NONCE)
+            .unwrap();
+        write_pieces(&mut w, plain);
+        w.finish().unwrap()
+    } else {
+        let mut w = opts.writer(Vec::new()).unwrap();
+        write_pieces(&mut w, plain);
+        w.finish().unwrap()
+    }
+}
+
+fn parallel(opts: ContainerOptions, sealed: bool, plain: &[u8], mode: ChunkMode) -> Vec<u8> {
+    let mut w = if sealed {
+        opts.parallel_sealed_writer_with_nonce(Vec::new(), &key(), NONCE, mode)
+            .unwrap()
+    } else {
+        opts.parallel_writer(Vec::new(), mode).unwrap()
+    };
+    write_pieces(&mut w, plain);
+    w.finish().unwrap()
+}
+
+fn read_parallel(file: &[u8], sealed: bool, mode: ChunkMode) -> (Vec<u8>, Result<(), Error>) {
+    let mut r = if sealed {
+        ParallelContainerReader::sealed(file, key(), mode)
+    } else {
+        ParallelContainerReader::new(file, mode)
+    };
+    let mut out = Vec::new();
+    let res = r.read_to_end(&mut out).map(drop).map_err(Error::from);
+    (out, res)
+}
+
+const MODES: [ChunkMode; 3] = [
+    ChunkMode::Sequential,
+    ChunkMode::Parallel(1),
+    ChunkMode::Parallel(4),
+];
+
+const CHECKSUMS: [ChecksumKind; 5] = [
+    ChecksumKind::None,
+    ChecksumKind::Crc16,
+    ChecksumKind::Crc32,
+    ChecksumKind::Crc32c,
+    ChecksumKind::Xxh3,
+];
+
+#[test]
+fn every_thread_count_writes_the_bytes_of_the_single_threaded_writer_and_reads_them_back() {
+    let frame = 1000u32;
+    let mut cases = 0;
+    for (si, &n) in [0usize, 1, 999, 1000, 1001, 2000, 12_345]
+        .iter()
+        .enumerate()
+    {
+        let plain = data(n, si as u64 + 7);
+        for (compression, level) in [
+            (Compression::None, 6),
+            (Compression::Deflate, 1),
+            (Compression::Deflate, 6),
+            (Compression::Lz4, 6),
+        ] {
+            for sealed in [false, true] {
+                for index in [true, false] {
+                    for ck in CHECKSUMS {
+                        let opts = ContainerOptions::new()
+                            .frame_size(frame)
+                            .compression(compression)
+                            .level(level)
+                            .index(index)
+                            .checksum(ck);
+                        let what = format!(
+                            "n {n} {compression}/{level} sealed {sealed} index {index} {ck}"
+                        );
+                        let want = single(opts, sealed, &plain);
+                        for mode in MODES {
+                            let got = parallel(opts, sealed, &plain, mode);
+                            assert!(got == want, "{what} {mode:?}: bytes differ");
+                            let (back, res) = read_parallel(&got, sealed, mode);
+                            res.unwrap_or_else(|e| panic!("{what} {mode:?}: {e}"));
+                            assert!(back == plain, "{what} {mode:?}: plaintext differs");
+                        }
+                        cases += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 7 * 4 * 2 * 2 * 5);
+}
+
+#[test]
+fn many_frames_on_many_threads_stay_in_order() {
+    let plain = data(700_000, 99);
+    for compression in [Compression::Lz4, Compression::None] {
+        let opts = ContainerOptions::new()
+            .frame_size(1024)
+            .compression(compression);
+        let want = single(opts, true, &plain);
+        let got = parallel(opts, true, &plain, ChunkMode::Parallel(7));
+        assert!(got == want);
+        let (back, res) = read_parallel(&got, true, ChunkMode::Parallel(7));
+        res.unwrap();
+        assert!(back == plain);
+    }
+}
+
+#[test]
+fn in_flight_memory_is_bounded_by_the_worker_count() {
+    let plain = data(400_000, 5);
+    let frame = 4096u32;
+    for workers in [1usize, 3] {
+        let pool = BufferPool::new(
+            pool::Config::default()
+                .min_size(4096)
+                .max_size(1 << 16)
+                .thread_cache(false),
+        );
+        let opts = ContainerOptions::new()
+            .frame_size(frame)
+            .compression(Compression::Lz4);
+        let mut w = opts
+            .parallel_sealed_writer(Vec::new(), &key(), ChunkMode::Parallel(workers))
+            .unwrap()
+            .with_pool(pool.clone())
+            .unwrap();
+        w.write_all(&plain).unwrap();
+        let file = w.finish().unwrap();
+        // Plaintext 4 KiB and encoded 8 KiB classes: at most about 2N frames of each.
+        let per_frame = 4096 + 8192;
+        let high = pool.stats().outstanding_high_water;
+        assert!(
+            high <= (2 * workers + 2) * per_frame,
+            "{workers} workers: {high} bytes"
+        );
+        assert_eq!(pool.stats().outstanding_bytes, 0);
+
+        let read_pool = BufferPool::new(
+            pool::Config::default()
+                .min_size(4096)
+                .max_size(1 << 16)
+                .thread_cache(false),
+        );
+        let mut r = ParallelContainerReader::sealed(&file[..], key(), ChunkMode::Parallel(workers))
+            .with_pool(read_pool.clone());
+        let mut back = Vec::new();
+        r.read_to_end(&mut back).unwrap();
+        assert!(back == plain);
+        let high = read_pool.stats().outstanding_high_water;
+        assert!(
+            high <= (2 * workers + 2) * per_frame,
+            "{workers} workers: read {high} bytes"
+        );
+        drop(r);
+        assert_eq!(read_pool.stats().outstanding_bytes, 0);
+    }
+}
+
+#[test]
+fn a_bad_frame_stops_the_reader_after_the_frames_before_it() {
+    let plain = data(5000, 3);
+    for mode in MODES {
+        for (compression, sealed) in [
+            (Compression::None, true),
+            (Compression::Lz4, true),
+            (Compression::Deflate, false),
+        ] {
+            let opts = ContainerOptions::new()
+                .frame_size(1000)
+                .compression(compression);
+            let file = single(opts, sealed, &plain);
+            // Frame 2's last stored byte: the third frame ends where the fourth
+            // starts; find frame starts by walking the length fields.
+            let mut starts = Vec::new();
+            let mut at = if sealed { 32 } else { 16 };
+            for _ in 0..5 {
+                starts.push(at);
+                let len = u32::from_le_bytes(file[at..at + 4].try_into().unwrap()) as usize;
+                at += 8 + len;
+            }
+            let mut bad = file.clone();
+            bad[starts[3] - 1] ^= 1;
+            let (out, res) = read_parallel(&bad, sealed, mode);
+            let e = res.unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::Container(
+                        container::Error::Authentication
+                            | container::Error::BadChecksum { frame: 2 }
+                    )
+                ),
+                "{mode:?} {compression}: {e:?}"
+            );
+            assert_eq!(
+                out,
+                plain[..2000],
+                "{mode:?} {compression}: frames 0 and 1 only"
+            );
+            // Every later read fails again, with no plaintext.
+            let mut r = if sealed {
+                ParallelContainerReader::sealed(&bad[..], key(), mode)
+            } else {
+                ParallelContainerReader::new(&bad[..], mode)
+            };
+            let mut sink = Vec::new();
+            assert!(r.read_to_end(&mut sink).is_err());
+            let mut buf = [0u8; 10];
+            assert!(r.read(&mut buf).is_err());
+        }
+    }
+}
+
+#[test]
+fn every_truncation_and_flip_is_an_error_as_for_the_sequential_reader() {
+    // Every position in the long run (SECSTREAM_LONG), every 13th by default.
+    let step = if std::env::var_os("SECSTREAM_LONG").is_some() {
+        1
+    } else {
+        13
+    };
+    let plain = data(2500, 11);
+    for (compression, sealed, index) in [
+        (Compression::Lz4, true, true),
+        (Compression::Deflate, false, true),
+        (Compression::None, false, false),
+        (Compression::None, true, false),
+    ] {
+        let opts = ContainerOptions::new()
+            .frame_size(1024)
+            .compression(compression)
+            .index(index);
+        let file = single(opts, sealed, &plain);
+        for cut in (0..file.len()).step_by(step) {
+            let (out, res) = read_parallel(&file[..cut], sealed, ChunkMode::Parallel(2));
+            let e = res.expect_err("a cut stream must fail");
+            assert!(plain.starts_with(&out));
+            let mut seq = if sealed {
+                ContainerReader::sealed(&file[..cut], key())
+            } else {
+                ContainerReader::new(&file[..cut])
+            };
+            let want = Error::from(seq.read_to_end(&mut Vec::new()).unwrap_err());
+            assert_eq!(e.to_string(), want.to_string(), "cut at {cut}");
+        }
+        for at in (0..file.len()).step_by(step) {
+            let mut bad = file.clone();
+            bad[at] ^= 0x08;
+            let (out, res) = read_parallel(&bad, sealed, ChunkMode::Parallel(3));
+            assert!(res.is_err(), "{compression} flip at {at} read fine");
+            assert!(
+                plain.starts_with(&out),
+                "flip at {at}: only true plaintext came out"
+            );
+        }
+        let mut long = file.clone();
+        long.push(0);
+        let (_, res) = read_parallel(&long, sealed, ChunkMode::Parallel(2));
+        assert!(matches!(
+            res,
+            Err(Error::Container(container::Error::TrailingData))
+        ));
+    }
+}
+
+#[test]
+fn keys_limits_and_garbage() {
+    let plain = data(3000, 1);
+    let opts = ContainerOptions::new().frame_size(1024);
+    let sealed = single(opts, true, &plain);
+    let (_, res) = read_parallel(&sealed, false, ChunkMode::Parallel(2));
+    assert!(matches!(
+        res,
+        Err(Error::Container(container::Error::KeyRequired))
+    ));
+    let open = single(opts, false, &plain);
+    let (_, res) = read_parallel(&open, true, ChunkMode::Parallel(2));
+    assert!(matches!(
+        res,
+        Err(Error::Container(container::Error::NotSealed))
+    ));
+    let mut r = ParallelContainerReader::new(&open[..], ChunkMode::Auto).with_limit(512);
+    assert!(matches!(
+        r.read_header(),
+        Err(Error::Container(container::Error::MaxPlainOverLimit { .. }))
+    ));
+    let mut r = ParallelContainerReader::sealed(
+        &sealed[..],
+        MasterKey::from_bytes(&[1; 32]),
+        ChunkMode::Auto,
+    );
+    assert!(matches!(
+        Error::from(r.read_to_end(&mut Vec::new()).unwrap_err()),
+        Error::Container(container::Error::Authentication)
+    ));
+    for junk in [&b""[..], b"SSTM", b"SSTM\x02\x03\x00\x00", &[0xFF; 64]] {
+        let (out, res) = read_parallel(junk, false, ChunkMode::Parallel(2));
+        assert!(res.is_err() && out.is_empty());
+    }
+}
+
+/// A writer that fails after `left` bytes.
+#[derive(Debug)]
+struct FailAfter {
+    left: usize,
+}
+
+impl Write for FailAfter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::other("disk full"));
+        }
+        let n = buf.len().min(self.left);
+        self.left -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_failure_stops_the_writer() {
+    let plain = data(50_000, 2);
+    // The output fails: the error, then Poisoned.
+    let mut w = ContainerOptions::new()
+        .frame_size(1000)
+        .parallel_sealed_writer(FailAfter { left: 5000 }, &key(), ChunkMode::Parallel(3))
+        .unwrap();
+    let e = w.write_all(&plain).unwrap_err();
+    assert_eq!(e.to_string(), "disk full");
+    assert!(matches!(
+        Error::from(w.write(b"more").unwrap_err()),
+        Error::Poisoned
+    ));
+    assert!(matches!(w.finish().unwrap_err(), Error::Poisoned));
+
+    // A frame's buffer is refused (a pool capped below what the frames need):
+    // the frame's error stops the pipeline.
+    let capped = BufferPool::new(
+        pool::Config::default()
+            .min_size(1024)
+            .max_size(1 << 16)
+            .max_outstanding_bytes(3 * 1024)
+            .thread_cache(false),
+    );
+    let mut w = ContainerOptions::new()
+        .frame_size(1000)
+        .parallel_writer(Vec::new(), ChunkMode::Parallel(2))
+        .unwrap()
+        .with_pool(capped)
+        .unwrap();
+    let e = Error::from(w.write_all(&plain).unwrap_err());
+    assert!(
+        matches!(e, Error::Pool(pool::Error::OverLimit { .. })),
+        "{e:?}"
+    );
+    assert!(matches!(w.finish().unwrap_err(), Error::Poisoned));
+}
+
+#[test]
+fn chunk_modes() {
+    assert_eq!(ChunkMode::from_threads(0), ChunkMode::Auto);
+    assert_eq!(ChunkMode::from_threads(1), ChunkMode::Sequential);
+    assert_eq!(ChunkMode::from_threads(6), ChunkMode::Parallel(6));
+    assert_eq!(ChunkMode::Sequential.threads(), 1);
+    assert_eq!(ChunkMode::Parallel(0).threads(), 1);
+    assert_eq!(ChunkMode::Parallel(5).threads(), 5);
+    assert!(ChunkMode::Auto.threads() >= 1);
+    let w = ContainerOptions::new()
+        .parallel_writer(Vec::new(), ChunkMode::Sequential)
+        .unwrap();
+    assert_eq!(w.threads(), 0);
+}

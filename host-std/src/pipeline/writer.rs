@@ -1,0 +1,347 @@
+//! [`ParallelContainerWriter`]: frames compressed and sealed on worker threads.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use secstream_core::container::{self, Config, Encoded, FrameCodec, Header};
+use secstream_core::seal::{MasterKey, STREAM_NONCE_LEN};
+
+use super::ChunkMode;
+use super::workers::{Task, Workers};
+use crate::Error;
+use crate::container_io::ContainerOptions;
+use crate::file_stream::frame_pool;
+use crate::pool::{BufferPool, PooledBuf};
+
+/// A frame to encode.
+struct Job {
+    counter: u64,
+    is_final: bool,
+    plain: PooledBuf<'static>,
+}
+
+/// An encoded frame.
+struct Done {
+    out: PooledBuf<'static>,
+    enc: Encoded,
+    plain_len: usize,
+    is_final: bool,
+}
+
+impl ContainerOptions {
+    /// A [`ParallelContainerWriter`] of an unsealed container, encoding frames
+    /// on the threads `mode` says.
+    ///
+    /// # Errors
+    /// As [`writer`](Self::writer); [`Error::Worker`] if a thread cannot start.
+    pub fn parallel_writer<W: Write>(
+        self,
+        inner: W,
+        mode: ChunkMode,
+    ) -> Result<ParallelContainerWriter<W>, Error> {
+        let header = Header::new(self.config(false));
+        ParallelContainerWriter::build(inner, self, header, None, mode)
+    }
+
+    /// A [`ParallelContainerWriter`] of a container sealed under `master`, with a
+    /// fresh random stream nonce.
+    ///
+    /// # Errors
+    /// [`Error::Random`]; as [`parallel_writer`](Self::parallel_writer).
+    pub fn parallel_sealed_writer<W: Write>(
+        self,
+        inner: W,
+        master: &MasterKey,
+        mode: ChunkMode,
+    ) -> Result<ParallelContainerWriter<W>, Error> {
+        let mut nonce = [0u8; STREAM_NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(Error::Random)?;
+        self.parallel_sealed_writer_with_nonce(inner, master, nonce, mode)
+    }
+
+    /// As [`parallel_sealed_writer`](Self::parallel_sealed_writer) with the given
+    /// stream nonce, which must never repeat under one key (for test vectors).
+    ///
+    /// # Errors
+    /// As [`parallel_writer`](Self::parallel_writer).
+    pub fn parallel_sealed_writer_with_nonce<W: Write>(
+        self,
+        inner: W,
+        master: &MasterKey,
+        nonce: [u8; STREAM_NONCE_LEN],
+        mode: ChunkMode,
+    ) -> Result<ParallelContainerWriter<W>, Error> {
+        let header = Header {
+            config: self.config(true),
+            nonce,
+        };
+        ParallelContainerWriter::build(inner, self, header, Some(master), mode)
+    }
+}
+
+/// Writes a container like [`ContainerWriter`](crate::container_io::ContainerWriter),
+/// byte for byte the same, with frames compressed and sealed on worker
+/// threads ([`ChunkMode`]) and written out in order. An `io::Write` of
+/// plaintext; [`finish`](Self::finish) writes the last frame and the end
+/// section.
+///
+/// At most about twice as many frames as workers are in flight (plaintext
+/// and encoded, in buffers from a [`BufferPool`], wiped when they go back);
+/// a `write` waits for the oldest frame when that many are.
+///
+/// After an error (an encoding error in any frame, or writing the output) the
+/// writer stops and every later call fails with [`Error::Poisoned`]; what
+/// was written so far is not a valid container. Write to a temporary file
+/// and rename it into place only once [`finish`](Self::finish) returned
+/// `Ok`. A writer dropped without `finish` writes nothing more (readers
+/// then report the stream truncated).
+pub struct ParallelContainerWriter<W: Write> {
+    inner: Option<W>,
+    core: Box<container::Writer>,
+    workers: Workers<Job, Result<Done, Error>>,
+    pool: BufferPool,
+    /// The preamble, until the first output.
+    preamble: Option<Vec<u8>>,
+    /// Plaintext of the frame being filled.
+    plain: Option<PooledBuf<'static>>,
+    max_plain: usize,
+    max_in_flight: u64,
+    /// The counter of the next frame submitted.
+    counter: u64,
+    threads: usize,
+    poisoned: bool,
+}
+
+impl<W: Write> fmt::Debug for ParallelContainerWriter<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParallelContainerWriter")
+            .field("config", self.core.config())
+            .field("threads", &self.threads)
+            .field("frames", &self.counter)
+            .field("poisoned", &self.poisoned)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> ParallelContainerWriter<W> {
+    fn build(
+        inner: W,
+        options: ContainerOptions,
+        header: Header,
+        master: Option<&MasterKey>,
+        mode: ChunkMode,
+    ) -> Result<Self, Error> {
+        let (level, index) = options.level_and_index();
+        let config = header.config;
+        let mut core = if config.sealed {
+            let key = master.ok_or(container::Error::KeyRequired)?;
+            container::Writer::new_sealed(config, key, header.nonce)?
+        } else {
+            container::Writer::new(config)?
+        };
+        core.set_level(level);
+        if index {
+            core = core.with_index();
+        }
+        let mut codec = FrameCodec::new(&header, master)?;
+        codec.set_level(level);
+        let mut pre = vec![0u8; config.preamble_len()];
+        let n = core.start(&mut pre)?;
+        pre.truncate(n);
+        // The encoder's work buffer can exceed the largest frame (LZ4).
+        let pool = frame_pool(
+            codec
+                .encode_buffer_len(config.max_plain as usize)
+                .max(config.max_plain as usize),
+        );
+        let threads = mode.worker_threads();
+        let codec = Arc::new(codec);
+        let task_pool = pool.clone();
+        let task: Task<Job, Result<Done, Error>> =
+            Arc::new(move |job: Job| encode(&codec, &task_pool, job));
+        Ok(Self {
+            inner: Some(inner),
+            core: Box::new(core),
+            workers: Workers::new(threads, task)?,
+            pool,
+            preamble: Some(pre),
+            plain: None,
+            max_plain: config.max_plain as usize,
+            max_in_flight: 2 * threads.max(1) as u64,
+            counter: 0,
+            threads,
+            poisoned: false,
+        })
+    }
+
+    /// Takes frame buffers from `pool` instead of the writer's own (its
+    /// largest class must hold an encoded frame and `max_plain`).
+    ///
+    /// # Errors
+    /// [`Error::Pool`] if it cannot.
+    pub fn with_pool(mut self, pool: BufferPool) -> Result<Self, Error> {
+        let max_plain = self.max_plain;
+        pool.size_class(
+            self.core
+                .codec()
+                .encode_buffer_len(max_plain)
+                .max(max_plain),
+        )?;
+        self.pool = pool;
+        Ok(self)
+    }
+
+    /// The stream's config.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        self.core.config()
+    }
+
+    /// Worker threads (0: frames are encoded in the writing thread).
+    #[must_use]
+    pub const fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Frames written out so far.
+    #[must_use]
+    pub fn frames_written(&self) -> u64 {
+        self.core.frame_count()
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        if self.poisoned || self.inner.is_none() {
+            Err(Error::Poisoned)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn poison_on_err<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let res = f(self);
+        if res.is_err() {
+            self.poisoned = true;
+        }
+        res
+    }
+
+    /// Hands the pending plaintext to the workers as the next frame.
+    fn submit(&mut self, is_final: bool) -> Result<(), Error> {
+        while self.workers.in_flight() >= self.max_in_flight {
+            self.write_next()?;
+        }
+        let Some(plain) = self.plain.take() else {
+            return Ok(());
+        };
+        self.workers.submit(Job {
+            counter: self.counter,
+            is_final,
+            plain,
+        })?;
+        self.counter += 1;
+        Ok(())
+    }
+
+    /// Writes out the oldest frame in flight (waiting for it).
+    fn write_next(&mut self) -> Result<bool, Error> {
+        let Some(done) = self.workers.next() else {
+            return Ok(false);
+        };
+        let done = done??;
+        self.output(done.out.as_slice())?;
+        self.core
+            .record_encoded(done.enc, done.plain_len, done.is_final)?;
+        Ok(true)
+    }
+
+    fn output(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        let inner = self.inner.as_mut().ok_or(Error::Poisoned)?;
+        if let Some(pre) = self.preamble.take() {
+            inner.write_all(&pre)?;
+        }
+        inner.write_all(bytes)?;
+        Ok(())
+    }
+
+    /// Ends the stream: the pending plaintext as the last frame (a sealed
+    /// stream's final frame, empty if nothing is pending), waits for every
+    /// frame, writes the end section, flushes, and returns the inner writer.
+    ///
+    /// # Errors
+    /// The first error of any frame, [`Error::Io`], [`Error::Poisoned`]. The
+    /// output is then incomplete (see the type's docs).
+    pub fn finish(mut self) -> Result<W, Error> {
+        self.check()?;
+        self.poison_on_err(|w| {
+            if w.plain.as_ref().is_some_and(|p| !p.is_empty()) {
+                w.submit(true)?;
+            }
+            while w.write_next()? {}
+            let mut end = vec![0u8; w.core.max_finish_len()];
+            let n = w.core.finish(&mut end)?;
+            w.output(end.get(..n).unwrap_or_default())?;
+            w.inner.as_mut().ok_or(Error::Poisoned)?.flush()?;
+            Ok(())
+        })?;
+        self.inner.take().ok_or(Error::Poisoned)
+    }
+}
+
+/// A worker's job: one frame encoded into a pooled buffer.
+fn encode(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error> {
+    let plain = job.plain;
+    let need = codec.encode_buffer_len(plain.len());
+    let mut out = pool.try_acquire(need)?.into_owned();
+    let enc = codec.encode(job.counter, job.is_final, &plain, out.spare_mut_up_to(need))?;
+    out.advance(enc.len)?;
+    Ok(Done {
+        out,
+        enc,
+        plain_len: plain.len(),
+        is_final: job.is_final,
+    })
+}
+
+impl<W: Write> Write for ParallelContainerWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.check()?;
+        let mut rest = buf;
+        while !rest.is_empty() {
+            if self
+                .plain
+                .as_ref()
+                .is_some_and(|p| p.len() == self.max_plain)
+            {
+                self.poison_on_err(|w| w.submit(false))?;
+            }
+            if self.plain.is_none() {
+                let max = self.max_plain;
+                let p = self.poison_on_err(|w| Ok(w.pool.try_acquire(max)?.into_owned()))?;
+                self.plain = Some(p);
+            }
+            let max_plain = self.max_plain;
+            let plain = self.plain.as_mut().ok_or(Error::Poisoned)?;
+            let take = (max_plain - plain.len()).min(rest.len());
+            let (now, later) = rest.split_at(take);
+            plain.extend_from_slice(now).map_err(Error::Pool)?;
+            rest = later;
+        }
+        Ok(buf.len())
+    }
+
+    /// Writes out every frame in flight and flushes the inner writer; the
+    /// plaintext of an unfinished frame stays buffered.
+    fn flush(&mut self) -> io::Result<()> {
+        self.check()?;
+        self.poison_on_err(|w| {
+            while w.write_next()? {}
+            w.inner.as_mut().ok_or(Error::Poisoned)?.flush()?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
