@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use secstream::container_io::ContainerOptions;
+use secstream::pipeline::ChunkMode;
 use zeroize::Zeroizing;
 
 use crate::exit::{Failure, Result};
@@ -48,6 +49,10 @@ pub(crate) struct PackArgs {
     /// Overwrite an existing output file (devices and FIFOs are written without it)
     #[arg(short, long)]
     force: bool,
+    /// Threads compressing and sealing frames: 0 is one per available core, 1 none
+    /// besides the main thread (the output is the same for every N)
+    #[arg(short = 'j', long = "threads", value_name = "N", default_value_t = 0)]
+    threads: usize,
 }
 
 pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
@@ -77,9 +82,17 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
     let progress = Progress::new(&label, input.size, v);
     let mut src = progress.reader(input.reader);
     let out = Output::open(plan, false)?;
+    let what = format!("pack {}", input.name);
+    let mode = ChunkMode::from_threads(a.threads);
+    let temp = out.temp_path().map(|t| format!(", via {}", t.display()));
+    let w = match &key {
+        Some(k) => options.parallel_sealed_writer(out, k, mode),
+        None => options.parallel_writer(out, mode),
+    };
+    let mut w = w.map_err(|e| Failure::lib(&what, &e))?;
     if v == Verbosity::Verbose {
         crate::note!(
-            "secstream: pack {} -> {}: {:?} checksums, {:?} compression, {} byte frames, {}{}{}",
+            "secstream: pack {} -> {}: {:?} checksums, {:?} compression, {} byte frames, {}{}, {} worker thread(s){}",
             input.name,
             target.name(),
             a.checksum,
@@ -91,17 +104,10 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
                 "not sealed"
             },
             if a.no_index { ", no index" } else { ", index" },
-            out.temp_path()
-                .map(|t| format!(", via {}", t.display()))
-                .unwrap_or_default(),
+            w.threads(),
+            temp.unwrap_or_default(),
         );
     }
-    let what = format!("pack {}", input.name);
-    let mut w = match &key {
-        Some(k) => options.sealed_writer(out, k),
-        None => options.writer(out),
-    }
-    .map_err(|e| Failure::lib(&what, &e))?;
     drop(key);
 
     let mut chunk = Zeroizing::new(vec![0u8; w.config().max_plain as usize]);

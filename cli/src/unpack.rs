@@ -2,11 +2,11 @@
 //! the whole container was checked (and authenticated); stdout, a FIFO or a device get
 //! each frame once it is checked, so a failure there ends the output early.
 
-use std::io::Write;
+use std::io::{BufRead, ErrorKind, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use secstream::container_io::ContainerReader;
+use secstream::pipeline::{ChunkMode, ParallelContainerReader};
 
 use crate::exit::{Failure, Result};
 use crate::input::Input;
@@ -33,18 +33,10 @@ pub(crate) struct UnpackArgs {
     /// Overwrite an existing output file (devices and FIFOs are written without it)
     #[arg(short, long)]
     force: bool,
-}
-
-/// A failure while unpacking: of the input (read or decode) or of the output.
-enum UnpackError {
-    Read(secstream::Error),
-    Write(std::io::Error),
-}
-
-impl From<secstream::Error> for UnpackError {
-    fn from(e: secstream::Error) -> Self {
-        Self::Read(e)
-    }
+    /// Threads opening and decompressing frames: 0 is one per available core, 1 none
+    /// besides the main thread
+    #[arg(short = 'j', long = "threads", value_name = "N", default_value_t = 0)]
+    threads: usize,
 }
 
 pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
@@ -62,9 +54,10 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
     let label = format!("unpack {}", input.name);
     let progress = Progress::new(&label, input.size, v);
     let src = progress.reader(input.reader);
+    let mode = ChunkMode::from_threads(a.threads);
     let mut r = match key {
-        Some(k) => ContainerReader::sealed(src, k),
-        None => ContainerReader::new(src),
+        Some(k) => ParallelContainerReader::sealed(src, k, mode),
+        None => ParallelContainerReader::new(src, mode),
     };
     let what = format!("unpack {}", input.name);
     // The preamble is read before the output is created, so a wrong file fails early.
@@ -73,20 +66,29 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
     let mut out = Output::open(plan, sealed)?;
     if v == Verbosity::Verbose {
         crate::note!(
-            "secstream: unpack {} -> {}{}",
+            "secstream: unpack {} -> {}, {} worker thread(s){}",
             input.name,
             target.name(),
+            r.threads(),
             out.temp_path()
                 .map(|t| format!(" via {}", t.display()))
                 .unwrap_or_default()
         );
     }
-    let res = r.process_all(|payload| out.write_all(payload).map_err(UnpackError::Write));
-    match res {
-        // `out` is dropped on return: a temporary file is removed.
-        Err(UnpackError::Read(e)) => return Err(Failure::lib(&what, &e)),
-        Err(UnpackError::Write(e)) => return Err(out.failure(&e)),
-        Ok(_) => {}
+    // Each checked frame goes out from the reader's buffer; on an error, `out` is
+    // dropped on return and a temporary file is removed.
+    loop {
+        let buf = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Failure::lib(&what, &secstream::Error::from(e))),
+        };
+        if buf.is_empty() {
+            break;
+        }
+        let n = buf.len();
+        out.write_all(buf).map_err(|e| out.failure(&e))?;
+        r.consume(n);
     }
     let plain = out.commit()?;
     let done = progress.finish();

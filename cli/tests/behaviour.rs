@@ -774,3 +774,95 @@ fn cat_range_reads_through_the_index() {
     // stdin cannot seek.
     fails(2, &["cat", "-"]);
 }
+
+#[test]
+fn threads_give_the_same_container_and_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    let key = d("key");
+    ok(&["keygen", p(&key), "-q"]);
+    // Half text-like (compressible), half noise.
+    let mut data: Vec<u8> = (0..400_000u32)
+        .flat_map(|i| format!("{} ", i % 977).into_bytes())
+        .take(700_000)
+        .collect();
+    data.extend(noise(300_000, 21));
+    for len in [0usize, 1, 16_384, 16_385, 1_000_000] {
+        let src = d(&format!("in{len}"));
+        fs::write(&src, &data[..len]).unwrap();
+        for compress in ["none", "deflate", "lz4"] {
+            for (sealed, index) in [(false, true), (true, true), (true, false)] {
+                let mut packed = Vec::new();
+                for j in ["1", "2", "4"] {
+                    let sst = d(&format!("{len}{compress}{sealed}{index}-j{j}.sst"));
+                    let mut args = vec!["pack", p(&src), "-o", p(&sst), "-j", j, "-q"];
+                    args.extend(["--compress", compress, "--frame-size", "16K"]);
+                    args.extend(["--level", "1"]);
+                    if sealed {
+                        args.extend(["--key-file", p(&key)]);
+                    }
+                    if !index {
+                        args.push("--no-index");
+                    }
+                    ok(&args);
+                    packed.push(sst);
+                }
+                let what = format!("{len} {compress} sealed {sealed} index {index}");
+                if !sealed {
+                    // Without a random nonce, every thread count writes the same bytes.
+                    let first = fs::read(&packed[0]).unwrap();
+                    for other in &packed[1..] {
+                        assert!(fs::read(other).unwrap() == first, "{what}");
+                    }
+                }
+                // Each container unpacks with each thread count to the input.
+                for sst in &packed {
+                    for j in ["1", "3"] {
+                        let mut args = vec!["unpack", p(sst), "-c", "-j", j];
+                        if sealed {
+                            args.extend(["--key-file", p(&key)]);
+                        }
+                        assert!(ok(&args).stdout == data[..len], "{what} -j{j}");
+                    }
+                }
+            }
+        }
+    }
+
+    // A damaged frame in the middle: every thread count refuses it, leaving no file.
+    let src = d("in1000000");
+    let sst = d("damaged.sst");
+    ok(&[
+        "pack",
+        p(&src),
+        "-o",
+        p(&sst),
+        "--frame-size",
+        "16K",
+        "--key-file",
+        p(&key),
+        "-q",
+    ]);
+    let mut bytes = fs::read(&sst).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    fs::write(&sst, &bytes).unwrap();
+    let out = d("out");
+    for j in ["1", "2", "4"] {
+        fails(
+            5,
+            &[
+                "unpack",
+                p(&sst),
+                "-o",
+                p(&out),
+                "-j",
+                j,
+                "--key-file",
+                p(&key),
+            ],
+        );
+        assert!(!out.exists());
+        assert!(!listing(dir.path()).iter().any(|n| n.ends_with(".tmp")));
+    }
+}
