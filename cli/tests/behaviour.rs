@@ -787,7 +787,7 @@ fn threads_give_the_same_container_and_data() {
         .take(700_000)
         .collect();
     data.extend(noise(300_000, 21));
-    for len in [0usize, 1, 16_384, 16_385, 1_000_000] {
+    for len in [0usize, 1, 16_384, 16_385, 300_000] {
         let src = d(&format!("in{len}"));
         fs::write(&src, &data[..len]).unwrap();
         for compress in ["none", "deflate", "lz4"] {
@@ -830,7 +830,7 @@ fn threads_give_the_same_container_and_data() {
     }
 
     // A damaged frame in the middle: every thread count refuses it, leaving no file.
-    let src = d("in1000000");
+    let src = d("in300000");
     let sst = d("damaged.sst");
     ok(&[
         "pack",
