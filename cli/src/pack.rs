@@ -92,11 +92,11 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
     let mut w = w.map_err(|e| Failure::lib(&what, &e))?;
     if v == Verbosity::Verbose {
         crate::note!(
-            "secstream: pack {} -> {}: {:?} checksums, {:?} compression, {} byte frames, {}{}, {} worker thread(s){}",
+            "secstream: pack {} -> {}: {} checksums, {} compression, {} byte frames, {}{}, {} worker thread(s){}",
             input.name,
             target.name(),
-            a.checksum,
-            a.compress,
+            secstream::checksum::ChecksumKind::from(a.checksum),
+            secstream::compress::Compression::from(a.compress),
             a.frame_size,
             if key.is_some() {
                 "sealed"

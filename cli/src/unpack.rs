@@ -71,7 +71,7 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
             target.name(),
             r.threads(),
             out.temp_path()
-                .map(|t| format!(" via {}", t.display()))
+                .map(|t| format!(", via {}", t.display()))
                 .unwrap_or_default()
         );
     }

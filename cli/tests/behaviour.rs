@@ -285,8 +285,10 @@ fn a_closed_pipe_ends_quietly_like_zstd() {
     let (status, err) = head(bin().args(["unpack", p(&sst), "-c"]));
     assert_eq!(err, "", "no message");
     assert_eq!(status.signal(), Some(libc::SIGPIPE), "{status:?}");
-    // pack to stdout too.
+    // pack to stdout and cat too.
     let (status, err) = head(bin().args(["pack", p(&src), "-c"]));
+    assert_eq!((status.signal(), err.as_str()), (Some(libc::SIGPIPE), ""));
+    let (status, err) = head(bin().args(["cat", p(&sst)]));
     assert_eq!((status.signal(), err.as_str()), (Some(libc::SIGPIPE), ""));
 
     // A closed stderr: the summary is dropped, not a panic; the work is done.
