@@ -141,6 +141,7 @@ mod tests {
     use std::io::Write;
 
     #[test]
+    #[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
     fn memory_and_file_sources_read_at_offsets() {
         let data: Vec<u8> = (0..=255u8).collect();
         let mut buf = [0u8; 8];

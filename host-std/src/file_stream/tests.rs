@@ -64,6 +64,7 @@ fn open(file: Vec<u8>, sealed: bool) -> Result<FileStream<Vec<u8>>, Error> {
 const COMPRESSIONS: [Compression; 3] = [Compression::None, Compression::Deflate, Compression::Lz4];
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn every_option_reads_back_sequentially_at_offsets_and_after_seeks() {
     let frame = 1000u32;
     for &n in &[0usize, 1, 999, 1000, 1001, 7_777] {
@@ -121,6 +122,7 @@ fn every_option_reads_back_sequentially_at_offsets_and_after_seeks() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn without_an_index_reading_works_and_seeking_says_why_not() {
     let plain = data(5000);
     let file = pack(
@@ -152,6 +154,7 @@ fn without_an_index_reading_works_and_seeking_says_why_not() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn keys_limits_and_garbage_are_errors() {
     let plain = data(3000);
     let sealed = pack(
@@ -216,6 +219,7 @@ fn read_all(file: Vec<u8>, sealed: bool) -> Result<Vec<u8>, Error> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn every_truncation_and_every_flipped_byte_is_an_error() {
     let plain = data(2500);
     for compression in COMPRESSIONS {
@@ -258,6 +262,7 @@ fn forge_index(file: &mut [u8], f: impl FnOnce(&mut [u8])) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn a_forged_index_with_a_good_crc_gives_errors_not_wrong_plaintext() {
     let plain = data(2400);
     for sealed in [true, false] {
@@ -299,6 +304,7 @@ fn a_forged_index_with_a_good_crc_gives_errors_not_wrong_plaintext() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn read_at_from_several_threads_at_once_matches_the_plaintext() {
     let plain = data(200_000);
     let file = pack(
@@ -334,6 +340,7 @@ fn read_at_from_several_threads_at_once_matches_the_plaintext() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn chunks_come_frame_by_frame_from_the_pool() {
     let plain = data(10_000);
     let file = pack(
@@ -373,6 +380,7 @@ fn chunks_come_frame_by_frame_from_the_pool() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn a_real_file_opens_by_path() {
     let plain = data(50_000);
     let bytes = pack(
@@ -505,6 +513,7 @@ impl ReadAt for VirtualSealed {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn the_virtual_sealed_file_is_what_the_container_writer_writes() {
     let v = VirtualSealed::new(3, 1000);
     let mut bytes = vec![0u8; v.size().unwrap() as usize];
@@ -521,6 +530,7 @@ fn the_virtual_sealed_file_is_what_the_container_writer_writes() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
 fn reading_4k_at_random_offsets_of_a_sealed_1_gib_file_reads_one_or_two_frames() {
     const FRAME: u32 = 64 * 1024;
     let frames = (1u64 << 30) / u64::from(FRAME);
@@ -562,4 +572,95 @@ fn reading_4k_at_random_offsets_of_a_sealed_1_gib_file_reads_one_or_two_frames()
         two += usize::from(spans == 2);
     }
     assert!(two >= 1);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
+fn memory_stays_a_few_frames_whatever_the_length() {
+    let plain = data(300_000);
+    for (compression, index) in [(Compression::Lz4, true), (Compression::Deflate, false)] {
+        let file = pack(&plain, 2048, compression, true, index, ChecksumKind::Crc32c);
+        let pool = BufferPool::new(
+            pool::Config::default()
+                .min_size(1024)
+                .max_size(1 << 16)
+                .thread_cache(false),
+        );
+        let mut fs = FileStreamOptions::new()
+            .pool(pool.clone())
+            .open_source(file, Some(key()))
+            .unwrap();
+        let mut got = Vec::new();
+        fs.read_to_end(&mut got).unwrap();
+        assert!(got == plain);
+        // A frame buffer (4 KiB class) and a plaintext buffer (2 KiB class),
+        // and the one being replaced: far below the 147 frames.
+        let high = pool.stats().outstanding_high_water;
+        assert!(
+            high <= 2 * (4096 + 2048),
+            "{compression}: {high} bytes out at once"
+        );
+        drop(fs);
+        assert_eq!(pool.stats().outstanding_bytes, 0);
+    }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
+fn without_an_index_a_bad_frame_ends_the_plaintext_before_it() {
+    let plain = data(5000);
+    let file = pack(
+        &plain,
+        1000,
+        Compression::None,
+        true,
+        false,
+        ChecksumKind::Crc32c,
+    );
+    // Frame 3's first stored byte: preamble 32, frames of 8 + 1016 bytes.
+    let mut bad = file.clone();
+    bad[32 + 3 * 1024 + 8] ^= 1;
+    let mut fs = open(bad, true).unwrap();
+    let mut got = Vec::new();
+    let e = Error::from(fs.read_to_end(&mut got).unwrap_err());
+    // The checksum catches it before the tag is tried.
+    assert!(
+        matches!(
+            e,
+            Error::Container(container::Error::BadChecksum { frame: 3 })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(got, plain[..3000]);
+    let mut buf = [0u8; 8];
+    assert!(fs.read(&mut buf).is_err(), "the error stays");
+    // Past the end: reads return nothing.
+    let mut fs = open(file, true).unwrap();
+    let mut all = Vec::new();
+    fs.read_to_end(&mut all).unwrap();
+    assert_eq!(fs.read(&mut buf).unwrap(), 0);
+    assert!(all == plain);
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "safe code; files and sealing are too slow under Miri")]
+fn a_seek_past_the_end_reads_nothing() {
+    let plain = data(3000);
+    let file = pack(
+        &plain,
+        1000,
+        Compression::Lz4,
+        false,
+        true,
+        ChecksumKind::Crc32c,
+    );
+    let mut fs = open(file, false).unwrap();
+    assert_eq!(fs.seek(SeekFrom::Start(10_000)).unwrap(), 10_000);
+    let mut buf = [0u8; 8];
+    assert_eq!(fs.read(&mut buf).unwrap(), 0);
+    assert_eq!(fs.read_at(3000, &mut buf).unwrap(), 0);
+    assert_eq!(fs.read_at(2996, &mut buf).unwrap(), 4);
+    assert_eq!(&buf[..4], &plain[2996..]);
+    assert_eq!(fs.frame_at(3000).unwrap(), None);
+    assert_eq!(fs.frame_range(3).unwrap(), None);
 }

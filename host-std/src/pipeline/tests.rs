@@ -177,6 +177,10 @@ fn in_flight_memory_is_bounded_by_the_worker_count() {
             .unwrap();
         w.write_all(&plain).unwrap();
         let file = w.finish().unwrap();
+        // Plaintext and encoded buffers both come from the given pool.
+        let st = pool.stats();
+        let frames = plain.len().div_ceil(frame as usize) as u64;
+        assert!(st.hits + st.misses >= 2 * frames, "{st:?}");
         // Plaintext 4 KiB and encoded 8 KiB classes: at most about 2N frames of each.
         let per_frame = 4096 + 8192;
         let high = pool.stats().outstanding_high_water;

@@ -99,7 +99,10 @@ impl ContainerOptions {
 pub struct ParallelContainerWriter<W: Write> {
     inner: Option<W>,
     core: Box<container::Writer>,
-    workers: Workers<Job, Result<Done, Error>>,
+    codec: Arc<FrameCodec>,
+    /// Started with the first frame (so that [`with_pool`](Self::with_pool)
+    /// applies to the workers too).
+    workers: Option<Workers<Job, Result<Done, Error>>>,
     pool: BufferPool,
     /// The preamble, until the first output.
     preamble: Option<Vec<u8>>,
@@ -156,14 +159,11 @@ impl<W: Write> ParallelContainerWriter<W> {
                 .max(config.max_plain as usize),
         );
         let threads = mode.worker_threads();
-        let codec = Arc::new(codec);
-        let task_pool = pool.clone();
-        let task: Task<Job, Result<Done, Error>> =
-            Arc::new(move |job: Job| encode(&codec, &task_pool, job));
         Ok(Self {
             inner: Some(inner),
             core: Box::new(core),
-            workers: Workers::new(threads, task)?,
+            codec: Arc::new(codec),
+            workers: None,
             pool,
             preamble: Some(pre),
             plain: None,
@@ -229,16 +229,29 @@ impl<W: Write> ParallelContainerWriter<W> {
         res
     }
 
+    /// The workers, started on first use.
+    fn workers(&mut self) -> Result<&mut Workers<Job, Result<Done, Error>>, Error> {
+        if self.workers.is_none() {
+            let codec = Arc::clone(&self.codec);
+            let pool = self.pool.clone();
+            let task: Task<Job, Result<Done, Error>> =
+                Arc::new(move |job: Job| encode(&codec, &pool, job));
+            self.workers = Some(Workers::new(self.threads, task)?);
+        }
+        self.workers.as_mut().ok_or(Error::Worker)
+    }
+
     /// Hands the pending plaintext to the workers as the next frame.
     fn submit(&mut self, is_final: bool) -> Result<(), Error> {
-        while self.workers.in_flight() >= self.max_in_flight {
+        while self.workers()?.in_flight() >= self.max_in_flight {
             self.write_next()?;
         }
         let Some(plain) = self.plain.take() else {
             return Ok(());
         };
-        self.workers.submit(Job {
-            counter: self.counter,
+        let counter = self.counter;
+        self.workers()?.submit(Job {
+            counter,
             is_final,
             plain,
         })?;
@@ -248,7 +261,7 @@ impl<W: Write> ParallelContainerWriter<W> {
 
     /// Writes out the oldest frame in flight (waiting for it).
     fn write_next(&mut self) -> Result<bool, Error> {
-        let Some(done) = self.workers.next() else {
+        let Some(done) = self.workers.as_mut().and_then(Workers::next) else {
             return Ok(false);
         };
         let done = done??;
