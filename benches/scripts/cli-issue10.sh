@@ -6,6 +6,8 @@
 #      against `zstd -d` (goal >= 1.0x)
 #   3. sealed `pack --compress none` against `age` encrypt, `unpack` against `age -d`
 #      (goal >= 1.0x)
+# and, as a control of what a second thread can give on this machine at the time,
+# `zstd -1 -T2` against `zstd -1 -T1`.
 # Prints the median wall-clock time of RUNS runs of each, MiB/s of the plaintext, the
 # median CPU time (user + system), and the ratio of wall times (time of the other /
 # time of secstream; above 1: secstream is faster). On a loaded machine the wall-time
@@ -76,6 +78,7 @@ pack_lz4_j1() { "$BIN" pack -q "$DIR/in" -o "$DIR/out" --compress lz4 --key-file
 pack_def_j2() { "$BIN" pack -q "$DIR/in" -o "$DIR/out" --compress deflate --level 1 --key-file "$DIR/key" -j2; }
 pack_def_j1() { "$BIN" pack -q "$DIR/in" -o "$DIR/out" --compress deflate --level 1 --key-file "$DIR/key" -j1; }
 zstd_pack() { zstd -q -1 -T2 "$DIR/in" -o "$DIR/out"; }
+zstd_pack_t1() { zstd -q -1 -T1 "$DIR/in" -o "$DIR/out"; }
 unpack_lz4() { "$BIN" unpack -q "$DIR/in.lz4.sst" -o "$DIR/out" --key-file "$DIR/key" -j2; }
 zstd_unpack() { zstd -q -d "$DIR/in.zst" -o "$DIR/out"; }
 pack_none() { "$BIN" pack -q "$DIR/in" -o "$DIR/out" --compress none --key-file "$DIR/key" -j2; }
@@ -85,6 +88,8 @@ age_dec() { age -d -i "$DIR/age.key" -o "$DIR/out" "$DIR/in.age"; }
 
 echo "input: $SIZE_MB MiB mixed in /dev/shm; $RUNS interleaved runs, medians; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "sizes: secstream lz4 $(stat -c %s "$DIR/in.lz4.sst"), zstd -1 $(stat -c %s "$DIR/in.zst"), secstream none $(stat -c %s "$DIR/in.none.sst"), age $(stat -c %s "$DIR/in.age") bytes"
+# The control: what a second thread gives zstd on this machine now.
+pair "zstd -1 -T2 (control)" "zstd -1 -T1" zstd_pack zstd_pack_t1
 pair "pack sealed lz4 -j2" "-j1" pack_lz4_j2 pack_lz4_j1
 pair "pack sealed deflate -1 -j2" "-j1" pack_def_j2 pack_def_j1
 pair "pack sealed lz4 -j2" "zstd -1 -T2" pack_lz4_j2 zstd_pack

@@ -30,6 +30,7 @@ mod names;
 mod options;
 mod output;
 mod pack;
+mod pools;
 mod progress;
 mod signals;
 mod unpack;
