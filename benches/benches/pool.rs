@@ -11,7 +11,8 @@
 //! - `pool_threads`: the same loop on one thread and on two at once, to see
 //!   how the host pool scales.
 //! - `region_acquire`: a 32-byte guarded, locked region taken, written and
-//!   given back: `RegionPool` against a fresh `GuardedRegion` each time.
+//!   given back: `RegionPool` (no-access pages between uses, and `open`
+//!   pages) against a fresh `GuardedRegion` each time (both kinds).
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
 use std::hint::black_box;
@@ -19,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use secstream::pool::{BufferPool, Config, RegionPool};
-use secstream::secret_memory::GuardedRegion;
+use secstream::secret_memory::{Access, GuardedRegion, default_lock_policy};
 use secstream_core::pool::Pool;
 use zeroize::Zeroize;
 
@@ -204,9 +205,27 @@ fn region_acquire(c: &mut Criterion) {
             black_box(&r);
         });
     });
+    let open = RegionPool::open(32, 4);
+    g.bench_function("secstream_RegionPool_open", |b| {
+        b.iter(|| {
+            let mut r = open.acquire().expect("region");
+            r.write(|bytes| bytes.copy_from_slice(black_box(&WRITE[..32])))
+                .expect("write");
+            black_box(&r);
+        });
+    });
     g.bench_function("fresh_GuardedRegion", |b| {
         b.iter(|| {
             let mut r = GuardedRegion::new(32).expect("region");
+            r.write(|bytes| bytes.copy_from_slice(black_box(&WRITE[..32])))
+                .expect("write");
+            black_box(&r);
+        });
+    });
+    g.bench_function("fresh_GuardedRegion_open", |b| {
+        b.iter(|| {
+            let mut r = GuardedRegion::with_access(32, default_lock_policy(), Access::Open)
+                .expect("region");
             r.write(|bytes| bytes.copy_from_slice(black_box(&WRITE[..32])))
                 .expect("write");
             black_box(&r);

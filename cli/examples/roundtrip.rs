@@ -1,7 +1,8 @@
 //! The `secstream` CLI doing a real job: a fresh key, then pack (crc32c checksums, LZ4,
 //! sealed), verify without and with the key, inspect, and unpack of a real file, and a
-//! byte-for-byte comparison with the original. The last step tampers with one bit and
-//! shows that unpack refuses it and leaves no output file behind.
+//! byte-for-byte comparison with the original, and a range read through the index
+//! (`cat --range`). The last step tampers with one bit and shows that unpack refuses
+//! it (exit code 5) and leaves no output file behind.
 //!
 //! Run it with `cargo run --release -p secstream-cli --example roundtrip [FILE]`. Without
 //! `FILE` it packs the `cargo` executable that runs it (tens of megabytes of real, partly
@@ -114,12 +115,31 @@ fn round_trip(bin: &Path, input: &Path, original: &[u8], tmp: &Path) -> Result<(
     step(bin, &["verify", &packed])?;
     step(bin, &["verify", &packed, "--key-file", &key])?;
     step(bin, &["inspect", &packed])?;
+    step(bin, &["inspect", &packed, "--key-file", &key])?;
     step(bin, &["unpack", &packed, "-o", &out, "--key-file", &key])?;
 
     let back = fs::read(&out)?;
     if back != original {
         return Err("unpacked bytes differ from the input".into());
     }
+    // A range through the index: 64 bytes from the middle, only the frames holding them
+    // are read and opened.
+    let mid = original.len() / 2;
+    let want = original
+        .get(mid..)
+        .map_or(&[][..], |t| &t[..t.len().min(64)]);
+    let range = format!("{mid}:{}", want.len());
+    println!("$ secstream cat {packed} --range {range} --key-file {key}");
+    let got = Command::new(bin)
+        .args(["cat", &packed, "--range", &range, "--key-file", &key])
+        .output()?;
+    if !got.status.success() || got.stdout != want {
+        return Err("cat --range did not give the bytes of the input".into());
+    }
+    println!(
+        "  {} bytes, identical to the input at {mid}",
+        got.stdout.len()
+    );
     let packed_len = fs::metadata(&packed)?.len();
     println!(
         "\nround trip ok: {} bytes -> {packed_len} bytes packed -> {} bytes, identical\n",
@@ -145,6 +165,24 @@ fn round_trip(bin: &Path, input: &Path, original: &[u8], tmp: &Path) -> Result<(
     {
         return Err("a tampered container was unpacked".into());
     }
+    // Exit code 5: integrity (a checksum caught it before authentication).
+    let code = Command::new(bin)
+        .args([
+            "unpack",
+            &tampered,
+            "-o",
+            &refused_s,
+            "--key-file",
+            &key,
+            "-q",
+        ])
+        .stderr(std::process::Stdio::null())
+        .status()?
+        .code();
+    if code != Some(5) {
+        return Err(format!("expected exit code 5 for a tampered container, got {code:?}").into());
+    }
+    println!("  exit code 5 (integrity)");
     if refused.exists() {
         return Err("a failed unpack left its output file behind".into());
     }

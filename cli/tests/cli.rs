@@ -37,11 +37,17 @@ fn ok(args: &[&str]) -> Output {
     out
 }
 
-/// Runs and expects failure with one clear line on stderr; returns that line.
+/// Runs and expects failure with exit code `code` and one clear line on stderr; returns
+/// that line.
 #[track_caller]
-fn fails(args: &[&str]) -> String {
+fn fails(code: i32, args: &[&str]) -> String {
     let out = run(args);
-    assert_eq!(out.status.code(), Some(1), "{args:?} should fail with 1");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?} should fail with {code}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "one line expected: {err:?}");
     assert!(err.starts_with("secstream: "), "{err:?}");
@@ -222,7 +228,10 @@ fn wrong_key_tamper_and_truncation_leave_no_output() {
     let other = f.dir.path().join("other-key");
     ok(&["keygen", p(&other)]);
     let before_other = listing(f.dir.path());
-    let e = fails(&["unpack", p(&sst), "-o", p(&out), "--key-file", p(&other)]);
+    let e = fails(
+        6,
+        &["unpack", p(&sst), "-o", p(&out), "--key-file", p(&other)],
+    );
     assert!(e.contains("authentication failed"), "{e}");
     assert_eq!(listing(f.dir.path()), before_other);
     fs::remove_file(&other).unwrap();
@@ -233,15 +242,18 @@ fn wrong_key_tamper_and_truncation_leave_no_output() {
         let mut b = good.clone();
         b[at] ^= 0x10;
         fs::write(&bad, &b).unwrap();
-        let e = fails(&["unpack", p(&bad), "-o", p(&out), "--key-file", p(&f.key)]);
+        let e = fails(
+            5,
+            &["unpack", p(&bad), "-o", p(&out), "--key-file", p(&f.key)],
+        );
         assert!(
             e.starts_with(&format!("secstream: unpack {}: ", p(&bad))),
             "{e}"
         );
         assert!(!out.exists(), "partial output left after a flip at {at}");
         // Without the key, the checksums catch it (the preamble's covers the nonce).
-        fails(&["verify", p(&bad)]);
-        fails(&["verify", p(&bad), "--key-file", p(&f.key)]);
+        fails(5, &["verify", p(&bad)]);
+        fails(5, &["verify", p(&bad), "--key-file", p(&f.key)]);
         fs::remove_file(&bad).unwrap();
         assert_eq!(listing(f.dir.path()), before);
     }
@@ -252,11 +264,14 @@ fn wrong_key_tamper_and_truncation_leave_no_output() {
     let end_len = 36 + 8 * frames;
     for cut in [good.len() / 3, good.len() - end_len, good.len() - 1] {
         fs::write(&bad, &good[..cut]).unwrap();
-        let e = fails(&["unpack", p(&bad), "-o", p(&out), "--key-file", p(&f.key)]);
+        let e = fails(
+            5,
+            &["unpack", p(&bad), "-o", p(&out), "--key-file", p(&f.key)],
+        );
         assert!(e.contains("truncated"), "{e}");
         assert!(!out.exists());
-        fails(&["verify", p(&bad), "--key-file", p(&f.key)]);
-        let e = fails(&["verify", p(&bad)]);
+        fails(5, &["verify", p(&bad), "--key-file", p(&f.key)]);
+        let e = fails(5, &["verify", p(&bad)]);
         assert!(e.contains("truncated"), "{e}");
         fs::remove_file(&bad).unwrap();
     }
@@ -265,17 +280,23 @@ fn wrong_key_tamper_and_truncation_leave_no_output() {
     let mut long = good.clone();
     long.extend_from_slice(b"extra");
     fs::write(&bad, &long).unwrap();
-    let e = fails(&["unpack", p(&bad), "-o", p(&out), "--key-file", p(&f.key)]);
+    let e = fails(
+        5,
+        &["unpack", p(&bad), "-o", p(&out), "--key-file", p(&f.key)],
+    );
     assert!(e.contains("data after the end of the container"), "{e}");
     assert!(!out.exists());
     fs::remove_file(&bad).unwrap();
 
     // A sealed container without a key, an unsealed one with a key.
-    let e = fails(&["unpack", p(&sst), "-o", p(&out)]);
+    let e = fails(4, &["unpack", p(&sst), "-o", p(&out)]);
     assert!(e.contains("sealed"), "{e}");
     let plain = f.dir.path().join("plain.sst");
     ok(&["pack", p(&f.input), "-o", p(&plain)]);
-    let e = fails(&["unpack", p(&plain), "-o", p(&out), "--key-file", p(&f.key)]);
+    let e = fails(
+        4,
+        &["unpack", p(&plain), "-o", p(&out), "--key-file", p(&f.key)],
+    );
     assert!(e.contains("not sealed"), "{e}");
     assert!(!out.exists());
 
@@ -353,7 +374,7 @@ fn keygen_and_overwrite_rules() {
             0o600
         );
     }
-    let e = fails(&["keygen", p(&key)]);
+    let e = fails(2, &["keygen", p(&key)]);
     assert!(e.contains("exists"), "{e}");
     assert_eq!(fs::read(&key).unwrap(), first);
     ok(&["keygen", p(&key), "--force"]);
@@ -364,14 +385,17 @@ fn keygen_and_overwrite_rules() {
     fs::write(&short, [1u8; 31]).unwrap();
     let input = dir.path().join("in");
     fs::write(&input, b"data").unwrap();
-    let e = fails(&[
-        "pack",
-        p(&input),
-        "-o",
-        p(&dir.path().join("x")),
-        "--key-file",
-        p(&short),
-    ]);
+    let e = fails(
+        4,
+        &[
+            "pack",
+            p(&input),
+            "-o",
+            p(&dir.path().join("x")),
+            "--key-file",
+            p(&short),
+        ],
+    );
     assert!(
         e.contains("32 raw bytes, 64 hex digits or 44 base64"),
         "{e}"
@@ -388,7 +412,7 @@ fn keygen_and_overwrite_rules() {
     // Outputs are not overwritten without --force.
     let out = dir.path().join("out.sst");
     fs::write(&out, b"keep me").unwrap();
-    let e = fails(&["pack", p(&input), "-o", p(&out)]);
+    let e = fails(2, &["pack", p(&input), "-o", p(&out)]);
     assert!(e.contains("--force"), "{e}");
     assert_eq!(fs::read(&out).unwrap(), b"keep me");
     ok(&["pack", p(&input), "-o", p(&out), "--force"]);
@@ -410,11 +434,11 @@ fn garbage_and_missing_inputs_are_one_line_errors() {
             if cmd == "unpack" {
                 args.extend(["-o", p(&out)]);
             }
-            fails(&args);
+            fails(if input == &missing { 3 } else { 5 }, &args);
             assert!(!out.exists());
         }
     }
-    let e = fails(&["unpack", p(&junk), "-o", p(&out)]);
+    let e = fails(5, &["unpack", p(&junk), "-o", p(&out)]);
     assert!(e.contains("bad magic"), "{e}");
     // Usage errors are clap's, with exit code 2.
     let u = run(&["pack", "--checksum", "md5"]);
@@ -497,13 +521,16 @@ fn empty_input_round_trips() {
     // Cut to the header and nonce, the final frame is missing: truncated.
     let bytes = fs::read(&sst).unwrap();
     fs::write(&sst, &bytes[..32]).unwrap();
-    let e = fails(&[
-        "unpack",
-        p(&sst),
-        "-o",
-        p(&f.dir.path().join("x")),
-        "--key-file",
-        p(&f.key),
-    ]);
+    let e = fails(
+        5,
+        &[
+            "unpack",
+            p(&sst),
+            "-o",
+            p(&f.dir.path().join("x")),
+            "--key-file",
+            p(&f.key),
+        ],
+    );
     assert!(e.contains("truncated"), "{e}");
 }

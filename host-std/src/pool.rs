@@ -39,9 +39,10 @@
 //!
 //! # The per-thread fast path
 //! Each pool has a table of slots, a row per thread and a slot per size
-//! class (threads are numbered in the order they first use a pool; the table
-//! has a row for each of twice the cores, 4 to 64 rows, and threads past the
-//! last row share rows). A buffer returned on a thread is parked in its
+//! class (a thread takes the smallest free number on its first use of a pool
+//! and gives it back when it exits; the table has a row for each of twice
+//! the cores, 64 to 256 rows, and threads numbered past the last row go
+//! without the fast path). A buffer returned on a thread is parked in its
 //! row's slot if that is empty and the idle cap allows, and the next request
 //! of that class on that thread takes it without the pool's lock and
 //! without touching any counter shared with other rows. The slots belong to
@@ -71,8 +72,8 @@ mod clock;
 mod connection;
 mod region;
 mod slot;
+mod thread_number;
 
-use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
@@ -332,7 +333,7 @@ struct Rows {
     /// the padding slots have length 0 and stay empty.
     slots: Box<[ByteSlot]>,
     stride: usize,
-    /// A power of two.
+    /// Rows: threads numbered `count` and up have no row.
     count: usize,
     /// Takes from each row's slots.
     hits: Box<[RowHits]>,
@@ -342,16 +343,6 @@ struct Rows {
 #[repr(align(64))]
 #[derive(Default)]
 struct RowHits(AtomicU64);
-
-/// One row of [`Rows`], the calling thread's.
-struct Row<'a> {
-    /// Non-zero: the `lease` of the buffers leased to this row. A parked
-    /// buffer is always leased to the row it is in.
-    id: u64,
-    /// One per size class.
-    slots: &'a [ByteSlot],
-    hits: &'a AtomicU64,
-}
 
 struct Inner {
     config: Config,
@@ -363,28 +354,6 @@ struct Inner {
     waiters: AtomicUsize,
     counters: Counters,
     rows: Rows,
-}
-
-thread_local! {
-    /// This thread's number, `usize::MAX` until its first use of a pool.
-    static THREAD_NUMBER: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
-static NEXT_THREAD_NUMBER: AtomicUsize = AtomicUsize::new(0);
-
-/// The calling thread's number, given on first use.
-#[inline]
-fn thread_number() -> Option<usize> {
-    THREAD_NUMBER
-        .try_with(|n| {
-            let mut v = n.get();
-            if v == usize::MAX {
-                v = NEXT_THREAD_NUMBER.fetch_add(1, Ordering::Relaxed) & (usize::MAX >> 1);
-                n.set(v);
-            }
-            v
-        })
-        .ok()
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -426,40 +395,39 @@ impl Inner {
 
     #[inline]
     fn class_of(&self, len: usize) -> Result<usize, Error> {
-        let size = len
-            .max(self.config.min_size)
-            .checked_next_power_of_two()
-            .filter(|&s| s <= self.config.max_size)
-            .ok_or(Error::TooLarge {
+        if len <= self.config.min_size {
+            return Ok(0);
+        }
+        // `len > min_size >= 1`: the class of the power of two at or above
+        // `len` is its exponent, ceil(log2(len)), less the smallest one's.
+        let exponent = usize::BITS - (len - 1).leading_zeros();
+        let class = exponent.saturating_sub(self.config.min_size.trailing_zeros()) as usize;
+        if class < self.classes {
+            Ok(class)
+        } else {
+            Err(Error::TooLarge {
                 requested: len,
                 max: self.config.max_size,
-            })?;
-        Ok((size.trailing_zeros() - self.config.min_size.trailing_zeros()) as usize)
+            })
+        }
     }
 
-    /// Runs `f` with the calling thread's row of slots, or with `None` when
-    /// the fast path is off.
+    /// The calling thread's row, or `None` when the fast path is off or the
+    /// thread's number is past the last row.
     #[inline]
-    fn with_local<R>(&self, f: impl FnOnce(Option<Row<'_>>) -> R) -> R {
+    fn local_row(&self) -> Option<usize> {
         if !self.config.thread_cache {
-            return f(None);
+            return None;
         }
-        let Some(number) = thread_number() else {
-            return f(None);
-        };
+        thread_number::current().filter(|&n| n < self.rows.count)
+    }
+
+    /// The slot of `class` in row `row`, with the row's lease id.
+    #[inline]
+    fn slot(&self, row: usize, class: usize) -> Option<(&ByteSlot, u64)> {
         let rows = &self.rows;
-        let r = number & (rows.count - 1);
-        let start = r * rows.stride;
-        let row = rows
-            .slots
-            .get(start..start + self.classes)
-            .zip(rows.hits.get(r))
-            .map(|(slots, hits)| Row {
-                id: r as u64 + 1,
-                slots,
-                hits: &hits.0,
-            });
-        f(row)
+        let slot = rows.slots.get(row * rows.stride + class)?;
+        Some((slot, row as u64 + 1))
     }
 
     /// Counts `size` more bytes against the outstanding cap.
@@ -578,16 +546,20 @@ impl Inner {
         wait: bool,
         deadline: Option<Instant>,
     ) -> Result<(Box<[u8]>, u64), Error> {
-        let size = self.class_size(class);
-        let parked = self.with_local(|local| {
-            let local = local?;
-            let data = local.slots.get(class)?.take()?;
-            local.hits.fetch_add(1, Ordering::Relaxed);
-            Some((data, local.id))
-        });
-        if let Some(parked) = parked {
-            return Ok(parked);
+        if let Some(row) = self.local_row() {
+            if let Some((slot, id)) = self.slot(row, class) {
+                if let Some(data) = slot.take() {
+                    if let Some(hits) = self.rows.hits.get(row) {
+                        // Only this thread writes its row's counter (see
+                        // `thread_number`): no read-modify-write needed.
+                        let h = &hits.0;
+                        h.store(h.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                    }
+                    return Ok((data, id));
+                }
+            }
         }
+        let size = self.class_size(class);
         if wait {
             self.reserve_waiting(size, deadline)?;
         } else {
@@ -614,37 +586,8 @@ impl Inner {
     #[inline]
     fn put_back(self: &Arc<Self>, data: Box<[u8]>, class: usize, lease: u64) {
         let size = data.len();
-        let back = self.with_local(|local| {
-            let Some((local, slot)) = local.and_then(|l| {
-                let slot = l.slots.get(class)?;
-                Some((l, slot))
-            }) else {
-                return Some((data, lease));
-            };
-            // Someone waits for outstanding room: parked bytes would still
-            // count as out, so take the slow path, which wakes them.
-            if self.waiters.load(Ordering::SeqCst) > 0 {
-                return Some((data, lease));
-            }
-            if lease != local.id {
-                if lease != 0 || slot.is_full() || !self.reserve_idle(size) {
-                    return Some((data, lease));
-                }
-                // A new lease: the bytes stay counted as out, and now count
-                // against the idle cap too.
-                self.counters.leased.fetch_add(size, Ordering::SeqCst);
-            }
-            if let Err(data) = slot.try_put(data) {
-                return Some((data, local.id));
-            }
-            // A waiter that arrived meanwhile may have scanned the slots
-            // before the put (both sides are `SeqCst`): unpark for it.
-            if self.waiters.load(Ordering::SeqCst) > 0 {
-                return slot.take().map(|data| (data, local.id));
-            }
-            None
-        });
-        let Some((data, mut lease)) = back else {
+        let local = self.local_row().and_then(|row| self.slot(row, class));
+        let Some((data, mut lease)) = self.park(local, data, lease) else {
             return;
         };
         self.end_lease(&mut lease, size);
@@ -653,6 +596,43 @@ impl Inner {
         let now = self.clock.now();
         self.evict_expired_locked(&mut state, now);
         self.list_locked(&mut state, data, class, now);
+    }
+
+    /// Parks a returned buffer in the calling thread's `local` slot (with
+    /// its row's lease id) if it may; else hands it back with its lease.
+    #[inline]
+    fn park(
+        &self,
+        local: Option<(&ByteSlot, u64)>,
+        data: Box<[u8]>,
+        lease: u64,
+    ) -> Option<(Box<[u8]>, u64)> {
+        let Some((slot, id)) = local else {
+            return Some((data, lease));
+        };
+        // Someone waits for outstanding room: parked bytes would still count
+        // as out, so take the slow path, which wakes them.
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            return Some((data, lease));
+        }
+        if lease != id {
+            let size = data.len();
+            if lease != 0 || slot.is_full() || !self.reserve_idle(size) {
+                return Some((data, lease));
+            }
+            // A new lease: the bytes stay counted as out, and now count
+            // against the idle cap too.
+            self.counters.leased.fetch_add(size, Ordering::SeqCst);
+        }
+        if let Err(data) = slot.try_put(data) {
+            return Some((data, id));
+        }
+        // A waiter that arrived meanwhile may have scanned the slots before
+        // the put (both sides are `SeqCst`): unpark for it.
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            return slot.take().map(|data| (data, id));
+        }
+        None
     }
 
     /// Lists an unleased buffer of `class` that no longer counts as out,
@@ -791,12 +771,13 @@ impl BufferPool {
         let config = config.normalized();
         let classes =
             (config.max_size.trailing_zeros() - config.min_size.trailing_zeros()) as usize + 1;
-        // Rows for twice the cores, 4 to 64; four 16-byte slots a cache line.
+        // Rows for twice the cores, 64 to 256 (a row is 16 bytes a class
+        // plus a 64-byte counter: 20 KiB for the default 15 classes and 64
+        // rows); four 16-byte slots a cache line.
         let count = if config.thread_cache {
             std::thread::available_parallelism()
-                .map_or(4, |n| n.get().saturating_mul(2))
-                .clamp(4, 64)
-                .next_power_of_two()
+                .map_or(64, |n| n.get().saturating_mul(2))
+                .clamp(64, 256)
         } else {
             1
         };
@@ -1102,16 +1083,18 @@ impl PooledBuf<'_> {
     /// [`Error::NoRoom`] if they do not fit; nothing is written.
     #[inline]
     pub fn extend_from_slice(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let free = self.free();
-        // Sliced to `bytes.len()` so a copy of a known length is inlined.
-        let Some(dst) = self.spare_mut_up_to(bytes.len()).get_mut(..bytes.len()) else {
+        let len = self.len;
+        let end = len.wrapping_add(bytes.len());
+        // On overflow `end < len`, an empty range `get_mut` refuses.
+        let Some(dst) = self.data.get_mut(len..end) else {
             return Err(Error::NoRoom {
                 needed: bytes.len(),
-                free,
+                free: self.free(),
             });
         };
         dst.copy_from_slice(bytes);
-        self.len += bytes.len();
+        self.len = end;
+        self.exposed = self.exposed.max(end);
         Ok(())
     }
 

@@ -669,8 +669,14 @@ mod tests {
         std::thread::sleep(Duration::from_millis(30));
         assert_eq!(halves(), idle, "nothing re-splits an idle key by itself");
         let rekeyer = rekey_every(Duration::from_millis(1)).unwrap();
-        std::thread::sleep(Duration::from_millis(30));
-        let moved = halves();
+        // Polled, not slept once: on a loaded machine the re-keying thread
+        // may wait a while for its first turn.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut moved = halves();
+        while (moved.0 == idle.0 || moved.1 == idle.1) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+            moved = halves();
+        }
         assert_ne!(moved.0, idle.0);
         assert_ne!(moved.1, idle.1);
         drop(rekeyer);

@@ -16,7 +16,11 @@
 //!   in a forked child (`MADV_WIPEONFORK`, Linux 4.14+).
 //! - The data pages have no access at all while nobody borrows them: they are
 //!   readable only inside [`GuardedRegion::read`] and writable only inside
-//!   [`GuardedRegion::write`].
+//!   [`GuardedRegion::write`] ([`Access::Scoped`], the default). A region
+//!   made with [`Access::Open`] keeps them readable and writable for its
+//!   whole life instead, as libsodium's `sodium_malloc` does unless told
+//!   otherwise: access costs no system call, but a stray read elsewhere in
+//!   the process can reach the bytes while the region lives.
 //! - On free, the data pages are overwritten with zeros before they are
 //!   unmapped, and the canary is checked first.
 //! - [`purge_all`] wipes every live region of the process at once.
@@ -139,6 +143,22 @@ pub enum LockPolicy {
     BestEffort,
 }
 
+/// When the data pages of a region may be read and written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Access {
+    /// No access except inside [`GuardedRegion::read`] (read-only) and
+    /// [`GuardedRegion::write`]: each call changes the protection twice
+    /// (`mprotect`, a few microseconds). The default.
+    #[default]
+    Scoped,
+    /// Readable and writable while the region lives; [`purge_all`] and
+    /// freeing still wipe the bytes and take the access away. For short-lived
+    /// secrets used at a high rate (see
+    /// [`RegionPool`](crate::pool::RegionPool)). The guard pages, the canary,
+    /// the lock and the dump and fork exclusions are the same.
+    Open,
+}
+
 static DEFAULT_POLICY: AtomicU8 = AtomicU8::new(1);
 
 /// Sets the policy that [`GuardedRegion::new`] and the `secret` and `stream`
@@ -259,6 +279,7 @@ struct Mapping {
     len: usize,
     locked: bool,
     purged: bool,
+    access: Access,
     /// The process that mapped the region. In a forked child the pages are
     /// zeros (`MADV_WIPEONFORK`) or a copy the child should not use: there the
     /// region counts as purged and its canary is not checked.
@@ -285,6 +306,14 @@ impl Mapping {
     fn user_offset(&self) -> usize {
         // `len + CANARY_LEN <= data_len` by construction.
         self.data_len - self.len
+    }
+
+    /// Changes the protection for a borrow; `Open` regions stay as they are.
+    fn protect_for(&self, prot: Prot) -> Result<(), Error> {
+        match self.access {
+            Access::Scoped => self.protect(prot),
+            Access::Open => Ok(()),
+        }
     }
 
     fn protect(&self, prot: Prot) -> Result<(), Error> {
@@ -443,12 +472,13 @@ pub fn live_regions() -> usize {
     lock(&LIVE).len()
 }
 
-/// Restores no-access protection when dropped (also when a closure panics).
+/// Restores no-access protection when dropped (also when a closure panics);
+/// does nothing for [`Access::Open`] regions.
 struct Reprotect<'a>(&'a Mapping);
 
 impl Reprotect<'_> {
     fn finish(self) -> Result<(), Error> {
-        let r = self.0.protect(Prot::None);
+        let r = self.0.protect_for(Prot::None);
         std::mem::forget(self);
         r
     }
@@ -457,7 +487,7 @@ impl Reprotect<'_> {
 impl Drop for Reprotect<'_> {
     fn drop(&mut self) {
         // Unwinding: nothing can be reported.
-        let _ = self.0.protect(Prot::None);
+        let _ = self.0.protect_for(Prot::None);
     }
 }
 
@@ -488,7 +518,7 @@ impl GuardedRegion {
         Self::with_policy(len, default_lock_policy())
     }
 
-    /// A zeroed region of `len` bytes.
+    /// A zeroed region of `len` bytes, with [`Access::Scoped`].
     ///
     /// # Errors
     /// [`Error::TooLarge`] when the pages would not fit the address space,
@@ -496,6 +526,15 @@ impl GuardedRegion {
     /// [`Error::Lock`] when locking fails under [`LockPolicy::Required`],
     /// [`Error::Random`] when the canary cannot be drawn.
     pub fn with_policy(len: usize, policy: LockPolicy) -> Result<Self, Error> {
+        Self::with_access(len, policy, Access::Scoped)
+    }
+
+    /// A zeroed region of `len` bytes whose pages are accessible as `access`
+    /// says.
+    ///
+    /// # Errors
+    /// As [`GuardedRegion::with_policy`].
+    pub fn with_access(len: usize, policy: LockPolicy, access: Access) -> Result<Self, Error> {
         let canary = canary()?;
         let page = page_size();
         let data_len = len
@@ -516,6 +555,7 @@ impl GuardedRegion {
             len,
             locked: false,
             purged: false,
+            access,
             pid: std::process::id(),
         };
         if let Err(e) = m.protect(Prot::ReadWrite) {
@@ -541,7 +581,7 @@ impl GuardedRegion {
         if let Some(slot) = data.get_mut(at..at + CANARY_LEN) {
             slot.copy_from_slice(canary);
         }
-        if let Err(e) = m.protect(Prot::None) {
+        if let Err(e) = m.protect_for(Prot::None) {
             let _ = m.release();
             return Err(e);
         }
@@ -577,7 +617,16 @@ impl GuardedRegion {
         self.locked
     }
 
-    /// Runs `f` over the bytes, readable only for the duration of the call.
+    /// When the pages may be accessed.
+    #[must_use]
+    pub fn access(&self) -> Access {
+        lock(&self.shared.state)
+            .as_ref()
+            .map_or(Access::Scoped, |m| m.access)
+    }
+
+    /// Runs `f` over the bytes, readable only for the duration of the call
+    /// (for the region's life with [`Access::Open`]).
     ///
     /// Calling `read` or `write` on the same region from inside `f` deadlocks.
     ///
@@ -592,16 +641,18 @@ impl GuardedRegion {
         if m.is_gone() {
             return Err(Error::Purged);
         }
-        m.protect(Prot::Read)?;
+        m.protect_for(Prot::Read)?;
         let guard = Reprotect(m);
-        // SAFETY: readable until `guard` restores no-access after `f`; the
-        // mutex is held, so no mutable slice exists.
+        // SAFETY: readable (just made so, or open for the region's life)
+        // until `guard` restores no-access after `f`; the mutex is held, so
+        // no mutable slice exists.
         let out = f(unsafe { m.user() });
         guard.finish()?;
         Ok(out)
     }
 
-    /// Runs `f` over the bytes, writable only for the duration of the call.
+    /// Runs `f` over the bytes, writable only for the duration of the call
+    /// (for the region's life with [`Access::Open`]).
     ///
     /// # Errors
     /// As for [`GuardedRegion::read`].
@@ -612,10 +663,11 @@ impl GuardedRegion {
         if m.is_gone() {
             return Err(Error::Purged);
         }
-        m.protect(Prot::ReadWrite)?;
+        m.protect_for(Prot::ReadWrite)?;
         let guard = Reprotect(m);
-        // SAFETY: writable until `guard` restores no-access after `f`; the
-        // mutex is held and `&mut self` is exclusive, so no other slice exists.
+        // SAFETY: writable (just made so, or open for the region's life)
+        // until `guard` restores no-access after `f`; the mutex is held and
+        // `&mut self` is exclusive, so no other slice exists.
         let out = f(unsafe { m.user_mut() });
         guard.finish()?;
         Ok(out)
@@ -764,6 +816,39 @@ pub(crate) mod tests {
             return rerun_in_child("secret_memory::tests::purge_wipes_and_blocks_access");
         }
         let mut r = GuardedRegion::new(16).unwrap();
+        r.write(|b| b.fill(3)).unwrap();
+        assert!(purge_all() >= 1);
+        assert_eq!(r.read(|b| b.to_vec()), Err(Error::Purged));
+        assert_eq!(r.write(|_| ()), Err(Error::Purged));
+        r.free().unwrap();
+        assert!(take_seen().expect("hook ran").iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn open_regions_work_wipe_and_check_the_canary() {
+        let mut r = GuardedRegion::with_access(48, LockPolicy::BestEffort, Access::Open).unwrap();
+        assert_eq!(r.access(), Access::Open);
+        assert!(r.read(|b| b.iter().all(|&x| x == 0)).unwrap());
+        r.write(|b| b.fill(0x5A)).unwrap();
+        assert!(r.read(|b| b.iter().all(|&x| x == 0x5A)).unwrap());
+        r.free().unwrap();
+        assert!(take_seen().expect("hook ran").iter().all(|&b| b == 0));
+
+        let mut r = GuardedRegion::with_access(48, LockPolicy::BestEffort, Access::Open).unwrap();
+        r.write(|b| b.fill(1)).unwrap();
+        smash_canary(&r);
+        assert_eq!(r.free(), Err(Error::CanaryOverwritten));
+        assert!(take_seen().expect("hook ran").iter().all(|&b| b == 0));
+        assert_eq!(GuardedRegion::new(1).unwrap().access(), Access::Scoped);
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)] // spawns a child process
+    fn purge_closes_open_regions() {
+        if !in_child() {
+            return rerun_in_child("secret_memory::tests::purge_closes_open_regions");
+        }
+        let mut r = GuardedRegion::with_access(16, LockPolicy::BestEffort, Access::Open).unwrap();
         r.write(|b| b.fill(3)).unwrap();
         assert!(purge_all() >= 1);
         assert_eq!(r.read(|b| b.to_vec()), Err(Error::Purged));

@@ -14,7 +14,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Output};
 
 use secstream::secret::{self, Secret};
-use secstream::secret_memory::{self, CANARY_LEN, Error, GuardedRegion, LockPolicy};
+use secstream::secret_memory::{self, Access, CANARY_LEN, Error, GuardedRegion, LockPolicy};
 
 const CHILD_ENV: &str = "SECSTREAM_CHILD";
 
@@ -287,6 +287,29 @@ fn bytes_are_inaccessible_outside_the_closure() {
         return;
     }
     assert_child_signal(&run_child(NAME), libc::SIGSEGV);
+}
+
+#[test]
+fn open_regions_are_accessible_between_calls_and_guarded_at_the_end() {
+    const NAME: &str = "open_regions_are_accessible_between_calls_and_guarded_at_the_end";
+    if is_child(NAME) {
+        no_core_dumps();
+        let mut r = GuardedRegion::with_access(100, LockPolicy::BestEffort, Access::Open).unwrap();
+        r.write(|b| b.fill(0x22)).unwrap();
+        let ptr = r.read(|b| b.as_ptr()).unwrap();
+        // SAFETY: an `Open` region's pages stay readable while it lives, and
+        // it lives here; nothing writes to it meanwhile.
+        let v = unsafe { ptr.read_volatile() };
+        println!("read {v:#x} outside the closure");
+        // SAFETY: not safe, on purpose (child process, expected SIGSEGV): the
+        // byte after the region is the trailing guard page.
+        let after = unsafe { ptr.wrapping_add(100).read_volatile() };
+        println!("survived {after}");
+        return;
+    }
+    let out = run_child(NAME);
+    assert_child_signal(&out, libc::SIGSEGV);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("read 0x22 outside the closure"));
 }
 
 #[test]

@@ -54,7 +54,8 @@ pub(crate) fn ffi(r: &mut Runner) {
 
     if Cmd::new("cbindgen", &["--version"]).output().is_none() {
         let start = Instant::now();
-        let ok = Cmd::cargo(&["install", "cbindgen", "--version", "0.29.4"]).run();
+        let ok =
+            crate::cargo_install(&["cbindgen", "--version", "0.29.4"], crate::Build::Debug).run();
         if !r.record("ffi: install cbindgen", ok, start.elapsed()) {
             return;
         }

@@ -201,13 +201,10 @@ pub(crate) fn setup(r: &mut Runner) -> bool {
             eprintln!("{want}: present");
         }
         _ => {
-            ok &= Cmd::cargo(&[
-                "install",
-                "defmt-print",
-                "--version",
-                DEFMT_PRINT_VERSION,
-                "--locked",
-            ])
+            ok &= crate::cargo_install(
+                &["defmt-print", "--version", DEFMT_PRINT_VERSION, "--locked"],
+                crate::Build::Debug,
+            )
             .run();
         }
     }

@@ -2,7 +2,7 @@
 //! `fuzz/` workspace (one per decoder of the core), after installing
 //! `cargo-fuzz` if it is missing.
 //!
-//! Each target runs for [`SECONDS`] seconds from the local corpus
+//! Each target runs for [`SECONDS`] seconds ([`LONG_SECONDS`] with `--long`) from the local corpus
 //! (`fuzz/corpus/<target>`, not committed) plus the committed regression inputs
 //! (`fuzz/regressions/<target>`, replayed first), so a crash found once stays
 //! covered. The fuzz workspace builds with nightly into its own target
@@ -16,6 +16,9 @@ use crate::{Cmd, Runner, workspace_root};
 /// Run time of each target, in seconds.
 const SECONDS: u32 = 5;
 
+/// Run time of each target in the long mode (`cargo xtask test --long`).
+const LONG_SECONDS: u32 = 300;
+
 /// Installs cargo-fuzz if missing, builds every target and runs each one.
 pub(crate) fn fuzz(r: &mut Runner) {
     let fuzz_dir = workspace_root().join("fuzz");
@@ -25,7 +28,7 @@ pub(crate) fn fuzz(r: &mut Runner) {
     if Cmd::cargo(&["fuzz", "--version"]).output().is_none() {
         let start = Instant::now();
         eprintln!("\n#### fuzz: install cargo-fuzz");
-        let ok = Cmd::cargo(&["install", "cargo-fuzz", "--locked"]).run();
+        let ok = crate::cargo_install(&["cargo-fuzz", "--locked"], crate::Build::Debug).run();
         if !r.record("fuzz: install cargo-fuzz", ok, start.elapsed()) {
             return;
         }
@@ -61,7 +64,12 @@ pub(crate) fn fuzz(r: &mut Runner) {
         })
         .unwrap_or_else(|| "x86_64-unknown-linux-gnu".to_owned());
     let bin_dir = fuzz_dir.join("target").join(host).join("release");
-    let max_time = format!("-max_total_time={SECONDS}");
+    let seconds = if crate::long_mode() {
+        LONG_SECONDS
+    } else {
+        SECONDS
+    };
+    let max_time = format!("-max_total_time={seconds}");
     for t in targets {
         let corpus = format!("corpus/{t}");
         let artifacts = format!("artifacts/{t}/");
@@ -79,6 +87,6 @@ pub(crate) fn fuzz(r: &mut Runner) {
         }
         let bin = bin_dir.join(t);
         let run = Cmd::new(&bin.to_string_lossy(), &args).dir(&fuzz_dir);
-        r.step(&format!("fuzz: {t} ({SECONDS} s)"), vec![run]);
+        r.step(&format!("fuzz: {t} ({seconds} s)"), vec![run]);
     }
 }

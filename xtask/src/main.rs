@@ -3,6 +3,10 @@
 //! - `cargo xtask setup`: installs what the tests need, skipping what is there.
 //! - `cargo xtask test`: setup, then every check, then a summary of each step
 //!   with its result and time. Exits non-zero if any step failed.
+//! - `cargo xtask test --long`: the same with the long forms of the slow
+//!   checks: fuzz campaigns of minutes per target, crash loops of hundreds of
+//!   rounds. Every command then sees `SECSTREAM_LONG=1`, which tests read to
+//!   pick their long form.
 //!
 //! Each step is an ordinary command that can also be run by hand; the summary
 //! prints it.
@@ -10,6 +14,7 @@
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 mod ffi;
@@ -36,6 +41,14 @@ const HOST_CHECK_TARGETS: &[&str] = &[
 
 /// The core's optional features, each built on its own for every target.
 const CORE_FEATURES: &[&str] = &["alloc", "defmt", "serde"];
+
+/// Set by `--long`: every command run gets `SECSTREAM_LONG=1`.
+static LONG: AtomicBool = AtomicBool::new(false);
+
+/// True in the long mode (`cargo xtask test --long`).
+pub(crate) fn long_mode() -> bool {
+    LONG.load(Ordering::Relaxed)
+}
 
 /// A command to run, described for the summary.
 struct Cmd {
@@ -94,6 +107,9 @@ impl Cmd {
         eprintln!("\n==> {}", self.display());
         let mut c = Command::new(&self.program);
         c.args(&self.args);
+        if long_mode() {
+            c.env("SECSTREAM_LONG", "1");
+        }
         for (k, v) in &self.envs {
             c.env(k, v);
         }
@@ -253,6 +269,29 @@ fn setup(r: &mut Runner) -> bool {
     ok &= ensure_apt(&["gdb"]);
 
     r.record("setup (targets, miri, libsodium)", ok, start.elapsed())
+}
+
+/// How a tool is compiled by [`cargo_install`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Build {
+    /// Optimised: tools whose own speed shows in the run (wasm-bindgen).
+    Release,
+    /// Unoptimised, about twice as quick to compile: tools that do little
+    /// work per call (cbindgen, cargo-fuzz, defmt-print, geckodriver).
+    Debug,
+}
+
+/// `cargo install <args>` into `~/.cargo/bin`, all tools compiled in one
+/// shared target directory (`target/tools`), so the crates they have in
+/// common (clap, serde, syn, ...) are compiled once on a fresh machine.
+pub(crate) fn cargo_install(args: &[&str], build: Build) -> Cmd {
+    let mut all = vec!["install"];
+    all.extend(args);
+    if build == Build::Debug {
+        all.push("--debug");
+    }
+    let tools = workspace_root().join("target").join("tools");
+    Cmd::cargo(&all).env("CARGO_TARGET_DIR", &tools.to_string_lossy())
 }
 
 /// Installs the Debian packages that are not installed yet; `apt-get update`
@@ -458,6 +497,9 @@ fn test(r: &mut Runner) {
 
 fn main() -> ExitCode {
     let task = env::args().nth(1).unwrap_or_default();
+    if env::args().skip(2).any(|a| a == "--long") {
+        LONG.store(true, Ordering::Relaxed);
+    }
     let mut r = Runner { steps: Vec::new() };
     match task.as_str() {
         "setup" => {
@@ -482,7 +524,9 @@ fn main() -> ExitCode {
         // Only the C interface step (also part of `test`).
         "ffi" => ffi::ffi(&mut r),
         _ => {
-            eprintln!("usage: cargo xtask <setup|test|firmware|wasm|wasm-package|fuzz|ffi>");
+            eprintln!(
+                "usage: cargo xtask <setup|test|firmware|wasm|wasm-package|fuzz|ffi> [--long]"
+            );
             return ExitCode::from(2);
         }
     }

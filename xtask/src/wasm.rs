@@ -64,12 +64,10 @@ pub(crate) fn setup(r: &mut Runner) -> bool {
         _ => {
             // `--locked` fails here: the CLI's lockfile pins a crate version
             // the registry does not serve.
-            ok &= Cmd::cargo(&[
-                "install",
-                "wasm-bindgen-cli",
-                "--version",
-                WASM_BINDGEN_VERSION,
-            ])
+            ok &= crate::cargo_install(
+                &["wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION],
+                crate::Build::Release,
+            )
             .run();
         }
     }
@@ -83,7 +81,11 @@ pub(crate) fn setup(r: &mut Runner) -> bool {
         }
         // Built from crates.io (a few minutes): Debian has no geckodriver.
         _ => {
-            ok &= Cmd::cargo(&["install", "geckodriver", "--version", GECKODRIVER_VERSION]).run();
+            ok &= crate::cargo_install(
+                &["geckodriver", "--version", GECKODRIVER_VERSION],
+                crate::Build::Debug,
+            )
+            .run();
         }
     }
 

@@ -7,13 +7,19 @@ use std::sync::{Arc, Mutex};
 use zeroize::Zeroize;
 
 use super::lock;
-use crate::secret_memory::{self, GuardedRegion, LockPolicy};
+use crate::secret_memory::{self, Access, GuardedRegion, LockPolicy};
 
-/// Regions of one length, kept mapped, locked and no-access between uses.
+/// Regions of one length, kept mapped and locked between uses.
 ///
-/// A fresh [`GuardedRegion`] costs `mmap` + `mlock` + several `mprotect`s; a
-/// pooled one costs the two `mprotect`s of a wipe when it comes back. A
-/// returned region is wiped (all of it) before it is listed; a region that
+/// A fresh [`GuardedRegion`] costs `mmap` + `mlock` + several `mprotect`s. A
+/// pooled region costs none of those: with [`Access::Scoped`] (the default of
+/// [`new`](Self::new): no access outside `read`/`write`) it costs the two
+/// `mprotect`s of each access and two more for the wipe when it comes back;
+/// with [`Access::Open`] ([`open`](Self::open), the regions stay readable
+/// and writable, as `sodium_malloc`'s do) no system call at all. Which to
+/// pick: `docs/threat-model.md`; the costs: `BENCHMARKS.md`.
+///
+/// A returned region is wiped (all of it) before it is listed; a region that
 /// cannot be wiped (it was purged by
 /// [`purge_all`](crate::secret_memory::purge_all), or the protection
 /// change failed) is freed instead. At most `max_idle` regions are kept.
@@ -43,6 +49,7 @@ pub struct RegionPool {
 struct RegionInner {
     len: usize,
     policy: LockPolicy,
+    access: Access,
     max_idle: usize,
     idle: Mutex<Vec<GuardedRegion>>,
     hits: AtomicU64,
@@ -72,13 +79,33 @@ impl RegionPool {
         Self::with_policy(len, max_idle, secret_memory::default_lock_policy())
     }
 
+    /// A pool of `len`-byte regions with [`Access::Open`] pages, under the
+    /// default [`LockPolicy`], keeping at most `max_idle` idle: for secrets
+    /// used at a high rate, where an `mprotect` per access costs too much.
+    #[must_use]
+    pub fn open(len: usize, max_idle: usize) -> Self {
+        Self::with_access(
+            len,
+            max_idle,
+            secret_memory::default_lock_policy(),
+            Access::Open,
+        )
+    }
+
     /// As [`new`](Self::new), with a lock policy for the regions it maps.
     #[must_use]
     pub fn with_policy(len: usize, max_idle: usize, policy: LockPolicy) -> Self {
+        Self::with_access(len, max_idle, policy, Access::Scoped)
+    }
+
+    /// A pool of `len`-byte regions mapped with `policy` and `access`.
+    #[must_use]
+    pub fn with_access(len: usize, max_idle: usize, policy: LockPolicy, access: Access) -> Self {
         Self {
             inner: Arc::new(RegionInner {
                 len,
                 policy,
+                access,
                 max_idle,
                 idle: Mutex::new(Vec::new()),
                 hits: AtomicU64::new(0),
@@ -91,7 +118,7 @@ impl RegionPool {
     /// A zeroed region, idle or new.
     ///
     /// # Errors
-    /// As [`GuardedRegion::with_policy`] when a new region must be mapped.
+    /// As [`GuardedRegion::with_access`] when a new region must be mapped.
     pub fn acquire(&self) -> Result<PooledRegion, secret_memory::Error> {
         let idle = lock(&self.inner.idle).pop();
         let region = match idle {
@@ -101,7 +128,7 @@ impl RegionPool {
             }
             None => {
                 self.inner.misses.fetch_add(1, Ordering::Relaxed);
-                GuardedRegion::with_policy(self.inner.len, self.inner.policy)?
+                GuardedRegion::with_access(self.inner.len, self.inner.policy, self.inner.access)?
             }
         };
         Ok(PooledRegion {
@@ -134,6 +161,7 @@ impl fmt::Debug for RegionPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RegionPool")
             .field("len", &self.inner.len)
+            .field("access", &self.inner.access)
             .field("max_idle", &self.inner.max_idle)
             .field("stats", &self.stats())
             .finish()
@@ -237,6 +265,22 @@ mod tests {
         assert_eq!(b.len(), 40);
         let s = pool.stats();
         assert_eq!((s.hits, s.misses, s.idle), (1, 1, 0));
+    }
+
+    #[test]
+    fn open_regions_come_back_wiped_and_stay_open() {
+        let pool = RegionPool::open(32, 2);
+        let mut a = pool.acquire().unwrap();
+        assert_eq!(a.region.as_ref().unwrap().access(), Access::Open);
+        let addr = a.region.as_ref().unwrap().addr();
+        a.write(|b| b.fill(0x3c)).unwrap();
+        drop(a);
+        let b = pool.acquire().unwrap();
+        assert_eq!(b.region.as_ref().unwrap().addr(), addr);
+        assert_eq!(b.region.as_ref().unwrap().access(), Access::Open);
+        assert!(b.read(|bytes| bytes.iter().all(|&x| x == 0)).unwrap());
+        assert_eq!(pool.stats().hits, 1);
+        assert!(format!("{pool:?}").contains("Open"));
     }
 
     #[test]

@@ -1,0 +1,102 @@
+//! `secstream inspect`: a container's header, frame count and sizes (checking the
+//! checksums on the way); with a key, the plaintext size of a sealed container too.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use secstream::container_io::ContainerReader;
+
+use crate::exit::{Failure, Result};
+use crate::input::Input;
+use crate::keys::KeyArgs;
+use crate::progress::{Progress, Verbosity};
+
+#[derive(Args, Debug)]
+pub(crate) struct InspectArgs {
+    /// Input container, `-` for stdin
+    #[arg(default_value = "-")]
+    input: PathBuf,
+    /// List the stored size of every frame
+    #[arg(long)]
+    frames: bool,
+    /// Master key: open the frames too, to show the plaintext size of a sealed container
+    #[command(flatten)]
+    key: KeyArgs,
+}
+
+pub(crate) fn inspect(a: &InspectArgs, v: Verbosity) -> Result<()> {
+    let key = a.key.load()?;
+    let keyed = key.is_some();
+    let input = Input::open(&a.input)?;
+    let label = format!("inspect {}", input.name);
+    let progress = Progress::new(&label, input.size, v);
+    let src = progress.reader(input.reader);
+    let mut r = match key {
+        Some(k) => ContainerReader::sealed(src, k),
+        None => ContainerReader::verifier(src),
+    };
+    let what = format!("inspect {}", input.name);
+    let h = *r.read_header().map_err(|e| Failure::lib(&what, &e))?;
+    let mut sizes: Vec<u64> = Vec::new();
+    let res = r.process_all(|p| {
+        sizes.push(p.len() as u64);
+        Ok::<(), secstream::Error>(())
+    });
+    let plain = r.plain_len();
+    drop(r);
+    drop(progress);
+    let c = h.config;
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let mut o = io::stdout().lock();
+    let mut show = || -> io::Result<()> {
+        writeln!(
+            o,
+            "container:      secstream v{}",
+            secstream::container::VERSION
+        )?;
+        writeln!(o, "checksum:       {} (id {})", c.checksum, c.checksum.id())?;
+        writeln!(
+            o,
+            "compression:    {} (id {})",
+            c.compression,
+            c.compression.id()
+        )?;
+        writeln!(o, "sealed:         {}", yes(c.sealed))?;
+        writeln!(o, "max plaintext:  {} bytes per frame", c.max_plain)?;
+        let what = if c.sealed && !keyed {
+            "sealed"
+        } else {
+            "plaintext"
+        };
+        writeln!(o, "frames:         {}", sizes.len())?;
+        if let (Some(min), Some(max)) = (sizes.iter().min(), sizes.iter().max()) {
+            writeln!(o, "frame sizes:    min {min}, max {max} bytes ({what})")?;
+        }
+        if !c.sealed || keyed {
+            writeln!(o, "data:           {plain} bytes")?;
+        } else {
+            writeln!(
+                o,
+                "data:           unknown (sealed: give --key-file to open the frames)"
+            )?;
+        }
+        writeln!(
+            o,
+            "complete:       {}",
+            if res.is_ok() {
+                "yes (end section matches)"
+            } else {
+                "no"
+            }
+        )?;
+        if a.frames {
+            for (i, s) in sizes.iter().enumerate() {
+                writeln!(o, "frame {i}: {s} bytes")?;
+            }
+        }
+        o.flush()
+    };
+    show().map_err(|e| Failure::io("writing stdout", &e))?;
+    res.map(|_| ()).map_err(|e| Failure::lib(&what, &e))
+}

@@ -1,0 +1,214 @@
+//! Keys: from a file (32 raw bytes, 64 hex digits or 44 base64 characters), or from an
+//! environment variable that holds the key as hex or base64 text or names a key file;
+//! and `keygen`, which writes a new random key in the format asked for.
+//!
+//! Precedence: `--key-file` and `--key-env` are exclusive (giving both is a usage
+//! error), and no variable is read unless `--key-env` names it, so whether a run seals
+//! never depends on the environment by surprise. A variable's value that is exactly 64
+//! hex digits or 44 base64 characters (surrounding whitespace ignored) is the key;
+//! anything else is the path of a key file.
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::{Args, ValueEnum};
+use secstream::seal::MasterKey;
+use zeroize::Zeroizing;
+
+use crate::atomic_file::AtomicFile;
+use crate::exit::{Exit, Failure, Result};
+use crate::output::{self, Plan, Target};
+
+/// Where a key comes from (`--key-file`, `--key-env`).
+#[derive(Args, Clone, Debug, Default)]
+pub(crate) struct KeyArgs {
+    /// Master key file: 32 raw bytes, 64 hex digits or 44 base64 characters
+    #[arg(long, value_name = "FILE", conflicts_with = "key_env")]
+    pub(crate) key_file: Option<std::path::PathBuf>,
+    /// Environment variable holding the key (hex or base64) or naming a key file
+    #[arg(long, value_name = "VAR")]
+    pub(crate) key_env: Option<String>,
+}
+
+impl KeyArgs {
+    /// The key, if one was asked for.
+    ///
+    /// # Errors
+    /// A key failure (exit 4): a missing or malformed file, an unset or empty variable;
+    /// an i/o failure reading the file.
+    pub(crate) fn load(&self) -> Result<Option<MasterKey>> {
+        if let Some(path) = &self.key_file {
+            return from_file(path).map(Some);
+        }
+        let Some(var) = &self.key_env else {
+            return Ok(None);
+        };
+        let what = || format!("key variable {var}");
+        let value =
+            std::env::var_os(var).ok_or_else(|| Failure::new(Exit::Key, what(), "not set"))?;
+        let bytes = Zeroizing::new(value.into_encoded_bytes());
+        let text = bytes.trim_ascii();
+        if text.is_empty() {
+            return Err(Failure::new(Exit::Key, what(), "empty"));
+        }
+        if matches!(text.len(), 64 | 44) {
+            if let Ok(k) = MasterKey::parse(text) {
+                return Ok(Some(k));
+            }
+        }
+        let path = path_from(text).ok_or_else(|| {
+            Failure::new(
+                Exit::Key,
+                what(),
+                "neither a key nor the name of a key file",
+            )
+        })?;
+        from_file(&path)
+            .map(Some)
+            .map_err(|f| Failure::new(Exit::Key, what(), format!("names a key file: {f}")))
+    }
+}
+
+/// A path from a variable's bytes.
+#[cfg(unix)]
+fn path_from(b: &[u8]) -> Option<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    Some(std::ffi::OsStr::from_bytes(b).into())
+}
+
+#[cfg(not(unix))]
+fn path_from(b: &[u8]) -> Option<std::path::PathBuf> {
+    std::str::from_utf8(b).ok().map(Into::into)
+}
+
+/// Reads a key file.
+fn from_file(path: &Path) -> Result<MasterKey> {
+    MasterKey::load(path).map_err(|e| {
+        let what = format!("key file {}", path.display());
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            Failure::new(
+                Exit::Key,
+                what,
+                format!("{e}; create one with `secstream keygen`"),
+            )
+        } else {
+            Failure::new(Exit::Key, what, e)
+        }
+    })
+}
+
+/// `keygen --format` values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KeyFormat {
+    /// 32 raw bytes
+    #[default]
+    Raw,
+    /// 64 lowercase hex digits and a newline
+    Hex,
+    /// 44 characters of padded standard base64 and a newline
+    Base64,
+}
+
+/// The key file's contents in `format` (wiped on drop).
+pub(crate) fn encode(key: &MasterKey, format: KeyFormat) -> Zeroizing<Vec<u8>> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let k = key.as_bytes();
+    let mut out = Zeroizing::new(Vec::with_capacity(65));
+    match format {
+        KeyFormat::Raw => out.extend_from_slice(k),
+        KeyFormat::Hex => {
+            for b in k {
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 15)]);
+            }
+            out.push(b'\n');
+        }
+        KeyFormat::Base64 => {
+            for chunk in k.chunks(3) {
+                let mut n = [0u8; 3];
+                n[..chunk.len()].copy_from_slice(chunk);
+                let v = (u32::from(n[0]) << 16) | (u32::from(n[1]) << 8) | u32::from(n[2]);
+                let chars = chunk.len() + 1;
+                for i in 0..4 {
+                    if i < chars {
+                        out.push(B64[((v >> (18 - 6 * i)) & 63) as usize]);
+                    } else {
+                        out.push(b'=');
+                    }
+                }
+            }
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// `secstream keygen FILE [--format F] [--force]`: a new random key, mode 0600.
+///
+/// # Errors
+/// Usage (the file exists without `--force`, stdout), i/o, the random generator.
+pub(crate) fn keygen(path: &Path, format: KeyFormat, force: bool, quiet: bool) -> Result<()> {
+    if crate::names::is_stdin(path) {
+        return Err(Failure::usage("keygen", "a key goes to a file, not stdout"));
+    }
+    // A key is a regular file: a device, FIFO or link is refused too.
+    match output::plan(&Target::Path(path.to_path_buf()), force)? {
+        Plan::Atomic(_) => {}
+        _ => {
+            return Err(Failure::usage(
+                format!("keygen {}", path.display()),
+                "a key file must be a regular file",
+            ));
+        }
+    }
+    let what = || format!("keygen {}", path.display());
+    let key = MasterKey::generate()
+        .map_err(|e| Failure::new(Exit::Other, what(), format!("random generator failed: {e}")))?;
+    let bytes = encode(&key, format);
+    let mut out = AtomicFile::create(path, true).map_err(|e| Failure::io(what(), &e))?;
+    out.file()
+        .and_then(|f| f.write_all(&bytes))
+        .map_err(|e| Failure::io(what(), &e))?;
+    out.commit().map_err(|e| Failure::io(what(), &e))?;
+    if !quiet {
+        crate::note!(
+            "secstream: wrote a new 32-byte key ({}) to {}",
+            match format {
+                KeyFormat::Raw => "raw",
+                KeyFormat::Hex => "hex",
+                KeyFormat::Base64 => "base64",
+            },
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_parses_back() {
+        for i in 0..20u8 {
+            let raw: [u8; 32] = std::array::from_fn(|j| {
+                u8::try_from(j)
+                    .unwrap()
+                    .wrapping_mul(37)
+                    .wrapping_add(i.wrapping_mul(91))
+            });
+            let key = MasterKey::from_bytes(&raw);
+            for f in [KeyFormat::Raw, KeyFormat::Hex, KeyFormat::Base64] {
+                let text = encode(&key, f);
+                assert_eq!(MasterKey::parse(&text).unwrap().as_bytes(), &raw, "{f:?}");
+            }
+        }
+        let key = MasterKey::from_bytes(&[0xff; 32]);
+        assert_eq!(
+            &encode(&key, KeyFormat::Base64)[..],
+            b"//////////////////////////////////////////8=\n"
+        );
+        assert_eq!(encode(&key, KeyFormat::Hex).len(), 65);
+    }
+}
