@@ -664,3 +664,11 @@ fn a_seek_past_the_end_reads_nothing() {
     assert_eq!(fs.frame_at(3000).unwrap(), None);
     assert_eq!(fs.frame_range(3).unwrap(), None);
 }
+
+#[test]
+fn a_file_stream_is_shared_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<FileStream<File>>();
+    send_sync::<FileStream<Vec<u8>>>();
+    send_sync::<Plaintext>();
+}

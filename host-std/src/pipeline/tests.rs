@@ -427,3 +427,10 @@ fn chunk_modes() {
         .unwrap();
     assert_eq!(w.threads(), 0);
 }
+
+#[test]
+fn the_pipeline_types_move_between_threads() {
+    fn send<T: Send>() {}
+    send::<ParallelContainerWriter<Vec<u8>>>();
+    send::<ParallelContainerReader<std::fs::File>>();
+}
