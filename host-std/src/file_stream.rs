@@ -253,13 +253,15 @@ impl fmt::Debug for Plaintext {
 }
 
 /// A pool for one stream's frames: classes up to `big` bytes (its largest
-/// frame or plaintext), a few of them kept idle.
-pub(crate) fn frame_pool(big: usize) -> BufferPool {
+/// frame or plaintext), `keep` buffers of that class kept idle (what is in
+/// flight at once, so steady work allocates nothing).
+pub(crate) fn frame_pool(big: usize, keep: usize) -> BufferPool {
+    let class = big.checked_next_power_of_two().unwrap_or(big);
     BufferPool::new(
         pool::Config::default()
             .min_size(4096)
             .max_size(big)
-            .max_idle_bytes(big.saturating_mul(4).max(1 << 20))
+            .max_idle_bytes(class.saturating_mul(keep).max(1 << 20))
             .max_idle_time(Some(Duration::from_secs(30))),
     )
 }
@@ -305,11 +307,13 @@ impl<S: ReadAt> FileStream<S> {
                 p.size_class(header.config.max_frame_len())?;
                 p
             }
+            // A read holds a frame and its plaintext; a few threads at once.
             None => frame_pool(
                 header
                     .config
                     .max_frame_len()
                     .max(header.config.max_plain as usize),
+                8,
             ),
         };
         let end = index::read_end(&src, size, header.config.preamble_len(), &header.config)?;

@@ -285,7 +285,11 @@ impl<R: Read> ParallelContainerReader<R> {
                 p.size_class(c.max_frame_len())?;
                 p.clone()
             }
-            None => frame_pool(c.max_frame_len().max(c.max_plain as usize)),
+            // In flight: a frame and (compressed) a plaintext buffer each.
+            None => frame_pool(
+                c.max_frame_len().max(c.max_plain as usize),
+                4 * self.threads + 4,
+            ),
         };
         let task_pool = pool.clone();
         let task: Task<Job, Result<Done, Error>> =

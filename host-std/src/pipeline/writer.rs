@@ -152,13 +152,15 @@ impl<W: Write> ParallelContainerWriter<W> {
         let mut pre = vec![0u8; config.preamble_len()];
         let n = core.start(&mut pre)?;
         pre.truncate(n);
-        // The encoder's work buffer can exceed the largest frame (LZ4).
+        // The encoder's work buffer can exceed the largest frame (LZ4). In
+        // flight: a plaintext and an encoded buffer per frame.
+        let threads = mode.worker_threads();
         let pool = frame_pool(
             codec
                 .encode_buffer_len(config.max_plain as usize)
                 .max(config.max_plain as usize),
+            4 * threads + 4,
         );
-        let threads = mode.worker_threads();
         Ok(Self {
             inner: Some(inner),
             core: Box::new(core),
