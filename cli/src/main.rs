@@ -30,7 +30,6 @@ mod names;
 mod options;
 mod output;
 mod pack;
-mod pools;
 mod progress;
 mod signals;
 mod unpack;

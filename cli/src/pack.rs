@@ -89,12 +89,7 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
         Some(k) => options.parallel_sealed_writer(out, k, mode),
         None => options.parallel_writer(out, mode),
     };
-    let mut w = w
-        .and_then(|w| {
-            let pool = crate::pools::frame_pool(w.config().max_plain, mode);
-            w.with_pool(pool)
-        })
-        .map_err(|e| Failure::lib(&what, &e))?;
+    let mut w = w.map_err(|e| Failure::lib(&what, &e))?;
     if v == Verbosity::Verbose {
         crate::note!(
             "secstream: pack {} -> {}: {} checksums, {} compression, {} byte frames, {}{}, {} worker thread(s){}",

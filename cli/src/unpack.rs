@@ -58,8 +58,7 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
     let mut r = match key {
         Some(k) => ParallelContainerReader::sealed(src, k, mode),
         None => ParallelContainerReader::new(src, mode),
-    }
-    .with_pool(crate::pools::reader_pool(mode));
+    };
     let what = format!("unpack {}", input.name);
     // The preamble is read before the output is created, so a wrong file fails early.
     r.read_header().map_err(|e| Failure::lib(&what, &e))?;
