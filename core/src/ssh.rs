@@ -313,23 +313,20 @@ impl<'a> Reader<'a> {
         }
     }
 
-    #[cold]
-    #[inline(never)]
+    /// The error for a value of `needed` bytes that is not all there. Takes
+    /// the fields by value, so the reader can stay in registers.
+    #[inline]
     const fn truncated(&self, needed: usize) -> Error {
-        Error::Truncated {
-            offset: self.offset,
-            needed,
-            remaining: self.rest.len(),
-        }
+        truncated(self.offset, needed, self.rest.len())
     }
 
     /// Moves past `n <= rest.len()` bytes, given as the remainder `rest`.
     #[inline]
     const fn advance_to(&mut self, n: usize, rest: &'a [u8]) {
         self.rest = rest;
-        // Cannot overflow: `n` bytes of one slice follow `offset`... unless
-        // the caller gave a huge base offset, hence the saturation.
-        self.offset = self.offset.saturating_add(n);
+        // Cannot overflow: `offset` counts bytes of one slice in memory
+        // (from the start of the outermost input), and `n` more of it follow.
+        self.offset += n;
     }
 
     /// Returns the next `n` bytes and advances past them.
@@ -448,11 +445,7 @@ impl<'a> Reader<'a> {
         // A u32 that does not fit in usize cannot be present in memory.
         let n = usize::try_from(len).unwrap_or(usize::MAX);
         let Some((bytes, rest)) = body.split_at_checked(n) else {
-            return Err(Error::Truncated {
-                offset: self.offset,
-                needed: n,
-                remaining: body.len(),
-            });
+            return Err(truncated(self.offset, n, body.len()));
         };
         // 4 + n <= the input's length, so it does not overflow.
         self.advance_to(4 + n, rest);
@@ -467,7 +460,7 @@ impl<'a> Reader<'a> {
     /// As [`get_string`](Self::get_string).
     #[inline]
     pub fn get_nested(&mut self) -> Result<Reader<'a>, Error> {
-        let body_offset = self.offset.saturating_add(4);
+        let body_offset = self.offset + 4;
         let body = self.get_string()?;
         Ok(Reader {
             rest: body,
@@ -484,7 +477,7 @@ impl<'a> Reader<'a> {
     /// As [`get_string`](Self::get_string), and [`Error::NonMinimalMpint`].
     #[inline]
     pub fn get_mpint(&mut self) -> Result<Mpint<'a>, Error> {
-        let body_offset = self.offset.saturating_add(4);
+        let body_offset = self.offset + 4;
         let mut probe = self.clone();
         let bytes = probe.get_string()?;
         let m = Mpint::from_twos_complement(bytes).map_err(|e| e.shifted(body_offset))?;
@@ -501,7 +494,7 @@ impl<'a> Reader<'a> {
     /// As [`get_mpint`](Self::get_mpint), and [`Error::NegativeMpint`].
     #[inline]
     pub fn get_mpint_unsigned(&mut self) -> Result<&'a [u8], Error> {
-        let body_offset = self.offset.saturating_add(4);
+        let body_offset = self.offset + 4;
         let mut probe = self.clone();
         let m = probe.get_mpint()?;
         let magnitude = m.unsigned_magnitude().ok_or(Error::NegativeMpint {
@@ -534,7 +527,7 @@ impl<'a> Reader<'a> {
     /// with the offset of the first offending byte.
     #[inline]
     pub fn get_name_list(&mut self) -> Result<NameList<'a>, Error> {
-        let body_offset = self.offset.saturating_add(4);
+        let body_offset = self.offset + 4;
         let mut probe = self.clone();
         let bytes = probe.get_string()?;
         let list = NameList::parse(bytes).map_err(|e| e.shifted(body_offset))?;
@@ -810,6 +803,16 @@ impl<'a> Writer<'a> {
             body = rest;
         }
         Ok(())
+    }
+}
+
+#[cold]
+#[inline(never)]
+const fn truncated(offset: usize, needed: usize, remaining: usize) -> Error {
+    Error::Truncated {
+        offset,
+        needed,
+        remaining,
     }
 }
 

@@ -32,10 +32,9 @@ impl<'a> NameList<'a> {
                 offset: first_invalid(bytes),
             });
         }
-        let raw = core::str::from_utf8(bytes).map_err(|_| Error::InvalidNameList {
-            offset: first_invalid(bytes),
-        })?;
-        Ok(Self { raw })
+        Ok(Self {
+            raw: ascii_str(bytes),
+        })
     }
 
     /// The names in order, without allocating.
@@ -156,6 +155,17 @@ pub(super) fn valid_list(bytes: &[u8]) -> bool {
     bad & 0x80 == 0
 }
 
+/// `bytes` as a `str`, for bytes that [`valid_list`] accepted: every byte is
+/// US-ASCII, so they are UTF-8 and a second check (`str::from_utf8`) is only
+/// cost.
+#[allow(unsafe_code)] // one call, its precondition checked by the caller
+fn ascii_str(bytes: &[u8]) -> &str {
+    debug_assert!(bytes.is_ascii());
+    // SAFETY: `valid_list(bytes)` held, so every byte is below 0x80, and a
+    // sequence of US-ASCII bytes is valid UTF-8.
+    unsafe { core::str::from_utf8_unchecked(bytes) }
+}
+
 /// The index of the first byte that makes a name-list invalid: a non-ASCII
 /// byte, or a comma that ends an empty name. Only called on the error path.
 #[cold]
@@ -179,4 +189,30 @@ pub(super) fn valid_name(name: &[u8]) -> bool {
         .iter()
         .fold(false, |bad, &b| bad | (b >= 0x80) | (b == b','));
     !name.is_empty() && !bad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_comma;
+
+    #[test]
+    fn find_comma_matches_position_at_every_length_and_place() {
+        for len in 0..40 {
+            let mut s = std::vec![b'n'; len];
+            assert_eq!(find_comma(&s), None, "{len}");
+            for at in 0..len {
+                s[at] = b',';
+                assert_eq!(find_comma(&s), Some(at), "{len} {at}");
+                // A second comma later does not change the answer.
+                if at + 3 < len {
+                    s[at + 3] = b',';
+                    assert_eq!(find_comma(&s), Some(at), "{len} {at}");
+                    s[at + 3] = b'n';
+                }
+                s[at] = 0xac; // a comma's low seven bits with the top bit set
+                assert_eq!(find_comma(&s), None, "{len} {at}");
+                s[at] = b'n';
+            }
+        }
+    }
 }
