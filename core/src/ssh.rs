@@ -107,12 +107,11 @@ pub enum Error {
         /// started (a writer).
         offset: usize,
     },
-    /// Bytes remain where the input should end.
+    /// Bytes remain where the input should end (the reader's
+    /// [`remaining`](Reader::remaining) says how many).
     TrailingBytes {
         /// Where the left-over bytes start.
         offset: usize,
-        /// How many are left over.
-        remaining: usize,
     },
     /// The destination has no room for the value.
     NoRoom {
@@ -134,7 +133,7 @@ impl Error {
             | Self::NonMinimalMpint { offset }
             | Self::NegativeMpint { offset }
             | Self::InvalidNameList { offset }
-            | Self::TrailingBytes { offset, .. } => Some(offset),
+            | Self::TrailingBytes { offset } => Some(offset),
             Self::NoRoom { .. } => None,
         }
     }
@@ -166,9 +165,8 @@ impl Error {
             Self::InvalidNameList { offset } => Self::InvalidNameList {
                 offset: offset.saturating_add(by),
             },
-            Self::TrailingBytes { offset, remaining } => Self::TrailingBytes {
+            Self::TrailingBytes { offset } => Self::TrailingBytes {
                 offset: offset.saturating_add(by),
-                remaining,
             },
             Self::NoRoom { .. } => self,
         }
@@ -200,9 +198,7 @@ impl fmt::Display for Error {
                 f,
                 "invalid name-list at offset {offset}: empty name or non-ASCII byte"
             ),
-            Self::TrailingBytes { offset, remaining } => {
-                write!(f, "{remaining} bytes left over at offset {offset}")
-            }
+            Self::TrailingBytes { offset } => write!(f, "bytes left over at offset {offset}"),
             Self::NoRoom { needed, free } => {
                 write!(f, "no room: needed {needed} bytes, {free} free")
             }
@@ -308,7 +304,6 @@ impl<'a> Reader<'a> {
         } else {
             Err(Error::TrailingBytes {
                 offset: self.offset,
-                remaining: self.rest.len(),
             })
         }
     }
@@ -583,14 +578,19 @@ impl<'a> Writer<'a> {
         self.out.get(..self.pos).unwrap_or_default()
     }
 
-    #[cold]
-    #[inline(never)]
+    /// Inlined: a call returning an `Error` would hide from the compiler
+    /// that the result is an error (the `Result` keeps its `Ok` in the
+    /// error's tag), leaving an `Ok` path with an unknown slice behind it.
+    #[inline(always)]
     const fn no_room(needed: usize, free: usize) -> Error {
         Error::NoRoom { needed, free }
     }
 
-    /// Reserves `n` bytes and returns them for writing.
-    #[inline]
+    /// Reserves `n` bytes and returns them for writing. Always inlined, so
+    /// callers see that the slice is `n` long (a copy into it has no
+    /// length-mismatch panic path, which would link `core::fmt` into a
+    /// firmware).
+    #[inline(always)]
     fn reserve(&mut self, n: usize) -> Result<&mut [u8], Error> {
         let free = self.out.get_mut(self.pos..).unwrap_or_default();
         let room = free.len();
@@ -671,7 +671,10 @@ impl<'a> Writer<'a> {
     #[inline]
     pub fn put_string(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let len = string_len(bytes.len(), self.pos)?;
-        let dst = self.reserve(bytes.len().saturating_add(4))?;
+        // `4 + len` cannot overflow (a slice is at most `isize::MAX` bytes),
+        // and written this way the compiler sees that the body is exactly
+        // `len` long: no length-mismatch panic path (a firmware cost).
+        let dst = self.reserve(4 + bytes.len())?;
         if let Some((head, body)) = dst.split_first_chunk_mut::<4>() {
             *head = len.to_be_bytes();
             body.copy_from_slice(bytes);
@@ -751,7 +754,8 @@ impl<'a> Writer<'a> {
         }
         let body_len = mpint_body_len(negative, m);
         let len = string_len(body_len, self.pos)?;
-        let dst = self.reserve(body_len.saturating_add(4))?;
+        // `body_len <= magnitude.len() + 1`: no overflow (see `put_string`).
+        let dst = self.reserve(4 + body_len)?;
         let Some((head, body)) = dst.split_first_chunk_mut::<4>() else {
             return Ok(()); // unreachable: `dst` is at least 4 bytes long
         };
@@ -806,8 +810,8 @@ impl<'a> Writer<'a> {
     }
 }
 
-#[cold]
-#[inline(never)]
+/// Inlined, as [`Writer::no_room`]: a call would leave an `Ok` path behind.
+#[inline(always)]
 const fn truncated(offset: usize, needed: usize, remaining: usize) -> Error {
     Error::Truncated {
         offset,
@@ -1009,13 +1013,7 @@ mod tests {
                 remaining: 9
             })
         );
-        assert_eq!(
-            sub.expect_end(),
-            Err(Error::TrailingBytes {
-                offset: 9,
-                remaining: 9
-            })
-        );
+        assert_eq!(sub.expect_end(), Err(Error::TrailingBytes { offset: 9 }));
         // The limit is inherited: a parent limited to 8 yields nothing here.
         let mut r = Reader::new(&wire).with_string_limit(8);
         r.get_u8().unwrap();
