@@ -81,7 +81,10 @@ mod tests {
         );
         // A non-minimal mpint (redundant leading zero).
         let mut r = Reader::new(&[0, 0, 0, 2, 0x00, 0x01]);
-        defmt::assert_eq!(r.get_mpint().err(), Some(ssh::Error::NonMinimalMpint { offset: 4 }));
+        defmt::assert_eq!(
+            r.get_mpint().err(),
+            Some(ssh::Error::NonMinimalMpint { offset: 4 })
+        );
         // An empty name in a name-list.
         let mut r = Reader::new(&[0, 0, 0, 3, b'a', b',', b',']);
         defmt::assert_eq!(
