@@ -1,5 +1,5 @@
 //! A parser for real OpenSSH keys on top of the SSH wire codec: the 100 keys
-//! of `tests/vectors/ssh-keys/` (made by `ssh-keygen`, see `generate.sh`
+//! of `tests/ssh-keys/` (made by `ssh-keygen`, see `generate.sh`
 //! there: ed25519, ECDSA P-256/384/521, RSA 1024 to 4096, with comments).
 //! Every public blob and every unencrypted `openssh-key-v1` private file is
 //! parsed strictly, cross-checked, and encoded again byte for byte: the blob,
@@ -368,9 +368,9 @@ fn armour(bin: &[u8]) -> String {
 }
 
 fn key_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors/ssh-keys");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("ssh-keys");
     let mut keys: Vec<PathBuf> = fs::read_dir(&dir)
-        .expect("tests/vectors/ssh-keys")
+        .expect("tests/ssh-keys")
         .map(|e| e.expect("directory entry").path())
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -426,7 +426,7 @@ fn base64_round_trips_and_is_strict() {
 #[test]
 fn hundred_openssh_keys_parse_and_reencode_byte_identically() {
     let keys = key_files();
-    assert_eq!(keys.len(), 100, "run tests/vectors/ssh-keys/generate.sh");
+    assert_eq!(keys.len(), 100, "run tests/ssh-keys/generate.sh");
     let mut kinds = std::collections::BTreeMap::<String, usize>::new();
     for path in &keys {
         let k = load(path);
@@ -488,7 +488,7 @@ fn damaged_private_files_fail_with_an_offset_inside_them() {
         "key-079-rsa-1024",
     ] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("vectors/ssh-keys")
+            .join("ssh-keys")
             .join(name);
         let bin = load(&path).private_bin;
         for cut in 0..bin.len() {
@@ -509,7 +509,7 @@ fn damaged_private_files_fail_with_an_offset_inside_them() {
 
 #[test]
 fn tampered_fields_are_named_at_their_offset() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors/ssh-keys/key-079-rsa-1024");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("ssh-keys/key-079-rsa-1024");
     let bin = load(&path).private_bin;
     // The first check word sits right after the private section's length:
     // magic, three strings ("none", "none", ""), the key count, the blob.

@@ -2,6 +2,7 @@
 # Regenerates the 100 test keys of this folder with OpenSSH's ssh-keygen:
 # unencrypted openssh-key-v1 private files and their .pub lines. They are
 # throwaway test keys, committed so the test is reproducible; never use them.
+# They live outside tests/vectors/, which holds secstream's own wire format.
 set -eu
 cd "$(dirname "$0")"
 rm -f key-*
