@@ -4,7 +4,8 @@
 //! `HeapRb` / `StaticRb` halves, `push_slice` / `pop_slice`), `bbqueue`
 //! (grant, copy, commit; read, copy, release), `heapless::spsc::Queue` (no
 //! slice API: one `enqueue` / `dequeue` per byte), and the limit: the same
-//! bytes copied twice with `copy_from_slice`. Ours run with the wipe of
+//! bytes copied twice with `copy_from_slice`, and the limit with a wipe
+//! (the same, plus zeroing the middle buffer). Ours run with the wipe of
 //! consumed bytes on and off.
 //!
 //! Run: `cargo bench -p secstream-benches --bench ring`.
@@ -39,6 +40,22 @@ fn ring_throughput(c: &mut Criterion) {
                 black_box(&mut out);
             });
         });
+
+        // The limit for a ring that wipes: the same two copies and one more
+        // pass that zeroes the source of the second (no peer wipes).
+        group.bench_function(
+            BenchmarkId::new("copy_from_slice x2 + zero (limit with wipe)", size),
+            |b| {
+                b.iter(|| {
+                    mid.copy_from_slice(black_box(&input));
+                    black_box(&mut mid);
+                    out.copy_from_slice(&mid);
+                    mid.fill(0);
+                    black_box(&mut mid);
+                    black_box(&mut out);
+                });
+            },
+        );
 
         for (name, wipe) in [
             ("secstream Ring wipe", true),

@@ -52,7 +52,7 @@ fn secstream_round_trip(buf: &mut SecureBuf<1024>, dh: &[u8]) -> usize {
     buf.put_string(&BLOB).unwrap();
     buf.put_u32(0x0000_0800).unwrap();
     buf.put_u32(7).unwrap();
-    buf.put_mpint(false, dh).unwrap();
+    buf.put_mpint_unsigned(dh).unwrap();
     buf.put_name_list(NAMES).unwrap();
     buf.put_bool(true).unwrap();
 
@@ -121,7 +121,7 @@ fn ssh_codec(c: &mut Criterion) {
     // The mpint body secbuf users must produce themselves.
     let mut scratch = [0u8; 300];
     let mut w = Writer::new(&mut scratch);
-    w.put_mpint(false, &dh).unwrap();
+    w.put_mpint_unsigned(&dh).unwrap();
     let mpint_body = w.written()[4..].to_vec();
     let names = NAMES.join(",").into_bytes();
 

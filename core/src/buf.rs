@@ -22,11 +22,16 @@
 //! let mut packet = EMPTY;
 //! packet.put_u8(20)?; // SSH_MSG_KEXINIT
 //! packet.put_name_list(&["curve25519-sha256"])?;
-//! packet.put_mpint(false, &[0x80, 0x01])?;
+//! packet.put_mpint_unsigned(&[0x80, 0x01])?;
+//! packet.put_nested(|blob| blob.put_string(b"ssh-ed25519"))?;
 //!
 //! assert_eq!(packet.get_u8()?, 20);
 //! assert!(packet.get_name_list()?.contains("curve25519-sha256"));
 //! assert_eq!(packet.get_mpint()?.as_twos_complement(), &[0x00, 0x80, 0x01]);
+//! let mut blob = packet.get_nested()?;
+//! assert_eq!(blob.get_string()?, b"ssh-ed25519");
+//! blob.expect_end()?;
+//! packet.expect_end()?;
 //! packet.compact(); // wipes what was read
 //! assert!(packet.is_empty());
 //! # Ok::<(), secstream_core::ssh::Error>(())
@@ -205,7 +210,15 @@ impl<const N: usize> SecureBuf<N> {
     /// held at once.
     #[must_use]
     pub fn reader(&self) -> Reader<'_> {
-        Reader::new(self.unread()).with_string_limit(self.string_limit)
+        Reader::at_offset(self.unread(), self.pos).with_string_limit(self.string_limit)
+    }
+
+    /// Checks that every written byte was read.
+    ///
+    /// # Errors
+    /// [`Error::TrailingBytes`] if some are unread.
+    pub fn expect_end(&self) -> Result<(), Error> {
+        self.reader().expect_end()
     }
 
     /// Wipes every written byte, and every byte of spare room handed out,
@@ -278,7 +291,7 @@ impl<const N: usize> SecureBuf<N> {
         f: impl FnOnce(&mut Reader<'s>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let unread = self.data.get(self.pos..self.len).unwrap_or_default();
-        let mut r = Reader::new(unread).with_string_limit(self.string_limit);
+        let mut r = Reader::at_offset(unread, self.pos).with_string_limit(self.string_limit);
         let value = f(&mut r)?;
         self.pos += r.position();
         Ok(value)
@@ -286,15 +299,15 @@ impl<const N: usize> SecureBuf<N> {
 
     /// Runs one write at the end; the writer leaves nothing behind on error.
     #[inline]
-    fn write_with(
+    fn write_with<T>(
         &mut self,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let mut w = Writer::new(self.data.get_mut(self.len..).unwrap_or_default());
-        f(&mut w)?;
+        let value = f(&mut w)?;
         self.len += w.position();
         self.exposed = self.exposed.max(self.len);
-        Ok(())
+        Ok(value)
     }
 
     /// Advances the cursor past `n` unread bytes without wiping them.
@@ -369,12 +382,42 @@ impl<const N: usize> SecureBuf<N> {
         self.read_with(Reader::get_string)
     }
 
-    /// Reads a minimally encoded mpint, borrowed from the buffer.
+    /// Reads a string and returns a [`Reader`] over its bytes, with this
+    /// buffer's string limit and offsets counted from the start of the
+    /// buffer. The cursor moves past the whole string.
+    ///
+    /// # Errors
+    /// As [`get_string`](Self::get_string).
+    pub fn get_nested(&mut self) -> Result<Reader<'_>, Error> {
+        self.read_with(Reader::get_nested)
+    }
+
+    /// Reads a minimally encoded mpint in its wire form (two's complement),
+    /// borrowed from the buffer; [`put_mpint`](Self::put_mpint) writes it.
     ///
     /// # Errors
     /// As [`get_string`](Self::get_string), and [`Error::NonMinimalMpint`].
     pub fn get_mpint(&mut self) -> Result<Mpint<'_>, Error> {
         self.read_with(Reader::get_mpint)
+    }
+
+    /// Reads a non-negative mpint's magnitude, borrowed from the buffer;
+    /// [`put_mpint_unsigned`](Self::put_mpint_unsigned) writes it.
+    ///
+    /// # Errors
+    /// As [`get_mpint`](Self::get_mpint), and [`Error::NegativeMpint`].
+    pub fn get_mpint_unsigned(&mut self) -> Result<&[u8], Error> {
+        self.read_with(Reader::get_mpint_unsigned)
+    }
+
+    /// Reads an mpint as a sign and a magnitude written into `out`;
+    /// [`put_mpint_signed`](Self::put_mpint_signed) writes them.
+    ///
+    /// # Errors
+    /// As [`get_mpint`](Self::get_mpint), and [`Error::NoRoom`] if `out`
+    /// is too short.
+    pub fn get_mpint_signed<'o>(&mut self, out: &'o mut [u8]) -> Result<(bool, &'o [u8]), Error> {
+        self.read_with(|r| r.get_mpint_signed(out))
     }
 
     /// Reads a name-list, borrowed from the buffer.
@@ -433,12 +476,42 @@ impl<const N: usize> SecureBuf<N> {
         self.write_with(|w| w.put_string(bytes))
     }
 
+    /// Appends an mpint in its wire form, as [`get_mpint`](Self::get_mpint)
+    /// returns it.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if it does not fit.
+    pub fn put_mpint(&mut self, m: Mpint<'_>) -> Result<(), Error> {
+        self.write_with(|w| w.put_mpint(m))
+    }
+
+    /// Appends a non-negative mpint from its big-endian magnitude.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if it does not fit.
+    pub fn put_mpint_unsigned(&mut self, magnitude: &[u8]) -> Result<(), Error> {
+        self.write_with(|w| w.put_mpint_unsigned(magnitude))
+    }
+
     /// Appends an mpint from a sign and a big-endian magnitude.
     ///
     /// # Errors
     /// [`Error::NoRoom`] if it does not fit.
-    pub fn put_mpint(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), Error> {
-        self.write_with(|w| w.put_mpint(negative, magnitude))
+    pub fn put_mpint_signed(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), Error> {
+        self.write_with(|w| w.put_mpint_signed(negative, magnitude))
+    }
+
+    /// Appends a string whose bytes `f` writes in place, then fills in its
+    /// length (see [`Writer::put_nested`]).
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] and whatever `f` returns; on error nothing is
+    /// appended and what `f` wrote is wiped.
+    pub fn put_nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.write_with(|w| w.put_nested(f))
     }
 
     /// Appends a name-list.
@@ -589,7 +662,7 @@ mod tests {
         b.put_u8(5).unwrap();
         b.put_string(b"ab").unwrap();
         b.put_bool(true).unwrap();
-        b.put_mpint(true, &[0x12, 0x34]).unwrap();
+        b.put_mpint_signed(true, &[0x12, 0x34]).unwrap();
         b.put_name_list(&["a", "bc"]).unwrap();
         assert_eq!(
             b.as_slice(),
@@ -617,6 +690,7 @@ mod tests {
         assert_eq!(
             b.get_string(),
             Err(Error::Truncated {
+                offset: 0,
                 needed: 10,
                 remaining: 1
             })
@@ -628,6 +702,7 @@ mod tests {
         assert_eq!(
             b.consume(6),
             Err(Error::Truncated {
+                offset: 0,
                 needed: 6,
                 remaining: 5
             })
@@ -640,7 +715,11 @@ mod tests {
         b.put_string(b"abc").unwrap();
         assert_eq!(
             b.get_string(),
-            Err(Error::StringTooLong { len: 3, limit: 2 })
+            Err(Error::StringTooLong {
+                offset: 0,
+                len: 3,
+                limit: 2
+            })
         );
         b.set_string_limit(3);
         assert_eq!(b.get_string(), Ok(&b"abc"[..]));

@@ -6,15 +6,32 @@
 //!
 //! Every read checks lengths against what remains and against the string
 //! limit with checked arithmetic, and a failed read or write leaves its cursor
-//! where it was. No input makes these functions panic.
+//! where it was. No input makes these functions panic. Read errors say at
+//! which offset of the input they happened ([`Error::offset`]).
+//!
+//! Nested structures (a key blob inside a string, say) are read with
+//! [`Reader::get_nested`], a reader over one string that keeps the parent's
+//! string limit and offsets, and written in place with
+//! [`Writer::put_nested`], which fills in the string's length afterwards.
+//! [`Reader::expect_end`] checks that nothing is left over.
+//!
+//! An mpint has three symmetric forms: two's complement as on the wire
+//! ([`Reader::get_mpint`] / [`Writer::put_mpint`], an [`Mpint`]), sign and
+//! magnitude ([`Reader::get_mpint_signed`] / [`Writer::put_mpint_signed`]),
+//! and a non-negative magnitude, borrowed both ways
+//! ([`Reader::get_mpint_unsigned`] / [`Writer::put_mpint_unsigned`]).
 //!
 //! ```
 //! use secstream_core::ssh::{Reader, Writer};
 //!
-//! let mut out = [0u8; 64];
+//! let mut out = [0u8; 128];
 //! let mut w = Writer::new(&mut out);
 //! w.put_name_list(&["aes256-gcm", "chacha20-poly1305"])?;
-//! w.put_mpint(true, &[0x12, 0x34])?; // -0x1234
+//! w.put_mpint_signed(true, &[0x12, 0x34])?; // -0x1234
+//! w.put_nested(|blob| {
+//!     blob.put_string(b"ssh-ed25519")?;
+//!     blob.put_string(&[7; 32])
+//! })?;
 //! let n = w.position();
 //!
 //! let mut r = Reader::new(&out[..n]);
@@ -23,10 +40,17 @@
 //! let m = r.get_mpint()?;
 //! assert!(m.is_negative());
 //! assert_eq!(m.as_twos_complement(), &[0xed, 0xcc]);
+//! let mut blob = r.get_nested()?;
+//! assert_eq!(blob.get_string()?, b"ssh-ed25519");
+//! assert_eq!(blob.get_string()?, &[7; 32]);
+//! blob.expect_end()?;
+//! r.expect_end()?;
 //! # Ok::<(), secstream_core::ssh::Error>(())
 //! ```
 
 use core::fmt;
+
+use zeroize::Zeroize;
 
 mod mpint;
 mod name_list;
@@ -41,28 +65,54 @@ pub use name_list::{NameList, Names};
 pub const DEFAULT_STRING_LIMIT: u32 = 256 * 1024;
 
 /// Why an SSH wire read or write failed.
+///
+/// Read errors carry an `offset`, counted in bytes from the start of the
+/// reader's input (of the outermost input, for a reader from
+/// [`Reader::get_nested`] or a [`SecureBuf`](crate::buf::SecureBuf)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum Error {
     /// The value needs more bytes than remain.
     Truncated {
-        /// Bytes the value needs.
+        /// Where the value starts (for a string, its length field).
+        offset: usize,
+        /// Bytes the value needs (for a string, its body).
         needed: usize,
-        /// Bytes that remain.
+        /// Bytes that remain (for a string, after its length field).
         remaining: usize,
     },
     /// A string's length field is larger than the configured limit.
     StringTooLong {
+        /// Where the length field starts (a writer's position).
+        offset: usize,
         /// The length the field claims.
         len: u32,
         /// The configured limit.
         limit: u32,
     },
     /// An mpint is not in its minimal two's complement form.
-    NonMinimalMpint,
+    NonMinimalMpint {
+        /// Where the mpint's body (its redundant first byte) starts.
+        offset: usize,
+    },
+    /// An mpint read as non-negative is negative.
+    NegativeMpint {
+        /// Where the mpint's body starts.
+        offset: usize,
+    },
     /// A name-list has an empty name or a byte that is not US-ASCII.
-    InvalidNameList,
+    InvalidNameList {
+        /// The offending byte (a reader), or where the list would have
+        /// started (a writer).
+        offset: usize,
+    },
+    /// Bytes remain where the input should end (the reader's
+    /// [`remaining`](Reader::remaining) says how many).
+    TrailingBytes {
+        /// Where the left-over bytes start.
+        offset: usize,
+    },
     /// The destination has no room for the value.
     NoRoom {
         /// Bytes the value needs.
@@ -72,17 +122,83 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The offset the error names, if it names one ([`Error::NoRoom`] does
+    /// not).
+    #[must_use]
+    pub const fn offset(&self) -> Option<usize> {
+        match *self {
+            Self::Truncated { offset, .. }
+            | Self::StringTooLong { offset, .. }
+            | Self::NonMinimalMpint { offset }
+            | Self::NegativeMpint { offset }
+            | Self::InvalidNameList { offset }
+            | Self::TrailingBytes { offset } => Some(offset),
+            Self::NoRoom { .. } => None,
+        }
+    }
+
+    /// The same error with its offset moved `by` bytes further on.
+    #[must_use]
+    const fn shifted(self, by: usize) -> Self {
+        match self {
+            Self::Truncated {
+                offset,
+                needed,
+                remaining,
+            } => Self::Truncated {
+                offset: offset.saturating_add(by),
+                needed,
+                remaining,
+            },
+            Self::StringTooLong { offset, len, limit } => Self::StringTooLong {
+                offset: offset.saturating_add(by),
+                len,
+                limit,
+            },
+            Self::NonMinimalMpint { offset } => Self::NonMinimalMpint {
+                offset: offset.saturating_add(by),
+            },
+            Self::NegativeMpint { offset } => Self::NegativeMpint {
+                offset: offset.saturating_add(by),
+            },
+            Self::InvalidNameList { offset } => Self::InvalidNameList {
+                offset: offset.saturating_add(by),
+            },
+            Self::TrailingBytes { offset } => Self::TrailingBytes {
+                offset: offset.saturating_add(by),
+            },
+            Self::NoRoom { .. } => self,
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Truncated { needed, remaining } => {
-                write!(f, "truncated: needed {needed} bytes, {remaining} remain")
+            Self::Truncated {
+                offset,
+                needed,
+                remaining,
+            } => write!(
+                f,
+                "truncated at offset {offset}: needed {needed} bytes, {remaining} remain"
+            ),
+            Self::StringTooLong { offset, len, limit } => write!(
+                f,
+                "string at offset {offset} of {len} bytes exceeds the limit of {limit}"
+            ),
+            Self::NonMinimalMpint { offset } => {
+                write!(f, "mpint at offset {offset} is not minimally encoded")
             }
-            Self::StringTooLong { len, limit } => {
-                write!(f, "string of {len} bytes exceeds the limit of {limit}")
+            Self::NegativeMpint { offset } => {
+                write!(f, "mpint at offset {offset} is negative")
             }
-            Self::NonMinimalMpint => f.write_str("mpint is not minimally encoded"),
-            Self::InvalidNameList => f.write_str("invalid name-list: empty name or non-ASCII byte"),
+            Self::InvalidNameList { offset } => write!(
+                f,
+                "invalid name-list at offset {offset}: empty name or non-ASCII byte"
+            ),
+            Self::TrailingBytes { offset } => write!(f, "bytes left over at offset {offset}"),
             Self::NoRoom { needed, free } => {
                 write!(f, "no room: needed {needed} bytes, {free} free")
             }
@@ -98,8 +214,12 @@ impl core::error::Error for Error {}
 /// be held at once.
 #[derive(Clone)]
 pub struct Reader<'a> {
-    data: &'a [u8],
-    pos: usize,
+    /// The bytes not read yet.
+    rest: &'a [u8],
+    /// Offset of `rest[0]` in the outermost input.
+    offset: usize,
+    /// Offset at which this reader started.
+    start: usize,
     string_limit: u32,
 }
 
@@ -107,8 +227,8 @@ impl fmt::Debug for Reader<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The bytes may be secret: show the shape only.
         f.debug_struct("Reader")
-            .field("len", &self.data.len())
-            .field("position", &self.pos)
+            .field("offset", &self.offset)
+            .field("remaining", &self.rest.len())
             .finish_non_exhaustive()
     }
 }
@@ -118,9 +238,18 @@ impl<'a> Reader<'a> {
     #[inline]
     #[must_use]
     pub const fn new(data: &'a [u8]) -> Self {
+        Self::at_offset(data, 0)
+    }
+
+    /// A reader over `data` that reports offsets as if `data` started at
+    /// `offset` of a larger input.
+    #[inline]
+    #[must_use]
+    pub(crate) const fn at_offset(data: &'a [u8], offset: usize) -> Self {
         Self {
-            data,
-            pos: 0,
+            rest: data,
+            offset,
+            start: offset,
             string_limit: DEFAULT_STRING_LIMIT,
         }
     }
@@ -134,36 +263,65 @@ impl<'a> Reader<'a> {
         self
     }
 
-    /// Bytes read so far.
+    /// Bytes read so far by this reader.
     #[inline]
     #[must_use]
     pub const fn position(&self) -> usize {
-        self.pos
+        // `start <= offset`: the offset only grows, by bytes of `rest`.
+        self.offset - self.start
+    }
+
+    /// The offset of the next byte in the outermost input: the same as
+    /// [`position`](Self::position) except for nested readers.
+    #[inline]
+    #[must_use]
+    pub const fn offset(&self) -> usize {
+        self.offset
     }
 
     /// Bytes not read yet.
     #[inline]
     #[must_use]
     pub const fn remaining(&self) -> usize {
-        // `pos <= data.len()` always holds: every advance is checked.
-        self.data.len() - self.pos
+        self.rest.len()
     }
 
     /// The bytes not read yet.
     #[inline]
     #[must_use]
-    pub fn rest(&self) -> &'a [u8] {
-        self.data.get(self.pos..).unwrap_or_default()
+    pub const fn rest(&self) -> &'a [u8] {
+        self.rest
     }
 
-    /// Returns the next `n` bytes without advancing.
+    /// Checks that every byte was read.
+    ///
+    /// # Errors
+    /// [`Error::TrailingBytes`] if any remain.
     #[inline]
-    fn peek_bytes(&self, n: usize) -> Result<&'a [u8], Error> {
-        let rest = self.rest();
-        rest.get(..n).ok_or(Error::Truncated {
-            needed: n,
-            remaining: rest.len(),
-        })
+    pub const fn expect_end(&self) -> Result<(), Error> {
+        if self.rest.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::TrailingBytes {
+                offset: self.offset,
+            })
+        }
+    }
+
+    /// The error for a value of `needed` bytes that is not all there. Takes
+    /// the fields by value, so the reader can stay in registers.
+    #[inline]
+    const fn truncated(&self, needed: usize) -> Error {
+        truncated(self.offset, needed, self.rest.len())
+    }
+
+    /// Moves past `n <= rest.len()` bytes, given as the remainder `rest`.
+    #[inline]
+    const fn advance_to(&mut self, n: usize, rest: &'a [u8]) {
+        self.rest = rest;
+        // Cannot overflow: `offset` counts bytes of one slice in memory
+        // (from the start of the outermost input), and `n` more of it follow.
+        self.offset += n;
     }
 
     /// Returns the next `n` bytes and advances past them.
@@ -172,8 +330,10 @@ impl<'a> Reader<'a> {
     /// [`Error::Truncated`] if fewer than `n` bytes remain.
     #[inline]
     pub fn get_raw(&mut self, n: usize) -> Result<&'a [u8], Error> {
-        let bytes = self.peek_bytes(n)?;
-        self.pos += n;
+        let Some((bytes, rest)) = self.rest.split_at_checked(n) else {
+            return Err(self.truncated(n));
+        };
+        self.advance_to(n, rest);
         Ok(bytes)
     }
 
@@ -186,12 +346,22 @@ impl<'a> Reader<'a> {
         self.get_raw(n).map(|_| ())
     }
 
+    /// The next `K` bytes as an array, without advancing.
+    #[inline]
+    fn peek_array<const K: usize>(&self) -> Result<&'a [u8; K], Error> {
+        match self.rest.split_first_chunk::<K>() {
+            Some((head, _)) => Ok(head),
+            None => Err(self.truncated(K)),
+        }
+    }
+
     #[inline]
     fn array<const K: usize>(&mut self) -> Result<[u8; K], Error> {
-        let bytes = self.get_raw(K)?;
-        let mut out = [0u8; K];
-        out.copy_from_slice(bytes);
-        Ok(out)
+        let Some((head, rest)) = self.rest.split_first_chunk::<K>() else {
+            return Err(self.truncated(K));
+        };
+        self.advance_to(K, rest);
+        Ok(*head)
     }
 
     /// Reads a byte.
@@ -209,7 +379,7 @@ impl<'a> Reader<'a> {
     /// [`Error::Truncated`] at the end of input.
     #[inline]
     pub fn peek_u8(&self) -> Result<u8, Error> {
-        self.peek_bytes(1).map(|b| b.first().copied().unwrap_or(0))
+        self.peek_array::<1>().map(|&[b]| b)
     }
 
     /// Reads a boolean: any non-zero byte is true.
@@ -236,7 +406,7 @@ impl<'a> Reader<'a> {
     /// [`Error::Truncated`] if fewer than 4 bytes remain.
     #[inline]
     pub fn peek_u32(&self) -> Result<u32, Error> {
-        self.clone().get_u32()
+        self.peek_array().map(|b| u32::from_be_bytes(*b))
     }
 
     /// Reads a big-endian `uint64`.
@@ -256,46 +426,106 @@ impl<'a> Reader<'a> {
     /// not move on error.
     #[inline]
     pub fn get_string(&mut self) -> Result<&'a [u8], Error> {
-        let mut probe = self.clone();
-        let len = probe.get_u32()?;
+        let Some((head, body)) = self.rest.split_first_chunk::<4>() else {
+            return Err(self.truncated(4));
+        };
+        let len = u32::from_be_bytes(*head);
         if len > self.string_limit {
             return Err(Error::StringTooLong {
+                offset: self.offset,
                 len,
                 limit: self.string_limit,
             });
         }
         // A u32 that does not fit in usize cannot be present in memory.
-        let n = usize::try_from(len).map_err(|_| Error::Truncated {
-            needed: usize::MAX,
-            remaining: probe.remaining(),
-        })?;
-        let bytes = probe.get_raw(n)?;
-        *self = probe;
+        let n = usize::try_from(len).unwrap_or(usize::MAX);
+        let Some((bytes, rest)) = body.split_at_checked(n) else {
+            return Err(truncated(self.offset, n, body.len()));
+        };
+        // 4 + n <= the input's length, so it does not overflow.
+        self.advance_to(4 + n, rest);
         Ok(bytes)
     }
 
-    /// Reads an mpint and checks that it is minimally encoded.
+    /// Reads a string and returns a reader over its bytes, with this reader's
+    /// string limit and offsets that count from the start of this reader's
+    /// input (so errors inside say where they are in the whole).
+    ///
+    /// # Errors
+    /// As [`get_string`](Self::get_string).
+    #[inline]
+    pub fn get_nested(&mut self) -> Result<Reader<'a>, Error> {
+        let body_offset = self.offset + 4;
+        let body = self.get_string()?;
+        Ok(Reader {
+            rest: body,
+            offset: body_offset,
+            start: body_offset,
+            string_limit: self.string_limit,
+        })
+    }
+
+    /// Reads an mpint in its wire form, two's complement, and checks that it
+    /// is minimally encoded. [`Writer::put_mpint`] writes it back.
     ///
     /// # Errors
     /// As [`get_string`](Self::get_string), and [`Error::NonMinimalMpint`].
     #[inline]
     pub fn get_mpint(&mut self) -> Result<Mpint<'a>, Error> {
+        let body_offset = self.offset + 4;
         let mut probe = self.clone();
         let bytes = probe.get_string()?;
-        let m = Mpint::from_twos_complement(bytes)?;
+        let m = Mpint::from_twos_complement(bytes).map_err(|e| e.shifted(body_offset))?;
         *self = probe;
         Ok(m)
+    }
+
+    /// Reads a non-negative mpint and returns its magnitude, big-endian
+    /// without leading zeros (empty for zero), borrowed from the input.
+    /// [`Writer::put_mpint_unsigned`] writes it back. The form of RSA and DSA
+    /// key values.
+    ///
+    /// # Errors
+    /// As [`get_mpint`](Self::get_mpint), and [`Error::NegativeMpint`].
+    #[inline]
+    pub fn get_mpint_unsigned(&mut self) -> Result<&'a [u8], Error> {
+        let body_offset = self.offset + 4;
+        let mut probe = self.clone();
+        let m = probe.get_mpint()?;
+        let magnitude = m.unsigned_magnitude().ok_or(Error::NegativeMpint {
+            offset: body_offset,
+        })?;
+        *self = probe;
+        Ok(magnitude)
+    }
+
+    /// Reads an mpint as a sign (true for negative) and a magnitude written
+    /// into `out` (big-endian, no leading zeros, empty for zero).
+    /// [`Writer::put_mpint_signed`] writes it back.
+    ///
+    /// # Errors
+    /// As [`get_mpint`](Self::get_mpint), and [`Error::NoRoom`] if `out` is
+    /// too short for the magnitude. The cursor does not move on error.
+    #[inline]
+    pub fn get_mpint_signed<'o>(&mut self, out: &'o mut [u8]) -> Result<(bool, &'o [u8]), Error> {
+        let mut probe = self.clone();
+        let m = probe.get_mpint()?;
+        let magnitude = m.magnitude_into(out)?;
+        *self = probe;
+        Ok((m.is_negative(), magnitude))
     }
 
     /// Reads a name-list and checks every name.
     ///
     /// # Errors
-    /// As [`get_string`](Self::get_string), and [`Error::InvalidNameList`].
+    /// As [`get_string`](Self::get_string), and [`Error::InvalidNameList`]
+    /// with the offset of the first offending byte.
     #[inline]
     pub fn get_name_list(&mut self) -> Result<NameList<'a>, Error> {
+        let body_offset = self.offset + 4;
         let mut probe = self.clone();
         let bytes = probe.get_string()?;
-        let list = NameList::parse(bytes)?;
+        let list = NameList::parse(bytes).map_err(|e| e.shifted(body_offset))?;
         *self = probe;
         Ok(list)
     }
@@ -337,6 +567,7 @@ impl<'a> Writer<'a> {
     #[inline]
     #[must_use]
     pub const fn free(&self) -> usize {
+        // `pos <= out.len()`: every advance is checked.
         self.out.len() - self.pos
     }
 
@@ -347,16 +578,39 @@ impl<'a> Writer<'a> {
         self.out.get(..self.pos).unwrap_or_default()
     }
 
-    /// Reserves `n` bytes and returns them for writing.
-    #[inline]
+    /// Inlined: a call returning an `Error` would hide from the compiler
+    /// that the result is an error (the `Result` keeps its `Ok` in the
+    /// error's tag), leaving an `Ok` path with an unknown slice behind it.
+    #[inline(always)]
+    const fn no_room(needed: usize, free: usize) -> Error {
+        Error::NoRoom { needed, free }
+    }
+
+    /// Reserves `n` bytes and returns them for writing. Always inlined, so
+    /// callers see that the slice is `n` long (a copy into it has no
+    /// length-mismatch panic path, which would link `core::fmt` into a
+    /// firmware).
+    #[inline(always)]
     fn reserve(&mut self, n: usize) -> Result<&mut [u8], Error> {
-        let free = self.free();
-        let dst = self
-            .out
-            .get_mut(self.pos..)
-            .and_then(|rest| rest.get_mut(..n))
-            .ok_or(Error::NoRoom { needed: n, free })?;
+        let free = self.out.get_mut(self.pos..).unwrap_or_default();
+        let room = free.len();
+        let Some(dst) = free.get_mut(..n) else {
+            return Err(Self::no_room(n, room));
+        };
         self.pos += n;
+        Ok(dst)
+    }
+
+    /// Reserves `K` bytes and returns them as an array, for fixed-width
+    /// stores.
+    #[inline]
+    fn reserve_array<const K: usize>(&mut self) -> Result<&mut [u8; K], Error> {
+        let free = self.out.get_mut(self.pos..).unwrap_or_default();
+        let room = free.len();
+        let Some((dst, _)) = free.split_first_chunk_mut::<K>() else {
+            return Err(Self::no_room(K, room));
+        };
+        self.pos += K;
         Ok(dst)
     }
 
@@ -376,7 +630,8 @@ impl<'a> Writer<'a> {
     /// [`Error::NoRoom`] if the buffer is full.
     #[inline]
     pub fn put_u8(&mut self, v: u8) -> Result<(), Error> {
-        self.put_raw(&[v])
+        *self.reserve_array()? = [v];
+        Ok(())
     }
 
     /// Writes a boolean as 0 or 1.
@@ -394,7 +649,8 @@ impl<'a> Writer<'a> {
     /// [`Error::NoRoom`] if it does not fit.
     #[inline]
     pub fn put_u32(&mut self, v: u32) -> Result<(), Error> {
-        self.put_raw(&v.to_be_bytes())
+        *self.reserve_array()? = v.to_be_bytes();
+        Ok(())
     }
 
     /// Writes a big-endian `uint64`.
@@ -403,7 +659,8 @@ impl<'a> Writer<'a> {
     /// [`Error::NoRoom`] if it does not fit.
     #[inline]
     pub fn put_u64(&mut self, v: u64) -> Result<(), Error> {
-        self.put_raw(&v.to_be_bytes())
+        *self.reserve_array()? = v.to_be_bytes();
+        Ok(())
     }
 
     /// Writes a string: its `uint32` length, then its bytes.
@@ -413,31 +670,96 @@ impl<'a> Writer<'a> {
     /// [`Error::NoRoom`] if it does not fit.
     #[inline]
     pub fn put_string(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let len = string_len(bytes.len())?;
+        let len = string_len(bytes.len(), self.pos)?;
+        // `4 + len` cannot overflow (a slice is at most `isize::MAX` bytes),
+        // and written this way the compiler sees that the body is exactly
+        // `len` long: no length-mismatch panic path (a firmware cost).
         let dst = self.reserve(4 + bytes.len())?;
-        let (head, body) = dst.split_at_mut(4);
-        head.copy_from_slice(&len.to_be_bytes());
-        body.copy_from_slice(bytes);
+        if let Some((head, body)) = dst.split_first_chunk_mut::<4>() {
+            *head = len.to_be_bytes();
+            body.copy_from_slice(bytes);
+        }
         Ok(())
     }
 
-    /// Writes an mpint from a sign and a big-endian magnitude, in minimal two's
-    /// complement form. Leading zero bytes of `magnitude` are ignored; zero is
-    /// written as the empty string whatever the sign.
+    /// Writes a string whose bytes `f` writes in place, then fills in its
+    /// length: no separate buffer and no copy. Strings nest to any depth.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if the length field does not fit, and whatever `f`
+    /// returns. On error the bytes `f` wrote are wiped and this writer is
+    /// unchanged.
+    #[inline]
+    pub fn put_nested<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let start = self.pos;
+        let free = self.out.get_mut(start..).unwrap_or_default();
+        let room = free.len();
+        let Some((head, body)) = free.split_first_chunk_mut::<4>() else {
+            return Err(Self::no_room(4, room));
+        };
+        let mut sub = Writer::new(body);
+        let done = f(&mut sub).and_then(|v| Ok((v, string_len(sub.pos, start)?)));
+        let n = sub.pos;
+        match done {
+            Ok((v, len)) => {
+                *head = len.to_be_bytes();
+                self.pos = start + 4 + n;
+                Ok(v)
+            }
+            Err(e) => {
+                // What the closure wrote may be secret: leave nothing behind.
+                if let Some(partial) = sub.out.get_mut(..n) {
+                    partial.zeroize();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes an mpint in its wire form, as [`Reader::get_mpint`] returns it.
     ///
     /// # Errors
     /// [`Error::NoRoom`] if it does not fit.
     #[inline]
-    pub fn put_mpint(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), Error> {
+    pub fn put_mpint(&mut self, m: Mpint<'_>) -> Result<(), Error> {
+        self.put_string(m.as_twos_complement())
+    }
+
+    /// Writes a non-negative mpint from its big-endian magnitude, as
+    /// [`Reader::get_mpint_unsigned`] returns it. Leading zero bytes are
+    /// ignored.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if it does not fit.
+    #[inline]
+    pub fn put_mpint_unsigned(&mut self, magnitude: &[u8]) -> Result<(), Error> {
+        self.put_mpint_signed(false, magnitude)
+    }
+
+    /// Writes an mpint from a sign and a big-endian magnitude, in minimal two's
+    /// complement form, as [`Reader::get_mpint_signed`] returns them. Leading
+    /// zero bytes of `magnitude` are ignored; zero is written as the empty
+    /// string whatever the sign.
+    ///
+    /// # Errors
+    /// [`Error::NoRoom`] if it does not fit.
+    #[inline]
+    pub fn put_mpint_signed(&mut self, negative: bool, magnitude: &[u8]) -> Result<(), Error> {
         let m = strip_leading_zeros(magnitude);
-        let Some(&first) = m.first() else {
+        if m.is_empty() {
             return self.put_u32(0);
-        };
+        }
         let body_len = mpint_body_len(negative, m);
-        let len = string_len(body_len)?;
+        let len = string_len(body_len, self.pos)?;
+        // `body_len <= magnitude.len() + 1`: no overflow (see `put_string`).
         let dst = self.reserve(4 + body_len)?;
-        let (head, body) = dst.split_at_mut(4);
-        head.copy_from_slice(&len.to_be_bytes());
+        let Some((head, body)) = dst.split_first_chunk_mut::<4>() else {
+            return Ok(()); // unreachable: `dst` is at least 4 bytes long
+        };
+        *head = len.to_be_bytes();
         // The magnitude goes at the end; a sign byte, if any, before it.
         let (prefix, tail) = body.split_at_mut(body_len - m.len());
         if negative {
@@ -453,7 +775,6 @@ impl<'a> Writer<'a> {
             tail.copy_from_slice(m);
             prefix.fill(0);
         }
-        debug_assert!(prefix.len() <= 1 && (negative || first != 0));
         Ok(())
     }
 
@@ -467,11 +788,11 @@ impl<'a> Writer<'a> {
         let mut body_len = names.len().saturating_sub(1);
         for name in names {
             if !valid_name(name.as_bytes()) {
-                return Err(Error::InvalidNameList);
+                return Err(Error::InvalidNameList { offset: self.pos });
             }
             body_len = body_len.saturating_add(name.len());
         }
-        let len = string_len(body_len)?;
+        let len = string_len(body_len, self.pos)?;
         let dst = self.reserve(4usize.saturating_add(body_len))?;
         let (head, mut body) = dst.split_at_mut(4);
         head.copy_from_slice(&len.to_be_bytes());
@@ -489,9 +810,21 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// Inlined, as [`Writer::no_room`]: a call would leave an `Ok` path behind.
+#[inline(always)]
+const fn truncated(offset: usize, needed: usize, remaining: usize) -> Error {
+    Error::Truncated {
+        offset,
+        needed,
+        remaining,
+    }
+}
+
+/// A string's length field for `n` bytes written at `offset`.
 #[inline]
-fn string_len(n: usize) -> Result<u32, Error> {
+fn string_len(n: usize, offset: usize) -> Result<u32, Error> {
     u32::try_from(n).map_err(|_| Error::StringTooLong {
+        offset,
         len: u32::MAX,
         limit: u32::MAX,
     })
@@ -513,7 +846,7 @@ mod tests {
     }
 
     fn mpint(negative: bool, magnitude: &[u8]) -> Vec<u8> {
-        write(|w| w.put_mpint(negative, magnitude))
+        write(|w| w.put_mpint_signed(negative, magnitude))
     }
 
     #[test]
@@ -530,6 +863,198 @@ mod tests {
             mpint(true, &[0xde, 0xad, 0xbe, 0xef]),
             [0, 0, 0, 5, 0xff, 0x21, 0x52, 0x41, 0x11]
         );
+    }
+
+    /// RFC 4251 section 5's mpint examples: (negative, magnitude, wire body).
+    const RFC4251_MPINTS: [(bool, &[u8], &[u8]); 5] = [
+        (false, &[], &[]),
+        (
+            false,
+            &[0x09, 0xa3, 0x78, 0xf9, 0xb2, 0xe3, 0x32, 0xa7],
+            &[0x09, 0xa3, 0x78, 0xf9, 0xb2, 0xe3, 0x32, 0xa7],
+        ),
+        (false, &[0x80], &[0x00, 0x80]),
+        (true, &[0x12, 0x34], &[0xed, 0xcc]),
+        (
+            true,
+            &[0xde, 0xad, 0xbe, 0xef],
+            &[0xff, 0x21, 0x52, 0x41, 0x11],
+        ),
+    ];
+
+    #[test]
+    fn rfc4251_mpints_in_all_three_forms_both_ways() {
+        for (negative, magnitude, body) in RFC4251_MPINTS {
+            let mut wire = u32::try_from(body.len()).unwrap().to_be_bytes().to_vec();
+            wire.extend_from_slice(body);
+            // Sign and magnitude.
+            assert_eq!(mpint(negative, magnitude), wire);
+            let mut out = [0u8; 8];
+            let (neg, mag) = Reader::new(&wire).get_mpint_signed(&mut out).unwrap();
+            assert_eq!((neg, mag), (negative, magnitude));
+            // Two's complement, as on the wire.
+            let m = Reader::new(&wire).get_mpint().unwrap();
+            assert_eq!(m.as_twos_complement(), body);
+            assert_eq!(write(|w| w.put_mpint(m)), wire);
+            // Unsigned, borrowed both ways.
+            let mut r = Reader::new(&wire);
+            if negative {
+                assert_eq!(
+                    r.get_mpint_unsigned(),
+                    Err(Error::NegativeMpint { offset: 4 })
+                );
+                assert_eq!(r.position(), 0);
+            } else {
+                assert_eq!(r.get_mpint_unsigned(), Ok(magnitude));
+                assert_eq!(write(|w| w.put_mpint_unsigned(magnitude)), wire);
+                r.expect_end().unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn signed_read_without_room_leaves_the_cursor() {
+        let wire = [0, 0, 0, 2, 0xff, 0x00]; // -256
+        let mut r = Reader::new(&wire);
+        let mut out = [0u8; 1];
+        assert_eq!(
+            r.get_mpint_signed(&mut out),
+            Err(Error::NoRoom { needed: 2, free: 1 })
+        );
+        assert_eq!(r.position(), 0);
+    }
+
+    #[test]
+    fn nested_strings_are_written_in_place_exact_bytes() {
+        let bytes = write(|w| {
+            w.put_u8(9)?;
+            w.put_nested(|outer| {
+                outer.put_string(b"ab")?;
+                outer.put_nested(|inner| inner.put_u32(0x0102_0304))?;
+                outer.put_nested(|_| Ok(()))
+            })?;
+            w.put_bool(true)
+        });
+        assert_eq!(
+            bytes,
+            [
+                9, 0, 0, 0, 18, 0, 0, 0, 2, b'a', b'b', 0, 0, 0, 4, 1, 2, 3, 4, 0, 0, 0, 0, 1
+            ]
+        );
+        // And read back through nested readers.
+        let mut r = Reader::new(&bytes);
+        assert_eq!(r.get_u8(), Ok(9));
+        let mut outer = r.get_nested().unwrap();
+        assert_eq!(outer.offset(), 5);
+        assert_eq!(outer.get_string(), Ok(&b"ab"[..]));
+        let mut inner = outer.get_nested().unwrap();
+        assert_eq!(inner.get_u32(), Ok(0x0102_0304));
+        inner.expect_end().unwrap();
+        assert_eq!(inner.position(), 4);
+        assert_eq!(inner.offset(), 19);
+        outer.get_nested().unwrap().expect_end().unwrap();
+        outer.expect_end().unwrap();
+        assert_eq!(r.get_bool(), Ok(true));
+        r.expect_end().unwrap();
+    }
+
+    #[test]
+    fn failed_nested_write_wipes_and_changes_nothing() {
+        let mut out = [0u8; 24];
+        let mut w = Writer::new(&mut out);
+        w.put_u8(1).unwrap();
+        let err = w.put_nested(|n| {
+            n.put_raw(b"secret")?;
+            n.put_nested(|m| m.put_raw(b"more"))?;
+            n.put_u64(0) // does not fit: 1 + 4 + 6 + 4 + 4 + 8 > 24
+        });
+        assert_eq!(err, Err(Error::NoRoom { needed: 8, free: 5 }));
+        assert_eq!(w.position(), 1);
+        let mut expected = [0u8; 24];
+        expected[0] = 1;
+        assert_eq!(out, expected);
+        // No room even for the length field.
+        let mut out = [0u8; 3];
+        let mut w = Writer::new(&mut out);
+        assert_eq!(
+            w.put_nested(|_| Ok(())),
+            Err(Error::NoRoom { needed: 4, free: 3 })
+        );
+    }
+
+    #[test]
+    fn nested_readers_keep_the_limit_and_report_outer_offsets() {
+        // u8, then a string of 13 holding: a string of 9 that is over the
+        // limit of 8, so its error is at offset 5.
+        let wire = [
+            7, 0, 0, 0, 13, 0, 0, 0, 9, b'x', b'x', b'x', b'x', b'x', b'x', b'x', b'x', b'x',
+        ];
+        let mut r = Reader::new(&wire).with_string_limit(13);
+        r.get_u8().unwrap();
+        let mut sub = r.get_nested().unwrap();
+        assert_eq!(sub.clone().get_string(), Ok(&b"xxxxxxxxx"[..]));
+        let mut r = Reader::new(&wire).with_string_limit(13);
+        r.get_u8().unwrap();
+        let mut strict = r.get_nested().unwrap().with_string_limit(8);
+        assert_eq!(
+            strict.get_string(),
+            Err(Error::StringTooLong {
+                offset: 5,
+                len: 9,
+                limit: 8
+            })
+        );
+        sub.skip(4).unwrap();
+        assert_eq!(
+            sub.get_raw(10),
+            Err(Error::Truncated {
+                offset: 9,
+                needed: 10,
+                remaining: 9
+            })
+        );
+        assert_eq!(sub.expect_end(), Err(Error::TrailingBytes { offset: 9 }));
+        // The limit is inherited: a parent limited to 8 yields nothing here.
+        let mut r = Reader::new(&wire).with_string_limit(8);
+        r.get_u8().unwrap();
+        assert_eq!(
+            r.get_nested().err(),
+            Some(Error::StringTooLong {
+                offset: 1,
+                len: 13,
+                limit: 8
+            })
+        );
+    }
+
+    #[test]
+    fn errors_name_the_offending_offset() {
+        // name-list "ab,,c" at offset 2 (body at 6): the second comma is at 9.
+        let mut wire = std::vec![0xaa, 0xbb];
+        wire.extend_from_slice(&[0, 0, 0, 5, b'a', b'b', b',', b',', b'c']);
+        let mut r = Reader::new(&wire);
+        r.skip(2).unwrap();
+        let e = r.get_name_list().unwrap_err();
+        assert_eq!(e, Error::InvalidNameList { offset: 9 });
+        assert_eq!(e.offset(), Some(9));
+        assert_eq!(
+            std::format!("{e}"),
+            "invalid name-list at offset 9: empty name or non-ASCII byte"
+        );
+        // A non-ASCII byte, a leading comma, a trailing comma.
+        for (body, at) in [(&b"ab\xc3"[..], 2), (b",a", 0), (b"a,", 1), (b"abc,de,", 6)] {
+            assert_eq!(
+                NameList::parse(body),
+                Err(Error::InvalidNameList { offset: at }),
+                "{body:?}"
+            );
+        }
+        // A non-minimal mpint after a u32: its body starts at 8.
+        let wire = [0, 0, 0, 1, 0, 0, 0, 2, 0, 0x01];
+        let mut r = Reader::new(&wire);
+        r.get_u32().unwrap();
+        assert_eq!(r.get_mpint(), Err(Error::NonMinimalMpint { offset: 8 }));
+        assert_eq!(Error::NoRoom { needed: 1, free: 0 }.offset(), None);
     }
 
     #[test]
@@ -593,7 +1118,11 @@ mod tests {
             let mut wire = u32::try_from(body.len()).unwrap().to_be_bytes().to_vec();
             wire.extend_from_slice(body);
             let mut r = Reader::new(&wire);
-            assert_eq!(r.get_mpint(), Err(Error::NonMinimalMpint), "{body:02x?}");
+            assert_eq!(
+                r.get_mpint(),
+                Err(Error::NonMinimalMpint { offset: 4 }),
+                "{body:02x?}"
+            );
             assert_eq!(r.position(), 0, "failed read must not move the cursor");
         }
     }
@@ -622,6 +1151,7 @@ mod tests {
         assert_eq!(
             r.get_u8(),
             Err(Error::Truncated {
+                offset: 15,
                 needed: 1,
                 remaining: 0
             })
@@ -650,6 +1180,7 @@ mod tests {
         assert_eq!(
             r.get_string(),
             Err(Error::Truncated {
+                offset: 0,
                 needed: 0xffff_ffff,
                 remaining: 3
             })
@@ -663,7 +1194,11 @@ mod tests {
         let mut r = Reader::new(&wire).with_string_limit(8);
         assert_eq!(
             r.get_string(),
-            Err(Error::StringTooLong { len: 9, limit: 8 })
+            Err(Error::StringTooLong {
+                offset: 0,
+                len: 9,
+                limit: 8
+            })
         );
     }
 
@@ -690,12 +1225,18 @@ mod tests {
         assert_eq!(empty.iter().count(), 0);
 
         for bad in [&b","[..], b"a,", b",a", b"a,,b", b"caf\xc3\xa9"] {
-            assert_eq!(NameList::parse(bad), Err(Error::InvalidNameList), "{bad:?}");
+            assert!(
+                matches!(NameList::parse(bad), Err(Error::InvalidNameList { .. })),
+                "{bad:?}"
+            );
         }
         let mut out = [0u8; 16];
         let mut w = Writer::new(&mut out);
         for bad in [&[""][..], &["a,b"], &["é"]] {
-            assert_eq!(w.put_name_list(bad), Err(Error::InvalidNameList));
+            assert_eq!(
+                w.put_name_list(bad),
+                Err(Error::InvalidNameList { offset: 0 })
+            );
         }
         assert_eq!(w.position(), 0);
     }
@@ -740,7 +1281,7 @@ mod tests {
             Err(Error::NoRoom { needed: 5, free: 2 })
         );
         assert_eq!(
-            w.put_mpint(true, &[1, 2]),
+            w.put_mpint_signed(true, &[1, 2]),
             Err(Error::NoRoom { needed: 6, free: 2 })
         );
         assert_eq!(w.position(), 4);
@@ -796,6 +1337,43 @@ mod tests {
             // An output exactly as long as the magnitude is enough.
             let mut exact = std::vec![0u8; back.len()];
             prop_assert_eq!(m.magnitude_into(&mut exact).unwrap(), &back[..]);
+        }
+
+        #[test]
+        fn mpint_forms_round_trip(negative: bool, magnitude in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let wire = mpint(negative, &magnitude);
+            let mut out = [0u8; 40];
+            let (neg, mag) = Reader::new(&wire).get_mpint_signed(&mut out).unwrap();
+            prop_assert_eq!(mag, strip_leading_zeros(&magnitude));
+            prop_assert_eq!(neg, negative && !mag.is_empty());
+            let m = Reader::new(&wire).get_mpint().unwrap();
+            prop_assert_eq!(write(|w| w.put_mpint(m)), wire.clone());
+            match Reader::new(&wire).get_mpint_unsigned() {
+                Ok(mag) => {
+                    prop_assert!(!neg);
+                    prop_assert_eq!(write(|w| w.put_mpint_unsigned(mag)), wire.clone());
+                }
+                Err(e) => {
+                    prop_assert!(neg);
+                    prop_assert_eq!(e, Error::NegativeMpint { offset: 4 });
+                }
+            }
+        }
+
+        #[test]
+        fn name_list_error_offset_is_the_first_bad_byte(s in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b','), Just(0x80u8)], 0..24)) {
+            let reference = valid_list_reference(&s);
+            match NameList::parse(&s) {
+                Ok(_) => prop_assert!(reference),
+                Err(Error::InvalidNameList { offset }) => {
+                    prop_assert!(!reference);
+                    // Everything before the offset is a valid prefix.
+                    prop_assert!(s[..offset].is_ascii());
+                    let b = s[offset];
+                    prop_assert!(b >= 0x80 || b == b',');
+                }
+                Err(e) => prop_assert!(false, "{e:?}"),
+            }
         }
 
         #[test]

@@ -34,7 +34,7 @@ mod tests {
         defmt::unwrap!(buf.put_u32(0x0102_0304));
         defmt::unwrap!(buf.put_u64(0x0a0b_0c0d_0e0f_1011));
         defmt::unwrap!(buf.put_string(b"ssh"));
-        defmt::unwrap!(buf.put_mpint(false, &[0x80]));
+        defmt::unwrap!(buf.put_mpint_unsigned(&[0x80]));
         defmt::unwrap!(buf.put_name_list(&["a", "bc"]));
         defmt::assert_eq!(
             buf.as_slice(),
@@ -64,6 +64,7 @@ mod tests {
         defmt::assert_eq!(
             r.get_string(),
             Err(ssh::Error::Truncated {
+                offset: 0,
                 needed: 9,
                 remaining: 1
             })
@@ -72,14 +73,24 @@ mod tests {
         let mut r = Reader::new(&[0, 0, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9]).with_string_limit(4);
         defmt::assert_eq!(
             r.get_string(),
-            Err(ssh::Error::StringTooLong { len: 9, limit: 4 })
+            Err(ssh::Error::StringTooLong {
+                offset: 0,
+                len: 9,
+                limit: 4
+            })
         );
         // A non-minimal mpint (redundant leading zero).
         let mut r = Reader::new(&[0, 0, 0, 2, 0x00, 0x01]);
-        defmt::assert_eq!(r.get_mpint().err(), Some(ssh::Error::NonMinimalMpint));
+        defmt::assert_eq!(
+            r.get_mpint().err(),
+            Some(ssh::Error::NonMinimalMpint { offset: 4 })
+        );
         // An empty name in a name-list.
         let mut r = Reader::new(&[0, 0, 0, 3, b'a', b',', b',']);
-        defmt::assert_eq!(r.get_name_list().err(), Some(ssh::Error::InvalidNameList));
+        defmt::assert_eq!(
+            r.get_name_list().err(),
+            Some(ssh::Error::InvalidNameList { offset: 6 })
+        );
         // A full buffer refuses instead of panicking.
         let mut small = SecureBuf::<4>::new();
         defmt::assert_eq!(

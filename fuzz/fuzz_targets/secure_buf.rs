@@ -136,8 +136,8 @@ fuzz_target!(|data: &[u8]| {
                 let neg = args.byte() & 1 != 0;
                 let n = usize::from(args.byte() % 40);
                 let mag = args.bytes(n);
-                let enc = encoded(|w| w.put_mpint(neg, mag)).unwrap();
-                let got = buf.put_mpint(neg, mag);
+                let enc = encoded(|w| w.put_mpint_signed(neg, mag)).unwrap();
+                let got = buf.put_mpint_signed(neg, mag);
                 assert_eq!(got.is_ok(), model.put(&enc).is_ok(), "{got:?}");
             }
             7 => {

@@ -30,7 +30,7 @@ fn check_mpint(m: Mpint<'_>, body: &[u8]) {
     // Write it back from sign and magnitude: the minimal encoding is unique.
     let mut out = vec![0u8; 4 + body.len()];
     let mut w = Writer::new(&mut out);
-    w.put_mpint(m.is_negative(), &magnitude)
+    w.put_mpint_signed(m.is_negative(), &magnitude)
         .expect("room for the same bytes");
     assert_eq!(
         w.position(),
@@ -135,7 +135,11 @@ fuzz_target!(|data: &[u8]| {
                 match (string, &got) {
                     (Ok(body), Ok(list)) => check_names(*list, body),
                     (Ok(body), Err(e)) => {
-                        assert_eq!(*e, Error::InvalidNameList);
+                        let Error::InvalidNameList { offset } = *e else {
+                            panic!("{e:?} for a readable string");
+                        };
+                        // The offset names a byte of the list body.
+                        assert!(offset >= pos + 4 && offset < pos + 4 + body.len());
                         assert!(!valid_list_model(body), "valid list rejected");
                     }
                     (Err(e1), Err(e2)) => assert_eq!(e1, *e2),
@@ -161,8 +165,14 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(r.position(), pos, "cursor moved on error");
                 // Errors print without panicking.
                 let _ = e.to_string();
-                if let Error::Truncated { needed, remaining } = e {
+                if let Error::Truncated {
+                    offset,
+                    needed,
+                    remaining,
+                } = e
+                {
                     assert!(needed > remaining);
+                    assert_eq!(offset, pos, "truncated reads report where they started");
                 }
                 // Step over one byte and go on, so the rest is read too.
                 if r.skip(1).is_err() {

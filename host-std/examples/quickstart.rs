@@ -28,7 +28,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     record.put_u8(50)?;
     record.put_string(b"alice")?;
     record.put_name_list(&["ssh-ed25519", "rsa-sha2-512"])?;
-    record.put_mpint(true, &[0xde, 0xad, 0xbe, 0xef])?;
+    record.put_mpint_signed(true, &[0xde, 0xad, 0xbe, 0xef])?;
     record.put_u64(1_700_000_000)?;
     println!("built a {}-byte record: {record:?}", record.len());
 

@@ -318,7 +318,7 @@ impl SecureBuffer {
             magnitude,
             "SecureBuffer.putMpint magnitude",
         )?)?;
-        with!(&mut self.inner, b => b.put_mpint(negative, &m)).map_err(ssh_err("putMpint"))
+        with!(&mut self.inner, b => b.put_mpint_signed(negative, &m)).map_err(ssh_err("putMpint"))
     }
 
     /// Appends a name-list.

@@ -58,8 +58,8 @@ impl<'a> Mpint<'a> {
     /// Checks that `bytes` is a minimal two's complement encoding.
     ///
     /// # Errors
-    /// [`Error::NonMinimalMpint`] for a redundant leading 0x00 or 0xff, or a
-    /// single zero byte (zero is the empty string).
+    /// [`Error::NonMinimalMpint`] (at offset 0) for a redundant leading 0x00
+    /// or 0xff, or a single zero byte (zero is the empty string).
     pub fn from_twos_complement(bytes: &'a [u8]) -> Result<Self, Error> {
         let redundant = match bytes {
             [0] => true,
@@ -68,7 +68,7 @@ impl<'a> Mpint<'a> {
             _ => false,
         };
         if redundant {
-            Err(Error::NonMinimalMpint)
+            Err(Error::NonMinimalMpint { offset: 0 })
         } else {
             Ok(Self { bytes })
         }
@@ -93,6 +93,19 @@ impl<'a> Mpint<'a> {
     #[must_use]
     pub const fn is_zero(&self) -> bool {
         self.bytes.is_empty()
+    }
+
+    /// The big-endian magnitude of a non-negative value, borrowed (no leading
+    /// zeros; empty for zero), or `None` for a negative one.
+    #[inline]
+    #[must_use]
+    pub fn unsigned_magnitude(&self) -> Option<&'a [u8]> {
+        match self.bytes {
+            // By minimality, a leading zero is a sign byte and the only one.
+            [0, rest @ ..] => Some(rest),
+            [first, ..] if first & 0x80 != 0 => None,
+            all => Some(all),
+        }
     }
 
     /// Writes the big-endian magnitude (absolute value, no leading zeros)

@@ -23,14 +23,18 @@ impl<'a> NameList<'a> {
     ///
     /// # Errors
     /// [`Error::InvalidNameList`] for a non-ASCII byte or an empty name
-    /// (a leading, trailing or doubled comma). The empty string is the
+    /// (a leading, trailing or doubled comma), with the index of the first
+    /// such byte or comma. The empty string is the
     /// empty list.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
         if !valid_list(bytes) {
-            return Err(Error::InvalidNameList);
+            return Err(Error::InvalidNameList {
+                offset: first_invalid(bytes),
+            });
         }
-        let raw = core::str::from_utf8(bytes).map_err(|_| Error::InvalidNameList)?;
-        Ok(Self { raw })
+        Ok(Self {
+            raw: ascii_str(bytes),
+        })
     }
 
     /// The names in order, without allocating.
@@ -131,8 +135,9 @@ fn find_comma(bytes: &[u8]) -> Option<usize> {
 }
 
 /// A name-list body is valid when every byte is US-ASCII and no name is
-/// empty: no comma first, last, or right after another comma. Eight bytes
-/// at a time (SWAR), since lists are scanned on every read.
+/// empty: no comma first, last, or right after another comma. One
+/// branch-free pass over each byte and the byte before it, which the
+/// compiler vectorises (lists are checked on every read).
 pub(super) fn valid_list(bytes: &[u8]) -> bool {
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return true; // the empty list
@@ -140,26 +145,40 @@ pub(super) fn valid_list(bytes: &[u8]) -> bool {
     if first == b',' || last == b',' {
         return false;
     }
-    let mut bad = 0u64;
-    // Whether the byte before the current word was a comma.
-    let mut carry = 0u64;
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        let w = u64::from_le_bytes(w);
-        let m = comma_mask(w);
-        // Adjacent commas inside the word, and across the previous one.
-        bad |= (w & !LO7) | (m & (m >> 8)) | (m & carry);
-        carry = (m >> 56) & 0x80;
+    let prev = bytes.get(..bytes.len() - 1).unwrap_or_default();
+    let next = bytes.get(1..).unwrap_or_default();
+    // Bit 7 of `bad` collects non-ASCII bytes and commas after commas.
+    let mut bad = first;
+    for (&a, &b) in prev.iter().zip(next) {
+        bad |= b | ((u8::from(a == b',') & u8::from(b == b',')) << 7);
     }
-    let mut after_comma = carry != 0;
-    for &b in words.remainder() {
+    bad & 0x80 == 0
+}
+
+/// `bytes` as a `str`, for bytes that [`valid_list`] accepted: every byte is
+/// US-ASCII, so they are UTF-8 and a second check (`str::from_utf8`) is only
+/// cost.
+#[allow(unsafe_code)] // one call, its precondition checked by the caller
+fn ascii_str(bytes: &[u8]) -> &str {
+    debug_assert!(bytes.is_ascii());
+    // SAFETY: `valid_list(bytes)` held, so every byte is below 0x80, and a
+    // sequence of US-ASCII bytes is valid UTF-8.
+    unsafe { core::str::from_utf8_unchecked(bytes) }
+}
+
+/// The index of the first byte that makes a name-list invalid: a non-ASCII
+/// byte, or a comma that ends an empty name. Only called on the error path.
+#[cold]
+fn first_invalid(bytes: &[u8]) -> usize {
+    let mut after_comma = true; // a comma first ends an empty name
+    for (i, &b) in bytes.iter().enumerate() {
         let comma = b == b',';
-        bad |= u64::from(b >= 0x80) | u64::from(comma & after_comma);
+        if b >= 0x80 || (comma && (after_comma || i + 1 == bytes.len())) {
+            return i;
+        }
         after_comma = comma;
     }
-    bad == 0
+    bytes.len()
 }
 
 /// A non-empty name of US-ASCII bytes other than the comma.
@@ -170,4 +189,30 @@ pub(super) fn valid_name(name: &[u8]) -> bool {
         .iter()
         .fold(false, |bad, &b| bad | (b >= 0x80) | (b == b','));
     !name.is_empty() && !bad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_comma;
+
+    #[test]
+    fn find_comma_matches_position_at_every_length_and_place() {
+        for len in 0..40 {
+            let mut s = std::vec![b'n'; len];
+            assert_eq!(find_comma(&s), None, "{len}");
+            for at in 0..len {
+                s[at] = b',';
+                assert_eq!(find_comma(&s), Some(at), "{len} {at}");
+                // A second comma later does not change the answer.
+                if at + 3 < len {
+                    s[at + 3] = b',';
+                    assert_eq!(find_comma(&s), Some(at), "{len} {at}");
+                    s[at + 3] = b'n';
+                }
+                s[at] = 0xac; // a comma's low seven bits with the top bit set
+                assert_eq!(find_comma(&s), None, "{len} {at}");
+                s[at] = b'n';
+            }
+        }
+    }
 }

@@ -15,7 +15,7 @@ fn main() -> ! {
     defmt::unwrap!(packet.put_u8(black_box(20)));
     defmt::unwrap!(packet.put_u32(black_box(7)));
     defmt::unwrap!(packet.put_string(black_box(b"ssh-ed25519")));
-    defmt::unwrap!(packet.put_mpint(false, black_box(&[0x80, 0x01])));
+    defmt::unwrap!(packet.put_mpint_unsigned(black_box(&[0x80, 0x01])));
     defmt::unwrap!(packet.put_name_list(black_box(&["curve25519-sha256", "none"])));
     let kind = defmt::unwrap!(packet.get_u8());
     let n = defmt::unwrap!(packet.get_u32());
