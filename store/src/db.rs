@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use redb::{
@@ -57,6 +58,52 @@ impl DbError {
             redb::Error::Io(e) => Some(e.kind()),
             _ => None,
         }
+    }
+}
+
+/// Runs an engine call, turning a panic into [`Error::Corrupt`]: redb 2.6.3
+/// indexes out of bounds on some damaged files instead of returning an error.
+fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(Err(Error::Corrupt(
+        "the storage engine failed on the file (damaged)",
+    )))
+}
+
+/// Drops an engine value, ignoring a panic in its destructor (see [`guard`]).
+fn drop_guarded<T>(v: T) {
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(v)));
+}
+
+/// An engine value whose destructor runs under [`drop_guarded`].
+struct Guarded<T>(Option<T>);
+
+impl<T> Guarded<T> {
+    const fn new(v: T) -> Self {
+        Self(Some(v))
+    }
+
+    fn get(&self) -> Result<&T, Error> {
+        self.0
+            .as_ref()
+            .ok_or(Error::Corrupt("engine handle already released"))
+    }
+
+    fn get_mut(&mut self) -> Result<&mut T, Error> {
+        self.0
+            .as_mut()
+            .ok_or(Error::Corrupt("engine handle already released"))
+    }
+
+    fn take(&mut self) -> Result<T, Error> {
+        self.0
+            .take()
+            .ok_or(Error::Corrupt("engine handle already released"))
+    }
+}
+
+impl<T> Drop for Guarded<T> {
+    fn drop(&mut self) {
+        drop_guarded(self.0.take());
     }
 }
 
@@ -124,7 +171,7 @@ impl redb::StorageBackend for Adapter {
 
 /// The database.
 pub(crate) struct Db {
-    db: Database,
+    db: Guarded<Database>,
 }
 
 impl Db {
@@ -136,8 +183,12 @@ impl Db {
 
     /// Opens or creates the database file at `path`.
     pub(crate) fn open(path: &Path, cache_size: usize) -> Result<Self, Error> {
-        let db = Self::builder(cache_size).create(path).map_err(db_err)?;
-        Ok(Self { db })
+        guard(|| {
+            let db = Self::builder(cache_size).create(path).map_err(db_err)?;
+            Ok(Self {
+                db: Guarded::new(db),
+            })
+        })
     }
 
     /// Opens or creates a database on `backend`.
@@ -145,28 +196,40 @@ impl Db {
         backend: Box<dyn StorageBackend>,
         cache_size: usize,
     ) -> Result<Self, Error> {
-        let db = Self::builder(cache_size)
-            .create_with_backend(Adapter(backend))
-            .map_err(db_err)?;
-        Ok(Self { db })
+        guard(|| {
+            let db = Self::builder(cache_size)
+                .create_with_backend(Adapter(backend))
+                .map_err(db_err)?;
+            Ok(Self {
+                db: Guarded::new(db),
+            })
+        })
     }
 
     /// A consistent read snapshot.
     pub(crate) fn read(&self) -> Result<Snapshot, Error> {
-        let txn = self.db.begin_read().map_err(db_err)?;
-        Ok(Snapshot { txn })
+        guard(|| {
+            let txn = self.db.get()?.begin_read().map_err(db_err)?;
+            Ok(Snapshot {
+                txn: Guarded::new(txn),
+            })
+        })
     }
 
     /// The write transaction (one at a time; durable on commit).
     pub(crate) fn write(&self) -> Result<Txn, Error> {
-        let mut txn = self.db.begin_write().map_err(db_err)?;
-        txn.set_durability(Durability::Immediate);
-        Ok(Txn { txn })
+        guard(|| {
+            let mut txn = self.db.get()?.begin_write().map_err(db_err)?;
+            txn.set_durability(Durability::Immediate);
+            Ok(Txn {
+                txn: Guarded::new(txn),
+            })
+        })
     }
 
     /// Compacts the file; `Ok(false)` when there was nothing to do.
     pub(crate) fn compact(&mut self) -> Result<bool, Error> {
-        self.db.compact().map_err(db_err)
+        guard(|| self.db.get_mut()?.compact().map_err(db_err))
     }
 }
 
@@ -177,7 +240,7 @@ const fn chunk_key(sid: u64, counter: u64) -> u128 {
 /// A read snapshot: every read through it sees the database as it was when it
 /// was taken.
 pub(crate) struct Snapshot {
-    txn: ReadTransaction,
+    txn: Guarded<ReadTransaction>,
 }
 
 /// Whether a missing table means "empty" (a fresh database) rather than an error.
@@ -192,59 +255,71 @@ fn missing_is_empty<T>(r: Result<T, redb::TableError>) -> Result<Option<T>, Erro
 impl Snapshot {
     /// A meta value.
     pub(crate) fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
-        let Some(t) = missing_is_empty(self.txn.open_table(META))? else {
-            return Ok(None);
-        };
-        Ok(t.get(name).map_err(db_err)?.map(|v| v.value().to_vec()))
+        guard(|| {
+            let Some(t) = missing_is_empty(self.txn.get()?.open_table(META))? else {
+                return Ok(None);
+            };
+            Ok(t.get(name).map_err(db_err)?.map(|v| v.value().to_vec()))
+        })
     }
 
     /// A path's newest version.
     pub(crate) fn head(&self, path: &str) -> Result<Option<u64>, Error> {
-        let Some(t) = missing_is_empty(self.txn.open_table(HEADS))? else {
-            return Ok(None);
-        };
-        Ok(t.get(path).map_err(db_err)?.map(|v| v.value()))
+        guard(|| {
+            let Some(t) = missing_is_empty(self.txn.get()?.open_table(HEADS))? else {
+                return Ok(None);
+            };
+            Ok(t.get(path).map_err(db_err)?.map(|v| v.value()))
+        })
     }
 
     /// One version record.
     pub(crate) fn record(&self, path: &str, version: u64) -> Result<Option<Vec<u8>>, Error> {
-        let Some(t) = missing_is_empty(self.txn.open_table(VERSIONS))? else {
-            return Ok(None);
-        };
-        Ok(t.get((path, version))
-            .map_err(db_err)?
-            .map(|v| v.value().to_vec()))
+        guard(|| {
+            let Some(t) = missing_is_empty(self.txn.get()?.open_table(VERSIONS))? else {
+                return Ok(None);
+            };
+            Ok(t.get((path, version))
+                .map_err(db_err)?
+                .map(|v| v.value().to_vec()))
+        })
     }
 
     /// All version records of a path, oldest first.
     pub(crate) fn records(&self, path: &str) -> Result<Vec<(u64, Vec<u8>)>, Error> {
-        let Some(t) = missing_is_empty(self.txn.open_table(VERSIONS))? else {
-            return Ok(Vec::new());
-        };
-        collect_records(&t, path)
+        guard(|| {
+            let Some(t) = missing_is_empty(self.txn.get()?.open_table(VERSIONS))? else {
+                return Ok(Vec::new());
+            };
+            collect_records(&t, path)
+        })
     }
 
     /// Paths starting with `prefix`, in byte order, by one ordered range scan;
     /// `f` sees each in turn.
     pub(crate) fn list(&self, prefix: &str, mut f: impl FnMut(&str)) -> Result<(), Error> {
-        let Some(t) = missing_is_empty(self.txn.open_table(HEADS))? else {
-            return Ok(());
-        };
-        for item in t.range(prefix..).map_err(db_err)? {
-            let (k, _) = item.map_err(db_err)?;
-            let k = k.value();
-            if !k.starts_with(prefix) {
-                break;
+        guard(|| {
+            let Some(t) = missing_is_empty(self.txn.get()?.open_table(HEADS))? else {
+                return Ok(());
+            };
+            for item in t.range(prefix..).map_err(db_err)? {
+                let (k, _) = item.map_err(db_err)?;
+                let k = k.value();
+                if !k.starts_with(prefix) {
+                    break;
+                }
+                f(k);
             }
-            f(k);
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The chunk table of this snapshot.
     pub(crate) fn chunks(&self) -> Result<Chunks, Error> {
-        Ok(Chunks {
-            table: missing_is_empty(self.txn.open_table(CHUNKS))?,
+        guard(|| {
+            Ok(Chunks {
+                table: Guarded::new(missing_is_empty(self.txn.get()?.open_table(CHUNKS))?),
+            })
         })
     }
 }
@@ -263,7 +338,7 @@ fn collect_records(
 
 /// The chunks of one read snapshot (owned: a stream reader keeps it).
 pub(crate) struct Chunks {
-    table: Option<ReadOnlyTable<u128, &'static [u8]>>,
+    table: Guarded<Option<ReadOnlyTable<u128, &'static [u8]>>>,
 }
 
 impl Chunks {
@@ -276,99 +351,121 @@ impl Chunks {
         counter: u64,
         buf: &mut Vec<u8>,
     ) -> Result<bool, Error> {
-        let Some(t) = &self.table else {
-            return Ok(false);
-        };
-        let Some(v) = t.get(chunk_key(sid, counter)).map_err(db_err)? else {
-            return Ok(false);
-        };
-        let v = v.value();
-        if v.len() > buf.capacity() {
-            return Err(Error::Corrupt("chunk longer than its stream allows"));
-        }
-        buf.clear();
-        buf.extend_from_slice(v);
-        Ok(true)
+        guard(|| {
+            let Some(t) = self.table.get()? else {
+                return Ok(false);
+            };
+            let Some(v) = t.get(chunk_key(sid, counter)).map_err(db_err)? else {
+                return Ok(false);
+            };
+            let v = v.value();
+            if v.len() > buf.capacity() {
+                return Err(Error::Corrupt("chunk longer than its stream allows"));
+            }
+            buf.clear();
+            buf.extend_from_slice(v);
+            Ok(true)
+        })
     }
 }
 
 /// The write transaction. Dropped without [`commit`](Self::commit): nothing of
 /// it is kept.
 pub(crate) struct Txn {
-    txn: WriteTransaction,
+    txn: Guarded<WriteTransaction>,
 }
 
 impl Txn {
     /// A meta value.
     pub(crate) fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
-        let t = self.txn.open_table(META).map_err(db_err)?;
-        Ok(t.get(name).map_err(db_err)?.map(|v| v.value().to_vec()))
+        guard(|| {
+            let t = self.txn.get()?.open_table(META).map_err(db_err)?;
+            Ok(t.get(name).map_err(db_err)?.map(|v| v.value().to_vec()))
+        })
     }
 
     /// Sets a meta value.
     pub(crate) fn set_meta(&self, name: &str, value: &[u8]) -> Result<(), Error> {
-        let mut t = self.txn.open_table(META).map_err(db_err)?;
-        t.insert(name, value).map_err(db_err)?;
-        Ok(())
+        guard(|| {
+            let mut t = self.txn.get()?.open_table(META).map_err(db_err)?;
+            t.insert(name, value).map_err(db_err)?;
+            Ok(())
+        })
     }
 
     /// A path's newest version.
     pub(crate) fn head(&self, path: &str) -> Result<Option<u64>, Error> {
-        let t = self.txn.open_table(HEADS).map_err(db_err)?;
-        Ok(t.get(path).map_err(db_err)?.map(|v| v.value()))
+        guard(|| {
+            let t = self.txn.get()?.open_table(HEADS).map_err(db_err)?;
+            Ok(t.get(path).map_err(db_err)?.map(|v| v.value()))
+        })
     }
 
     /// Sets a path's newest version.
     pub(crate) fn set_head(&self, path: &str, version: u64) -> Result<(), Error> {
-        let mut t = self.txn.open_table(HEADS).map_err(db_err)?;
-        t.insert(path, version).map_err(db_err)?;
-        Ok(())
+        guard(|| {
+            let mut t = self.txn.get()?.open_table(HEADS).map_err(db_err)?;
+            t.insert(path, version).map_err(db_err)?;
+            Ok(())
+        })
     }
 
     /// Removes a path's head.
     pub(crate) fn remove_head(&self, path: &str) -> Result<(), Error> {
-        let mut t = self.txn.open_table(HEADS).map_err(db_err)?;
-        t.remove(path).map_err(db_err)?;
-        Ok(())
+        guard(|| {
+            let mut t = self.txn.get()?.open_table(HEADS).map_err(db_err)?;
+            t.remove(path).map_err(db_err)?;
+            Ok(())
+        })
     }
 
     /// All version records of a path, oldest first.
     pub(crate) fn records(&self, path: &str) -> Result<Vec<(u64, Vec<u8>)>, Error> {
-        let t = self.txn.open_table(VERSIONS).map_err(db_err)?;
-        collect_records(&t, path)
+        guard(|| {
+            let t = self.txn.get()?.open_table(VERSIONS).map_err(db_err)?;
+            collect_records(&t, path)
+        })
     }
 
     /// Stores a version record.
     pub(crate) fn put_record(&self, path: &str, version: u64, record: &[u8]) -> Result<(), Error> {
-        let mut t = self.txn.open_table(VERSIONS).map_err(db_err)?;
-        t.insert((path, version), record).map_err(db_err)?;
-        Ok(())
+        guard(|| {
+            let mut t = self.txn.get()?.open_table(VERSIONS).map_err(db_err)?;
+            t.insert((path, version), record).map_err(db_err)?;
+            Ok(())
+        })
     }
 
     /// Removes a version record.
     pub(crate) fn remove_record(&self, path: &str, version: u64) -> Result<(), Error> {
-        let mut t = self.txn.open_table(VERSIONS).map_err(db_err)?;
-        t.remove((path, version)).map_err(db_err)?;
-        Ok(())
+        guard(|| {
+            let mut t = self.txn.get()?.open_table(VERSIONS).map_err(db_err)?;
+            t.remove((path, version)).map_err(db_err)?;
+            Ok(())
+        })
     }
 
     /// Stores one chunk.
     pub(crate) fn put_chunk(&self, sid: u64, counter: u64, frame: &[u8]) -> Result<(), Error> {
-        let mut t = self.txn.open_table(CHUNKS).map_err(db_err)?;
-        t.insert(chunk_key(sid, counter), frame).map_err(db_err)?;
-        Ok(())
+        guard(|| {
+            let mut t = self.txn.get()?.open_table(CHUNKS).map_err(db_err)?;
+            t.insert(chunk_key(sid, counter), frame).map_err(db_err)?;
+            Ok(())
+        })
     }
 
     /// Removes every chunk of stream `sid`.
     pub(crate) fn remove_chunks(&self, sid: u64) -> Result<(), Error> {
-        let mut t = self.txn.open_table(CHUNKS).map_err(db_err)?;
-        t.retain_in(chunk_key(sid, 0)..=chunk_key(sid, u64::MAX), |_, _| false)
-            .map_err(db_err)?;
-        Ok(())
+        guard(|| {
+            let mut t = self.txn.get()?.open_table(CHUNKS).map_err(db_err)?;
+            t.retain_in(chunk_key(sid, 0)..=chunk_key(sid, u64::MAX), |_, _| false)
+                .map_err(db_err)?;
+            Ok(())
+        })
     }
 
     /// Makes the transaction durable and visible.
-    pub(crate) fn commit(self) -> Result<(), Error> {
-        self.txn.commit().map_err(db_err)
+    pub(crate) fn commit(mut self) -> Result<(), Error> {
+        guard(|| self.txn.take()?.commit().map_err(db_err))
     }
 }

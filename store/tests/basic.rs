@@ -1,6 +1,8 @@
 //! The store's API: put, get, seek, list, stat, versions, delete, compact,
 //! export and import, snapshots, keys and writer exclusion.
 
+#![allow(clippy::cast_possible_truncation, reason = "test data generators")]
+
 use std::io::{Read, Seek, SeekFrom, Write};
 
 use secstream::container_io::ContainerReader;
