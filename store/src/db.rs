@@ -181,8 +181,41 @@ impl Db {
         b
     }
 
-    /// Opens or creates the database file at `path`.
+    /// Opens or creates the database file at `path`. A new file is made under
+    /// a temporary name and renamed into place once the engine has written and
+    /// synced its first header, so a crash while creating leaves no half-made
+    /// file at `path`.
     pub(crate) fn open(path: &Path, cache_size: usize) -> Result<Self, Error> {
+        let fresh = match std::fs::metadata(path) {
+            Ok(m) => m.len() == 0,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+            Err(e) => return Err(Error::Io(e)),
+        };
+        if fresh {
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(".creating");
+            let tmp = std::path::PathBuf::from(tmp);
+            // A leftover of an earlier crash while creating.
+            let _ = std::fs::remove_file(&tmp);
+            guard(|| {
+                let db = Self::builder(cache_size).create(&tmp).map_err(db_err)?;
+                drop(db);
+                Ok(())
+            })?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, path)?;
+            if let Some(dir) = path.parent() {
+                let dir = if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                };
+                // Makes the rename durable (a no-op where directories cannot be opened).
+                if let Ok(d) = std::fs::File::open(dir) {
+                    d.sync_all()?;
+                }
+            }
+        }
         guard(|| {
             let db = Self::builder(cache_size).create(path).map_err(db_err)?;
             Ok(Self {

@@ -3,6 +3,9 @@
 
 #![allow(clippy::cast_possible_truncation, reason = "test data generators")]
 
+#[path = "support/tmp.rs"]
+mod tmp;
+
 use std::io::{Read, Seek, SeekFrom, Write};
 
 use secstream::container_io::ContainerReader;
@@ -38,7 +41,7 @@ fn read_all(store: &Store, path: &str) -> Vec<u8> {
 
 #[test]
 fn roundtrip_at_chunk_boundaries_and_compressions() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     for (i, c) in [Compression::None, Compression::Lz4, Compression::Deflate]
         .into_iter()
         .enumerate()
@@ -65,7 +68,7 @@ fn roundtrip_at_chunk_boundaries_and_compressions() {
 
 #[test]
 fn seek_reads_any_range() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let store = Store::open_with(
         dir.path().join("db"),
         key(),
@@ -100,7 +103,7 @@ fn seek_reads_any_range() {
 
 #[test]
 fn versions_keep_the_last_n() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let store =
         Store::open_with(dir.path().join("db"), key(), small().with_keep_versions(2)).unwrap();
     for v in 1..=4u8 {
@@ -123,7 +126,7 @@ fn versions_keep_the_last_n() {
 
 #[test]
 fn list_delete_and_not_found() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let store = Store::open(dir.path().join("db"), key()).unwrap();
     for p in ["b/2", "a", "b/1", "b", "c/1", "b/10"] {
         put(&store, p, p.as_bytes());
@@ -149,7 +152,7 @@ fn list_delete_and_not_found() {
 
 #[test]
 fn dropped_writer_leaves_nothing_and_one_writer_at_a_time() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let store = Store::open_with(dir.path().join("db"), key(), small()).unwrap();
     put(&store, "x", b"first");
     {
@@ -173,7 +176,7 @@ fn dropped_writer_leaves_nothing_and_one_writer_at_a_time() {
 
 #[test]
 fn readers_see_their_snapshot() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let store =
         Store::open_with(dir.path().join("db"), key(), small().with_keep_versions(1)).unwrap();
     put(&store, "s", &data(4000, 1));
@@ -198,7 +201,7 @@ fn readers_see_their_snapshot() {
 
 #[test]
 fn concurrent_readers_and_a_writer() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let store =
         Store::open_with(dir.path().join("db"), key(), small().with_keep_versions(1)).unwrap();
     put(&store, "s", &data(3000, 0));
@@ -222,7 +225,7 @@ fn concurrent_readers_and_a_writer() {
 
 #[test]
 fn wrong_key_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let p = dir.path().join("db");
     {
         let store = Store::open(&p, key()).unwrap();
@@ -237,7 +240,7 @@ fn wrong_key_is_refused() {
 
 #[test]
 fn export_is_a_container_and_import_reads_one_back() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     for c in [Compression::None, Compression::Lz4, Compression::Deflate] {
         let store = Store::open_with(
             dir.path().join(format!("db-{c}")),
@@ -280,7 +283,7 @@ fn export_is_a_container_and_import_reads_one_back() {
 
 #[test]
 fn compact_keeps_everything() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let p = dir.path().join("db");
     let mut store = Store::open_with(&p, key(), small().with_keep_versions(1)).unwrap();
     for i in 0..20u8 {
@@ -304,7 +307,7 @@ fn compact_keeps_everything() {
 
 #[test]
 fn bad_options_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let p = dir.path().join("db");
     assert!(matches!(
         Store::open_with(&p, key(), Options::new().with_keep_versions(0)),

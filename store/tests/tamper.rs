@@ -4,6 +4,9 @@
 
 #![allow(clippy::cast_possible_truncation, reason = "test data generators")]
 
+#[path = "support/tmp.rs"]
+mod tmp;
+
 use std::io::{Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -92,7 +95,7 @@ fn expect_auth_error(store: &Store, path: &str, version: Option<u64>) {
 
 #[test]
 fn chunk_swapped_between_streams_fails_authentication() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let p = dir.path().join("db");
     setup(&p);
     swap_chunks(&p, ck(0, 1), ck(1, 1));
@@ -105,7 +108,7 @@ fn chunk_swapped_between_streams_fails_authentication() {
 
 #[test]
 fn chunk_swapped_between_versions_fails_authentication() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let p = dir.path().join("db");
     setup(&p);
     swap_chunks(&p, ck(0, 0), ck(2, 0));
@@ -117,7 +120,7 @@ fn chunk_swapped_between_versions_fails_authentication() {
 
 #[test]
 fn chunks_reordered_within_a_stream_fail_authentication() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let p = dir.path().join("db");
     setup(&p);
     // Swapping the final chunk with another also breaks the final flag.
@@ -128,7 +131,7 @@ fn chunks_reordered_within_a_stream_fail_authentication() {
 
 #[test]
 fn records_moved_between_paths_or_versions_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let p = dir.path().join("db");
     setup(&p);
     {
@@ -157,7 +160,7 @@ fn records_moved_between_paths_or_versions_are_refused() {
 /// either fails or returns exactly what was stored; none panics.
 #[test]
 fn flipped_bytes_anywhere_never_give_wrong_plaintext() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tmp::tempdir();
     let p = dir.path().join("db");
     let want: Vec<(String, Vec<u8>)> = (0..6u8)
         .map(|i| (format!("dir/{i}"), data(300 + 700 * usize::from(i), i)))
