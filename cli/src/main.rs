@@ -34,6 +34,8 @@ use secstream::container_io::{ContainerOptions, ContainerReader};
 use secstream::seal::MasterKey;
 use zeroize::Zeroizing;
 
+mod store;
+
 /// Largest `--frame-size`: what every reader accepts by default, so any container the
 /// CLI writes reads everywhere (host, CLI, browser) without raising a limit.
 const MAX_FRAME_SIZE: u32 = DEFAULT_READ_LIMIT;
@@ -115,6 +117,8 @@ enum Command {
         #[arg(long)]
         key_file: Option<PathBuf>,
     },
+    /// The encrypted, versioned store: put|get|ls|stat|rm|versions DB PATH
+    Store(store::StoreCmd),
     /// Show a container's header, frame count and frame sizes (checks checksums too)
     Inspect {
         /// Input container, `-` for stdin
@@ -268,6 +272,7 @@ fn run(cmd: Command) -> Result<()> {
             force,
         } => unpack(&input, &output, key_file.as_deref(), force),
         Command::Verify { input, key_file } => verify(&input, key_file.as_deref()),
+        Command::Store(cmd) => store::run(cmd).map_err(|(what, why)| Failure::new(what, why)),
         Command::Inspect { input, frames } => inspect(&input, frames),
     }
 }
