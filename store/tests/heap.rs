@@ -55,7 +55,7 @@ fn reading_a_large_stream_keeps_the_heap_small() {
     let store =
         Store::open_with(dir.path().join("db"), MasterKey::from_bytes(&[1; 32]), opts).unwrap();
     let block: Vec<u8> = (0..1 << 20)
-        .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .map(|i: u32| i.wrapping_mul(2_654_435_761).to_le_bytes()[2])
         .collect();
     {
         let mut w = store.put("big").unwrap();
