@@ -73,7 +73,6 @@ impl<'s> StreamWriter<'s> {
         writer.start(&mut pre)?;
         let chunk = opts.chunk_size() as usize;
         let out = vec![0u8; writer.max_encoded_len(chunk)];
-        record.frames = 0;
         Ok(Self {
             store,
             txn: Some(txn),
@@ -107,12 +106,12 @@ impl<'s> StreamWriter<'s> {
         txn.put_chunk(self.record.sid, counter, frame)
     }
 
-    fn fail<T>(&mut self, e: Error) -> Result<T, Error> {
+    /// After an error: wipes the pending plaintext and aborts the transaction
+    /// now (nothing of this version is kept); later writes and `commit` fail.
+    fn abort(&mut self) {
         self.failed = true;
         self.pending.zeroize();
-        // Abort now: nothing of this version is kept.
         self.txn = None;
-        Err(e)
     }
 
     /// Seals the last chunk, stores the version record, drops versions beyond
@@ -123,10 +122,11 @@ impl<'s> StreamWriter<'s> {
     /// Any storage error (then nothing of the version is kept), or
     /// [`Error::Busy`] after an earlier write error.
     pub fn commit(mut self) -> Result<Stat, Error> {
-        match self.try_commit() {
-            Ok(s) => Ok(s),
-            Err(e) => self.fail(e),
+        let r = self.try_commit();
+        if r.is_err() {
+            self.abort();
         }
+        r
     }
 
     fn try_commit(&mut self) -> Result<Stat, Error> {
@@ -202,7 +202,8 @@ impl io::Write for StreamWriter<'_> {
         if self.pending.len() == chunk
             && let Err(e) = self.seal_pending(false)
         {
-            return Err(self.fail::<()>(e).err().unwrap_or(Error::Busy).into());
+            self.abort();
+            return Err(e.into());
         }
         let n = (chunk - self.pending.len()).min(data.len());
         self.pending.extend_from_slice(&data[..n]);
