@@ -54,7 +54,7 @@ impl<'s> StreamWriter<'s> {
         let sid = next_sid(&txn)?;
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(|e| Error::Io(io::Error::other(e)))?;
-        let mut record = Record {
+        let record = Record {
             checksum: opts.checksum(),
             compression: opts.compression(),
             max_plain: opts.chunk_size(),
