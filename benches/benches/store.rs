@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use redb::{ReadableTable, TableDefinition};
+use redb::TableDefinition;
 use rusqlite::OptionalExtension;
 use secstream_core::seal::MasterKey;
 use secstream_store::{Options, Store};

@@ -22,6 +22,8 @@
 //! durable commits), wrapped in one module. What the file reveals (paths,
 //! sizes, times, version counts) and what it protects: `docs/store.md`.
 
+#![forbid(unsafe_code)]
+
 mod db;
 mod error;
 mod options;
