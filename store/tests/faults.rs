@@ -389,8 +389,8 @@ fn nth_write_sync_or_resize_fails() {
     let (mut runs, mut lost) = (0, 0);
     for kind in [Kind::Write, Kind::Sync, Kind::SetLen] {
         let n_max = total[kind as usize];
-        // Every point in the long mode; about 12 per kind otherwise.
-        let step = if long() { 1 } else { (n_max / 12).max(1) };
+        // Every point in the long mode; about 8 per kind otherwise.
+        let step = if long() { 1 } else { (n_max / 8).max(1) };
         for n in (1..=n_max).step_by(step as usize) {
             for sticky in [false, true] {
                 let what = format!("{kind:?} #{n} fails (sticky: {sticky})");
