@@ -169,6 +169,54 @@ impl redb::StorageBackend for Adapter {
     }
 }
 
+/// Syncs after every growth of the file, so the new length is durable before
+/// any later write. redb 2.6.3 grows the file and then writes a header
+/// describing the new length with no sync between (in commits, and when it
+/// saves its allocator state on close); a power cut that keeps the header but
+/// not the growth leaves a file it refuses to open (an assertion on the file
+/// length; found by `power_cut_at_every_sync_point`). Growth is rare (the
+/// file grows in large steps), so the extra sync costs little.
+#[derive(Debug)]
+struct GrowSync<B>(B);
+
+impl<B: redb::StorageBackend> redb::StorageBackend for GrowSync<B> {
+    fn len(&self) -> Result<u64, io::Error> {
+        self.0.len()
+    }
+    fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, io::Error> {
+        self.0.read(offset, len)
+    }
+    fn set_len(&self, len: u64) -> Result<(), io::Error> {
+        let grows = len > self.0.len()?;
+        self.0.set_len(len)?;
+        if grows {
+            self.0.sync_data(false)?;
+        }
+        Ok(())
+    }
+    fn sync_data(&self, eventual: bool) -> Result<(), io::Error> {
+        self.0.sync_data(eventual)
+    }
+    fn write(&self, offset: u64, data: &[u8]) -> Result<(), io::Error> {
+        self.0.write(offset, data)
+    }
+}
+
+/// Opens (creating if empty) the database in the file at `path`, through
+/// [`GrowSync`] (and redb's file backend, which also locks the file).
+fn open_file(path: &Path, cache_size: usize) -> Result<Database, Error> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    let backend = redb::backends::FileBackend::new(file).map_err(db_err)?;
+    Db::builder(cache_size)
+        .create_with_backend(GrowSync(backend))
+        .map_err(db_err)
+}
+
 /// The database.
 pub(crate) struct Db {
     db: Guarded<Database>,
@@ -204,7 +252,7 @@ impl Db {
             // A leftover of an earlier crash while creating.
             let _ = std::fs::remove_file(&tmp);
             guard(|| {
-                let db = Self::builder(cache_size).create(&tmp).map_err(db_err)?;
+                let db = open_file(&tmp, cache_size)?;
                 drop(db);
                 Ok(())
             })?;
@@ -223,7 +271,7 @@ impl Db {
             }
         }
         guard(|| {
-            let db = Self::builder(cache_size).create(path).map_err(db_err)?;
+            let db = open_file(path, cache_size)?;
             Ok(Self {
                 db: Guarded::new(db),
             })
@@ -237,7 +285,7 @@ impl Db {
     ) -> Result<Self, Error> {
         guard(|| {
             let db = Self::builder(cache_size)
-                .create_with_backend(Adapter(backend))
+                .create_with_backend(GrowSync(Adapter(backend)))
                 .map_err(db_err)?;
             Ok(Self {
                 db: Guarded::new(db),

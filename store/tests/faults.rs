@@ -135,6 +135,15 @@ impl TestBackend {
             Plan::Cut { n: at, seed } if kind == Kind::Sync && n == at => {
                 let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
                 let mut img = disk.durable.clone();
+                if std::env::var_os("SECSTREAM_FAULTS_TRACE").is_some() {
+                    eprintln!("cut at sync {n}: durable len {}, pending:", img.len());
+                    for p in &disk.pending {
+                        match p {
+                            Pending::Write(o, d) => eprintln!("  write {o} +{}", d.len()),
+                            Pending::SetLen(l) => eprintln!("  set_len {l}"),
+                        }
+                    }
+                }
                 for p in &disk.pending {
                     match (rng.next() % 4, p) {
                         (0, _) => {} // lost
