@@ -298,13 +298,14 @@ fn put_get(c: &mut Criterion) {
         let mut out = Vec::with_capacity(size);
         for kv in &mut kvs {
             kv.put(&format!("get/{label}"), &v);
+            kv.get(&format!("get/{label}"), &mut out);
+            assert_eq!(out, v, "{} returned other bytes", kv.name());
             g.bench_function(BenchmarkId::new(kv.name(), label), |b| {
                 b.iter(|| {
                     kv.get(&format!("get/{label}"), &mut out);
                     black_box(&out);
                 });
             });
-            assert_eq!(out, v, "{} returned other bytes", kv.name());
         }
         g.finish();
     }
