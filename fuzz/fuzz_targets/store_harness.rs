@@ -1,6 +1,9 @@
 //! Shared parts of the store fuzz targets: an in-memory storage backend and
 //! the store options.
 
+// Each target uses part of it.
+#![allow(dead_code)]
+
 use std::io;
 use std::sync::{Arc, Mutex};
 
