@@ -32,6 +32,7 @@ mod output;
 mod pack;
 mod progress;
 mod signals;
+mod store;
 mod unpack;
 mod verify;
 
@@ -95,6 +96,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Write a container's data, or a range of it (--range OFFSET:LEN), to stdout
     Cat(cat::CatArgs),
+    /// The encrypted, versioned store: put|get|ls|stat|rm|versions|export|import DB PATH
+    Store(store::StoreCmd),
 }
 
 fn main() -> ExitCode {
@@ -136,5 +139,6 @@ fn run(cmd: Command, v: Verbosity) -> Result<()> {
         Command::Verify(a) => verify::verify(&a, v),
         Command::Inspect(a) => inspect::inspect(&a, v),
         Command::Cat(a) => cat::cat(&a, v),
+        Command::Store(cmd) => store::run(cmd),
     }
 }
