@@ -140,6 +140,7 @@ fn fail(what: impl std::fmt::Display, e: &StoreError) -> Failure {
     use secstream::container::Error as C;
     let exit = match e {
         StoreError::Io(io) => return Failure::io(what, io),
+        StoreError::Database(db) if db.is_corruption() => Exit::Integrity,
         StoreError::Database(_) => Exit::Io,
         StoreError::Container(C::Authentication) => Exit::Authentication,
         StoreError::WrongKey => Exit::Key,
@@ -153,7 +154,10 @@ fn fail(what: impl std::fmt::Display, e: &StoreError) -> Failure {
 /// An I/O error while copying data in or out: a store error carried inside
 /// it keeps its own exit code; a closed stdout ends quietly.
 fn io_fail(what: impl std::fmt::Display, e: &io::Error) -> Failure {
-    match e.get_ref().and_then(|inner| inner.downcast_ref::<StoreError>()) {
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<StoreError>())
+    {
         Some(inner) => fail(what, inner),
         None => Failure::io(what, e),
     }

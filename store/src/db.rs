@@ -45,11 +45,14 @@ impl fmt::Display for DbError {
 
 impl DbError {
     /// Whether the engine found the file damaged (rather than an I/O failure).
-    pub(crate) fn is_corruption(&self) -> bool {
-        matches!(
-            *self.0,
-            redb::Error::Corrupted(_) | redb::Error::UpgradeRequired(_)
-        )
+    #[must_use]
+    pub fn is_corruption(&self) -> bool {
+        match &*self.0 {
+            redb::Error::Corrupted(_) | redb::Error::UpgradeRequired(_) => true,
+            // How redb reports a header or page it cannot parse.
+            redb::Error::Io(e) => e.kind() == io::ErrorKind::InvalidData,
+            _ => false,
+        }
     }
 
     /// The underlying I/O error, if this is one.
