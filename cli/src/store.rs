@@ -17,12 +17,12 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::UNIX_EPOCH;
 
-use clap::{Args, Subcommand, ValueEnum};
-use secstream::compress::Compression;
+use clap::{Args, Subcommand};
 use secstream::seal::MasterKey;
 use secstream_store::{Error as StoreError, Options, Stat, Store};
 
 use crate::exit::{Exit, Failure, Result};
+use crate::options::Compress;
 
 /// `secstream store` and its subcommands.
 #[derive(Args)]
@@ -116,23 +116,6 @@ enum Op {
     },
 }
 
-/// `--compress` of `store put`.
-#[derive(Clone, Copy, ValueEnum)]
-enum Compress {
-    None,
-    Deflate,
-    Lz4,
-}
-
-impl From<Compress> for Compression {
-    fn from(c: Compress) -> Self {
-        match c {
-            Compress::None => Self::None,
-            Compress::Deflate => Self::Deflate,
-            Compress::Lz4 => Self::Lz4,
-        }
-    }
-}
 
 /// A store error about `what`, with the exit code of its kind (the table in
 /// `exit.rs`).
