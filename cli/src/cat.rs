@@ -58,6 +58,10 @@ pub(crate) fn cat(a: &CatArgs, v: Verbosity) -> Result<()> {
             "reads a file, not stdin (use `unpack -c` for stdin)",
         ));
     }
+    // As every other command: a directory is a usage error, not an i/o one.
+    if std::fs::metadata(&a.input).is_ok_and(|m| m.is_dir()) {
+        return Err(Failure::usage(format!("input {name}"), "is a directory"));
+    }
     let key = a.key.load()?;
     let what = format!("cat {name}");
     let mut fs = FileStream::open(&a.input, key).map_err(|e| match e {

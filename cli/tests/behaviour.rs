@@ -868,3 +868,42 @@ fn threads_give_the_same_container_and_data() {
         assert!(!listing(dir.path()).iter().any(|n| n.ends_with(".tmp")));
     }
 }
+
+#[test]
+fn bad_inputs_and_ranges_end_with_one_line_and_the_documented_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    let key = d("key");
+    ok(&["keygen", p(&key), "-q"]);
+    let other = d("other");
+    ok(&["keygen", p(&other), "-q"]);
+    let src = d("data");
+    fs::write(&src, noise(200_000, 5)).unwrap();
+    let sst = d("data.sst");
+    ok(&["pack", p(&src), "--key-file", p(&key), "-q"]);
+    let sub = d("sub");
+    fs::create_dir(&sub).unwrap();
+
+    // A directory is a usage error for every command, `cat` included.
+    for cmd in ["pack", "verify", "inspect", "cat"] {
+        let e = fails(2, &[cmd, p(&sub)]);
+        assert!(e.contains("is a directory"), "{cmd}: {e}");
+    }
+    for cmd in ["pack", "verify", "inspect", "cat"] {
+        fails(3, &[cmd, p(&d("missing"))]);
+    }
+    // OFFSET + LEN past u64::MAX, or malformed: usage errors, no panic.
+    let k = ["--key-file", p(&key)];
+    for range in ["18446744073709551615:1", "1:18446744073709551615", "16E:1"] {
+        let mut args = vec!["cat", p(&sst), "--range", range];
+        args.extend(k);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{range}");
+        assert!(out.stdout.is_empty(), "{range}");
+    }
+
+    assert_eq!(
+        listing(dir.path()),
+        ["data", "data.sst", "key", "other", "sub"]
+    );
+}
