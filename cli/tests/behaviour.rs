@@ -902,6 +902,18 @@ fn bad_inputs_and_ranges_end_with_one_line_and_the_documented_code() {
         assert!(out.stdout.is_empty(), "{range}");
     }
 
+    // A wrong key: inspect does not claim an empty container.
+    let out = run(&["inspect", p(&sst), "--key-file", p(&other)]);
+    assert_eq!(out.status.code(), Some(6));
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        shown.contains("frames:         0 read before the error"),
+        "{shown}"
+    );
+    assert!(!shown.contains("data:"), "{shown}");
+    assert!(shown.contains("complete:       no"), "{shown}");
+    let shown = String::from_utf8(ok(&["inspect", p(&sst), "--key-file", p(&key)]).stdout).unwrap();
+    assert!(shown.contains("data:           200000 bytes"), "{shown}");
     assert_eq!(
         listing(dir.path()),
         ["data", "data.sst", "key", "other", "sub"]
