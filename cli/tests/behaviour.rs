@@ -902,6 +902,20 @@ fn bad_inputs_and_ranges_end_with_one_line_and_the_documented_code() {
         assert!(out.stdout.is_empty(), "{range}");
     }
 
+    // A huge thread count is capped (as zstd's -T), not an overflow panic.
+    let j = d("j.sst");
+    ok(&[
+        "pack",
+        p(&src),
+        "-o",
+        p(&j),
+        "-j",
+        "18446744073709551615",
+        "-q",
+    ]);
+    ok(&["verify", p(&j), "-q"]);
+    fs::remove_file(&j).unwrap();
+
     // A wrong key: inspect does not claim an empty container.
     let out = run(&["inspect", p(&sst), "--key-file", p(&other)]);
     assert_eq!(out.status.code(), Some(6));

@@ -493,3 +493,25 @@ fn dropping_mid_stream_stops_the_workers_and_returns_every_buffer() {
         assert_eq!(write_pool.stats().outstanding_bytes, 0, "{mode:?} writer");
     }
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "hundreds of threads are too slow under Miri")]
+fn a_huge_thread_count_is_capped_not_an_overflow() {
+    assert_eq!(ChunkMode::Parallel(usize::MAX).threads(), MAX_WORKERS);
+    assert_eq!(ChunkMode::from_threads(usize::MAX).threads(), MAX_WORKERS);
+    assert!(ChunkMode::Auto.threads() <= MAX_WORKERS);
+    let plain = data(50_000, 4);
+    let mode = ChunkMode::Parallel(usize::MAX);
+    let mut w = ContainerOptions::new()
+        .frame_size(4096)
+        .parallel_sealed_writer_with_nonce(Vec::new(), &key(), NONCE, mode)
+        .unwrap();
+    assert_eq!(w.threads(), MAX_WORKERS);
+    w.write_all(&plain).unwrap();
+    let file = w.finish().unwrap();
+    let mut r = ParallelContainerReader::sealed(&file[..], key(), mode);
+    assert_eq!(r.threads(), MAX_WORKERS);
+    let mut back = Vec::new();
+    r.read_to_end(&mut back).unwrap();
+    assert!(back == plain);
+}
