@@ -87,6 +87,40 @@ pub(crate) fn plan(target: &Target, force: bool) -> Result<Plan> {
     Err(refuse("is not a regular file, a FIFO or a device"))
 }
 
+/// Refuses a file output that is the input itself (`pack f -o f --force`), as zstd
+/// does: renaming the result over it would destroy the input.
+///
+/// # Errors
+/// Usage: the output is the input file.
+pub(crate) fn refuse_input(plan: &Plan, input: &Path) -> Result<()> {
+    let Plan::Atomic(out) = plan else {
+        return Ok(());
+    };
+    if crate::names::is_stdin(input) {
+        return Ok(());
+    }
+    if let (Ok(i), Ok(o)) = (fs::metadata(input), fs::metadata(out))
+        && same_file(&i, &o)
+    {
+        return Err(Failure::usage(
+            format!("output {}", out.display()),
+            "is the input file; refusing to overwrite it",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_a: &fs::Metadata, _b: &fs::Metadata) -> bool {
+    false
+}
+
 /// Files that are written through rather than replaced.
 #[cfg_attr(
     not(unix),

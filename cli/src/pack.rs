@@ -70,6 +70,7 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
         ));
     }
     let plan = output::plan(&target, a.force)?;
+    output::refuse_input(&plan, &a.input)?;
     let key = a.key.load()?;
     let input = Input::open(&a.input)?;
     let options = ContainerOptions::new()

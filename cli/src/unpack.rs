@@ -48,6 +48,7 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
         },
     )?;
     let plan = output::plan(&target, a.force)?;
+    output::refuse_input(&plan, &a.input)?;
     let key = a.key.load()?;
     let sealed = key.is_some();
     let input = Input::open(&a.input)?;

@@ -916,6 +916,27 @@ fn bad_inputs_and_ranges_end_with_one_line_and_the_documented_code() {
     ok(&["verify", p(&j), "-q"]);
     fs::remove_file(&j).unwrap();
 
+    // The output is the input: refused even with --force (as zstd), input intact.
+    let copy = d("copy");
+    fs::copy(&src, &copy).unwrap();
+    let e = fails(2, &["pack", p(&copy), "-o", p(&copy), "-f"]);
+    assert!(e.contains("is the input file"), "{e}");
+    let e = fails(
+        2,
+        &[
+            "unpack",
+            p(&sst),
+            "-o",
+            p(&sst),
+            "-f",
+            "--key-file",
+            p(&key),
+        ],
+    );
+    assert!(e.contains("is the input file"), "{e}");
+    assert!(fs::read(&copy).unwrap() == fs::read(&src).unwrap());
+    fs::remove_file(&copy).unwrap();
+
     // A wrong key: inspect does not claim an empty container.
     let out = run(&["inspect", p(&sst), "--key-file", p(&other)]);
     assert_eq!(out.status.code(), Some(6));
