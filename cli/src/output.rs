@@ -55,6 +55,13 @@ pub(crate) fn plan(target: &Target, force: bool) -> Result<Plan> {
     let refuse = |why: &str| Failure::usage(format!("output {}", path.display()), why);
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
+        // `-o missing/`: a directory that does not exist, not a file to create.
+        Err(e) if e.kind() == io::ErrorKind::NotFound && ends_with_separator(path) => {
+            return Err(Failure::io(
+                format!("output {}", path.display()),
+                &io::Error::new(io::ErrorKind::NotFound, "no such directory"),
+            ));
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Plan::Atomic(path.clone())),
         Err(e) => return Err(Failure::io(format!("output {}", path.display()), &e)),
     };
@@ -85,6 +92,12 @@ pub(crate) fn plan(target: &Target, force: bool) -> Result<Plan> {
         return Err(refuse("is a directory"));
     }
     Err(refuse("is not a regular file, a FIFO or a device"))
+}
+
+fn ends_with_separator(path: &Path) -> bool {
+    path.as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::is_separator)
 }
 
 /// Refuses a file output that is the input itself (`pack f -o f --force`), as zstd

@@ -936,6 +936,10 @@ fn bad_inputs_and_ranges_end_with_one_line_and_the_documented_code() {
     assert!(e.contains("is the input file"), "{e}");
     assert!(fs::read(&copy).unwrap() == fs::read(&src).unwrap());
     fs::remove_file(&copy).unwrap();
+    // `-o missing/`: refused before any work, nothing left behind.
+    let missing = format!("{}/", p(&d("missing")));
+    let e = fails(3, &["pack", p(&src), "-o", &missing]);
+    assert!(e.contains("no such directory"), "{e}");
 
     // A wrong key: inspect does not claim an empty container.
     let out = run(&["inspect", p(&sst), "--key-file", p(&other)]);
