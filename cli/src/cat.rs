@@ -4,7 +4,7 @@
 //! file is opened); without one, the frames before the range are read and checked in
 //! order. Frames outside the range are not checked: `verify` checks a whole file.
 
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -91,7 +91,18 @@ pub(crate) fn cat(a: &CatArgs, v: Verbosity) -> Result<()> {
                 "secstream: {name} has no index: reading the {offset} bytes before the range"
             );
         }
-        io::copy(&mut (&mut fs).take(offset), &mut io::sink()).map_err(read_failure)?;
+        // Skipped in place (`fill_buf`/`consume`): `io::copy` would copy the
+        // plaintext through a stack buffer that is never wiped.
+        let mut skip = offset;
+        while skip > 0 {
+            let avail = fs.fill_buf().map_err(read_failure)?.len();
+            if avail == 0 {
+                break; // the loop below reports the stream short
+            }
+            let n = usize::try_from(skip).unwrap_or(usize::MAX).min(avail);
+            fs.consume(n);
+            skip -= n as u64;
+        }
     }
     let progress = Progress::new(&what, Some(len), v);
     let mut out = io::stdout().lock();
