@@ -587,6 +587,22 @@ fn keys_from_files_of_every_format_and_from_variables() {
     assert!(err.contains("key variable SS_TEST_KEY: not set"), "{err}");
     assert_eq!(with_env(Some("  ")).0, Some(4));
     assert_eq!(with_env(Some(&"zz".repeat(32))).0, Some(4));
+    // A mistyped key is not echoed to stderr; one line, one "secstream:".
+    let typo = format!("{}g", "5a".repeat(31) + "5");
+    let (code, err) = with_env(Some(&typo));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(!err.contains("5a5a5a"), "the key leaked: {err}");
+    assert!(err.contains("not shown"), "{err}");
+    assert_eq!(
+        (err.lines().count(), err.matches("secstream:").count()),
+        (1, 1),
+        "{err}"
+    );
+    // A variable naming a file that is not a key: the file is named, once.
+    let (code, err) = with_env(Some(p(&sst)));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("names key file"), "{err}");
+    assert_eq!(err.matches("secstream:").count(), 1, "{err}");
     // Another valid key: authentication fails.
     let (code, err) = with_env(Some(&"ab".repeat(32)));
     assert_eq!(code, Some(6), "{err}");
