@@ -58,9 +58,18 @@ pub(crate) fn cat(a: &CatArgs, v: Verbosity) -> Result<()> {
             "reads a file, not stdin (use `unpack -c` for stdin)",
         ));
     }
-    // As every other command: a directory is a usage error, not an i/o one.
-    if std::fs::metadata(&a.input).is_ok_and(|m| m.is_dir()) {
-        return Err(Failure::usage(format!("input {name}"), "is a directory"));
+    // As every other command: a directory is a usage error, not an i/o one. A pipe or
+    // device has no size to find the end section by: not "container truncated".
+    if let Ok(m) = std::fs::metadata(&a.input) {
+        if m.is_dir() {
+            return Err(Failure::usage(format!("input {name}"), "is a directory"));
+        }
+        if !m.is_file() {
+            return Err(Failure::usage(
+                format!("input {name}"),
+                "is not a regular file: cat reads at offsets (use `unpack -c` for a pipe)",
+            ));
+        }
     }
     let key = a.key.load()?;
     let what = format!("cat {name}");

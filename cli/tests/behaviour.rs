@@ -908,6 +908,9 @@ fn bad_inputs_and_ranges_end_with_one_line_and_the_documented_code() {
     for cmd in ["pack", "verify", "inspect", "cat"] {
         fails(3, &[cmd, p(&d("missing"))]);
     }
+    // cat needs a regular file: a FIFO or device is a usage error, not "truncated".
+    let e = fails(2, &["cat", "/dev/null"]);
+    assert!(e.contains("is not a regular file"), "{e}");
     // OFFSET + LEN past u64::MAX, or malformed: usage errors, no panic.
     let k = ["--key-file", p(&key)];
     for range in ["18446744073709551615:1", "1:18446744073709551615", "16E:1"] {
