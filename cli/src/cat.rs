@@ -4,7 +4,7 @@
 //! file is opened); without one, the frames before the range are read and checked in
 //! order. Frames outside the range are not checked: `verify` checks a whole file.
 
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -58,6 +58,19 @@ pub(crate) fn cat(a: &CatArgs, v: Verbosity) -> Result<()> {
             "reads a file, not stdin (use `unpack -c` for stdin)",
         ));
     }
+    // As every other command: a directory is a usage error, not an i/o one. A pipe or
+    // device has no size to find the end section by: not "container truncated".
+    if let Ok(m) = std::fs::metadata(&a.input) {
+        if m.is_dir() {
+            return Err(Failure::usage(format!("input {name}"), "is a directory"));
+        }
+        if !m.is_file() {
+            return Err(Failure::usage(
+                format!("input {name}"),
+                "is not a regular file: cat reads at offsets (use `unpack -c` for a pipe)",
+            ));
+        }
+    }
     let key = a.key.load()?;
     let what = format!("cat {name}");
     let mut fs = FileStream::open(&a.input, key).map_err(|e| match e {
@@ -87,7 +100,18 @@ pub(crate) fn cat(a: &CatArgs, v: Verbosity) -> Result<()> {
                 "secstream: {name} has no index: reading the {offset} bytes before the range"
             );
         }
-        io::copy(&mut (&mut fs).take(offset), &mut io::sink()).map_err(read_failure)?;
+        // Skipped in place (`fill_buf`/`consume`): `io::copy` would copy the
+        // plaintext through a stack buffer that is never wiped.
+        let mut skip = offset;
+        while skip > 0 {
+            let avail = fs.fill_buf().map_err(read_failure)?.len();
+            if avail == 0 {
+                break; // the loop below reports the stream short
+            }
+            let n = usize::try_from(skip).unwrap_or(usize::MAX).min(avail);
+            fs.consume(n);
+            skip -= n as u64;
+        }
     }
     let progress = Progress::new(&what, Some(len), v);
     let mut out = io::stdout().lock();

@@ -112,6 +112,13 @@ impl Failure {
             why.push_str(&s.to_string());
             src = s.source();
         }
+        if matches!(
+            e,
+            secstream::Error::Container(container::Error::Authentication)
+        ) {
+            // What a user can do about it (age says "no identity matched").
+            why.push_str(" (wrong key, or the sealed data was modified)");
+        }
         Self::new(Exit::of(e), what, why)
     }
 
@@ -144,7 +151,7 @@ mod tests {
         );
         assert_eq!(
             f.to_string(),
-            "secstream: unpack x.sst: authentication failed"
+            "secstream: unpack x.sst: authentication failed (wrong key, or the sealed data was modified)"
         );
         assert_eq!(f.exit(), Exit::Authentication);
         let io = secstream::Error::Io(io::Error::other("disk on fire"));

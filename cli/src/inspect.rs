@@ -69,11 +69,18 @@ pub(crate) fn inspect(a: &InspectArgs, v: Verbosity) -> Result<()> {
         } else {
             "plaintext"
         };
-        writeln!(o, "frames:         {}", sizes.len())?;
+        if res.is_ok() {
+            writeln!(o, "frames:         {}", sizes.len())?;
+        } else {
+            // Not "frames: 0, data: 0 bytes": the count stopped at the error.
+            writeln!(o, "frames:         {} read before the error", sizes.len())?;
+        }
         if let (Some(min), Some(max)) = (sizes.iter().min(), sizes.iter().max()) {
             writeln!(o, "frame sizes:    min {min}, max {max} bytes ({what})")?;
         }
-        if !c.sealed || keyed {
+        if res.is_err() {
+            // The size is unknown: the frames after the error were not read.
+        } else if !c.sealed || keyed {
             writeln!(o, "data:           {plain} bytes")?;
         } else {
             writeln!(

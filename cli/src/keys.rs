@@ -56,16 +56,25 @@ impl KeyArgs {
                 return Ok(Some(k));
             }
         }
-        let path = path_from(text).ok_or_else(|| {
+        // The value is echoed only when it names an existing file: a mistyped key
+        // must not end up on stderr (or in a log).
+        let path = path_from(text)
+            .filter(|p| std::fs::symlink_metadata(p).is_ok())
+            .ok_or_else(|| {
+                Failure::new(
+                    Exit::Key,
+                    what(),
+                    "neither a key (64 hex digits or 44 base64 characters) nor the name \
+                     of an existing key file (its value is not shown)",
+                )
+            })?;
+        load_file(&path).map(Some).map_err(|why| {
             Failure::new(
                 Exit::Key,
                 what(),
-                "neither a key nor the name of a key file",
+                format!("names key file {}: {why}", path.display()),
             )
-        })?;
-        from_file(&path)
-            .map(Some)
-            .map_err(|f| Failure::new(Exit::Key, what(), format!("names a key file: {f}")))
+        })
     }
 }
 
@@ -83,16 +92,17 @@ fn path_from(b: &[u8]) -> Option<std::path::PathBuf> {
 
 /// Reads a key file.
 fn from_file(path: &Path) -> Result<MasterKey> {
+    load_file(path)
+        .map_err(|why| Failure::new(Exit::Key, format!("key file {}", path.display()), why))
+}
+
+/// Reads a key file; the reason it cannot be used.
+fn load_file(path: &Path) -> Result<MasterKey, String> {
     MasterKey::load(path).map_err(|e| {
-        let what = format!("key file {}", path.display());
         if e.kind() == std::io::ErrorKind::InvalidData {
-            Failure::new(
-                Exit::Key,
-                what,
-                format!("{e}; create one with `secstream keygen`"),
-            )
+            format!("{e}; create one with `secstream keygen`")
         } else {
-            Failure::new(Exit::Key, what, e)
+            e.to_string()
         }
     })
 }

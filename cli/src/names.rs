@@ -63,9 +63,15 @@ fn resolve(
             Failure::usage(cmd, "no output name for this input: give -o NAME or -c")
         })?;
         rename(name).ok_or_else(|| {
+            // `.sst` alone (or a name that is not UTF-8) does end in .sst.
+            let why = if name.to_string_lossy().ends_with(SUFFIX) {
+                format!("no output name can be made from this name (NAME{SUFFIX} gives NAME)")
+            } else {
+                format!("the name does not end in {SUFFIX}")
+            };
             Failure::usage(
                 format!("{cmd} {}", input.display()),
-                format!("the name does not end in {SUFFIX}: give -o NAME or -c"),
+                format!("{why}: give -o NAME or -c"),
             )
         })
     };
@@ -121,6 +127,9 @@ mod tests {
         for bad in ["f", "f.zst", ".sst", "d/"] {
             let e = unpack_output(&p(bad), none).unwrap_err();
             assert_eq!(e.exit().code(), 2, "{bad}");
+            let msg = e.to_string();
+            let claims_no_suffix = msg.contains("does not end in .sst");
+            assert_eq!(claims_no_suffix, !bad.ends_with(".sst"), "{bad}: {msg}");
         }
         let c = Asked {
             output: None,

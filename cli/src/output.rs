@@ -55,6 +55,13 @@ pub(crate) fn plan(target: &Target, force: bool) -> Result<Plan> {
     let refuse = |why: &str| Failure::usage(format!("output {}", path.display()), why);
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
+        // `-o missing/`: a directory that does not exist, not a file to create.
+        Err(e) if e.kind() == io::ErrorKind::NotFound && ends_with_separator(path) => {
+            return Err(Failure::io(
+                format!("output {}", path.display()),
+                &io::Error::new(io::ErrorKind::NotFound, "no such directory"),
+            ));
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Plan::Atomic(path.clone())),
         Err(e) => return Err(Failure::io(format!("output {}", path.display()), &e)),
     };
@@ -85,6 +92,46 @@ pub(crate) fn plan(target: &Target, force: bool) -> Result<Plan> {
         return Err(refuse("is a directory"));
     }
     Err(refuse("is not a regular file, a FIFO or a device"))
+}
+
+fn ends_with_separator(path: &Path) -> bool {
+    path.as_os_str()
+        .to_string_lossy()
+        .ends_with(std::path::is_separator)
+}
+
+/// Refuses a file output that is the input itself (`pack f -o f --force`), as zstd
+/// does: renaming the result over it would destroy the input.
+///
+/// # Errors
+/// Usage: the output is the input file.
+pub(crate) fn refuse_input(plan: &Plan, input: &Path) -> Result<()> {
+    let Plan::Atomic(out) = plan else {
+        return Ok(());
+    };
+    if crate::names::is_stdin(input) {
+        return Ok(());
+    }
+    if let (Ok(i), Ok(o)) = (fs::metadata(input), fs::metadata(out))
+        && same_file(&i, &o)
+    {
+        return Err(Failure::usage(
+            format!("output {}", out.display()),
+            "is the input file; refusing to overwrite it",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_a: &fs::Metadata, _b: &fs::Metadata) -> bool {
+    false
 }
 
 /// Files that are written through rather than replaced.

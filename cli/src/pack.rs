@@ -50,7 +50,7 @@ pub(crate) struct PackArgs {
     #[arg(short, long)]
     force: bool,
     /// Threads compressing and sealing frames: 0 is one per available core, 1 none
-    /// besides the main thread (the output is the same for every N)
+    /// besides the main thread, at most 256 (the output is the same for every N)
     #[arg(short = 'j', long = "threads", value_name = "N", default_value_t = 0)]
     threads: usize,
 }
@@ -70,6 +70,7 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
         ));
     }
     let plan = output::plan(&target, a.force)?;
+    output::refuse_input(&plan, &a.input)?;
     let key = a.key.load()?;
     let input = Input::open(&a.input)?;
     let options = ContainerOptions::new()

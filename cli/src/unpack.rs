@@ -34,7 +34,7 @@ pub(crate) struct UnpackArgs {
     #[arg(short, long)]
     force: bool,
     /// Threads opening and decompressing frames: 0 is one per available core, 1 none
-    /// besides the main thread
+    /// besides the main thread, at most 256
     #[arg(short = 'j', long = "threads", value_name = "N", default_value_t = 0)]
     threads: usize,
 }
@@ -48,6 +48,7 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
         },
     )?;
     let plan = output::plan(&target, a.force)?;
+    output::refuse_input(&plan, &a.input)?;
     let key = a.key.load()?;
     let sealed = key.is_some();
     let input = Input::open(&a.input)?;

@@ -587,6 +587,22 @@ fn keys_from_files_of_every_format_and_from_variables() {
     assert!(err.contains("key variable SS_TEST_KEY: not set"), "{err}");
     assert_eq!(with_env(Some("  ")).0, Some(4));
     assert_eq!(with_env(Some(&"zz".repeat(32))).0, Some(4));
+    // A mistyped key is not echoed to stderr; one line, one "secstream:".
+    let typo = format!("{}g", "5a".repeat(31) + "5");
+    let (code, err) = with_env(Some(&typo));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(!err.contains("5a5a5a"), "the key leaked: {err}");
+    assert!(err.contains("not shown"), "{err}");
+    assert_eq!(
+        (err.lines().count(), err.matches("secstream:").count()),
+        (1, 1),
+        "{err}"
+    );
+    // A variable naming a file that is not a key: the file is named, once.
+    let (code, err) = with_env(Some(p(&sst)));
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("names key file"), "{err}");
+    assert_eq!(err.matches("secstream:").count(), 1, "{err}");
     // Another valid key: authentication fails.
     let (code, err) = with_env(Some(&"ab".repeat(32)));
     assert_eq!(code, Some(6), "{err}");
@@ -867,4 +883,97 @@ fn threads_give_the_same_container_and_data() {
         assert!(!out.exists());
         assert!(!listing(dir.path()).iter().any(|n| n.ends_with(".tmp")));
     }
+}
+
+#[test]
+fn bad_inputs_and_ranges_end_with_one_line_and_the_documented_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    let key = d("key");
+    ok(&["keygen", p(&key), "-q"]);
+    let other = d("other");
+    ok(&["keygen", p(&other), "-q"]);
+    let src = d("data");
+    fs::write(&src, noise(200_000, 5)).unwrap();
+    let sst = d("data.sst");
+    ok(&["pack", p(&src), "--key-file", p(&key), "-q"]);
+    let sub = d("sub");
+    fs::create_dir(&sub).unwrap();
+
+    // A directory is a usage error for every command, `cat` included.
+    for cmd in ["pack", "verify", "inspect", "cat"] {
+        let e = fails(2, &[cmd, p(&sub)]);
+        assert!(e.contains("is a directory"), "{cmd}: {e}");
+    }
+    for cmd in ["pack", "verify", "inspect", "cat"] {
+        fails(3, &[cmd, p(&d("missing"))]);
+    }
+    // cat needs a regular file: a FIFO or device is a usage error, not "truncated".
+    let e = fails(2, &["cat", "/dev/null"]);
+    assert!(e.contains("is not a regular file"), "{e}");
+    // OFFSET + LEN past u64::MAX, or malformed: usage errors, no panic.
+    let k = ["--key-file", p(&key)];
+    for range in ["18446744073709551615:1", "1:18446744073709551615", "16E:1"] {
+        let mut args = vec!["cat", p(&sst), "--range", range];
+        args.extend(k);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{range}");
+        assert!(out.stdout.is_empty(), "{range}");
+    }
+
+    // A huge thread count is capped (as zstd's -T), not an overflow panic.
+    let j = d("j.sst");
+    ok(&[
+        "pack",
+        p(&src),
+        "-o",
+        p(&j),
+        "-j",
+        "18446744073709551615",
+        "-q",
+    ]);
+    ok(&["verify", p(&j), "-q"]);
+    fs::remove_file(&j).unwrap();
+
+    // The output is the input: refused even with --force (as zstd), input intact.
+    let copy = d("copy");
+    fs::copy(&src, &copy).unwrap();
+    let e = fails(2, &["pack", p(&copy), "-o", p(&copy), "-f"]);
+    assert!(e.contains("is the input file"), "{e}");
+    let e = fails(
+        2,
+        &[
+            "unpack",
+            p(&sst),
+            "-o",
+            p(&sst),
+            "-f",
+            "--key-file",
+            p(&key),
+        ],
+    );
+    assert!(e.contains("is the input file"), "{e}");
+    assert!(fs::read(&copy).unwrap() == fs::read(&src).unwrap());
+    fs::remove_file(&copy).unwrap();
+    // `-o missing/`: refused before any work, nothing left behind.
+    let missing = format!("{}/", p(&d("missing")));
+    let e = fails(3, &["pack", p(&src), "-o", &missing]);
+    assert!(e.contains("no such directory"), "{e}");
+
+    // A wrong key: inspect does not claim an empty container.
+    let out = run(&["inspect", p(&sst), "--key-file", p(&other)]);
+    assert_eq!(out.status.code(), Some(6));
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        shown.contains("frames:         0 read before the error"),
+        "{shown}"
+    );
+    assert!(!shown.contains("data:"), "{shown}");
+    assert!(shown.contains("complete:       no"), "{shown}");
+    let shown = String::from_utf8(ok(&["inspect", p(&sst), "--key-file", p(&key)]).stdout).unwrap();
+    assert!(shown.contains("data:           200000 bytes"), "{shown}");
+    assert_eq!(
+        listing(dir.path()),
+        ["data", "data.sst", "key", "other", "sub"]
+    );
 }

@@ -670,9 +670,14 @@ impl<S: ReadAt> Seek for FileStream<S> {
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
         let Some(target) = target else {
+            let forward = matches!(to, SeekFrom::End(d) | SeekFrom::Current(d) if d > 0);
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                "seek to a position before the start of the stream",
+                if forward {
+                    "seek to a position past u64::MAX"
+                } else {
+                    "seek to a position before the start of the stream"
+                },
             ));
         };
         if target != self.pos && self.end.index.is_none() {

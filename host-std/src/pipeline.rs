@@ -63,15 +63,20 @@ mod writer;
 pub use self::reader::ParallelContainerReader;
 pub use self::writer::ParallelContainerWriter;
 
+/// The most worker threads a pipeline starts (as zstd caps `-T`): a larger
+/// [`ChunkMode::Parallel`] count, or more available cores, is reduced to it.
+pub const MAX_WORKERS: usize = 256;
+
 /// How many threads work on frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ChunkMode {
     /// No worker threads: frames are encoded or opened in the calling thread.
     Sequential,
-    /// `n` worker threads (0 counts as 1).
+    /// `n` worker threads (0 counts as 1, more than [`MAX_WORKERS`] as
+    /// [`MAX_WORKERS`]).
     Parallel(usize),
-    /// One worker per available core ([`std::thread::available_parallelism`]);
-    /// sequential on a single core.
+    /// One worker per available core ([`std::thread::available_parallelism`],
+    /// at most [`MAX_WORKERS`]); sequential on a single core.
     #[default]
     Auto,
 }
@@ -100,10 +105,12 @@ impl ChunkMode {
     pub(crate) fn worker_threads(self) -> usize {
         match self {
             Self::Sequential => 0,
-            Self::Parallel(n) => n.max(1),
+            // Capped: a huge count would overflow the in-flight bounds and
+            // the job queue's capacity, and could not start anyway.
+            Self::Parallel(n) => n.clamp(1, MAX_WORKERS),
             Self::Auto => match std::thread::available_parallelism().map_or(1, usize::from) {
                 1 => 0,
-                n => n,
+                n => n.min(MAX_WORKERS),
             },
         }
     }

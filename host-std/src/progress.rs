@@ -159,9 +159,15 @@ impl Progress {
             .store(total.unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
-    /// Counts `n` more bytes done.
+    /// Counts `n` more bytes done (saturating at `u64::MAX` rather than
+    /// wrapping back to a small count).
     pub fn add(&self, n: u64) {
-        self.done.fetch_add(n, Ordering::Relaxed);
+        // Never fails: the closure always returns `Some`.
+        let _ = self
+            .done
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |d| {
+                Some(d.saturating_add(n))
+            });
         if let Ok(mut r) = self.reporter.try_lock()
             && let Some(rep) = r.as_mut()
         {
@@ -291,6 +297,32 @@ impl<W: Write> Write for ProgressWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn done_saturates_instead_of_wrapping_and_huge_values_give_sane_math() {
+        let clock = Arc::new(ManualClock::new());
+        let p = Progress::with_clock(Some(u64::MAX - 1), clock.clone());
+        clock.advance(Duration::from_secs(u64::MAX / 4));
+        p.add(1);
+        // ETA of centuries: saturates, no overflow panic.
+        let s = p.snapshot();
+        assert!(s.eta().is_some_and(|d| d.as_secs() > 1 << 60), "{s:?}");
+        assert!(s.rate().is_some_and(|r| r >= 0.0));
+        p.add(u64::MAX - 2);
+        assert_eq!(p.done(), u64::MAX - 1);
+        p.add(10);
+        assert_eq!(p.done(), u64::MAX, "saturated, not wrapped to 8");
+        let s = p.snapshot();
+        assert_eq!(s.eta(), Some(Duration::ZERO));
+        assert_eq!(s.fraction(), Some(1.0));
+        // Zero total, zero time.
+        let z = Progress::with_clock(Some(0), Arc::new(ManualClock::new()));
+        let s = z.snapshot();
+        assert_eq!(
+            (s.rate(), s.eta(), s.fraction()),
+            (None, Some(Duration::ZERO), Some(1.0))
+        );
+    }
 
     #[test]
     fn a_constant_rate_gives_an_exact_rate_and_eta() {

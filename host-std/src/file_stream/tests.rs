@@ -672,3 +672,53 @@ fn a_file_stream_is_shared_between_threads() {
     send_sync::<FileStream<Vec<u8>>>();
     send_sync::<Plaintext>();
 }
+
+#[test]
+#[cfg_attr(miri, ignore = "sealing is too slow under Miri")]
+fn extreme_offsets_and_seeks_are_errors_or_end_of_stream_never_panics() {
+    let plain = data(10_000);
+    let file = pack(
+        &plain,
+        4096,
+        Compression::Lz4,
+        true,
+        true,
+        ChecksumKind::Crc32c,
+    );
+    let mut fs = open(file, true).unwrap();
+    let mut buf = [0u8; 64];
+    for at in [10_000, 10_001, u64::MAX - 1, u64::MAX] {
+        assert_eq!(fs.read_at(at, &mut buf).unwrap(), 0, "{at}");
+        assert!(fs.read_exact_at(&mut buf, at).is_err(), "{at}");
+        assert_eq!(fs.frame_at(at).unwrap(), None);
+    }
+    // A read that starts in the stream and would run past u64::MAX stops at the end.
+    assert_eq!(fs.read_at(9_990, &mut buf).unwrap(), 10);
+    assert_eq!(fs.frame_range(u64::MAX).unwrap(), None);
+    assert!(matches!(
+        fs.read_frame(u64::MAX),
+        Err(Error::Container(container::Error::EndMismatch(_)))
+    ));
+
+    assert_eq!(fs.seek(SeekFrom::Start(u64::MAX)).unwrap(), u64::MAX);
+    assert_eq!(fs.read(&mut buf).unwrap(), 0);
+    let e = fs.seek(SeekFrom::Current(1)).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("past u64::MAX"), "{e}");
+    assert_eq!(fs.position(), u64::MAX, "a failed seek does not move");
+    assert_eq!(
+        fs.seek(SeekFrom::Current(i64::MIN)).unwrap(),
+        u64::MAX - (1 << 63)
+    );
+    let e = fs.seek(SeekFrom::End(i64::MIN)).unwrap_err();
+    assert!(e.to_string().contains("before the start"), "{e}");
+    assert_eq!(
+        fs.seek(SeekFrom::End(i64::MAX)).unwrap(),
+        10_000 + i64::MAX as u64
+    );
+    assert_eq!(fs.read(&mut buf).unwrap(), 0);
+    fs.seek(SeekFrom::End(-5)).unwrap();
+    let mut rest = Vec::new();
+    fs.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, plain[9_995..]);
+}

@@ -434,3 +434,84 @@ fn the_pipeline_types_move_between_threads() {
     send::<ParallelContainerWriter<Vec<u8>>>();
     send::<ParallelContainerReader<std::fs::File>>();
 }
+
+/// Runs `f` on another thread; fails the test if it has not returned within a minute.
+fn within_a_minute(what: &str, f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_secs(60)).is_ok(),
+        "{what}: hung"
+    );
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "threads and sealing are too slow under Miri")]
+fn dropping_mid_stream_stops_the_workers_and_returns_every_buffer() {
+    let plain = data(300_000, 9);
+    let opts = || {
+        ContainerOptions::new()
+            .frame_size(4096)
+            .compression(Compression::Lz4)
+    };
+    let file = parallel(opts(), true, &plain, ChunkMode::Parallel(2));
+    let new_pool = || {
+        BufferPool::new(
+            pool::Config::default()
+                .min_size(4096)
+                .max_size(1 << 16)
+                .thread_cache(false),
+        )
+    };
+    for mode in [ChunkMode::Sequential, ChunkMode::Parallel(3)] {
+        // A reader dropped after its first bytes, with frames in flight.
+        let read_pool = new_pool();
+        let (f, rp) = (file.clone(), read_pool.clone());
+        within_a_minute("reader drop", move || {
+            let mut r = ParallelContainerReader::sealed(&f[..], key(), mode).with_pool(rp);
+            let mut ten = [0u8; 10];
+            r.read_exact(&mut ten).unwrap();
+            drop(r);
+        });
+        assert_eq!(read_pool.stats().outstanding_bytes, 0, "{mode:?} reader");
+
+        // A writer dropped without finish, with frames in flight.
+        let write_pool = new_pool();
+        let (p, wp) = (plain.clone(), write_pool.clone());
+        within_a_minute("writer drop", move || {
+            let mut w = opts()
+                .parallel_sealed_writer_with_nonce(Vec::new(), &key(), NONCE, mode)
+                .unwrap()
+                .with_pool(wp)
+                .unwrap();
+            w.write_all(&p[..100_000]).unwrap();
+            drop(w);
+        });
+        assert_eq!(write_pool.stats().outstanding_bytes, 0, "{mode:?} writer");
+    }
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "hundreds of threads are too slow under Miri")]
+fn a_huge_thread_count_is_capped_not_an_overflow() {
+    assert_eq!(ChunkMode::Parallel(usize::MAX).threads(), MAX_WORKERS);
+    assert_eq!(ChunkMode::from_threads(usize::MAX).threads(), MAX_WORKERS);
+    assert!(ChunkMode::Auto.threads() <= MAX_WORKERS);
+    let plain = data(50_000, 4);
+    let mode = ChunkMode::Parallel(usize::MAX);
+    let mut w = ContainerOptions::new()
+        .frame_size(4096)
+        .parallel_sealed_writer_with_nonce(Vec::new(), &key(), NONCE, mode)
+        .unwrap();
+    assert_eq!(w.threads(), MAX_WORKERS);
+    w.write_all(&plain).unwrap();
+    let file = w.finish().unwrap();
+    let mut r = ParallelContainerReader::sealed(&file[..], key(), mode);
+    assert_eq!(r.threads(), MAX_WORKERS);
+    let mut back = Vec::new();
+    r.read_to_end(&mut back).unwrap();
+    assert!(back == plain);
+}
