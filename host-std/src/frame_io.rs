@@ -37,8 +37,8 @@
 //! buffer of the maximum. The window, frame buffer and copies handed out are
 //! wiped before reuse and on drop.
 //!
-//! With the `serde` feature, [`FrameWriter::write_message`] and
-//! [`FrameReader::read_message`] carry postcard-encoded typed messages, one per
+//! With the `serde` feature, `FrameWriter::write_message` and
+//! `FrameReader::read_message` carry postcard-encoded typed messages, one per
 //! frame.
 
 pub(crate) mod reader;
