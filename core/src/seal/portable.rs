@@ -43,19 +43,21 @@ impl PortableCipher {
             .map_err(|_| Error::Authentication)
     }
 
-    /// Opens with `first`, then with `second`; returns whether `second` matched.
-    /// The tag is checked before decrypting, so a failed try leaves `buf` as it was.
+    /// Opens as a frame that is not final (`nonce`), then as the final one (its last
+    /// byte 1); returns whether it is final. The tag is checked before decrypting, so
+    /// a failed try leaves `buf` as it was.
     pub(crate) fn open_either(
         &self,
-        first: &[u8; NONCE_LEN],
-        second: &[u8; NONCE_LEN],
+        mut nonce: [u8; NONCE_LEN],
         aad: &[u8],
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<bool, Error> {
-        match self.open(first, aad, buf, tag) {
-            Ok(()) => Ok(false),
-            Err(_) => self.open(second, aad, buf, tag).map(|()| true),
+        if self.open(&nonce, aad, buf, tag).is_ok() {
+            return Ok(false);
         }
+        nonce[NONCE_LEN - 1] = 1;
+        self.open(&nonce, aad, buf, tag)?;
+        Ok(true)
     }
 }

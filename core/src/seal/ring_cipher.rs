@@ -65,12 +65,12 @@ impl RingCipher {
             .map_err(|_| Error::Authentication)
     }
 
-    /// Opens with `first`, then with `second`; returns whether `second` matched.
-    /// A failed try zeroes `buf`, so the ciphertext is kept aside for the second.
+    /// Opens as a frame that is not final (`nonce`), then as the final one (its last
+    /// byte 1); returns whether it is final. A failed try zeroes `buf`, so the
+    /// ciphertext is kept aside for the second.
     pub(crate) fn open_either(
         &self,
-        first: &[u8; NONCE_LEN],
-        second: &[u8; NONCE_LEN],
+        mut nonce: [u8; NONCE_LEN],
         aad: &[u8],
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
@@ -80,13 +80,13 @@ impl RingCipher {
             .try_reserve_exact(buf.len())
             .map_err(|_| Error::TooLong)?;
         saved.extend_from_slice(buf);
-        match self.open(first, aad, buf, tag) {
-            Ok(()) => Ok(false),
-            Err(_) => {
-                buf.copy_from_slice(&saved);
-                self.open(second, aad, buf, tag).map(|()| true)
-            }
+        if self.open(&nonce, aad, buf, tag).is_ok() {
+            return Ok(false);
         }
+        buf.copy_from_slice(&saved);
+        nonce[NONCE_LEN - 1] = 1;
+        self.open(&nonce, aad, buf, tag)?;
+        Ok(true)
     }
 }
 
