@@ -618,14 +618,12 @@ impl FrameCodec {
             }
         }
         let stored_bytes = body.get(..stored).ok_or(Error::BufferTooSmall)?;
-        let h = frame::header(kind, stored_bytes).map_err(|_| Error::BufferTooSmall)?;
-        for (d, s) in head.iter_mut().zip(h.as_bytes()) {
-            *d = *s;
-        }
-        let stored = u32::try_from(stored).map_err(|_| Error::PlainTooLong)?;
+        let stored32 = u32::try_from(stored).map_err(|_| Error::PlainTooLong)?;
+        frame::put_header(kind, stored32, kind.compute(stored_bytes), head)
+            .ok_or(Error::BufferTooSmall)?;
         Ok(Encoded {
-            len: hlen + stored_bytes.len(),
-            stored,
+            len: hlen + stored,
+            stored: stored32,
         })
     }
 
