@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Prints criterion's median (ns per iteration) of every benchmark whose
-"group/function/size" id matches REGEX, from TARGET/criterion/**/new/estimates.json,
-and each function's ratio against a peer: peer median / ours (above 1 is faster).
+"group/function/size" id matches REGEX, from DIR/**/new/estimates.json
+(default target/criterion), and each function's ratio against a peer: peer
+median / ours (above 1 is faster). With several --criterion DIRs (copies of
+target/criterion from repeated runs), each cell is the lowest of its medians.
 
-    python3 benches/scripts/criterion-medians.py [--target DIR] [--peer FUNCTION] REGEX
+    python3 benches/scripts/criterion-medians.py [--criterion DIR]... [--peer FUNCTION] REGEX
 """
 import argparse
 import json
@@ -11,20 +13,22 @@ import pathlib
 import re
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--target", default="target")
+ap.add_argument("--criterion", action="append")
 ap.add_argument("--peer", help="function name the others are compared with")
 ap.add_argument("regex")
 args = ap.parse_args()
 
 rows = {}
-for est in pathlib.Path(args.target, "criterion").glob("**/new/estimates.json"):
+dirs = args.criterion or ["target/criterion"]
+for est in (e for d in dirs for e in pathlib.Path(d).glob("**/new/estimates.json")):
     bench = json.loads(est.with_name("benchmark.json").read_text())
     group, func, size = bench["group_id"], bench["function_id"], bench.get("value_str")
     ident = f"{group}/{func}/{size}"
     if not re.search(args.regex, ident):
         continue
     median = json.loads(est.read_text())["median"]["point_estimate"]
-    rows[(group, size, func)] = median
+    key = (group, size, func)
+    rows[key] = min(median, rows.get(key, median))
 
 
 def size_key(s):

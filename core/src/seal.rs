@@ -634,7 +634,9 @@ mod tests {
         fn at_the_lengths_where_ring_changes_path() {
             let key: [u8; 32] = core::array::from_fn(|i| u8::try_from(i * 3).unwrap());
             let mut nonce = [0x5A; NONCE_LEN];
-            let msg: Vec<u8> = (0..70_000u32).map(|i| (i * 7 + 1) as u8).collect();
+            let msg: Vec<u8> = (0..70_000u32)
+                .map(|i| (i * 7 + 1).to_le_bytes()[0])
+                .collect();
             let lens = [
                 0usize, 1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 191, 192, 193, 255, 256, 257,
                 319, 320, 383, 384, 447, 448, 511, 512, 513, 1023, 1024, 1025, 4096, 65_536,
