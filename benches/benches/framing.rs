@@ -8,12 +8,14 @@
 //!   `BytesMut`, our read buffer, the limit's buffer), then decodes from there.
 //!   `secstream Decoder, 2 reads` splits the frame in two feeds, so the payload
 //!   is gathered in the decoder's buffer (one more copy).
-//! - `sealed encode` / `sealed decode`: the sealed container (`container::Writer`
-//!   and `container::Reader`, checksum none) against bare ChaCha20-Poly1305 in
-//!   place with a detached tag over the same bytes. Encoding copies the payload
-//!   into the output (the writer's API), so the bare AEAD is shown without and
-//!   with that copy. Decoding copies the stored frame into the read buffer on
-//!   both sides (in-place decryption destroys it).
+//! - `sealed encode` / `sealed decode` (64 B to 1 MiB): the sealed container
+//!   (`container::Writer` and `container::Reader`, checksum none, with the
+//!   `ring` backend that `secstream` turns on) against bare `ring`
+//!   ChaCha20-Poly1305 in place with a detached tag over the same bytes, and
+//!   bare RustCrypto `chacha20poly1305` (the portable backend). Encoding copies
+//!   the payload into the output (the writer's API), so the bare AEADs are shown
+//!   without and with that copy. Decoding copies the stored frame into the read
+//!   buffer on both sides (in-place decryption destroys it).
 //! - `cobs encode` / `cobs decode`: COBS frames (checksum none) against the
 //!   `cobs` crate: encode with delimiter; decode into another buffer (our
 //!   streaming decoder, `cobs::decode`) and in place (both copy the frame into
@@ -30,6 +32,7 @@ use bytes::{Bytes, BytesMut};
 use chacha20poly1305::aead::AeadInOut;
 use chacha20poly1305::{ChaCha20Poly1305, KeyInit};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use secstream_core::checksum::ChecksumKind;
 use secstream_core::compress::{Compression, Decompressor};
 use secstream_core::container::{self, Config, FrameCodec, Header};
@@ -38,6 +41,7 @@ use secstream_core::{cobs as sscobs, frame};
 use tokio_util::codec::{Decoder as _, Encoder as _, LengthDelimitedCodec};
 
 const SIZES: [usize; 3] = [64, 1024, 64 * 1024];
+const SEALED_SIZES: [usize; 4] = [64, 1024, 64 * 1024, 1024 * 1024];
 
 /// Deterministic pseudo-random bytes (xorshift64).
 fn payload(len: usize) -> Vec<u8> {
@@ -191,35 +195,44 @@ fn sealed(c: &mut Criterion) {
     let aad = [0x5A_u8; container::SEALED_PREAMBLE_LEN];
     let nonce = [0u8; 12];
 
+    let ring_key = LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, &KEY).unwrap());
+    let ring_nonce = || Nonce::assume_unique_for_key(nonce);
+
     let mut group = c.benchmark_group("sealed encode");
-    for size in SIZES {
+    for size in SEALED_SIZES {
         let data = payload(size);
         group.throughput(bytes_of(size));
 
         let mut buf = data.clone();
-        group.bench_function(
-            BenchmarkId::new("bare ChaCha20-Poly1305 in place", size),
-            |b| {
-                b.iter(|| {
-                    let tag = cipher
-                        .encrypt_inout_detached(&nonce.into(), &aad, black_box(&mut buf[..]).into())
-                        .unwrap();
-                    black_box(tag);
-                });
-            },
-        );
-        group.bench_function(
-            BenchmarkId::new("memcpy + bare ChaCha20-Poly1305", size),
-            |b| {
-                b.iter(|| {
-                    buf.copy_from_slice(black_box(&data));
-                    let tag = cipher
-                        .encrypt_inout_detached(&nonce.into(), &aad, (&mut buf[..]).into())
-                        .unwrap();
-                    black_box(tag);
-                });
-            },
-        );
+        group.bench_function(BenchmarkId::new("bare ring in place", size), |b| {
+            b.iter(|| {
+                let tag = ring_key
+                    .seal_in_place_separate_tag(
+                        ring_nonce(),
+                        Aad::from(&aad),
+                        black_box(&mut buf[..]),
+                    )
+                    .unwrap();
+                black_box(&tag);
+            });
+        });
+        group.bench_function(BenchmarkId::new("memcpy + bare ring", size), |b| {
+            b.iter(|| {
+                buf.copy_from_slice(black_box(&data));
+                let tag = ring_key
+                    .seal_in_place_separate_tag(ring_nonce(), Aad::from(&aad), &mut buf[..])
+                    .unwrap();
+                black_box(&tag);
+            });
+        });
+        group.bench_function(BenchmarkId::new("bare RustCrypto in place", size), |b| {
+            b.iter(|| {
+                let tag = cipher
+                    .encrypt_inout_detached(&nonce.into(), &aad, black_box(&mut buf[..]).into())
+                    .unwrap();
+                black_box(tag);
+            });
+        });
 
         let mut w = sealed_writer(size);
         let mut out = vec![0u8; w.max_encoded_len(size)];
@@ -233,7 +246,7 @@ fn sealed(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("sealed decode");
-    for size in SIZES {
+    for size in SEALED_SIZES {
         let data = payload(size);
         group.throughput(bytes_of(size));
 
@@ -241,23 +254,38 @@ fn sealed(c: &mut Criterion) {
         let tag = cipher
             .encrypt_inout_detached(&nonce.into(), &aad, (&mut ct[..]).into())
             .unwrap();
+        let ring_tag = ring::aead::Tag::from(<[u8; 16]>::try_from(&tag[..]).unwrap());
         let mut buf = ct.clone();
-        group.bench_function(
-            BenchmarkId::new("memcpy + bare ChaCha20-Poly1305", size),
-            |b| {
-                b.iter(|| {
-                    buf.copy_from_slice(black_box(&ct));
-                    cipher
-                        .decrypt_inout_detached(&nonce.into(), &aad, (&mut buf[..]).into(), &tag)
-                        .unwrap();
-                    black_box(&mut buf);
-                });
-            },
-        );
+        group.bench_function(BenchmarkId::new("memcpy + bare ring", size), |b| {
+            b.iter(|| {
+                buf.copy_from_slice(black_box(&ct));
+                ring_key
+                    .open_in_place_separate_tag(
+                        ring_nonce(),
+                        Aad::from(&aad),
+                        ring_tag,
+                        &mut buf[..],
+                        0..,
+                    )
+                    .unwrap();
+                black_box(&mut buf);
+            });
+        });
+        group.bench_function(BenchmarkId::new("memcpy + bare RustCrypto", size), |b| {
+            b.iter(|| {
+                buf.copy_from_slice(black_box(&ct));
+                cipher
+                    .decrypt_inout_detached(&nonce.into(), &aad, (&mut buf[..]).into(), &tag)
+                    .unwrap();
+                black_box(&mut buf);
+            });
+        });
 
         // A stream of many frames; each iteration reads the next one (a reader checks
         // the counter), and a new reader starts when the stream is used up.
-        let frames = (4 * 1024 * 1024 / size).clamp(64, 4096);
+        // About 1 MiB of stream (4 frames at 1 MiB): it stays in cache like the bare
+        // AEAD's one frame, so the copy into the read buffer costs both sides alike.
+        let frames = (1024 * 1024 / size).clamp(4, 4096);
         let mut w = sealed_writer(size);
         let mut stream = w.preamble().to_vec();
         let mut out = vec![0u8; w.max_encoded_len(size)];
@@ -278,26 +306,37 @@ fn sealed(c: &mut Criterion) {
             ));
             r
         };
-        let mut r = new_reader();
-        let mut next = 0usize;
-        let mut rbuf = vec![0u8; ends[0] - pre_len];
-        group.bench_function(BenchmarkId::new("secstream container Reader", size), |b| {
-            b.iter(|| {
-                if next == frames {
-                    r = new_reader();
-                    next = 0;
-                }
-                let start = if next == 0 { pre_len } else { ends[next - 1] };
-                rbuf.copy_from_slice(black_box(&stream[start..ends[next]]));
-                next += 1;
-                match r.feed(&mut rbuf) {
-                    Ok(container::Feed::Frame { payload, consumed }) => {
-                        black_box((payload, consumed));
+        // `frame alone`: each feed holds exactly one frame, so the reader cannot see
+        // whether the final frame's end mark follows: with the ring backend it keeps
+        // a copy for the second try. `frames back to back`: each feed also holds the
+        // next frame's first 4 bytes, as a read of a stream would: one open, no copy.
+        for (name, ahead) in [
+            ("secstream container Reader, frame alone", 0usize),
+            ("secstream container Reader, frames back to back", 4),
+        ] {
+            let mut r = new_reader();
+            let mut next = 0usize;
+            let mut rbuf = vec![0u8; ends[0] - pre_len + ahead];
+            group.bench_function(BenchmarkId::new(name, size), |b| {
+                b.iter(|| {
+                    if next == frames {
+                        r = new_reader();
+                        next = 0;
                     }
-                    other => panic!("{other:?}"),
-                }
+                    let start = if next == 0 { pre_len } else { ends[next - 1] };
+                    let end = (ends[next] + ahead).min(stream.len());
+                    let input = &mut rbuf[..end - start];
+                    input.copy_from_slice(black_box(&stream[start..end]));
+                    next += 1;
+                    match r.feed(input) {
+                        Ok(container::Feed::Frame { payload, consumed }) => {
+                            black_box((payload, consumed));
+                        }
+                        other => panic!("{other:?}"),
+                    }
+                });
             });
-        });
+        }
     }
     group.finish();
 }

@@ -618,14 +618,12 @@ impl FrameCodec {
             }
         }
         let stored_bytes = body.get(..stored).ok_or(Error::BufferTooSmall)?;
-        let h = frame::header(kind, stored_bytes).map_err(|_| Error::BufferTooSmall)?;
-        for (d, s) in head.iter_mut().zip(h.as_bytes()) {
-            *d = *s;
-        }
-        let stored = u32::try_from(stored).map_err(|_| Error::PlainTooLong)?;
+        let stored32 = u32::try_from(stored).map_err(|_| Error::PlainTooLong)?;
+        frame::put_header(kind, stored32, kind.compute(stored_bytes), head)
+            .ok_or(Error::BufferTooSmall)?;
         Ok(Encoded {
-            len: hlen + stored_bytes.len(),
-            stored,
+            len: hlen + stored,
+            stored: stored32,
         })
     }
 
@@ -670,7 +668,8 @@ impl FrameCodec {
     ///
     /// # Errors
     /// [`Error::FrameTooLong`] above the stored bound, [`Error::Authentication`]
-    /// (then `stored` still holds the ciphertext), [`Error::CounterOverflow`].
+    /// (then `stored` holds no plaintext: the ciphertext, or zeros with the `ring`
+    /// backend), [`Error::CounterOverflow`].
     pub fn open(
         &self,
         counter: u64,
@@ -708,21 +707,12 @@ impl FrameCodec {
         t.copy_from_slice(tag);
         let aad = self.preamble.as_bytes();
         let c = u128::from(counter);
-        // The tag is checked before anything is decrypted, so a failed try leaves `ct`
-        // as it was.
         let fin = match is_final {
             Some(f) => {
                 key.open_in_place(c, f, aad, ct, &t)?;
                 f
             }
-            None => match key.open_in_place(c, false, aad, ct, &t) {
-                Ok(()) => false,
-                Err(seal::Error::Authentication) => {
-                    key.open_in_place(c, true, aad, ct, &t)?;
-                    true
-                }
-                Err(e) => return Err(e.into()),
-            },
+            None => key.open_in_place_either(c, aad, ct, &t)?,
         };
         Ok((ct_len, fin))
     }
@@ -751,6 +741,27 @@ impl FrameCodec {
             })?;
         d.output().get(..len).ok_or(Error::PlainTooLong)
     }
+}
+
+/// Whether a sealed frame ending at `next` in `input` is the final one, from what
+/// follows it (`ring` backend only): in a valid stream the end mark (a `len` field
+/// of 0xFFFFFFFF) follows the final frame and a frame header follows any other. With
+/// it the reader opens the frame once, with no copy kept for a second try (ring
+/// zeroes a frame that fails); `None` when fewer than 4 bytes follow, or with the
+/// portable backend, which tries both in place. A stream that breaks the rule (a
+/// frame after the final one, an end mark after another frame) then fails as
+/// [`Error::Authentication`] rather than [`Error::DataAfterFinal`] or
+/// [`Error::Truncated`].
+#[cfg(feature = "ring")]
+fn final_hint(input: &[u8], next: usize) -> Option<bool> {
+    let follows = input.get(next..)?.first_chunk::<{ frame::LEN_SIZE }>()?;
+    Some(*follows == [0xFF; frame::LEN_SIZE])
+}
+
+/// The portable backend tries both flags in place (see the `ring` version).
+#[cfg(not(feature = "ring"))]
+const fn final_hint(_input: &[u8], _next: usize) -> Option<bool> {
+    None
 }
 
 /// Length of the end section of `frames` frames, with or without their index.
@@ -1706,6 +1717,7 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             return Err(Error::DataAfterFinal);
         }
         let codec = self.codec.as_ref().ok_or(Error::Truncated)?;
+        let final_hint = final_hint(input, consumed);
         let stored: &mut [u8] = match loc {
             Src::Input { start, end } => input.get_mut(start..end),
             Src::FrameBuf { end, .. } => self.frames.buffered(end),
@@ -1722,7 +1734,7 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             loc
         } else {
             // The frame decoder bounded the stored length by `max_stored` already.
-            let (clen, fin) = codec.open_unchecked(frame_no, None, stored)?;
+            let (clen, fin) = codec.open_unchecked(frame_no, final_hint, stored)?;
             if fin {
                 self.final_seen = true;
             }
@@ -2682,7 +2694,12 @@ mod tests {
         }
         let mut stored = frames[1][hlen..].to_vec();
         assert_eq!(codec.open(0, None, &mut stored), Err(Error::Authentication));
-        assert_eq!(stored, frames[1][hlen..], "nothing decrypted");
+        let ct_len = stored.len() - TAG_LEN;
+        if cfg!(feature = "ring") {
+            assert!(stored[..ct_len].iter().all(|&b| b == 0), "ring zeroes");
+        } else {
+            assert_eq!(stored, frames[1][hlen..], "nothing decrypted");
+        }
     }
 
     #[cfg(feature = "alloc")]

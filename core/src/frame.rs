@@ -154,17 +154,54 @@ pub fn header_with_checksum(
 /// [`Error::FrameTooLong`] if `payload` is longer than `u32::MAX` bytes,
 /// [`Error::BufferTooSmall`] if `out` is shorter than [`encoded_len`].
 pub fn encode_into(kind: ChecksumKind, payload: &[u8], out: &mut [u8]) -> Result<usize, Error> {
-    let h = header(kind, payload)?;
-    let hb = h.as_bytes();
-    let total = hb
-        .len()
-        .checked_add(payload.len())
-        .ok_or(Error::FrameTooLong)?;
+    let len = u32::try_from(payload.len()).map_err(|_| Error::FrameTooLong)?;
+    let hlen = header_len(kind);
+    let total = hlen.checked_add(payload.len()).ok_or(Error::FrameTooLong)?;
     let dst = out.get_mut(..total).ok_or(Error::BufferTooSmall)?;
-    let (dh, dp) = dst.split_at_mut(hb.len());
-    dh.copy_from_slice(hb);
-    dp.copy_from_slice(payload);
+    let (head, body) = dst.split_at_mut(hlen);
+    body.copy_from_slice(payload);
+    put_header(kind, len, kind.compute(payload), head).ok_or(Error::BufferTooSmall)?;
     Ok(total)
+}
+
+/// Stores a frame header (`len`, then `checksum` in `kind`'s width, little-endian)
+/// at the start of `head` with fixed-width stores; `None` if `head` is shorter
+/// than [`header_len`].
+pub(crate) fn put_header(
+    kind: ChecksumKind,
+    len: u32,
+    checksum: u64,
+    head: &mut [u8],
+) -> Option<()> {
+    let (len_field, sum_field) = head.split_first_chunk_mut::<LEN_SIZE>()?;
+    *len_field = len.to_le_bytes();
+    let le = checksum.to_le_bytes();
+    match kind.width() {
+        0 => {}
+        2 => *sum_field.first_chunk_mut::<2>()? = *le.first_chunk::<2>()?,
+        4 => *sum_field.first_chunk_mut::<4>()? = *le.first_chunk::<4>()?,
+        8 => *sum_field.first_chunk_mut::<8>()? = le,
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Whether the checksum stored at the start of `stored` (in `kind`'s width) matches
+/// `payload`: [`ChecksumKind::verify`] with fixed-width loads.
+#[cfg(feature = "alloc")]
+fn sum_matches(kind: ChecksumKind, payload: &[u8], stored: &[u8]) -> bool {
+    let stored = match kind.width() {
+        0 => return true,
+        2 => stored
+            .first_chunk::<2>()
+            .map(|b| u64::from(u16::from_le_bytes(*b))),
+        4 => stored
+            .first_chunk::<4>()
+            .map(|b| u64::from(u32::from_le_bytes(*b))),
+        8 => stored.first_chunk::<8>().map(|b| u64::from_le_bytes(*b)),
+        _ => None,
+    };
+    stored == Some(kind.compute(payload))
 }
 
 /// Error of [`write_frame`]: the frame could not be built or the writer failed.
@@ -557,6 +594,13 @@ impl<B: AsMut<[u8]>> Decoder<B> {
         // The previous frame (if it came from the buffer) is done with.
         if self.got == 0 {
             self.wipe();
+            // Hosts and wasm only: microcontrollers keep to the byte-wise path (flash).
+            #[cfg(feature = "alloc")]
+            if self.header_got == 0 {
+                if let Some(step) = self.whole_frame(input, lazy)? {
+                    return Ok(step);
+                }
+            }
         }
         let hlen = header_len(self.kind);
         let mut pos = 0usize;
@@ -638,6 +682,40 @@ impl<B: AsMut<[u8]>> Decoder<B> {
         self.got = 0;
         // `dirty` stays: the payload is wiped on the next call (`got == 0` there).
         Ok(Step::InBuf { len, consumed: pos })
+    }
+
+    /// The fast path of an idle decoder whose input starts with a whole frame (small
+    /// frames in one read): the header is read in place with fixed-width loads, nothing
+    /// is gathered. The same checks, in the same order, as the byte-wise path below;
+    /// `None` if the frame is not wholly in `input` (that path then takes over).
+    #[cfg(feature = "alloc")]
+    fn whole_frame(&mut self, input: &[u8], lazy: bool) -> Result<Option<Step>, Error> {
+        let hlen = header_len(self.kind);
+        let Some(head) = input.get(..hlen) else {
+            return Ok(None);
+        };
+        let Some((len_field, sum_field)) = head.split_first_chunk::<LEN_SIZE>() else {
+            return Ok(None);
+        };
+        let len = u32::from_le_bytes(*len_field);
+        if self.end_mark && len == u32::MAX {
+            return Ok(Some(Step::EndMark { consumed: LEN_SIZE }));
+        }
+        if len > self.max_len {
+            return Err(self.fail(Error::FrameTooLong));
+        }
+        let len = usize::try_from(len).map_err(|_| self.fail(Error::FrameTooLong))?;
+        if !lazy && len > self.buf.as_mut().len() {
+            return Err(self.fail(Error::FrameTooLong));
+        }
+        let end = hlen.saturating_add(len);
+        let Some(payload) = input.get(hlen..end) else {
+            return Ok(None);
+        };
+        if !sum_matches(self.kind, payload, sum_field) {
+            return Err(self.fail(Error::BadChecksum));
+        }
+        Ok(Some(Step::InInput { start: hlen, end }))
     }
 
     fn check_len(&mut self, lazy: bool) -> Result<(), Error> {

@@ -39,7 +39,9 @@
 //! None by default. `alloc` adds deflate compression; `std` adds `std::io`
 //! impls for the buffers and rings (the `secstream` host crate turns it on);
 //! `defmt` derives `defmt::Format` for errors and redacted buffers; `serde`
-//! adds `message`. `embedded-io` impls are always there.
+//! adds `message`; `ring` (hosts; implies `alloc`) seals container frames with
+//! ring's ChaCha20-Poly1305 instead of RustCrypto's, same bytes (`seal`).
+//! `embedded-io` impls are always there.
 //!
 //! # What is protected
 //! Buffers here overwrite their bytes with zeros (through `zeroize`, which the
