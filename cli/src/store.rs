@@ -116,7 +116,6 @@ enum Op {
     },
 }
 
-
 /// A store error about `what`, with the exit code of its kind (the table in
 /// `exit.rs`).
 fn fail(what: impl std::fmt::Display, e: &StoreError) -> Failure {

@@ -4,7 +4,7 @@
 //! decompressor state ([`InflateState`], about 10.5 KB) and the output buffer come from
 //! the caller, and output that does not fit the buffer is an error, so a small frame
 //! cannot expand into unbounded memory (zip bomb). Compressing needs the `alloc` feature
-//! ([`deflate_to_vec`], [`deflate_into`]); storing (deflate level 0: stored blocks, no
+//! (`deflate_to_vec`, `deflate_into`); storing (deflate level 0: stored blocks, no
 //! compression) does not ([`store_into`]).
 //!
 //! Compressed output is never longer than [`stored_len`] of the input: when compressing
@@ -96,7 +96,7 @@ pub const STORED_BLOCK_OVERHEAD: usize = 5;
 
 /// Length of the stored-block encoding of `n` bytes: `n + 5 * ceil(n / 65535)`, and 5 for
 /// `n = 0` (one empty final block); saturates at `usize::MAX`. It is also the largest
-/// output of [`store_into`], [`deflate_to_vec`] and [`deflate_into`] for `n` input bytes.
+/// output of [`store_into`], `deflate_to_vec` and `deflate_into` for `n` input bytes.
 #[must_use]
 pub const fn stored_len(n: usize) -> usize {
     let blocks = if n == 0 {

@@ -5,7 +5,7 @@
 //! allocator: the compressor's hash table lives on the stack (8 KiB for inputs
 //! under 64 KiB, 16 KiB above). The wire contract bounds a block of `n` input
 //! bytes by [`bound`]`(n) = n + n / 255 + 16`; when the compressor's output
-//! would be longer, [`compress_into`] writes a literal-only block instead
+//! would be longer, `compress_into` writes a literal-only block instead
 //! ([`store_into`]), which never is. The compressor wants a little more room
 //! than that bound to work in: size its output with [`compress_buffer_len`].
 //!
