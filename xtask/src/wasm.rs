@@ -40,7 +40,6 @@ const WASM_OPT_FLAGS: &[&str] = &[
     "--enable-sign-ext",
     "--enable-multivalue",
     "--enable-mutable-globals",
-    "--enable-simd",
 ];
 
 fn js_tests(root: &Path) -> PathBuf {
