@@ -29,7 +29,9 @@
 //! WebAssembly, builds without `std`) they use the `crc` crate's tables
 //! (`table.rs`): `crc::Table<16>` on hosted targets, `Table<1>` (512 B / 1 KiB
 //! per CRC) on bare-metal targets (`target_os = "none"`), and in WebAssembly
-//! `Table<1>` for CRC-16 and CRC-32 to keep the npm package's `.wasm` small.
+//! `Table<1>` for CRC-16 and CRC-32 to keep the npm package's `.wasm` small,
+//! and for CRC-32C slice-by-16 with its tables built at run time
+//! (`runtime_table.rs`) rather than stored in the `.wasm`.
 //! Both give the same values on every input: the tests compare them on random
 //! inputs fed in random splits.
 //!
@@ -86,6 +88,8 @@ impl core::error::Error for Error {}
 
 #[cfg(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64")))]
 mod hardware;
+#[cfg(any(test, target_family = "wasm"))]
+mod runtime_table;
 #[cfg(any(
     test,
     not(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64")))

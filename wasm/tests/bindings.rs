@@ -170,7 +170,7 @@ fn secure_buffer_errors_are_clear_and_leave_it_usable() {
     let mut b = SecureBuffer::new(&num(64.0), Some(8.0)).expect("buffer");
     assert_eq!(
         message(b.get_u32()),
-        "SecureBuffer.getU32: truncated: needed 4 bytes, 0 remain"
+        "SecureBuffer.getU32: truncated at offset 0: needed 4 bytes, 0 remain"
     );
     assert_eq!(
         message(b.put_bytes(&js(&[0; 65]))),
@@ -196,14 +196,14 @@ fn secure_buffer_errors_are_clear_and_leave_it_usable() {
     b.put_string(&js(b"0123456789")).expect("fits");
     assert_eq!(
         message(b.get_string()),
-        "SecureBuffer.getString: string of 10 bytes exceeds the limit of 8"
+        "SecureBuffer.getString: string at offset 0 of 10 bytes exceeds the limit of 8"
     );
     assert_eq!(b.position(), 0);
     // A non-minimal mpint is refused.
     let mut m = SecureBuffer::from_bytes(&js(&[0, 0, 0, 2, 0x00, 0x01])).expect("buffer");
     assert_eq!(
         message(m.get_mpint()),
-        "SecureBuffer.getMpint: mpint is not minimally encoded"
+        "SecureBuffer.getMpint: mpint at offset 4 is not minimally encoded"
     );
     assert_eq!(
         message(SecureBuffer::new(&num(65537.0), None)),

@@ -9,7 +9,7 @@
 //! (`target_os = "none"`), where flash is scarce. In WebAssembly CRC-16 and
 //! CRC-32 use `Table<1>` too (see [`LegacyCrcImpl`]).
 
-#[cfg(not(target_os = "none"))]
+#[cfg(not(any(target_os = "none", target_family = "wasm")))]
 type CrcImpl = crc::Table<16>;
 #[cfg(target_os = "none")]
 type CrcImpl = crc::Table<1>;
@@ -17,7 +17,8 @@ type CrcImpl = crc::Table<1>;
 /// CRC-16 and CRC-32 in WebAssembly: the small table. The npm package ships
 /// every table in its `.wasm`, and these two (24 KiB of slice-by-16 tables
 /// that gzip cannot shrink) would push it past 100 KiB gzipped; CRC-32C, the
-/// checksum to pick for speed, keeps the fast table.
+/// checksum to pick for speed, keeps slice-by-16 with its tables built at run
+/// time (`runtime_table.rs`).
 #[cfg(target_family = "wasm")]
 #[cfg(any(
     not(secstream_checksums_subset),
@@ -33,12 +34,20 @@ type LegacyCrcImpl = crc::Table<1>;
 ))]
 type LegacyCrcImpl = CrcImpl;
 
+/// CRC-32C in WebAssembly: slice-by-16 with the tables built at run time
+/// (`runtime_table.rs`), so the `.wasm` does not carry 16 KiB of them.
+#[cfg(target_family = "wasm")]
+pub(crate) use super::runtime_table::Crc32cDigest;
+#[cfg(target_family = "wasm")]
+pub(super) use super::runtime_table::crc32c;
+
 #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc16"))]
 static CRC16: crc::Crc<u16, LegacyCrcImpl> =
     crc::Crc::<u16, LegacyCrcImpl>::new(&crc::CRC_16_XMODEM);
 #[cfg(any(not(secstream_checksums_subset), secstream_checksum = "crc32"))]
 static CRC32: crc::Crc<u32, LegacyCrcImpl> =
     crc::Crc::<u32, LegacyCrcImpl>::new(&crc::CRC_32_ISO_HDLC);
+#[cfg(not(target_family = "wasm"))]
 static CRC32C: crc::Crc<u32, CrcImpl> = crc::Crc::<u32, CrcImpl>::new(&crc::CRC_32_ISCSI);
 
 /// CRC-16/XMODEM of `bytes`.
@@ -54,6 +63,7 @@ pub(super) fn crc32(bytes: &[u8]) -> u32 {
 }
 
 /// CRC-32/ISCSI of `bytes`.
+#[cfg(not(target_family = "wasm"))]
 pub(super) fn crc32c(bytes: &[u8]) -> u32 {
     CRC32C.checksum(bytes)
 }
@@ -95,9 +105,11 @@ impl Crc32Digest {
 }
 
 /// Streaming CRC-32/ISCSI.
+#[cfg(not(target_family = "wasm"))]
 #[derive(Clone)]
 pub(crate) struct Crc32cDigest(crc::Digest<'static, u32, CrcImpl>);
 
+#[cfg(not(target_family = "wasm"))]
 impl Crc32cDigest {
     pub(crate) const fn new() -> Self {
         Self(CRC32C.digest())
