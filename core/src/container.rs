@@ -743,27 +743,6 @@ impl FrameCodec {
     }
 }
 
-/// Whether a sealed frame ending at `next` in `input` is the final one, from what
-/// follows it (`ring` backend only): in a valid stream the end mark (a `len` field
-/// of 0xFFFFFFFF) follows the final frame and a frame header follows any other. With
-/// it the reader opens the frame once, with no copy kept for a second try (ring
-/// zeroes a frame that fails); `None` when fewer than 4 bytes follow, or with the
-/// portable backend, which tries both in place. A stream that breaks the rule (a
-/// frame after the final one, an end mark after another frame) then fails as
-/// [`Error::Authentication`] rather than [`Error::DataAfterFinal`] or
-/// [`Error::Truncated`].
-#[cfg(feature = "ring")]
-fn final_hint(input: &[u8], next: usize) -> Option<bool> {
-    let follows = input.get(next..)?.first_chunk::<{ frame::LEN_SIZE }>()?;
-    Some(*follows == [0xFF; frame::LEN_SIZE])
-}
-
-/// The portable backend tries both flags in place (see the `ring` version).
-#[cfg(not(feature = "ring"))]
-const fn final_hint(_input: &[u8], _next: usize) -> Option<bool> {
-    None
-}
-
 /// Length of the end section of `frames` frames, with or without their index.
 #[must_use]
 pub const fn end_len(frames: u64, index: bool) -> usize {
@@ -1717,7 +1696,6 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             return Err(Error::DataAfterFinal);
         }
         let codec = self.codec.as_ref().ok_or(Error::Truncated)?;
-        let final_hint = final_hint(input, consumed);
         let stored: &mut [u8] = match loc {
             Src::Input { start, end } => input.get_mut(start..end),
             Src::FrameBuf { end, .. } => self.frames.buffered(end),
@@ -1734,7 +1712,11 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             loc
         } else {
             // The frame decoder bounded the stored length by `max_stored` already.
-            let (clen, fin) = codec.open_unchecked(frame_no, final_hint, stored)?;
+            // The final flag is not known here: both are tried (with the `ring`
+            // backend on a copy of the frame, which ring zeroes when a try fails).
+            // Guessing it from the bytes that follow would save the copy but make
+            // the result of a malformed stream depend on how its bytes were fed.
+            let (clen, fin) = codec.open_unchecked(frame_no, None, stored)?;
             if fin {
                 self.final_seen = true;
             }

@@ -69,7 +69,10 @@ pub fn drain_cobs_into<const N: usize, B: AsMut<[u8]>, const M: usize>(
                     // error's formatting out of the firmware (the sealing
                     // probe is within bytes of its flash budget).
                     if out.put_raw(payload).is_err() {
-                        defmt::warn!("dropped: no room for a {=usize}-byte payload", payload.len());
+                        defmt::warn!(
+                            "dropped: no room for a {=usize}-byte payload",
+                            payload.len()
+                        );
                     }
                     consumed
                 }

@@ -48,7 +48,11 @@ fuzz_target!(|data: &[u8]| {
     for p in data.chunks_exact(5) {
         let at = u32::from_le_bytes([p[0], p[1], p[2], p[3]]) as usize;
         // Most patches land where the data is: the first 64 KiB and the end.
-        let at = if at & 1 == 0 { (at >> 1) % 65536 } else { (at >> 1) % bytes.len() };
+        let at = if at & 1 == 0 {
+            (at >> 1) % 65536
+        } else {
+            (at >> 1) % bytes.len()
+        };
         bytes[at] ^= p[4] | 1;
     }
     let mem = harness::Mem::with(bytes);

@@ -37,7 +37,9 @@ fuzz_target!(|data: &[u8]| {
             0 | 1 => {
                 let len = usize::from(it.next().unwrap_or(0)) * 3;
                 let seed = it.next().unwrap_or(0);
-                let bytes: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_add(seed) & seed.wrapping_add(0x3f)).collect();
+                let bytes: Vec<u8> = (0..len)
+                    .map(|i| (i as u8).wrapping_add(seed) & seed.wrapping_add(0x3f))
+                    .collect();
                 let mut w = store.put(path).unwrap();
                 w.write_all(&bytes).unwrap();
                 if op & 1 == 0 {
@@ -62,7 +64,11 @@ fuzz_target!(|data: &[u8]| {
             },
             5 => {
                 let pre = &path[..1];
-                let want: Vec<&str> = model.keys().copied().filter(|k| k.starts_with(pre)).collect();
+                let want: Vec<&str> = model
+                    .keys()
+                    .copied()
+                    .filter(|k| k.starts_with(pre))
+                    .collect();
                 assert_eq!(store.list(pre).unwrap(), want);
             }
             6 => {
