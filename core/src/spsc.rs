@@ -66,6 +66,8 @@ use core::fmt;
 use core::marker::PhantomData;
 #[cfg(not(loom))]
 use core::ops::{Deref, DerefMut};
+#[cfg(not(loom))]
+use core::ptr::NonNull;
 
 #[cfg(not(loom))]
 use zeroize::Zeroize;
@@ -456,7 +458,8 @@ impl<'a, const N: usize> Producer<'a, N> {
         let buf = unsafe { self.ring.slots(slot, contiguous.min(max)) };
         Ok(GrantW {
             ring: self.ring,
-            buf,
+            buf: NonNull::from(buf),
+            _slots: PhantomData,
             tail,
             done: false,
         })
@@ -567,7 +570,8 @@ impl<'a, const N: usize> Consumer<'a, N> {
         let buf = unsafe { self.ring.slots(slot, contiguous) };
         Ok(GrantR {
             ring: self.ring,
-            buf,
+            buf: NonNull::from(buf),
+            _slots: PhantomData,
             head,
             done: false,
         })
@@ -613,9 +617,38 @@ impl<const N: usize> fmt::Debug for Consumer<'_, N> {
 #[must_use = "a write grant publishes nothing until it is committed"]
 pub struct GrantW<'g, const N: usize> {
     ring: &'g SpscRing<N>,
-    buf: &'g mut [u8],
+    /// The lent slots. A raw slice, not a `&mut [u8]`: a reference field
+    /// of a by-value argument (`self` of `commit`/`release`) stays protected
+    /// until the call returns, past the store that hands the slots to the
+    /// other half; the raw slice makes a reference only inside each access.
+    buf: NonNull<[u8]>,
+    _slots: PhantomData<&'g mut [u8]>,
     tail: usize,
     done: bool,
+}
+
+// SAFETY: the grant is a `&mut [u8]` over slots its half owns plus a shared
+// `&SpscRing` (which is `Sync`), both `Send` and `Sync`; the raw slice only
+// stands in for the `&mut [u8]`.
+#[cfg(not(loom))]
+unsafe impl<const N: usize> Send for GrantW<'_, N> {}
+// SAFETY: as for `Send`: `&GrantW` gives only `&[u8]` access.
+#[cfg(not(loom))]
+unsafe impl<const N: usize> Sync for GrantW<'_, N> {}
+
+#[cfg(not(loom))]
+impl<const N: usize> GrantW<'_, N> {
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: `buf` came from `slots` over slots this grant owns under the
+        // index protocol until `finish` publishes them; `&self` keeps any
+        // `&mut` access away meanwhile.
+        unsafe { self.buf.as_ref() }
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `bytes`, and `&mut self` makes this the only access.
+        unsafe { self.buf.as_mut() }
+    }
 }
 
 #[cfg(not(loom))]
@@ -632,8 +665,10 @@ impl<const N: usize> GrantW<'_, N> {
         }
         self.done = true;
         let n = n.min(self.buf.len());
-        if self.ring.wipe {
-            self.buf[n..].zeroize();
+        if self.ring.wipe
+            && let Some(rest) = self.bytes_mut().get_mut(n..)
+        {
+            rest.zeroize();
         }
         // Release: the bytes written into the grant are visible to the
         // consumer once it sees the new `tail`.
@@ -648,14 +683,14 @@ impl<const N: usize> GrantW<'_, N> {
 impl<const N: usize> Deref for GrantW<'_, N> {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        self.buf
+        self.bytes()
     }
 }
 
 #[cfg(not(loom))]
 impl<const N: usize> DerefMut for GrantW<'_, N> {
     fn deref_mut(&mut self) -> &mut [u8] {
-        self.buf
+        self.bytes_mut()
     }
 }
 
@@ -683,9 +718,38 @@ impl<const N: usize> fmt::Debug for GrantW<'_, N> {
 #[must_use = "a read grant drops nothing until it is released"]
 pub struct GrantR<'g, const N: usize> {
     ring: &'g SpscRing<N>,
-    buf: &'g mut [u8],
+    /// The lent slots. A raw slice, not a `&mut [u8]`: a reference field
+    /// of a by-value argument (`self` of `commit`/`release`) stays protected
+    /// until the call returns, past the store that hands the slots to the
+    /// other half; the raw slice makes a reference only inside each access.
+    buf: NonNull<[u8]>,
+    _slots: PhantomData<&'g mut [u8]>,
     head: usize,
     done: bool,
+}
+
+// SAFETY: the grant is a `&mut [u8]` over slots its half owns plus a shared
+// `&SpscRing` (which is `Sync`), both `Send` and `Sync`; the raw slice only
+// stands in for the `&mut [u8]`.
+#[cfg(not(loom))]
+unsafe impl<const N: usize> Send for GrantR<'_, N> {}
+// SAFETY: as for `Send`: `&GrantR` gives only `&[u8]` access.
+#[cfg(not(loom))]
+unsafe impl<const N: usize> Sync for GrantR<'_, N> {}
+
+#[cfg(not(loom))]
+impl<const N: usize> GrantR<'_, N> {
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: `buf` came from `slots` over slots this grant owns under the
+        // index protocol until `finish` publishes them; `&self` keeps any
+        // `&mut` access away meanwhile.
+        unsafe { self.buf.as_ref() }
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `bytes`, and `&mut self` makes this the only access.
+        unsafe { self.buf.as_mut() }
+    }
 }
 
 #[cfg(not(loom))]
@@ -703,8 +767,10 @@ impl<const N: usize> GrantR<'_, N> {
         }
         self.done = true;
         let n = n.min(self.buf.len());
-        if self.ring.wipe {
-            self.buf[..n].zeroize();
+        if self.ring.wipe
+            && let Some(used) = self.bytes_mut().get_mut(..n)
+        {
+            used.zeroize();
         }
         // Release: our reads and the wipe happen before the producer reuses
         // the slots.
@@ -719,14 +785,14 @@ impl<const N: usize> GrantR<'_, N> {
 impl<const N: usize> Deref for GrantR<'_, N> {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        self.buf
+        self.bytes()
     }
 }
 
 #[cfg(not(loom))]
 impl<const N: usize> DerefMut for GrantR<'_, N> {
     fn deref_mut(&mut self) -> &mut [u8] {
-        self.buf
+        self.bytes_mut()
     }
 }
 
