@@ -651,11 +651,7 @@ impl<S: ReadAt> BufRead for FileStream<S> {
 
 impl<S: ReadAt> Read for FileStream<S> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(buf.len());
-        buf[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
+        crate::source::read_through_buffer(self, buf)
     }
 }
 

@@ -815,13 +815,16 @@ pub(crate) mod tests {
         if !in_child() {
             return rerun_in_child("secret_memory::tests::purge_wipes_and_blocks_access");
         }
-        let mut r = GuardedRegion::new(16).unwrap();
-        r.write(|b| b.fill(3)).unwrap();
-        assert!(purge_all() >= 1);
-        assert_eq!(r.read(|b| b.to_vec()), Err(Error::Purged));
-        assert_eq!(r.write(|_| ()), Err(Error::Purged));
-        r.free().unwrap();
-        assert!(take_seen().expect("hook ran").iter().all(|&b| b == 0));
+        // Both kinds: an open region loses its access to the purge too.
+        for access in [Access::Scoped, Access::Open] {
+            let mut r = GuardedRegion::with_access(16, LockPolicy::BestEffort, access).unwrap();
+            r.write(|b| b.fill(3)).unwrap();
+            assert!(purge_all() >= 1);
+            assert_eq!(r.read(|b| b.to_vec()), Err(Error::Purged));
+            assert_eq!(r.write(|_| ()), Err(Error::Purged));
+            r.free().unwrap();
+            assert!(take_seen().expect("hook ran").iter().all(|&b| b == 0));
+        }
     }
 
     #[test]
@@ -840,21 +843,6 @@ pub(crate) mod tests {
         assert_eq!(r.free(), Err(Error::CanaryOverwritten));
         assert!(take_seen().expect("hook ran").iter().all(|&b| b == 0));
         assert_eq!(GuardedRegion::new(1).unwrap().access(), Access::Scoped);
-    }
-
-    #[test]
-    #[cfg_attr(miri, ignore)] // spawns a child process
-    fn purge_closes_open_regions() {
-        if !in_child() {
-            return rerun_in_child("secret_memory::tests::purge_closes_open_regions");
-        }
-        let mut r = GuardedRegion::with_access(16, LockPolicy::BestEffort, Access::Open).unwrap();
-        r.write(|b| b.fill(3)).unwrap();
-        assert!(purge_all() >= 1);
-        assert_eq!(r.read(|b| b.to_vec()), Err(Error::Purged));
-        assert_eq!(r.write(|_| ()), Err(Error::Purged));
-        r.free().unwrap();
-        assert!(take_seen().expect("hook ran").iter().all(|&b| b == 0));
     }
 
     #[test]

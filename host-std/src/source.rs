@@ -1,6 +1,6 @@
 //! The input window the stream readers feed to the core decoders.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 
 use zeroize::{Zeroize, Zeroizing};
 
@@ -64,6 +64,16 @@ impl<R> Source<R> {
     pub(crate) fn consume(&mut self, n: usize) {
         self.start = self.start.saturating_add(n).min(self.end);
     }
+}
+
+/// `Read::read` of a reader whose plaintext comes through its own `BufRead`:
+/// copies what `fill_buf` holds, as much as fits, and consumes it.
+pub(crate) fn read_through_buffer(r: &mut impl BufRead, buf: &mut [u8]) -> io::Result<usize> {
+    let avail = r.fill_buf()?;
+    let n = avail.len().min(buf.len());
+    buf[..n].copy_from_slice(&avail[..n]);
+    r.consume(n);
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -284,11 +284,7 @@ impl<R: Read> BufRead for ContainerReader<R> {
 
 impl<R: Read> Read for ContainerReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(buf.len());
-        buf[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
+        crate::source::read_through_buffer(self, buf)
     }
 }
 
