@@ -4,7 +4,7 @@ use core::ffi::c_void;
 
 use secstream_core::frame::{self, Decoder, Feed};
 
-use crate::checksum::kind;
+use crate::checksum::{encode_with, kind, open_decoder};
 use crate::error::SecstreamError;
 use crate::error::SecstreamError as E;
 use crate::feed::{SecstreamEvent, SecstreamFeed};
@@ -29,20 +29,11 @@ pub extern "C" fn secstream_frame_encoded_len(
     payload_len: usize,
     out: *mut usize,
 ) -> SecstreamError {
-    if out.is_null() {
-        return E::SecstreamErrNullPointer;
-    }
-    let k = match kind(checksum_id) {
-        Ok(k) => k,
-        Err(e) => return e,
-    };
-    match frame::header_len(k).checked_add(payload_len) {
-        Some(n) => {
-            raw::put(out, n);
-            E::SecstreamOk
-        }
-        None => E::SecstreamErrInvalidArgument,
-    }
+    raw::answer(out, || {
+        frame::header_len(kind(checksum_id)?)
+            .checked_add(payload_len)
+            .ok_or(E::SecstreamErrInvalidArgument)
+    })
 }
 
 /// Writes the frame of `payload` into `out` (`out_cap` bytes); its length into
@@ -56,22 +47,13 @@ pub extern "C" fn secstream_frame_encode(
     out_cap: usize,
     written: *mut usize,
 ) -> SecstreamError {
-    let run = || -> Result<usize, E> {
-        if written.is_null() {
-            return Err(E::SecstreamErrNullPointer);
-        }
-        let k = kind(checksum_id)?;
-        let payload = raw::input(payload, payload_len)?;
-        let out = raw::output(out, out_cap)?;
-        Ok(frame::encode_into(k, payload, out)?)
-    };
-    match run() {
-        Ok(n) => {
-            raw::put(written, n);
-            E::SecstreamOk
-        }
-        Err(e) => e,
-    }
+    encode_with(
+        frame::encode_into,
+        checksum_id,
+        (payload, payload_len),
+        (out, out_cap),
+        written,
+    )
 }
 
 /// Opens a frame decoder in `state` (`state_size` bytes, at least
@@ -88,15 +70,13 @@ pub extern "C" fn secstream_frame_decoder_open(
     buf: *mut u8,
     buf_len: usize,
 ) -> SecstreamError {
-    let run = || -> Result<(), E> {
-        let k = kind(checksum_id)?;
-        let buf = RawBuf::new(buf, buf_len)?;
-        raw::open(state, state_size, Decoder::new(k, max_len, buf))
-    };
-    match run() {
-        Ok(()) => E::SecstreamOk,
-        Err(e) => e,
-    }
+    open_decoder(
+        Decoder::new,
+        (state, state_size),
+        checksum_id,
+        max_len,
+        (buf, buf_len),
+    )
 }
 
 /// Feeds `input_len` bytes; fills `*out` (`SECSTREAM_NEED_MORE` or
@@ -108,9 +88,6 @@ pub extern "C" fn secstream_frame_decoder_feed(
     input_len: usize,
     out: *mut SecstreamFeed,
 ) -> SecstreamError {
-    if out.is_null() {
-        return E::SecstreamErrNullPointer;
-    }
     let run = || -> Result<SecstreamFeed, E> {
         let dec = raw::get::<Decoder<RawBuf>>(state)?;
         let input = raw::input(input, input_len)?;
@@ -119,26 +96,14 @@ pub extern "C" fn secstream_frame_decoder_feed(
             Feed::Frame { payload, consumed } => SecstreamFeed::frame(payload, consumed),
         })
     };
-    match run() {
-        Ok(f) => {
-            raw::put(out, f);
-            E::SecstreamOk
-        }
-        Err(e) => e,
-    }
+    raw::answer(out, run)
 }
 
 /// Call at the end of the input: `SECSTREAM_ERR_TRUNCATED` if it ended inside a
 /// frame.
 #[unsafe(no_mangle)]
 pub extern "C" fn secstream_frame_decoder_finish(state: *mut c_void) -> SecstreamError {
-    match raw::get::<Decoder<RawBuf>>(state) {
-        Ok(dec) => match dec.finish() {
-            Ok(()) => E::SecstreamOk,
-            Err(e) => e.into(),
-        },
-        Err(e) => e,
-    }
+    raw::status(raw::get::<Decoder<RawBuf>>(state).and_then(|d| Ok(d.finish()?)))
 }
 
 /// Closes the decoder: wipes the used part of its buffer and its state.

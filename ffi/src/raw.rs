@@ -85,6 +85,30 @@ pub(crate) fn put<T>(out: *mut T, value: T) {
     }
 }
 
+/// The status of an entry point that answers with nothing.
+pub(crate) fn status(r: Result<(), E>) -> E {
+    match r {
+        Ok(()) => E::SecstreamOk,
+        Err(e) => e,
+    }
+}
+
+/// Runs `f` and stores its value through the required out-pointer `out`: the
+/// status of an entry point that answers with a value (NULL `out` is refused
+/// before any work).
+pub(crate) fn answer<T>(out: *mut T, f: impl FnOnce() -> Result<T, E>) -> E {
+    if out.is_null() {
+        return E::SecstreamErrNullPointer;
+    }
+    match f() {
+        Ok(v) => {
+            put(out, v);
+            E::SecstreamOk
+        }
+        Err(e) => e,
+    }
+}
+
 /// A typed state in caller memory: a tag naming the type (0 once closed) and the
 /// value. `#[repr(C)]` puts the tag first.
 #[repr(C)]

@@ -63,10 +63,7 @@ fn open(
         }
         raw::open(state, state_size, reader)
     };
-    match run() {
-        Ok(()) => E::SecstreamOk,
-        Err(e) => e,
-    }
+    raw::status(run())
 }
 
 /// The largest stored length of a frame of a stream with `compression_id`,
@@ -80,22 +77,15 @@ pub extern "C" fn secstream_container_max_stored(
     max_plain: u32,
     out: *mut usize,
 ) -> SecstreamError {
-    if out.is_null() {
-        return E::SecstreamErrNullPointer;
-    }
-    let Some(compression) = Compression::from_id(compression_id) else {
-        return E::SecstreamErrUnknownCompression;
-    };
-    let config = Config::new(ChecksumKind::None, max_plain)
-        .with_compression(compression)
-        .with_sealed(sealed != 0);
-    match config.check() {
-        Ok(()) => {
-            raw::put(out, config.max_stored());
-            E::SecstreamOk
-        }
-        Err(e) => e.into(),
-    }
+    raw::answer(out, || {
+        let compression =
+            Compression::from_id(compression_id).ok_or(E::SecstreamErrUnknownCompression)?;
+        let config = Config::new(ChecksumKind::None, max_plain)
+            .with_compression(compression)
+            .with_sealed(sealed != 0);
+        config.check()?;
+        Ok(config.max_stored())
+    })
 }
 
 /// Opens a reader of unsealed containers in `state` (at least
@@ -201,9 +191,6 @@ pub extern "C" fn secstream_reader_feed(
     input_len: usize,
     out: *mut SecstreamFeed,
 ) -> SecstreamError {
-    if out.is_null() {
-        return E::SecstreamErrNullPointer;
-    }
     let run = || -> Result<SecstreamFeed, E> {
         let r = raw::get::<R>(state)?;
         let input = raw::output(input, input_len)?;
@@ -225,26 +212,14 @@ pub extern "C" fn secstream_reader_feed(
             Feed::End { consumed } => SecstreamFeed::event(SecstreamEvent::SecstreamEnd, consumed),
         })
     };
-    match run() {
-        Ok(f) => {
-            raw::put(out, f);
-            E::SecstreamOk
-        }
-        Err(e) => e,
-    }
+    raw::answer(out, run)
 }
 
 /// Call at the end of the input: `SECSTREAM_OK` only once the end section was
 /// read and matched (`SECSTREAM_ERR_TRUNCATED` otherwise).
 #[unsafe(no_mangle)]
 pub extern "C" fn secstream_reader_finish(state: *mut c_void) -> SecstreamError {
-    match raw::get::<R>(state) {
-        Ok(r) => match r.finish() {
-            Ok(()) => E::SecstreamOk,
-            Err(e) => e.into(),
-        },
-        Err(e) => e,
-    }
+    raw::status(raw::get::<R>(state).and_then(|d| Ok(d.finish()?)))
 }
 
 /// Closes the reader: wipes its buffers' used parts and its state (keys included).

@@ -62,10 +62,7 @@ pub extern "C" fn secstream_writer_open(
         };
         raw::open(state, state_size, writer)
     };
-    match run() {
-        Ok(()) => E::SecstreamOk,
-        Err(e) => e,
-    }
+    raw::status(run())
 }
 
 fn with_writer(
@@ -73,16 +70,7 @@ fn with_writer(
     f: impl FnOnce(&mut Writer) -> Result<usize, E>,
     out: *mut usize,
 ) -> SecstreamError {
-    if out.is_null() {
-        return E::SecstreamErrNullPointer;
-    }
-    match raw::get::<Writer>(state).and_then(f) {
-        Ok(n) => {
-            raw::put(out, n);
-            E::SecstreamOk
-        }
-        Err(e) => e,
-    }
+    raw::answer(out, || raw::get::<Writer>(state).and_then(f))
 }
 
 /// An output capacity always enough for the next frame of `plain_len` bytes
