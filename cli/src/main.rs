@@ -102,7 +102,12 @@ enum Command {
 
 fn main() -> ExitCode {
     // Bugs must not print a backtrace at the user either: one line, like every error.
+    // A panic the store catches (its engine on a damaged file) is reported by
+    // the error that follows it, not here.
     std::panic::set_hook(Box::new(|info| {
+        if secstream_store::in_guarded_engine_call() {
+            return;
+        }
         crate::note!("secstream: internal error: {info}");
     }));
     let cli = Cli::parse();

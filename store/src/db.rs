@@ -11,6 +11,7 @@
 //! | `secstream_versions` | (path, version) | the version record ([`crate::record`]) |
 //! | `secstream_chunks` | stream id << 64 \| frame counter (`u128`) | one encoded container frame |
 
+use std::cell::Cell;
 use std::fmt;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -64,17 +65,40 @@ impl DbError {
     }
 }
 
+thread_local! {
+    /// Set while this thread runs an engine call under [`guard`] or
+    /// [`drop_guarded`].
+    static IN_GUARDED_CALL: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this thread is inside a storage-engine call whose panic the store
+/// catches and returns as [`Error::Corrupt`]. A panic hook can consult it to
+/// stay quiet about such panics: the error that follows says what happened.
+/// The `secstream` CLI's hook does.
+#[must_use]
+pub fn in_guarded_engine_call() -> bool {
+    IN_GUARDED_CALL.with(Cell::get)
+}
+
+/// Runs `f` with [`in_guarded_engine_call`] true, catching its panic.
+fn catching<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    let was = IN_GUARDED_CALL.with(|c| c.replace(true));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    IN_GUARDED_CALL.with(|c| c.set(was));
+    r
+}
+
 /// Runs an engine call, turning a panic into [`Error::Corrupt`]: redb 2.6.3
 /// indexes out of bounds on some damaged files instead of returning an error.
 fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(Err(Error::Corrupt(
+    catching(f).unwrap_or(Err(Error::Corrupt(
         "the storage engine failed on the file (damaged)",
     )))
 }
 
 /// Drops an engine value, ignoring a panic in its destructor (see [`guard`]).
 fn drop_guarded<T>(v: T) {
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(v)));
+    let _ = catching(move || drop(v));
 }
 
 /// An engine value whose destructor runs under [`drop_guarded`].

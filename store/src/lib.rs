@@ -32,7 +32,7 @@ mod record;
 mod store;
 mod writer;
 
-pub use db::{DbError, StorageBackend};
+pub use db::{DbError, StorageBackend, in_guarded_engine_call};
 pub use error::Error;
 pub use options::Options;
 pub use reader::StreamReader;
