@@ -2,14 +2,15 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 use secstream::container_io::ContainerOptions;
-use secstream::pipeline::ChunkMode;
+use secstream::pipeline::{ChunkMode, ParallelContainerWriter};
 use zeroize::Zeroizing;
 
-use crate::exit::{Failure, Result};
-use crate::input::{Input, read_full};
+use crate::exit::{Exit, Failure, Result};
+use crate::input::{Input, InputError, read_full};
 use crate::keys::KeyArgs;
 use crate::names::{self, Asked};
 use crate::options::{Checksum, Compress, parse_frame_size};
@@ -81,7 +82,6 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
         .index(!a.no_index);
     let label = format!("pack {}", input.name);
     let progress = Progress::new(&label, input.size, v);
-    let mut src = progress.reader(input.reader);
     let out = Output::open(plan, false)?;
     let what = format!("pack {}", input.name);
     let mode = ChunkMode::from_threads(a.threads);
@@ -111,15 +111,48 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
     }
     drop(key);
 
-    let mut chunk = Zeroizing::new(vec![0u8; w.config().max_plain as usize]);
-    // The writer's i/o errors are the output's; anything else is about packing.
+    // The writer's i/o errors are the output's, or the input's (positioned reads);
+    // anything else is about packing.
     let failure = |e: secstream::Error| match e {
-        secstream::Error::Io(io) => Failure::io(format!("writing {}", target.name()), &io),
+        secstream::Error::Io(io) => match InputError::of(&io) {
+            Some(inner) => Failure::new(Exit::Io, format!("reading {}", input.name), inner),
+            None => Failure::io(format!("writing {}", target.name()), &io),
+        },
         other => Failure::lib(&what, &other),
     };
+    let out = match (&input.file, input.size) {
+        // A regular file: the workers read their own frames (positioned reads), the
+        // main thread only writes.
+        (Some(file), Some(size)) => w
+            .finish_from(Arc::clone(file), 0, size, |n| progress.add(n))
+            .map_err(failure)?,
+        _ => {
+            let mut src = progress.reader(input.reader);
+            copy_in(&mut src, &mut w, &input.name, failure)?;
+            w.finish().map_err(failure)?
+        }
+    };
+    let written = out.commit()?;
+    let done = progress.finish();
+    let (read, secs) = (done.done, done.elapsed.as_secs_f64());
+    if v == Verbosity::Verbose || (v == Verbosity::Normal && target != Target::Stdout) {
+        let label = format!("{} -> {}", input.name, target.name());
+        crate::note!("{}", summary(&label, read, written, read, secs));
+    }
+    Ok(())
+}
+
+/// Writes all of `src` (stdin, a pipe, a device) into `w`.
+fn copy_in(
+    src: &mut impl io::Read,
+    w: &mut ParallelContainerWriter<Output>,
+    name: &str,
+    failure: impl Fn(secstream::Error) -> Failure,
+) -> Result<()> {
+    let mut chunk = Zeroizing::new(vec![0u8; w.config().max_plain as usize]);
     loop {
-        let n = read_full(&mut src, &mut chunk)
-            .map_err(|e| Failure::io(format!("reading {}", input.name), &e))?;
+        let n =
+            read_full(src, &mut chunk).map_err(|e| Failure::io(format!("reading {name}"), &e))?;
         if n == 0 {
             break;
         }
@@ -128,14 +161,6 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
         if n < chunk.len() {
             break;
         }
-    }
-    let out = w.finish().map_err(failure)?;
-    let written = out.commit()?;
-    let done = progress.finish();
-    let (read, secs) = (done.done, done.elapsed.as_secs_f64());
-    if v == Verbosity::Verbose || (v == Verbosity::Normal && target != Target::Stdout) {
-        let label = format!("{} -> {}", input.name, target.name());
-        crate::note!("{}", summary(&label, read, written, read, secs));
     }
     Ok(())
 }
