@@ -19,7 +19,7 @@ use crate::Error;
 use crate::file_stream::frame_pool;
 use crate::frame_open;
 use crate::pool::{BufferPool, PooledBuf};
-use crate::source::Source;
+use crate::source::{READ_CHUNK, Source};
 
 /// A frame to open: its bytes (length field, checksum, stored payload).
 struct Job {
@@ -237,8 +237,19 @@ impl<R: Read> ParallelContainerReader<R> {
     /// Reads exactly `dst.len()` bytes; `false` if the input ended first.
     fn fill(&mut self, mut dst: &mut [u8]) -> Result<bool, Error> {
         while !dst.is_empty() {
-            if self.src.start == self.src.end && !self.src.refill()? {
-                return Ok(false);
+            if self.src.start == self.src.end {
+                if dst.len() >= READ_CHUNK {
+                    // Large: straight into `dst`, not copied through the window.
+                    let n = self.src.read_past(dst)?;
+                    if n == 0 {
+                        return Ok(false);
+                    }
+                    dst = dst.get_mut(n..).unwrap_or_default();
+                    continue;
+                }
+                if !self.src.refill()? {
+                    return Ok(false);
+                }
             }
             let w = self.src.window();
             let n = w.len().min(dst.len());
