@@ -69,23 +69,6 @@ impl Input {
     }
 }
 
-/// Reads until `buf` is full or the input ends; returns the bytes read.
-///
-/// # Errors
-/// The reader's error (`Interrupted` is retried).
-pub(crate) fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(buf.get_mut(n..).unwrap_or_default()) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
-
 /// A regular input file read with positioned reads. Its errors carry an
 /// [`InputError`], so that a command can tell them from the output's.
 #[derive(Debug)]
@@ -130,5 +113,20 @@ impl ReadAt for InputAt {
 
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
         self.0.read_exact_at(buf, offset).map_err(input_error)
+    }
+}
+
+/// A reader whose errors (other than `Interrupted`) carry an [`InputError`].
+pub(crate) struct Tagged<R>(pub(crate) R);
+
+impl<R: Read> Read for Tagged<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                e
+            } else {
+                input_error(e)
+            }
+        })
     }
 }

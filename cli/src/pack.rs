@@ -1,16 +1,15 @@
 //! `secstream pack`: a file (or stdin) into a container.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
 use secstream::container_io::ContainerOptions;
-use secstream::pipeline::{ChunkMode, ParallelContainerWriter};
-use zeroize::Zeroizing;
+use secstream::pipeline::ChunkMode;
 
 use crate::exit::{Exit, Failure, Result};
-use crate::input::{Input, InputError, read_full};
+use crate::input::{Input, InputError, Tagged};
 use crate::keys::KeyArgs;
 use crate::names::{self, Asked};
 use crate::options::{Checksum, Compress, parse_frame_size};
@@ -127,8 +126,9 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
             .finish_from(Arc::clone(file), 0, size, |n| progress.add(n))
             .map_err(failure)?,
         _ => {
-            let mut src = progress.reader(input.reader);
-            copy_in(&mut src, &mut w, &input.name, failure)?;
+            // Stdin, a pipe, a device: read straight into the frame buffers.
+            let mut src = Tagged(progress.reader(input.reader));
+            w.write_from(&mut src).map_err(failure)?;
             w.finish().map_err(failure)?
         }
     };
@@ -138,29 +138,6 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
     if v == Verbosity::Verbose || (v == Verbosity::Normal && target != Target::Stdout) {
         let label = format!("{} -> {}", input.name, target.name());
         crate::note!("{}", summary(&label, read, written, read, secs));
-    }
-    Ok(())
-}
-
-/// Writes all of `src` (stdin, a pipe, a device) into `w`.
-fn copy_in(
-    src: &mut impl io::Read,
-    w: &mut ParallelContainerWriter<Output>,
-    name: &str,
-    failure: impl Fn(secstream::Error) -> Failure,
-) -> Result<()> {
-    let mut chunk = Zeroizing::new(vec![0u8; w.config().max_plain as usize]);
-    loop {
-        let n =
-            read_full(src, &mut chunk).map_err(|e| Failure::io(format!("reading {name}"), &e))?;
-        if n == 0 {
-            break;
-        }
-        w.write_all(chunk.get(..n).unwrap_or_default())
-            .map_err(|e| failure(e.into()))?;
-        if n < chunk.len() {
-            break;
-        }
     }
     Ok(())
 }

@@ -597,3 +597,74 @@ fn finish_from_a_short_source_fails_and_poisons() {
         assert!(w.finish_from(src, 5, u64::MAX, |_| {}).is_err(), "{mode:?}");
     }
 }
+
+/// Hands out its bytes in uneven pieces, with an interruption now and then.
+struct Uneven<'a> {
+    bytes: &'a [u8],
+    step: usize,
+    calls: usize,
+}
+
+impl io::Read for Uneven<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 7 == 0 {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        self.step = self.step * 3 % 2047 + 1;
+        let n = self.step.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn write_from_a_reader_writes_the_bytes_of_write_all() {
+    for (si, &n) in [0usize, 1, 999, 1000, 1001, 5_500].iter().enumerate() {
+        let plain = data(n, si as u64 + 11);
+        for compression in [Compression::None, Compression::Lz4] {
+            for sealed in [false, true] {
+                let opts = ContainerOptions::new()
+                    .frame_size(1000)
+                    .compression(compression);
+                let want = single(opts, sealed, &plain);
+                for mode in MODES {
+                    let mut w = if sealed {
+                        opts.parallel_sealed_writer_with_nonce(Vec::new(), &key(), NONCE, mode)
+                            .unwrap()
+                    } else {
+                        opts.parallel_writer(Vec::new(), mode).unwrap()
+                    };
+                    // Some bytes written before, a reader for the rest.
+                    let head = n.min(3);
+                    w.write_all(&plain[..head]).unwrap();
+                    let mut r = Uneven {
+                        bytes: &plain[head..],
+                        step: 5,
+                        calls: 0,
+                    };
+                    assert_eq!(w.write_from(&mut r).unwrap(), (n - head) as u64);
+                    let got = w.finish().unwrap();
+                    let what = format!("n {n} {compression} sealed {sealed} {mode:?}");
+                    assert!(got == want, "{what}: bytes differ");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_reader_error_in_write_from_poisons_the_writer() {
+    struct Broken;
+    impl io::Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::other("gone"))
+        }
+    }
+    let mut w = ContainerOptions::new()
+        .parallel_writer(Vec::new(), ChunkMode::Parallel(2))
+        .unwrap();
+    assert!(matches!(w.write_from(&mut Broken), Err(Error::Io(_))));
+    assert!(matches!(w.finish(), Err(Error::Poisoned)));
+}

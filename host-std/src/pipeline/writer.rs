@@ -358,6 +358,55 @@ impl<W: Write> ParallelContainerWriter<W> {
         self.inner.take().ok_or(Error::Poisoned)
     }
 
+    /// Writes everything `r` holds, to its end, as plaintext: read straight
+    /// into the frame buffers (no copy through a buffer of the caller's), as
+    /// `write_all` of the same bytes would write it. Returns the bytes read.
+    ///
+    /// # Errors
+    /// [`Error::Io`] from reading `r` or writing the output, as
+    /// [`write`](Write::write) otherwise; either poisons the writer.
+    pub fn write_from<R: io::Read + ?Sized>(&mut self, r: &mut R) -> Result<u64, Error> {
+        self.check()?;
+        let max = self.max_plain;
+        self.poison_on_err(|w| {
+            let mut total = 0u64;
+            loop {
+                // The buffer to read into: the pending frame's, or a new one once
+                // that is full (a full frame goes to the workers only once more
+                // bytes came, as the last frame is the final one).
+                let full = w.plain.as_ref().is_some_and(|p| p.len() == max);
+                let mut p = match w.plain.take() {
+                    Some(p) if !full => p,
+                    pending => {
+                        w.plain = pending;
+                        w.pool.try_acquire(max)?.into_owned()
+                    }
+                };
+                let room = max - p.len();
+                // Bytes read before an error are wiped with the buffer.
+                let n = loop {
+                    match r.read(p.spare_mut_up_to(room)) {
+                        Ok(n) => break n.min(room),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                };
+                if n == 0 {
+                    if !full {
+                        w.plain = Some(p);
+                    }
+                    return Ok(total);
+                }
+                p.advance(n)?;
+                total += n as u64;
+                if full {
+                    w.submit(false)?;
+                }
+                w.plain = Some(p);
+            }
+        })
+    }
+
     /// Writes `len` bytes of `src` from `offset` as the rest of the stream and
     /// finishes it (as [`finish`](Self::finish)). The worker threads read
     /// their frames themselves with positioned reads ([`ReadAt`]), so the
