@@ -10,7 +10,8 @@
 #
 #   bash benches/scripts/cli-vs-openssl-age.sh [SIZE_MB] [RUNS]
 #
-# RUSTFLAGS is passed through to the build (e.g. RUSTFLAGS='-C target-cpu=native'
+# secstream runs single-threaded (`-j1`, issue 14's condition; JOBS='-j2' etc. to
+# change it). RUSTFLAGS is passed through to the build (e.g. RUSTFLAGS='-C target-cpu=native'
 # with CARGO_TARGET_DIR=target/native to keep the default build's artifacts).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,6 +22,7 @@ for tool in openssl age age-keygen bc; do
 done
 cargo build -q --release -p secstream-cli
 BIN=${CARGO_TARGET_DIR:-target}/release/secstream
+JOBS=${JOBS:--j1}
 DIR=$(mktemp -d /dev/shm/secstream-bench.XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
 
@@ -48,12 +50,12 @@ time_cmd() {
 }
 
 cp_in() { cp "$DIR/in" "$1"; }
-pack_crc() { "$BIN" pack "$DIR/in" --compress none --checksum crc32c -o "$1"; }
-pack_none() { "$BIN" pack "$DIR/in" --compress none --checksum none -o "$1"; }
-unpack_crc() { "$BIN" unpack "$DIR/in.crc.sst" -o "$1"; }
-unpack_none() { "$BIN" unpack "$DIR/in.none.sst" -o "$1"; }
-pack_sealed() { "$BIN" pack "$DIR/in" --compress none --checksum crc32c --key-file "$DIR/key" -o "$1"; }
-unpack_sealed() { "$BIN" unpack "$DIR/in.sealed.sst" --key-file "$DIR/key" -o "$1"; }
+pack_crc() { "$BIN" pack $JOBS "$DIR/in" --compress none --checksum crc32c -o "$1"; }
+pack_none() { "$BIN" pack $JOBS "$DIR/in" --compress none --checksum none -o "$1"; }
+unpack_crc() { "$BIN" unpack $JOBS "$DIR/in.crc.sst" -o "$1"; }
+unpack_none() { "$BIN" unpack $JOBS "$DIR/in.none.sst" -o "$1"; }
+pack_sealed() { "$BIN" pack $JOBS "$DIR/in" --compress none --checksum crc32c --key-file "$DIR/key" -o "$1"; }
+unpack_sealed() { "$BIN" unpack $JOBS "$DIR/in.sealed.sst" --key-file "$DIR/key" -o "$1"; }
 openssl_enc() { openssl enc -chacha20 -K "$KEY_HEX" -iv "$IV_HEX" -in "$DIR/in" -out "$1"; }
 openssl_dec() { openssl enc -d -chacha20 -K "$KEY_HEX" -iv "$IV_HEX" -in "$DIR/in.ossl" -out "$1"; }
 age_enc() { age -e -r "$AGE_RCPT" -o "$1" "$DIR/in"; }
@@ -65,7 +67,7 @@ openssl_enc "$DIR/in.ossl"; age_enc "$DIR/in.age"
 in_size=$(stat -c %s "$DIR/in")
 mbs() { echo "scale=0; $in_size / $1 / 1048576" | bc; }
 ratio() { echo "scale=2; $2 / $1" | bc; }
-echo "input: $SIZE_MB MiB random in /dev/shm; median of $RUNS runs; RUSTFLAGS='${RUSTFLAGS:-}'"
+echo "input: $SIZE_MB MiB random in /dev/shm; median of $RUNS runs; secstream $JOBS; RUSTFLAGS='${RUSTFLAGS:-}'; load $(cut -d' ' -f1-3 /proc/loadavg)"
 t_cp=$(time_cmd cp_in)
 t_pc=$(time_cmd pack_crc); t_pn=$(time_cmd pack_none)
 t_uc=$(time_cmd unpack_crc); t_un=$(time_cmd unpack_none)

@@ -1,15 +1,15 @@
 //! `secstream pack`: a file (or stdin) into a container.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 use secstream::container_io::ContainerOptions;
 use secstream::pipeline::ChunkMode;
-use zeroize::Zeroizing;
 
-use crate::exit::{Failure, Result};
-use crate::input::{Input, read_full};
+use crate::exit::{Exit, Failure, Result};
+use crate::input::{Input, InputError, Tagged};
 use crate::keys::KeyArgs;
 use crate::names::{self, Asked};
 use crate::options::{Checksum, Compress, parse_frame_size};
@@ -81,7 +81,6 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
         .index(!a.no_index);
     let label = format!("pack {}", input.name);
     let progress = Progress::new(&label, input.size, v);
-    let mut src = progress.reader(input.reader);
     let out = Output::open(plan, false)?;
     let what = format!("pack {}", input.name);
     let mode = ChunkMode::from_threads(a.threads);
@@ -111,25 +110,28 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
     }
     drop(key);
 
-    let mut chunk = Zeroizing::new(vec![0u8; w.config().max_plain as usize]);
-    // The writer's i/o errors are the output's; anything else is about packing.
+    // The writer's i/o errors are the output's, or the input's (positioned reads);
+    // anything else is about packing.
     let failure = |e: secstream::Error| match e {
-        secstream::Error::Io(io) => Failure::io(format!("writing {}", target.name()), &io),
+        secstream::Error::Io(io) => match InputError::of(&io) {
+            Some(inner) => Failure::new(Exit::Io, format!("reading {}", input.name), inner),
+            None => Failure::io(format!("writing {}", target.name()), &io),
+        },
         other => Failure::lib(&what, &other),
     };
-    loop {
-        let n = read_full(&mut src, &mut chunk)
-            .map_err(|e| Failure::io(format!("reading {}", input.name), &e))?;
-        if n == 0 {
-            break;
+    let out = match (&input.file, input.size) {
+        // A regular file: the workers read their own frames (positioned reads), the
+        // main thread only writes.
+        (Some(file), Some(size)) => w
+            .finish_from(Arc::clone(file), 0, size, |n| progress.add(n))
+            .map_err(failure)?,
+        _ => {
+            // Stdin, a pipe, a device: read straight into the frame buffers.
+            let mut src = Tagged(progress.reader(input.reader));
+            w.write_from(&mut src).map_err(failure)?;
+            w.finish().map_err(failure)?
         }
-        w.write_all(chunk.get(..n).unwrap_or_default())
-            .map_err(|e| failure(e.into()))?;
-        if n < chunk.len() {
-            break;
-        }
-    }
-    let out = w.finish().map_err(failure)?;
+    };
     let written = out.commit()?;
     let done = progress.finish();
     let (read, secs) = (done.done, done.elapsed.as_secs_f64());

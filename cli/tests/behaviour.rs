@@ -847,6 +847,54 @@ fn threads_give_the_same_container_and_data() {
         }
     }
 
+    // A regular file is packed by workers reading their own frames (positioned
+    // reads), stdin through the writer: the same bytes. Frames larger than the
+    // readers' window are read straight into their buffers: the same data back.
+    let src = d("in1000000");
+    fs::write(&src, &data).unwrap();
+    for compress in ["none", "lz4"] {
+        for checksum in ["crc32c", "none"] {
+            let mut packed = Vec::new();
+            for (j, stdin) in [("1", false), ("2", false), ("1", true), ("3", true)] {
+                let sst = d(&format!("big-{compress}-{checksum}-{j}-{stdin}.sst"));
+                let mut args = vec!["pack", "-o", p(&sst), "-j", j, "-q", "-f"];
+                args.extend(["--compress", compress, "--checksum", checksum]);
+                args.extend(["--frame-size", "300K"]);
+                let mut cmd = bin();
+                if stdin {
+                    cmd.args(&args).stdin(fs::File::open(&src).unwrap());
+                } else {
+                    cmd.args(&args).arg(p(&src));
+                }
+                let out = cmd.output().unwrap();
+                assert!(
+                    out.status.success(),
+                    "{compress} {checksum} -j{j} stdin {stdin}"
+                );
+                packed.push(fs::read(&sst).unwrap());
+            }
+            let what = format!("{compress} {checksum}");
+            assert!(
+                packed.iter().all(|b| *b == packed[0]),
+                "{what}: bytes differ"
+            );
+            let sst = d("big.sst");
+            fs::write(&sst, &packed[0]).unwrap();
+            for j in ["1", "3"] {
+                assert!(
+                    ok(&["unpack", p(&sst), "-c", "-j", j]).stdout == data,
+                    "{what}"
+                );
+                let out = bin()
+                    .args(["unpack", "-c", "-j", j])
+                    .stdin(fs::File::open(&sst).unwrap())
+                    .output()
+                    .unwrap();
+                assert!(out.status.success() && out.stdout == data, "{what} stdin");
+            }
+        }
+    }
+
     // A damaged frame in the middle: every thread count refuses it, leaving no file.
     let src = d("in300000");
     let sst = d("damaged.sst");

@@ -5,7 +5,11 @@
 //!   [`ContainerOptions::parallel_writer`](crate::container_io::ContainerOptions::parallel_writer)
 //!   and [`parallel_sealed_writer`](crate::container_io::ContainerOptions::parallel_sealed_writer))
 //!   writes the same bytes as a [`ContainerWriter`](crate::container_io::ContainerWriter)
-//!   with the same options and nonce, whatever the thread count.
+//!   with the same options and nonce, whatever the thread count. Its
+//!   [`finish_from`](ParallelContainerWriter::finish_from) takes the rest of
+//!   the stream from a [`ReadAt`](crate::file_stream::ReadAt) source (a
+//!   regular file): each worker reads its own frames with positioned reads,
+//!   and the calling thread only writes the output.
 //! - [`ParallelContainerReader`] (an `io::Read` + `io::BufRead`) hands out the
 //!   same plaintext, with the same checks, as a
 //!   [`ContainerReader`](crate::container_io::ContainerReader).

@@ -49,6 +49,33 @@ impl<R: Read> Source<R> {
     }
 }
 
+impl<R: Read> Source<R> {
+    /// Reads once straight into `dst`, past the window (for large reads: no
+    /// copy through it), which must be empty; it is wiped first. 0 at the
+    /// end of the input.
+    pub(crate) fn read_past(&mut self, dst: &mut [u8]) -> io::Result<usize> {
+        if let Some(used) = self.buf.get_mut(..self.end) {
+            used.zeroize();
+        }
+        self.start = 0;
+        self.end = 0;
+        if self.eof || dst.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            match self.inner.read(dst) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(0);
+                }
+                Ok(n) => return Ok(n.min(dst.len())),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
 impl<R> Source<R> {
     pub(crate) fn new(inner: R) -> Self {
         Self {

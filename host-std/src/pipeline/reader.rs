@@ -19,7 +19,7 @@ use crate::Error;
 use crate::file_stream::frame_pool;
 use crate::frame_open;
 use crate::pool::{BufferPool, PooledBuf};
-use crate::source::Source;
+use crate::source::{READ_CHUNK, Source};
 
 /// A frame to open: its bytes (length field, checksum, stored payload).
 struct Job {
@@ -235,10 +235,27 @@ impl<R: Read> ParallelContainerReader<R> {
     }
 
     /// Reads exactly `dst.len()` bytes; `false` if the input ended first.
-    fn fill(&mut self, mut dst: &mut [u8]) -> Result<bool, Error> {
+    fn fill(&mut self, dst: &mut [u8]) -> Result<bool, Error> {
+        self.fill_past(dst, false)
+    }
+
+    /// As [`fill`](Self::fill); with `past`, or for a large `dst`, bytes not
+    /// in the window are read straight into `dst`, not through the window.
+    fn fill_past(&mut self, mut dst: &mut [u8], past: bool) -> Result<bool, Error> {
         while !dst.is_empty() {
-            if self.src.start == self.src.end && !self.src.refill()? {
-                return Ok(false);
+            if self.src.start == self.src.end {
+                if past || dst.len() >= READ_CHUNK {
+                    // Large: straight into `dst`, not copied through the window.
+                    let n = self.src.read_past(dst)?;
+                    if n == 0 {
+                        return Ok(false);
+                    }
+                    dst = dst.get_mut(n..).unwrap_or_default();
+                    continue;
+                }
+                if !self.src.refill()? {
+                    return Ok(false);
+                }
             }
             let w = self.src.window();
             let n = w.len().min(dst.len());
@@ -309,7 +326,12 @@ impl<R: Read> ParallelContainerReader<R> {
         };
         let c = header.config;
         let mut len = [0u8; 4];
-        self.fill_or_truncated(&mut len)?;
+        // With frames larger than the window, a frame's length is read on its
+        // own (one small read), so that the frame itself is read straight into
+        // its buffer rather than a window's worth of it copied through the window.
+        if !self.fill_past(&mut len, c.max_stored() >= READ_CHUNK)? {
+            return Err(container::Error::Truncated.into());
+        }
         let stored = u32::from_le_bytes(len);
         if stored == END_MARK {
             let info = self.read_end()?;
@@ -326,7 +348,7 @@ impl<R: Read> ParallelContainerReader<R> {
         buf.extend_from_slice(&len)?;
         let rest = buf.spare_mut_up_to(flen - 4);
         let got = rest.len();
-        let ok = self.fill(rest)?;
+        let ok = self.fill_past(rest, c.max_stored() >= READ_CHUNK)?;
         if !ok {
             return Err(container::Error::Truncated.into());
         }

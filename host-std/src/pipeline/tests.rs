@@ -515,3 +515,156 @@ fn a_huge_thread_count_is_capped_not_an_overflow() {
     r.read_to_end(&mut back).unwrap();
     assert!(back == plain);
 }
+
+/// `finish_from` of `plain` (an `Arc<Vec<u8>>`, read by the workers with
+/// positioned reads) after `head` bytes written with `write_all`.
+fn parallel_from(
+    opts: ContainerOptions,
+    sealed: bool,
+    plain: &[u8],
+    head: usize,
+    mode: ChunkMode,
+) -> (Vec<u8>, u64) {
+    let mut w = if sealed {
+        opts.parallel_sealed_writer_with_nonce(Vec::new(), &key(), NONCE, mode)
+            .unwrap()
+    } else {
+        opts.parallel_writer(Vec::new(), mode).unwrap()
+    };
+    w.write_all(&plain[..head]).unwrap();
+    let src = std::sync::Arc::new(plain.to_vec());
+    let mut told = 0u64;
+    let out = w
+        .finish_from(src, head as u64, (plain.len() - head) as u64, |n| told += n)
+        .unwrap();
+    (out, told)
+}
+
+#[test]
+fn finish_from_writes_the_bytes_of_write_all_and_finish() {
+    let frame = 1000usize;
+    for (si, &n) in [0usize, 1, 999, 1000, 1001, 2000, 5_500].iter().enumerate() {
+        let plain = data(n, si as u64 + 3);
+        for compression in [Compression::None, Compression::Deflate, Compression::Lz4] {
+            for sealed in [false, true] {
+                for ck in [ChecksumKind::None, ChecksumKind::Crc32c] {
+                    let opts = ContainerOptions::new()
+                        .frame_size(frame as u32)
+                        .compression(compression)
+                        .checksum(ck);
+                    let want = single(opts, sealed, &plain);
+                    // Nothing written before, part of a frame, a whole frame,
+                    // more than one.
+                    for head in [0, 1, 999, 1000, 1500] {
+                        let head = head.min(n);
+                        for mode in MODES {
+                            let what = format!(
+                                "n {n} head {head} {compression} sealed {sealed} {ck} {mode:?}"
+                            );
+                            let (got, told) = parallel_from(opts, sealed, &plain, head, mode);
+                            assert!(got == want, "{what}: bytes differ");
+                            // Every frame written out during the call is told
+                            // (whole, with what `write_all` put in it): at least
+                            // the bytes read from the source, at most all.
+                            assert!(
+                                told >= (n - head) as u64 && told <= n as u64,
+                                "{what}: progress {told}"
+                            );
+                            if head == 0 {
+                                assert_eq!(told, n as u64, "{what}: progress");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn finish_from_a_short_source_fails_and_poisons() {
+    for mode in MODES {
+        let opts = ContainerOptions::new().frame_size(1000);
+        let w = opts.parallel_writer(Vec::new(), mode).unwrap();
+        let src = std::sync::Arc::new(data(2500, 1));
+        let e = w.finish_from(src, 0, 3000, |_| {}).unwrap_err();
+        assert!(
+            matches!(&e, Error::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof),
+            "{mode:?}: {e}"
+        );
+        let w = opts.parallel_writer(Vec::new(), mode).unwrap();
+        let src = std::sync::Arc::new(data(10, 1));
+        assert!(w.finish_from(src, 5, u64::MAX, |_| {}).is_err(), "{mode:?}");
+    }
+}
+
+/// Hands out its bytes in uneven pieces, with an interruption now and then.
+struct Uneven<'a> {
+    bytes: &'a [u8],
+    step: usize,
+    calls: usize,
+}
+
+impl io::Read for Uneven<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 7 == 0 {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        self.step = self.step * 3 % 2047 + 1;
+        let n = self.step.min(buf.len()).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn write_from_a_reader_writes_the_bytes_of_write_all() {
+    for (si, &n) in [0usize, 1, 999, 1000, 1001, 5_500].iter().enumerate() {
+        let plain = data(n, si as u64 + 11);
+        for compression in [Compression::None, Compression::Lz4] {
+            for sealed in [false, true] {
+                let opts = ContainerOptions::new()
+                    .frame_size(1000)
+                    .compression(compression);
+                let want = single(opts, sealed, &plain);
+                for mode in MODES {
+                    let mut w = if sealed {
+                        opts.parallel_sealed_writer_with_nonce(Vec::new(), &key(), NONCE, mode)
+                            .unwrap()
+                    } else {
+                        opts.parallel_writer(Vec::new(), mode).unwrap()
+                    };
+                    // Some bytes written before, a reader for the rest.
+                    let head = n.min(3);
+                    w.write_all(&plain[..head]).unwrap();
+                    let mut r = Uneven {
+                        bytes: &plain[head..],
+                        step: 5,
+                        calls: 0,
+                    };
+                    assert_eq!(w.write_from(&mut r).unwrap(), (n - head) as u64);
+                    let got = w.finish().unwrap();
+                    let what = format!("n {n} {compression} sealed {sealed} {mode:?}");
+                    assert!(got == want, "{what}: bytes differ");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_reader_error_in_write_from_poisons_the_writer() {
+    struct Broken;
+    impl io::Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::other("gone"))
+        }
+    }
+    let mut w = ContainerOptions::new()
+        .parallel_writer(Vec::new(), ChunkMode::Parallel(2))
+        .unwrap();
+    assert!(matches!(w.write_from(&mut Broken), Err(Error::Io(_))));
+    assert!(matches!(w.finish(), Err(Error::Poisoned)));
+}

@@ -1,29 +1,49 @@
 //! [`ParallelContainerWriter`]: frames compressed and sealed on worker threads.
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 use std::sync::Arc;
 
+use secstream_core::compress::Compression;
 use secstream_core::container::{self, Config, Encoded, FrameCodec, Header};
+use secstream_core::frame;
 use secstream_core::seal::{MasterKey, STREAM_NONCE_LEN};
 
 use super::ChunkMode;
 use super::workers::{Task, Workers};
 use crate::Error;
 use crate::container_io::ContainerOptions;
-use crate::file_stream::frame_pool;
+use crate::file_stream::{ReadAt, frame_pool};
+use crate::frame_io::writer::write_all_vectored;
 use crate::pool::{BufferPool, PooledBuf};
 
 /// A frame to encode.
 struct Job {
     counter: u64,
     is_final: bool,
-    plain: PooledBuf<'static>,
+    plain: Plain,
+}
+
+/// The plaintext of a job.
+enum Plain {
+    /// Already in a buffer (written to the writer).
+    Buf(PooledBuf<'static>),
+    /// `len` bytes of a source at `offset`, read by the worker that encodes
+    /// them (so a frame's bytes stay in one core's cache, and the writing
+    /// thread does not copy them).
+    At {
+        src: Arc<dyn ReadAt + Send + Sync>,
+        offset: u64,
+        len: usize,
+    },
 }
 
 /// An encoded frame.
 struct Done {
+    /// The whole frame; or, with `head`, its payload (the plaintext itself:
+    /// a stream without compression and sealing).
     out: PooledBuf<'static>,
+    head: Option<frame::Header>,
     enc: Encoded,
     plain_len: usize,
     is_final: bool,
@@ -245,12 +265,26 @@ impl<W: Write> ParallelContainerWriter<W> {
 
     /// Hands the pending plaintext to the workers as the next frame.
     fn submit(&mut self, is_final: bool) -> Result<(), Error> {
-        while self.workers()?.in_flight() >= self.max_in_flight {
-            self.write_next()?;
-        }
         let Some(plain) = self.plain.take() else {
             return Ok(());
         };
+        self.submit_job(Plain::Buf(plain), is_final, &mut |_| {})
+    }
+
+    /// Hands `plain` to the workers as the next frame, first writing out
+    /// frames (`written` is told their plaintext lengths) while too many are
+    /// in flight.
+    fn submit_job(
+        &mut self,
+        plain: Plain,
+        is_final: bool,
+        written: &mut dyn FnMut(u64),
+    ) -> Result<(), Error> {
+        while self.workers()?.in_flight() >= self.max_in_flight {
+            if let Some(n) = self.write_next()? {
+                written(n);
+            }
+        }
         let counter = self.counter;
         self.workers()?.submit(Job {
             counter,
@@ -261,16 +295,29 @@ impl<W: Write> ParallelContainerWriter<W> {
         Ok(())
     }
 
-    /// Writes out the oldest frame in flight (waiting for it).
-    fn write_next(&mut self) -> Result<bool, Error> {
+    /// Writes out the oldest frame in flight (waiting for it); returns its
+    /// plaintext length, `None` when none is in flight.
+    fn write_next(&mut self) -> Result<Option<u64>, Error> {
         let Some(done) = self.workers.as_mut().and_then(Workers::next) else {
-            return Ok(false);
+            return Ok(None);
         };
         let done = done??;
-        self.output(done.out.as_slice())?;
+        let inner = self.inner.as_mut().ok_or(Error::Poisoned)?;
+        let pre = self.preamble.take();
+        let mut slices = [
+            IoSlice::new(pre.as_deref().unwrap_or_default()),
+            IoSlice::new(
+                done.head
+                    .as_ref()
+                    .map(frame::Header::as_bytes)
+                    .unwrap_or_default(),
+            ),
+            IoSlice::new(done.out.as_slice()),
+        ];
+        write_all_vectored(inner, &mut slices)?;
         self.core
             .record_encoded(done.enc, done.plain_len, done.is_final)?;
-        Ok(true)
+        Ok(Some(done.plain_len as u64))
     }
 
     fn output(&mut self, bytes: &[u8]) -> Result<(), Error> {
@@ -289,13 +336,19 @@ impl<W: Write> ParallelContainerWriter<W> {
     /// # Errors
     /// The first error of any frame, [`Error::Io`], [`Error::Poisoned`]. The
     /// output is then incomplete (see the type's docs).
-    pub fn finish(mut self) -> Result<W, Error> {
+    pub fn finish(self) -> Result<W, Error> {
+        self.finish_with(&mut |_| {})
+    }
+
+    fn finish_with(mut self, written: &mut dyn FnMut(u64)) -> Result<W, Error> {
         self.check()?;
         self.poison_on_err(|w| {
             if w.plain.as_ref().is_some_and(|p| !p.is_empty()) {
                 w.submit(true)?;
             }
-            while w.write_next()? {}
+            while let Some(n) = w.write_next()? {
+                written(n);
+            }
             let mut end = vec![0u8; w.core.max_finish_len()];
             let n = w.core.finish(&mut end)?;
             w.output(end.get(..n).unwrap_or_default())?;
@@ -304,17 +357,157 @@ impl<W: Write> ParallelContainerWriter<W> {
         })?;
         self.inner.take().ok_or(Error::Poisoned)
     }
+
+    /// Writes everything `r` holds, to its end, as plaintext: read straight
+    /// into the frame buffers (no copy through a buffer of the caller's), as
+    /// `write_all` of the same bytes would write it. Returns the bytes read.
+    ///
+    /// # Errors
+    /// [`Error::Io`] from reading `r` or writing the output, as
+    /// [`write`](Write::write) otherwise; either poisons the writer.
+    pub fn write_from<R: io::Read + ?Sized>(&mut self, r: &mut R) -> Result<u64, Error> {
+        self.check()?;
+        let max = self.max_plain;
+        self.poison_on_err(|w| {
+            let mut total = 0u64;
+            loop {
+                // The buffer to read into: the pending frame's, or a new one once
+                // that is full (a full frame goes to the workers only once more
+                // bytes came, as the last frame is the final one).
+                let full = w.plain.as_ref().is_some_and(|p| p.len() == max);
+                let mut p = match w.plain.take() {
+                    Some(p) if !full => p,
+                    pending => {
+                        w.plain = pending;
+                        w.pool.try_acquire(max)?.into_owned()
+                    }
+                };
+                let room = max - p.len();
+                // Bytes read before an error are wiped with the buffer.
+                let n = loop {
+                    match r.read(p.spare_mut_up_to(room)) {
+                        Ok(n) => break n.min(room),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                };
+                if n == 0 {
+                    if !full {
+                        w.plain = Some(p);
+                    }
+                    return Ok(total);
+                }
+                p.advance(n)?;
+                total += n as u64;
+                if full {
+                    w.submit(false)?;
+                }
+                w.plain = Some(p);
+            }
+        })
+    }
+
+    /// Writes `len` bytes of `src` from `offset` as the rest of the stream and
+    /// finishes it (as [`finish`](Self::finish)). The worker threads read
+    /// their frames themselves with positioned reads ([`ReadAt`]), so the
+    /// calling thread only writes the output, and no plaintext is copied
+    /// between threads; without workers the calling thread reads each frame
+    /// straight into the buffer it is encoded (or, for a stream without
+    /// compression and sealing, written) from. The output is the same as
+    /// `write_all` of those bytes and `finish`. A frame left partly filled by
+    /// earlier writes is topped up first.
+    ///
+    /// `written` is told the plaintext length of each frame as it is written
+    /// out (for progress).
+    ///
+    /// # Errors
+    /// As [`finish`](Self::finish); [`Error::Io`] from reading `src`
+    /// ([`io::ErrorKind::UnexpectedEof`] if it holds fewer than `len` bytes
+    /// from `offset`).
+    pub fn finish_from<S: ReadAt + Send + Sync + 'static>(
+        mut self,
+        src: Arc<S>,
+        offset: u64,
+        len: u64,
+        mut written: impl FnMut(u64),
+    ) -> Result<W, Error> {
+        self.check()?;
+        let src: Arc<dyn ReadAt + Send + Sync> = src;
+        let max = self.max_plain;
+        self.poison_on_err(|w| {
+            let end = offset
+                .checked_add(len)
+                .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+            let mut pos = offset;
+            if let Some(mut p) = w.plain.take().filter(|p| !p.is_empty()) {
+                let take = usize::try_from(end - pos)
+                    .unwrap_or(usize::MAX)
+                    .min(max - p.len());
+                src.read_exact_at(p.spare_mut_up_to(take), pos)?;
+                p.advance(take)?;
+                pos += take as u64;
+                if pos < end {
+                    w.submit_job(Plain::Buf(p), false, &mut written)?;
+                } else {
+                    // The last frame: `finish` submits it.
+                    w.plain = Some(p);
+                }
+            }
+            while pos < end {
+                let n = usize::try_from(end - pos).unwrap_or(usize::MAX).min(max);
+                let is_final = pos + n as u64 == end;
+                let plain = Plain::At {
+                    src: Arc::clone(&src),
+                    offset: pos,
+                    len: n,
+                };
+                w.submit_job(plain, is_final, &mut written)?;
+                pos += n as u64;
+            }
+            Ok(())
+        })?;
+        self.finish_with(&mut written)
+    }
 }
 
-/// A worker's job: one frame encoded into a pooled buffer.
+/// A worker's job: one frame encoded into a pooled buffer (the plaintext
+/// read first if the job says where from).
 fn encode(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error> {
-    let plain = job.plain;
+    let plain = match job.plain {
+        Plain::Buf(plain) => plain,
+        Plain::At { src, offset, len } => {
+            let mut plain = pool.try_acquire(len)?.into_owned();
+            // Bytes read before an error are wiped with the buffer (the pool
+            // wipes what `spare_mut_up_to` handed out).
+            src.read_exact_at(plain.spare_mut_up_to(len), offset)?;
+            plain.advance(len)?;
+            plain
+        }
+    };
+    let config = codec.config();
+    if config.compression == Compression::None && !config.sealed {
+        // The frame is its header and the plaintext as it is: no copy, the
+        // writing thread writes both with one vectored write.
+        let head = frame::header(config.checksum, &plain)?;
+        let stored = u32::try_from(plain.len()).map_err(|_| container::Error::PlainTooLong)?;
+        return Ok(Done {
+            enc: Encoded {
+                len: head.as_bytes().len() + plain.len(),
+                stored,
+            },
+            head: Some(head),
+            plain_len: plain.len(),
+            out: plain,
+            is_final: job.is_final,
+        });
+    }
     let need = codec.encode_buffer_len(plain.len());
     let mut out = pool.try_acquire(need)?.into_owned();
     let enc = codec.encode(job.counter, job.is_final, &plain, out.spare_mut_up_to(need))?;
     out.advance(enc.len)?;
     Ok(Done {
         out,
+        head: None,
         enc,
         plain_len: plain.len(),
         is_final: job.is_final,
@@ -353,7 +546,7 @@ impl<W: Write> Write for ParallelContainerWriter<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.check()?;
         self.poison_on_err(|w| {
-            while w.write_next()? {}
+            while w.write_next()?.is_some() {}
             w.inner.as_mut().ok_or(Error::Poisoned)?.flush()?;
             Ok(())
         })?;
