@@ -770,10 +770,16 @@ impl<'a> Writer<'a> {
                 *d = v;
                 carry = c;
             }
-            prefix.fill(0xff);
+            // The prefix is the sign byte or nothing: a byte store, not a
+            // `memset` call.
+            if let Some(sign) = prefix.first_mut() {
+                *sign = 0xff;
+            }
         } else {
             tail.copy_from_slice(m);
-            prefix.fill(0);
+            if let Some(sign) = prefix.first_mut() {
+                *sign = 0;
+            }
         }
         Ok(())
     }
