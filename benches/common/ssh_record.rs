@@ -80,7 +80,11 @@ fn secbuf_write(buf: &mut secbuf::Buffer, mpint_body: &[u8], names: &[u8]) {
     buf.set_pos(0).unwrap();
 }
 
-pub(crate) fn secbuf_round_trip_owned(buf: &mut secbuf::Buffer, mpint_body: &[u8], names: &[u8]) -> usize {
+pub(crate) fn secbuf_round_trip_owned(
+    buf: &mut secbuf::Buffer,
+    mpint_body: &[u8],
+    names: &[u8],
+) -> usize {
     secbuf_write(buf, mpint_body, names);
     let mut acc = usize::from(buf.get_byte().unwrap());
     for _ in 0..5 {
