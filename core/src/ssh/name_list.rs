@@ -195,11 +195,14 @@ fn wide_pairs(bytes: &[u8]) -> u8 {
     let mut start = 0;
     loop {
         let window = bytes.get(start..).unwrap_or_default();
-        if let Some((head, _)) = window.split_first_chunk::<{ LANES + 1 }>() {
-            let (prev, next) = (&head[..LANES], &head[1..]);
-            for ((acc, &a), &b) in acc.iter_mut().zip(prev).zip(next) {
-                *acc |= b | ((u8::from(a == b',') & u8::from(b == b',')) << 7);
-            }
+        // `start <= last` keeps `LANES + 1` bytes in the window; were it
+        // otherwise, the list is reported invalid, never passed unchecked.
+        let Some((head, _)) = window.split_first_chunk::<{ LANES + 1 }>() else {
+            return 0x80;
+        };
+        let (prev, next) = (&head[..LANES], &head[1..]);
+        for ((acc, &a), &b) in acc.iter_mut().zip(prev).zip(next) {
+            *acc |= b | ((u8::from(a == b',') & u8::from(b == b',')) << 7);
         }
         if start == last {
             break;
