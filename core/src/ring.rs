@@ -331,9 +331,11 @@ const FUSED_MAX: usize = 256;
 
 /// Above [`FUSED_MAX`], [`move_out`] copies and wipes this many bytes at a
 /// time: each block is wiped while it is still in the L1 cache, and each
-/// `memset` stays below the size where glibc switches to `rep stosb`, which
-/// on the development machine (AMD EPYC) zeroes a cache-hot 4 KiB slower
-/// than vector stores (`benches/examples/ring_ir.rs` times both).
+/// `memset` stays below the size where glibc switches to `rep stosb`
+/// (callgrind counts one instruction per byte for a 4 KiB `memset` here).
+/// On the development machine this made `SpscRing` reads of 4 KiB 1% to 4%
+/// faster than one `memcpy` and one `memset` (BENCHMARKS.md, rings, issue
+/// 14 second pass; `benches/examples/ring_ir.rs`).
 const WIPE_BLOCK: usize = 512;
 
 /// Whether `zeroize::optimization_barrier` is an `asm!` barrier here (on
