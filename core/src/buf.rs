@@ -51,9 +51,12 @@ pub struct SecureBuf<const N: usize> {
     len: usize,
     /// Read cursor.
     pos: usize,
-    /// High-water mark: every byte of `data[exposed..]` is zero.
-    /// Invariant: `len <= exposed <= N`.
-    exposed: usize,
+    /// With `len`, the high-water mark `max(len, spare)`: every byte of
+    /// `data[max(len, spare)..]` is zero. `spare` is raised by the
+    /// spare-room accessors and, when `len` drops, to the old mark; writes
+    /// only raise `len`, so the hot path keeps one field fewer up to date.
+    /// Invariant: `spare <= N`.
+    spare: usize,
     string_limit: u32,
 }
 
@@ -65,7 +68,7 @@ impl<const N: usize> SecureBuf<N> {
             data: [0; N],
             len: 0,
             pos: 0,
-            exposed: 0,
+            spare: 0,
             string_limit: DEFAULT_STRING_LIMIT,
         }
     }
@@ -137,7 +140,11 @@ impl<const N: usize> SecureBuf<N> {
     /// zero, and `clear` wipes exactly this many.
     #[must_use]
     pub const fn exposed(&self) -> usize {
-        self.exposed
+        if self.len > self.spare {
+            self.len
+        } else {
+            self.spare
+        }
     }
 
     /// All written bytes, including those already read.
@@ -163,7 +170,7 @@ impl<const N: usize> SecureBuf<N> {
     /// few bytes of a large buffer, [`spare_mut_up_to`](Self::spare_mut_up_to)
     /// keeps the later wipe short.
     pub fn spare_mut(&mut self) -> &mut [u8] {
-        self.exposed = N;
+        self.spare = N;
         self.data.get_mut(self.len..).unwrap_or_default()
     }
 
@@ -173,7 +180,7 @@ impl<const N: usize> SecureBuf<N> {
     /// only to the end of the returned slice.
     pub fn spare_mut_up_to(&mut self, max: usize) -> &mut [u8] {
         let end = self.len.saturating_add(max.min(self.free()));
-        self.exposed = self.exposed.max(end);
+        self.spare = self.spare.max(end);
         self.data.get_mut(self.len..end).unwrap_or_default()
     }
 
@@ -189,7 +196,6 @@ impl<const N: usize> SecureBuf<N> {
             });
         }
         self.len += n;
-        self.exposed = self.exposed.max(self.len);
         Ok(())
     }
 
@@ -225,12 +231,13 @@ impl<const N: usize> SecureBuf<N> {
     /// up to the [`exposed`](Self::exposed) mark, and empties the buffer.
     /// The cost is the mark, not the capacity.
     pub fn clear(&mut self) {
-        if let Some(used) = self.data.get_mut(..self.exposed) {
+        let mark = self.exposed();
+        if let Some(used) = self.data.get_mut(..mark) {
             used.zeroize();
         }
         self.len = 0;
         self.pos = 0;
-        self.exposed = 0;
+        self.spare = 0;
     }
 
     /// Wipes the whole capacity, written or not, and empties the buffer.
@@ -238,7 +245,7 @@ impl<const N: usize> SecureBuf<N> {
         self.data.zeroize();
         self.len = 0;
         self.pos = 0;
-        self.exposed = 0;
+        self.spare = 0;
     }
 
     /// Keeps the first `len` written bytes and wipes the rest. Does nothing
@@ -248,6 +255,8 @@ impl<const N: usize> SecureBuf<N> {
             if let Some(tail) = self.data.get_mut(len..self.len) {
                 tail.zeroize();
             }
+            // The mark stays where it was (see `spare`).
+            self.spare = self.exposed();
             self.len = len;
             self.pos = self.pos.min(len);
         }
@@ -280,6 +289,7 @@ impl<const N: usize> SecureBuf<N> {
                 stale.zeroize();
             }
         }
+        self.spare = self.exposed();
         self.len = unread;
         self.pos = 0;
     }
@@ -306,7 +316,6 @@ impl<const N: usize> SecureBuf<N> {
         let mut w = Writer::new(self.data.get_mut(self.len..).unwrap_or_default());
         let value = f(&mut w)?;
         self.len += w.position();
-        self.exposed = self.exposed.max(self.len);
         Ok(value)
     }
 

@@ -770,10 +770,16 @@ impl<'a> Writer<'a> {
                 *d = v;
                 carry = c;
             }
-            prefix.fill(0xff);
+            // The prefix is the sign byte or nothing: a byte store, not a
+            // `memset` call.
+            if let Some(sign) = prefix.first_mut() {
+                *sign = 0xff;
+            }
         } else {
             tail.copy_from_slice(m);
-            prefix.fill(0);
+            if let Some(sign) = prefix.first_mut() {
+                *sign = 0;
+            }
         }
         Ok(())
     }
@@ -1267,6 +1273,31 @@ mod tests {
                 s[i + 1] = b',';
             }
             assert_eq!(valid_list(&s), valid_list_reference(&s), "{i}");
+        }
+    }
+
+    #[test]
+    fn long_name_lists_are_checked_at_every_position() {
+        // Lists longer than one 16-byte step (64-bit targets check those a
+        // step at a time, the last step overlapping): a non-ASCII byte, a
+        // doubled comma, and a single comma (valid) at every position.
+        for len in 17..=if cfg!(miri) { 34 } else { 80 } {
+            let base = std::vec![b'n'; len];
+            assert!(valid_list(&base), "{len}");
+            for i in 0..len {
+                for (bad, pair) in [(0x80u8, false), (0xff, false), (b',', true), (b',', false)] {
+                    let mut s = base.clone();
+                    s[i] = bad;
+                    if pair && i + 1 < len {
+                        s[i + 1] = b',';
+                    }
+                    assert_eq!(
+                        valid_list(&s),
+                        valid_list_reference(&s),
+                        "{len} {i} {bad:02x} {pair}"
+                    );
+                }
+            }
         }
     }
 

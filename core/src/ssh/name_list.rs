@@ -26,6 +26,7 @@ impl<'a> NameList<'a> {
     /// (a leading, trailing or doubled comma), with the index of the first
     /// such byte or comma. The empty string is the
     /// empty list.
+    #[inline]
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
         if !valid_list(bytes) {
             return Err(Error::InvalidNameList {
@@ -92,14 +93,18 @@ impl<'a> Iterator for Names<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        // Every byte is ASCII, so every index is a char boundary.
-        let end = find_comma(self.rest.as_bytes());
-        let (name, rest) = match end {
-            Some(i) => (self.rest.get(..i), self.rest.get(i + 1..)),
-            None => (Some(self.rest), Some("")),
+        let bytes = self.rest.as_bytes();
+        let (name, rest) = match find_comma(bytes) {
+            Some(i) => (
+                bytes.get(..i).unwrap_or_default(),
+                bytes.get(i + 1..).unwrap_or_default(),
+            ),
+            None => (bytes, &[][..]),
         };
-        self.rest = rest.unwrap_or_default();
-        name
+        // Split at an ASCII comma, the parts are ASCII too: no char-boundary
+        // checks (`str` slicing makes two per name).
+        self.rest = ascii_str(rest);
+        Some(ascii_str(name))
     }
 }
 
@@ -136,8 +141,9 @@ fn find_comma(bytes: &[u8]) -> Option<usize> {
 
 /// A name-list body is valid when every byte is US-ASCII and no name is
 /// empty: no comma first, last, or right after another comma. One
-/// branch-free pass over each byte and the byte before it, which the
-/// compiler vectorises (lists are checked on every read).
+/// branch-free pass over each byte and the byte before it (lists are checked
+/// on every read).
+#[inline]
 pub(super) fn valid_list(bytes: &[u8]) -> bool {
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return true; // the empty list
@@ -145,24 +151,77 @@ pub(super) fn valid_list(bytes: &[u8]) -> bool {
     if first == b',' || last == b',' {
         return false;
     }
-    let prev = bytes.get(..bytes.len() - 1).unwrap_or_default();
-    let next = bytes.get(1..).unwrap_or_default();
     // Bit 7 of `bad` collects non-ASCII bytes and commas after commas.
-    let mut bad = first;
+    let bad = if WIDE && bytes.len() > LANES {
+        wide_pairs(bytes)
+    } else {
+        let prev = bytes.get(..bytes.len() - 1).unwrap_or_default();
+        let next = bytes.get(1..).unwrap_or_default();
+        pairs(prev, next)
+    };
+    (first | bad) & 0x80 == 0
+}
+
+/// Bytes per step of [`wide_pairs`]: one SSE2 or NEON register.
+const LANES: usize = 16;
+
+/// Whether [`valid_list`] takes [`wide_pairs`] for lists longer than
+/// [`LANES`]: on 64-bit targets, which have 16-byte vectors. A
+/// microcontroller keeps the short loop (flash).
+const WIDE: bool = cfg!(target_pointer_width = "64");
+
+/// Bit 7 set if a byte of `next` is not ASCII or is a comma after the comma
+/// at the same index of `prev`.
+#[inline]
+fn pairs(prev: &[u8], next: &[u8]) -> u8 {
+    let mut bad = 0;
     for (&a, &b) in prev.iter().zip(next) {
         bad |= b | ((u8::from(a == b',') & u8::from(b == b',')) << 7);
     }
-    bad & 0x80 == 0
+    bad
 }
 
-/// `bytes` as a `str`, for bytes that [`valid_list`] accepted: every byte is
-/// US-ASCII, so they are UTF-8 and a second check (`str::from_utf8`) is only
-/// cost.
-#[allow(unsafe_code)] // one call, its precondition checked by the caller
+/// [`pairs`] of `bytes[..len - 1]` and `bytes[1..]`, for `len > LANES`, in
+/// steps of fixed-size arrays (one vector operation each; the zip of two
+/// slices leaves the compiler a 32-byte loop, an 8-byte loop and a byte
+/// loop for a typical 80-byte list). The last step overlaps the one before
+/// it, which is harmless for an OR.
+#[inline]
+fn wide_pairs(bytes: &[u8]) -> u8 {
+    // Steps start at 0, LANES, ... and finally at `last`, so that each reads
+    // `LANES + 1` bytes in bounds.
+    let last = bytes.len() - (LANES + 1);
+    let mut acc = [0u8; LANES];
+    let mut start = 0;
+    loop {
+        let window = bytes.get(start..).unwrap_or_default();
+        // `start <= last` keeps `LANES + 1` bytes in the window; were it
+        // otherwise, the list is reported invalid, never passed unchecked.
+        let Some((head, _)) = window.split_first_chunk::<{ LANES + 1 }>() else {
+            return 0x80;
+        };
+        let (prev, next) = (&head[..LANES], &head[1..]);
+        for ((acc, &a), &b) in acc.iter_mut().zip(prev).zip(next) {
+            *acc |= b | ((u8::from(a == b',') & u8::from(b == b',')) << 7);
+        }
+        if start == last {
+            break;
+        }
+        start = (start + LANES).min(last);
+    }
+    acc.iter().fold(0, |x, &y| x | y)
+}
+
+/// `bytes` as a `str`, for bytes that [`valid_list`] accepted (or a part of
+/// them): every byte is US-ASCII, so they are UTF-8 and a second check
+/// (`str::from_utf8`) is only cost.
+#[allow(unsafe_code)] // its precondition checked by the callers
+#[inline]
 fn ascii_str(bytes: &[u8]) -> &str {
     debug_assert!(bytes.is_ascii());
-    // SAFETY: `valid_list(bytes)` held, so every byte is below 0x80, and a
-    // sequence of US-ASCII bytes is valid UTF-8.
+    // SAFETY: the callers pass bytes of a list `valid_list` accepted (the
+    // list, or a part of a `NameList`'s bytes split at a comma), so every
+    // byte is below 0x80, and a sequence of US-ASCII bytes is valid UTF-8.
     unsafe { core::str::from_utf8_unchecked(bytes) }
 }
 
