@@ -25,6 +25,7 @@ mod portable;
 /// `.cargo/config.toml` builds wasm32 with `+simd128`: without it the core
 /// falls back to the portable backend and this file checks nothing, so fail.
 #[wasm_bindgen_test]
+#[allow(clippy::assertions_on_constants)] // a failing test, not a build error, says why
 fn built_with_simd128() {
     assert!(
         cfg!(target_feature = "simd128"),
@@ -234,7 +235,7 @@ mod simd {
     #[wasm_bindgen_test]
     fn agrees_with_the_portable_backend_on_random_inputs() {
         let mut rng = Rng(0xD1B5_4A32_D192_ED03);
-        for case in 0..400 {
+        for case in 0..250 {
             let key: [u8; 32] = rng.bytes(32).try_into().unwrap();
             let mut nonce: [u8; 12] = rng.bytes(12).try_into().unwrap();
             // Mostly a container's nonces (last byte 0 or 1), sometimes any.
@@ -243,7 +244,7 @@ mod simd {
             }
             let aad_len = rng.below(80);
             let aad = rng.bytes(aad_len);
-            let len = if case % 10 == 0 {
+            let len = if case % 25 == 0 {
                 rng.below(70_000)
             } else {
                 rng.below(3000)
