@@ -13,10 +13,13 @@
 //! anything is decrypted), zeros with `ring` (it decrypts while it authenticates).
 //!
 //! Backends (the one seam; the container and everything above it are written once):
-//! RustCrypto's `chacha20poly1305` everywhere (microcontrollers, wasm), and with the
-//! feature `ring` (hosts; `secstream` turns it on) ring's assembly, about 2x faster at
-//! 64 KiB and 9x at 64 bytes. Both give the same bytes: the tests cross-check them on
-//! random inputs, and the shared vectors pass with either.
+//! RustCrypto's `chacha20poly1305` everywhere (microcontrollers, wasm without SIMD), with
+//! the feature `ring` (hosts; `secstream` turns it on) ring's assembly, about 2x faster at
+//! 64 KiB and 9x at 64 bytes, and on `wasm32` with the `simd128` target feature (the npm
+//! package) a four-block SIMD ChaCha20 with RustCrypto's Poly1305 (`seal/wasm_simd.rs`).
+//! All give the same bytes: the tests cross-check them on random inputs (the SIMD one in
+//! Node and the browsers, `wasm/tests/seal_simd.rs`), and the shared vectors pass with
+//! each.
 //!
 //! ```
 //! use secstream_core::seal::{MasterKey, StreamKey, TAG_LEN};
@@ -38,17 +41,39 @@ use core::fmt;
 use zeroize::{Zeroize, Zeroizing};
 
 // With `ring`, the portable backend stays for the tests that cross-check the two.
-#[cfg(any(not(feature = "ring"), test))]
+#[cfg(any(
+    all(
+        not(feature = "ring"),
+        not(all(target_arch = "wasm32", target_feature = "simd128"))
+    ),
+    test
+))]
 mod portable;
 #[cfg(feature = "ring")]
 mod ring_cipher;
+#[cfg(all(
+    not(feature = "ring"),
+    target_arch = "wasm32",
+    target_feature = "simd128"
+))]
+mod wasm_simd;
 
 /// The backend behind [`StreamKey`].
-#[cfg(not(feature = "ring"))]
+#[cfg(all(
+    not(feature = "ring"),
+    not(all(target_arch = "wasm32", target_feature = "simd128"))
+))]
 type Cipher = portable::PortableCipher;
 /// The backend behind [`StreamKey`].
 #[cfg(feature = "ring")]
 type Cipher = ring_cipher::RingCipher;
+/// The backend behind [`StreamKey`].
+#[cfg(all(
+    not(feature = "ring"),
+    target_arch = "wasm32",
+    target_feature = "simd128"
+))]
+type Cipher = wasm_simd::SimdCipher;
 
 /// Length of a master key and of a stream key.
 pub const KEY_LEN: usize = 32;

@@ -40,6 +40,8 @@ const WASM_OPT_FLAGS: &[&str] = &[
     "--enable-sign-ext",
     "--enable-multivalue",
     "--enable-mutable-globals",
+    // `.cargo/config.toml` builds wasm32 with `+simd128` (the SIMD ChaCha20).
+    "--enable-simd",
 ];
 
 fn js_tests(root: &Path) -> PathBuf {
