@@ -379,6 +379,7 @@ mod tests {
     #[test]
     fn every_way_to_expose_bytes_raises_the_mark() {
         type Check = fn(&mut SecureBuf<256>) -> usize;
+        #[cfg_attr(not(feature = "std"), allow(unused_mut))]
         let mut cases: Vec<(&str, Check)> = std::vec![
             ("put", |b| {
                 b.put_u32(7).unwrap();
