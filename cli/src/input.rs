@@ -92,6 +92,13 @@ impl fmt::Display for InputError {
 impl std::error::Error for InputError {}
 
 impl InputError {
+    /// A file whose size went from `was` to `now` while it was packed.
+    pub(crate) fn changed(was: u64, now: u64) -> Self {
+        Self(io::Error::other(format!(
+            "the file changed size while it was read ({was} bytes, then {now}): pack it again"
+        )))
+    }
+
     /// The input's error carried by `e`, if it carries one.
     pub(crate) fn of(e: &io::Error) -> Option<&Self> {
         e.get_ref().and_then(|inner| inner.downcast_ref::<Self>())

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use secstream::container_io::ContainerOptions;
+use secstream::file_stream::ReadAt;
 use secstream::pipeline::ChunkMode;
 
 use crate::exit::{Exit, Failure, Result};
@@ -122,9 +123,22 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
     let out = match (&input.file, input.size) {
         // A regular file: the workers read their own frames (positioned reads), the
         // main thread only writes.
-        (Some(file), Some(size)) => w
-            .finish_from(Arc::clone(file), 0, size, |n| progress.add(n))
-            .map_err(failure)?,
+        (Some(file), Some(size)) => {
+            let out = w
+                .finish_from(Arc::clone(file), 0, size, |n| progress.add(n))
+                .map_err(failure)?;
+            // The frames hold the `size` bytes seen at open: a file that grew since
+            // would be cut short without a word. (Dropping `out` removes the temp.)
+            let now = file.size().map_err(|e| failure(e.into()))?;
+            if now != size {
+                return Err(Failure::new(
+                    Exit::Io,
+                    format!("reading {}", input.name),
+                    InputError::changed(size, now),
+                ));
+            }
+            out
+        }
         _ => {
             // Stdin, a pipe, a device: read straight into the frame buffers.
             let mut src = Tagged(progress.reader(input.reader));

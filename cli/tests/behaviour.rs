@@ -1025,3 +1025,48 @@ fn bad_inputs_and_ranges_end_with_one_line_and_the_documented_code() {
         ["data", "data.sst", "key", "other", "sub"]
     );
 }
+
+/// `pack FILE` reads the size it saw at open, frames in parallel: a file that
+/// grows meanwhile fails with a clear error instead of being cut short. The
+/// output is a FIFO the test drains slowly, so the append lands mid-pack.
+#[test]
+fn a_file_that_grows_while_packed_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("growing.bin");
+    fs::write(&src, noise(8 << 20, 11)).unwrap();
+    let fifo = dir.path().join("out.fifo");
+    mkfifo(&fifo);
+    let child = bin()
+        .args([
+            "pack",
+            p(&src),
+            "-o",
+            p(&fifo),
+            "--force",
+            "--frame-size",
+            "64K",
+            "-j1",
+            "-q",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = fs::File::open(&fifo).unwrap();
+    let mut first = [0u8; 4];
+    // The preamble is out, so the size was taken; the pipe holds far less than 8 MiB.
+    out.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"SSTM");
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&src)
+        .unwrap()
+        .write_all(b"more")
+        .unwrap();
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("changed size"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
