@@ -62,6 +62,8 @@ impl Exit {
                 C::CounterOverflow | C::NotPlain | C::NotStarted | C::Finished | C::BufferTooSmall,
             )
             | secstream::Error::Random(_)
+            | secstream::Error::KdfMemory(_)
+            | secstream::Error::Kdf(_)
             | secstream::Error::Pool(_)
             | secstream::Error::Worker
             | secstream::Error::Poisoned => Self::Other,
@@ -120,6 +122,16 @@ impl Failure {
             why.push_str(" (wrong key, or the sealed data was modified)");
         }
         Self::new(Exit::of(e), what, why)
+    }
+
+    /// The same failure for a container opened with a passphrase: an authentication
+    /// failure says "wrong passphrase" rather than "wrong key".
+    pub(crate) fn by_passphrase(mut self, yes: bool) -> Self {
+        if yes && self.exit == Exit::Authentication {
+            self.why = "authentication failed (wrong passphrase, or the sealed data was modified)"
+                .to_owned();
+        }
+        self
     }
 
     pub(crate) const fn exit(&self) -> Exit {

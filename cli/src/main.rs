@@ -30,9 +30,11 @@ mod names;
 mod options;
 mod output;
 mod pack;
+mod passphrase;
 mod progress;
 mod signals;
 mod store;
+mod tty;
 mod unpack;
 mod verify;
 

@@ -48,8 +48,8 @@ use crate::Error;
 use crate::seal::MasterKey;
 
 pub use secstream_core::passphrase::{
-    ENVELOPE_LEN, Envelope, Error as EnvelopeError, KEY_LEN, KdfParams, MAX_M_COST_KIB, MAX_P_COST,
-    MAX_WORK_KIB, SALT_LEN,
+    ENVELOPE_LEN, Envelope, Error as EnvelopeError, KDF_ARGON2ID, KEY_LEN, KdfParams, MAGIC,
+    MAX_M_COST_KIB, MAX_P_COST, MAX_WORK_KIB, SALT_LEN, VERSION,
 };
 
 /// A passphrase: its bytes as given (no Unicode normalisation), wiped when
