@@ -251,7 +251,7 @@ mod tests {
     fn sample() -> Envelope {
         Envelope::new(
             KdfParams::new(256, 2, 1).unwrap(),
-            core::array::from_fn(|i| 0x60 + i as u8),
+            core::array::from_fn(|i| 0x60 + u8::try_from(i).unwrap()),
         )
     }
 
@@ -261,8 +261,8 @@ mod tests {
         let mut want = [0u8; 34];
         want[..6].copy_from_slice(b"SSTP\x01\x01");
         want[6..18].copy_from_slice(&[0, 1, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0]);
-        for (i, s) in want[18..].iter_mut().enumerate() {
-            *s = 0x60 + i as u8;
+        for (s, v) in want[18..].iter_mut().zip(0x60u8..) {
+            *s = v;
         }
         assert_eq!(&b[..34], &want);
         assert_eq!(b[34..], checksum::crc32c(&want).to_le_bytes());
