@@ -34,11 +34,13 @@ Exit codes:
   2    usage: bad arguments, or refused before any work (stdin is a terminal,
        output exists without --force, output is a symbolic link, no output name)
   3    i/o error reading or writing a file, stdin or stdout
-  4    key: key file or variable missing or malformed, a sealed container
-       without a key, or a key for an unsealed container
+  4    key: key file, variable or passphrase missing or malformed, a sealed
+       container without a key or passphrase, or a key for an unsealed one
   5    integrity: not a secstream container, checksum mismatch, truncated,
-       bytes after the end, unsupported version or option
-  6    authentication failed: wrong key, or the sealed data was modified
+       bytes after the end, unsupported version or option, a damaged
+       passphrase envelope or Argon2id costs above the limits
+  6    authentication failed: wrong key or passphrase, or the sealed data
+       was modified
   128+N  killed by signal N (interrupted: 130 SIGINT, 143 SIGTERM, 129 SIGHUP;
        a closed output pipe ends quietly as 141 SIGPIPE, like zstd); an
        interrupted run removes its temporary output first";
