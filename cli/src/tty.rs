@@ -52,10 +52,12 @@ pub(crate) fn read_hidden(prompt: &str) -> Result<Zeroizing<Vec<u8>>, TtyError> 
     let mut off = attrs;
     off.c_lflag &= !(libc::ECHO | libc::ECHOE | libc::ECHOK);
     off.c_lflag |= libc::ECHONL | libc::ICANON;
+    // Echo off first, then the prompt (as getpass does): nothing typed after the
+    // prompt appears is ever echoed.
+    let echo_off = EchoOff::new(SavedTty { fd, attrs }, &off).map_err(TtyError::Io)?;
     tty.write_all(prompt.as_bytes())
         .and_then(|()| tty.flush())
         .map_err(TtyError::Io)?;
-    let echo_off = EchoOff::new(SavedTty { fd, attrs }, &off).map_err(TtyError::Io)?;
     // Never reallocated (that would leave a copy behind): the cap is the capacity.
     let mut line = Zeroizing::new(Vec::with_capacity(MAX_LEN));
     let mut byte = [0u8; 1];
