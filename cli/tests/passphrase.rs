@@ -696,12 +696,6 @@ fn an_interrupted_prompt_gives_the_terminal_its_echo_back() {
             Ok(())
         });
     }
-    let mut child = c
-        .args(["pack", p(&src), "-o", "-", "--passphrase"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(slave))
-        .spawn()
-        .unwrap();
     let echo_on = || {
         use std::os::fd::AsRawFd;
         // SAFETY: an all-zero termios is a valid value for tcgetattr to fill.
@@ -710,7 +704,13 @@ fn an_interrupted_prompt_gives_the_terminal_its_echo_back() {
         assert_eq!(unsafe { libc::tcgetattr(keep.as_raw_fd(), &raw mut t) }, 0);
         t.c_lflag & libc::ECHO != 0
     };
-    assert!(echo_on());
+    assert!(echo_on(), "a new terminal echoes");
+    let mut child = c
+        .args(["pack", p(&src), "-o", "-", "--passphrase"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(slave))
+        .spawn()
+        .unwrap();
     let mut seen = Vec::new();
     let mut buf = [0u8; 64];
     while !String::from_utf8_lossy(&seen).contains("Passphrase for") {

@@ -1,0 +1,17 @@
+//! Passphrase envelope parser (`passphrase::Envelope::parse`): any bytes either
+//! fail or give an envelope whose costs are within the limits and which writes
+//! back exactly the 38 bytes it was read from.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use secstream_core::passphrase::{ENVELOPE_LEN, Envelope, KdfParams, MAX_WORK_KIB};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(env) = Envelope::parse(data) {
+        let p = env.params;
+        assert_eq!(KdfParams::new(p.m_cost_kib(), p.t_cost(), p.p_cost()), Ok(p));
+        assert!(u64::from(p.m_cost_kib()) * u64::from(p.t_cost()) <= MAX_WORK_KIB);
+        assert_eq!(&env.to_bytes()[..], &data[..ENVELOPE_LEN]);
+        assert!(Envelope::detect(data));
+    }
+});
