@@ -20,14 +20,42 @@ const CHEAP: [&str; 4] = ["--kdf-memory", "256K", "--kdf-passes", "1"];
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_secstream"));
     // No controlling terminal: nothing here may ever wait on the developer's terminal.
-    // SAFETY: `setsid` is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        c.pre_exec(|| {
-            libc::setsid();
-            Ok(())
-        });
-    }
+    // SAFETY: `new_session` calls only async-signal-safe functions.
+    unsafe { c.pre_exec(new_session) };
     c
+}
+
+/// In a child before `exec`: a new session, so no controlling terminal.
+fn new_session() -> std::io::Result<()> {
+    // SAFETY: `setsid` is async-signal-safe and has no memory preconditions (it fails
+    // only for a group leader, which a fresh child is not).
+    unsafe { libc::setsid() };
+    Ok(())
+}
+
+/// In a child before `exec`: a new session whose controlling terminal is fd 2 (stdio
+/// is set up before this runs).
+fn session_on_stderr_terminal() -> std::io::Result<()> {
+    new_session()?;
+    // SAFETY: `ioctl` is async-signal-safe; TIOCSCTTY takes an int argument.
+    if unsafe { libc::ioctl(2, libc::TIOCSCTTY, 0) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// In a child before `exec`: a new session and at most 1 GiB of address space.
+fn session_in_1_gib() -> std::io::Result<()> {
+    new_session()?;
+    let lim = libc::rlimit {
+        rlim_cur: 1 << 30,
+        rlim_max: 1 << 30,
+    };
+    // SAFETY: `setrlimit` is async-signal-safe; `lim` is a valid rlimit.
+    if unsafe { libc::setrlimit(libc::RLIMIT_AS, &raw const lim) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 fn p(path: &Path) -> &str {
@@ -524,18 +552,9 @@ fn kdf_memory_the_machine_cannot_give_is_an_error_not_an_abort() {
         e[6..10].copy_from_slice(&(2u32 << 20).to_le_bytes());
     });
     fs::write(&sst, big).unwrap();
-    let mut c = bin();
-    // SAFETY: `setrlimit` is async-signal-safe; `lim` is a valid rlimit.
-    unsafe {
-        c.pre_exec(|| {
-            let lim = libc::rlimit {
-                rlim_cur: 1 << 30,
-                rlim_max: 1 << 30,
-            };
-            libc::setrlimit(libc::RLIMIT_AS, &raw const lim);
-            Ok(())
-        });
-    }
+    let mut c = Command::new(env!("CARGO_BIN_EXE_secstream"));
+    // SAFETY: `session_in_1_gib` calls only async-signal-safe functions.
+    unsafe { c.pre_exec(session_in_1_gib) };
     let out = c
         .args(["verify", p(&sst), "--passphrase-env", "SS_PASS"])
         .env("SS_PASS", "pw")
@@ -578,17 +597,8 @@ fn pty() -> (fs::File, fs::File) {
 fn at_terminal(args: &[&str], stdin: Stdio, answers: &[&str]) -> (Option<i32>, String) {
     let (mut master, slave) = pty();
     let mut c = Command::new(env!("CARGO_BIN_EXE_secstream"));
-    // SAFETY: `setsid` and `ioctl` are async-signal-safe; fd 2 is the pty slave (stdio
-    // is set up before this runs).
-    unsafe {
-        c.pre_exec(|| {
-            libc::setsid();
-            if libc::ioctl(2, libc::TIOCSCTTY, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    // SAFETY: `session_on_stderr_terminal` calls only async-signal-safe functions.
+    unsafe { c.pre_exec(session_on_stderr_terminal) };
     let mut child = c
         .args(args)
         .stdin(stdin)
@@ -686,16 +696,8 @@ fn an_interrupted_prompt_gives_the_terminal_its_echo_back() {
     let (mut master, slave) = pty();
     let keep = slave.try_clone().unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_secstream"));
-    // SAFETY: as in `at_terminal`.
-    unsafe {
-        c.pre_exec(|| {
-            libc::setsid();
-            if libc::ioctl(2, libc::TIOCSCTTY, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    // SAFETY: `session_on_stderr_terminal` calls only async-signal-safe functions.
+    unsafe { c.pre_exec(session_on_stderr_terminal) };
     let echo_on = || {
         use std::os::fd::AsRawFd;
         // SAFETY: an all-zero termios is a valid value for tcgetattr to fill.
