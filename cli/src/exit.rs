@@ -9,7 +9,8 @@ use secstream::container;
 /// What went wrong, as the process exit code. The table is [`TABLE`] (shown by `--help`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Exit {
-    /// 1: anything not listed below (an internal error, the random generator failed).
+    /// 1: anything not listed below (an internal error, the random generator failed,
+    /// the memory of a passphrase's key derivation could not be allocated).
     Other = 1,
     /// 2: the command line is wrong, or asks for something refused before any work
     /// (stdin is a terminal, the output exists and `--force` was not given, no output name).
@@ -30,7 +31,7 @@ pub(crate) enum Exit {
 pub(crate) const TABLE: &str = "\
 Exit codes:
   0    success
-  1    other failure (internal error)
+  1    other failure (internal error, or no memory to derive a passphrase's key)
   2    usage: bad arguments, or refused before any work (stdin is a terminal,
        output exists without --force, output is a symbolic link, no output name)
   3    i/o error reading or writing a file, stdin or stdout
