@@ -8,13 +8,15 @@ use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
 use clap::Args;
-use secstream::file_stream::FileStream;
+use secstream::file_stream::{FileStreamOptions, ReadAt};
+use secstream::passphrase::ENVELOPE_LEN;
 use zeroize::Zeroizing;
 
 use crate::exit::{Failure, Result};
 use crate::keys::KeyArgs;
 use crate::names::is_stdin;
 use crate::options::parse_bytes;
+use crate::passphrase;
 use crate::progress::{Progress, Verbosity};
 
 #[derive(Args, Debug)]
@@ -24,9 +26,28 @@ pub(crate) struct CatArgs {
     /// Bytes of the data to write: OFFSET:LEN, or OFFSET: for the rest (suffixes K, M, G)
     #[arg(long, value_parser = parse_range, value_name = "OFFSET:LEN")]
     range: Option<Range>,
-    /// Master key of a sealed container
+    /// Master key of a sealed container, or the passphrase of a protected one
     #[command(flatten)]
     key: KeyArgs,
+}
+
+/// A file read from `base` on: the container after a passphrase envelope.
+struct After {
+    file: std::fs::File,
+    base: u64,
+}
+
+impl ReadAt for After {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        match offset.checked_add(self.base) {
+            Some(at) => self.file.read_at(buf, at),
+            None => Ok(0),
+        }
+    }
+
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.file.size()?.saturating_sub(self.base))
+    }
 }
 
 /// `--range`: an offset and a length (`None`: to the end).
@@ -71,12 +92,25 @@ pub(crate) fn cat(a: &CatArgs, v: Verbosity) -> Result<()> {
             ));
         }
     }
-    let key = a.key.load()?;
+    let file = std::fs::File::open(&a.input)
+        .map_err(|e| Failure::io(format!("cannot open {name}"), &e))?;
+    let envelope = passphrase::envelope_of_file(&file, &name)?;
+    let by_pass = envelope.is_some();
+    let key = a
+        .key
+        .for_input(envelope.as_ref(), &name, by_pass, v == Verbosity::Verbose)?;
     let what = format!("cat {name}");
-    let mut fs = FileStream::open(&a.input, key).map_err(|e| match e {
-        secstream::Error::Io(io) => Failure::io(format!("cannot open {name}"), &io),
-        other => Failure::lib(&what, &other),
-    })?;
+    let base = if by_pass { ENVELOPE_LEN as u64 } else { 0 };
+    let src = After { file, base };
+    let mut fs = FileStreamOptions::new()
+        .open_source(src, key)
+        .map_err(|e| match e {
+            secstream::Error::Io(io) => Failure::io(format!("cannot open {name}"), &io),
+            other => Failure::lib(&what, &other).by_passphrase(by_pass),
+        })?;
+    if by_pass && !fs.header().config.sealed {
+        return Err(passphrase::not_sealed(&what));
+    }
     let size = fs.size();
     let (offset, len) = match a.range {
         None => (0, size),
@@ -91,7 +125,8 @@ pub(crate) fn cat(a: &CatArgs, v: Verbosity) -> Result<()> {
             (r.offset, len)
         }
     };
-    let read_failure = |e: io::Error| Failure::lib(&what, &secstream::Error::from(e));
+    let read_failure =
+        |e: io::Error| Failure::lib(&what, &secstream::Error::from(e)).by_passphrase(by_pass);
     if fs.has_index() {
         fs.seek(SeekFrom::Start(offset)).map_err(read_failure)?;
     } else {

@@ -9,7 +9,8 @@ use secstream::container;
 /// What went wrong, as the process exit code. The table is [`TABLE`] (shown by `--help`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Exit {
-    /// 1: anything not listed below (an internal error, the random generator failed).
+    /// 1: anything not listed below (an internal error, the random generator failed,
+    /// the memory of a passphrase's key derivation could not be allocated).
     Other = 1,
     /// 2: the command line is wrong, or asks for something refused before any work
     /// (stdin is a terminal, the output exists and `--force` was not given, no output name).
@@ -30,15 +31,17 @@ pub(crate) enum Exit {
 pub(crate) const TABLE: &str = "\
 Exit codes:
   0    success
-  1    other failure (internal error)
+  1    other failure (internal error, or no memory to derive a passphrase's key)
   2    usage: bad arguments, or refused before any work (stdin is a terminal,
        output exists without --force, output is a symbolic link, no output name)
   3    i/o error reading or writing a file, stdin or stdout
-  4    key: key file or variable missing or malformed, a sealed container
-       without a key, or a key for an unsealed container
+  4    key: key file, variable or passphrase missing or malformed, a sealed
+       container without a key or passphrase, or a key for an unsealed one
   5    integrity: not a secstream container, checksum mismatch, truncated,
-       bytes after the end, unsupported version or option
-  6    authentication failed: wrong key, or the sealed data was modified
+       bytes after the end, unsupported version or option, a damaged
+       passphrase envelope or Argon2id costs above the limits
+  6    authentication failed: wrong key or passphrase, or the sealed data
+       was modified
   128+N  killed by signal N (interrupted: 130 SIGINT, 143 SIGTERM, 129 SIGHUP;
        a closed output pipe ends quietly as 141 SIGPIPE, like zstd); an
        interrupted run removes its temporary output first";
@@ -62,6 +65,8 @@ impl Exit {
                 C::CounterOverflow | C::NotPlain | C::NotStarted | C::Finished | C::BufferTooSmall,
             )
             | secstream::Error::Random(_)
+            | secstream::Error::KdfMemory(_)
+            | secstream::Error::Kdf(_)
             | secstream::Error::Pool(_)
             | secstream::Error::Worker
             | secstream::Error::Poisoned => Self::Other,
@@ -120,6 +125,16 @@ impl Failure {
             why.push_str(" (wrong key, or the sealed data was modified)");
         }
         Self::new(Exit::of(e), what, why)
+    }
+
+    /// The same failure for a container opened with a passphrase: an authentication
+    /// failure says "wrong passphrase" rather than "wrong key".
+    pub(crate) fn by_passphrase(mut self, yes: bool) -> Self {
+        if yes && self.exit == Exit::Authentication {
+            self.why = "authentication failed (wrong passphrase, or the sealed data was modified)"
+                .to_owned();
+        }
+        self
     }
 
     pub(crate) const fn exit(&self) -> Exit {

@@ -69,6 +69,23 @@ impl Input {
     }
 }
 
+/// Reads until `buf` is full or the input ends; the bytes read.
+///
+/// # Errors
+/// The reader's error (`Interrupted` is retried).
+pub(crate) fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(buf.get_mut(n..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 /// A regular input file read with positioned reads. Its errors carry an
 /// [`InputError`], so that a command can tell them from the output's.
 #[derive(Debug)]

@@ -10,6 +10,7 @@ use secstream::container_io::ContainerReader;
 use crate::exit::{Failure, Result};
 use crate::input::Input;
 use crate::keys::KeyArgs;
+use crate::passphrase;
 use crate::progress::{Progress, Verbosity};
 
 #[derive(Args, Debug)]
@@ -26,9 +27,15 @@ pub(crate) struct InspectArgs {
 }
 
 pub(crate) fn inspect(a: &InspectArgs, v: Verbosity) -> Result<()> {
-    let key = a.key.load()?;
+    let (input, envelope) = passphrase::peel(Input::open(&a.input)?)?;
+    let key = a.key.for_input(
+        envelope.as_ref(),
+        &input.name,
+        false,
+        v == Verbosity::Verbose,
+    )?;
+    let by_pass = envelope.is_some();
     let keyed = key.is_some();
-    let input = Input::open(&a.input)?;
     let label = format!("inspect {}", input.name);
     let progress = Progress::new(&label, input.size, v);
     let src = progress.reader(input.reader);
@@ -37,7 +44,12 @@ pub(crate) fn inspect(a: &InspectArgs, v: Verbosity) -> Result<()> {
         None => ContainerReader::verifier(src),
     };
     let what = format!("inspect {}", input.name);
-    let h = *r.read_header().map_err(|e| Failure::lib(&what, &e))?;
+    let h = *r
+        .read_header()
+        .map_err(|e| Failure::lib(&what, &e).by_passphrase(by_pass))?;
+    if by_pass && !h.config.sealed {
+        return Err(passphrase::not_sealed(&what));
+    }
     let mut sizes: Vec<u64> = Vec::new();
     let res = r.process_all(|p| {
         sizes.push(p.len() as u64);
@@ -63,6 +75,14 @@ pub(crate) fn inspect(a: &InspectArgs, v: Verbosity) -> Result<()> {
             c.compression.id()
         )?;
         writeln!(o, "sealed:         {}", yes(c.sealed))?;
+        if let Some(env) = &envelope {
+            writeln!(
+                o,
+                "passphrase:     {} (envelope v{})",
+                passphrase::describe(&env.params),
+                secstream::passphrase::VERSION
+            )?;
+        }
         writeln!(o, "max plaintext:  {} bytes per frame", c.max_plain)?;
         let what = if c.sealed && !keyed {
             "sealed"
@@ -85,7 +105,12 @@ pub(crate) fn inspect(a: &InspectArgs, v: Verbosity) -> Result<()> {
         } else {
             writeln!(
                 o,
-                "data:           unknown (sealed: give --key-file to open the frames)"
+                "data:           unknown (sealed: give {} to open the frames)",
+                if by_pass {
+                    "--passphrase"
+                } else {
+                    "--key-file"
+                }
             )?;
         }
         writeln!(
@@ -105,5 +130,6 @@ pub(crate) fn inspect(a: &InspectArgs, v: Verbosity) -> Result<()> {
         o.flush()
     };
     show().map_err(|e| Failure::io("writing stdout", &e))?;
-    res.map(|_| ()).map_err(|e| Failure::lib(&what, &e))
+    res.map(|_| ())
+        .map_err(|e| Failure::lib(&what, &e).by_passphrase(by_pass))
 }

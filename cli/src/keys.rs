@@ -2,9 +2,11 @@
 //! environment variable that holds the key as hex or base64 text or names a key file;
 //! and `keygen`, which writes a new random key in the format asked for.
 //!
-//! Precedence: `--key-file` and `--key-env` are exclusive (giving both is a usage
-//! error), and no variable is read unless `--key-env` names it, so whether a run seals
-//! never depends on the environment by surprise. A variable's value that is exactly 64
+//! Precedence: `--key-file`, `--key-env` and the three passphrase options
+//! (`--passphrase`, `--passphrase-file`, `--passphrase-env`, see [`crate::passphrase`])
+//! are exclusive (giving two is a usage error), and no variable is read unless
+//! `--key-env` or `--passphrase-env` names it, so whether a run seals never depends on
+//! the environment by surprise. A variable's value that is exactly 64
 //! hex digits or 44 base64 characters (surrounding whitespace ignored) is the key;
 //! anything else is the path of a key file.
 
@@ -12,25 +14,118 @@ use std::io::Write;
 use std::path::Path;
 
 use clap::{Args, ValueEnum};
+use secstream::passphrase::{Envelope, Passphrase};
 use secstream::seal::MasterKey;
 use zeroize::Zeroizing;
 
 use crate::atomic_file::AtomicFile;
 use crate::exit::{Exit, Failure, Result};
 use crate::output::{self, Plan, Target};
+use crate::passphrase;
 
-/// Where a key comes from (`--key-file`, `--key-env`).
+/// Where a key comes from (`--key-file`, `--key-env`), or the passphrase it is
+/// derived from (`--passphrase`, `--passphrase-file`, `--passphrase-env`): one of them.
 #[derive(Args, Clone, Debug, Default)]
+#[group(id = "secret", multiple = false)]
 pub(crate) struct KeyArgs {
     /// Master key file: 32 raw bytes, 64 hex digits or 44 base64 characters
-    #[arg(long, value_name = "FILE", conflicts_with = "key_env")]
+    #[arg(long, value_name = "FILE")]
     pub(crate) key_file: Option<std::path::PathBuf>,
     /// Environment variable holding the key (hex or base64) or naming a key file
     #[arg(long, value_name = "VAR")]
     pub(crate) key_env: Option<String>,
+    /// Passphrase instead of a key (Argon2id), asked on the terminal without echo
+    #[arg(long)]
+    pub(crate) passphrase: bool,
+    /// File whose only line is the passphrase
+    #[arg(long, value_name = "FILE")]
+    pub(crate) passphrase_file: Option<std::path::PathBuf>,
+    /// Environment variable holding the passphrase
+    #[arg(long, value_name = "VAR")]
+    pub(crate) passphrase_env: Option<String>,
+}
+
+/// How `pack` seals.
+pub(crate) enum Sealing {
+    /// With a master key.
+    Key(MasterKey),
+    /// With a key derived from a passphrase, behind an envelope.
+    Passphrase(Passphrase),
 }
 
 impl KeyArgs {
+    /// The passphrase option given, if any.
+    pub(crate) fn passphrase_source(&self) -> Option<passphrase::Source<'_>> {
+        if self.passphrase {
+            Some(passphrase::Source::Prompt)
+        } else if let Some(f) = &self.passphrase_file {
+            Some(passphrase::Source::File(f))
+        } else {
+            self.passphrase_env.as_deref().map(passphrase::Source::Env)
+        }
+    }
+
+    /// For `pack`: a key, a passphrase (asked twice at the terminal), or neither.
+    ///
+    /// # Errors
+    /// As [`load`](Self::load) and [`passphrase::read`].
+    pub(crate) fn sealing(&self, name: &str) -> Result<Option<Sealing>> {
+        if let Some(src) = self.passphrase_source() {
+            return passphrase::read(src, name, true).map(|p| Some(Sealing::Passphrase(p)));
+        }
+        Ok(self.load()?.map(Sealing::Key))
+    }
+
+    /// For a reading command: the key of the input `name`, which starts with `envelope`
+    /// (or none). `required`: the command cannot go on without a key for a sealed or
+    /// passphrase-protected input (unpack, cat); verify and inspect can.
+    ///
+    /// # Errors
+    /// Key (exit 4): a passphrase for an input without an envelope, a key for one
+    /// with it, no passphrase option for one with it when `required`; as
+    /// [`load`](Self::load), [`passphrase::read`] and [`passphrase::derive`].
+    pub(crate) fn for_input(
+        &self,
+        envelope: Option<&Envelope>,
+        name: &str,
+        required: bool,
+        verbose: bool,
+    ) -> Result<Option<MasterKey>> {
+        let src = self.passphrase_source();
+        let Some(env) = envelope else {
+            if src.is_some() {
+                return Err(Failure::new(
+                    Exit::Key,
+                    name,
+                    "has no passphrase envelope: it was not packed with a passphrase \
+                     (give its --key-file or --key-env, or no key if it is not sealed)",
+                ));
+            }
+            return self.load();
+        };
+        let Some(src) = src else {
+            if self.key_file.is_some() || self.key_env.is_some() {
+                return Err(Failure::new(
+                    Exit::Key,
+                    name,
+                    "is protected by a passphrase, not a key file: give --passphrase, \
+                     --passphrase-file or --passphrase-env",
+                ));
+            }
+            if required {
+                return Err(Failure::new(
+                    Exit::Key,
+                    name,
+                    "is protected by a passphrase: give --passphrase (to be asked), \
+                     --passphrase-file or --passphrase-env",
+                ));
+            }
+            return Ok(None);
+        };
+        let pass = passphrase::read(src, name, false)?;
+        passphrase::derive(&pass, env, verbose).map(Some)
+    }
+
     /// The key, if one was asked for.
     ///
     /// # Errors

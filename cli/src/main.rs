@@ -10,11 +10,14 @@
 //! secstream unpack big.iso.sst -c --key-file key.hex | head  # to stdout
 //! secstream inspect big.iso.sst
 //! secstream cat big.iso.sst --range 1M:4K --key-file key.hex # 4 KiB at 1 MiB
+//! secstream pack notes.txt --passphrase                      # asks twice, no echo
+//! secstream unpack notes.txt.sst --passphrase-file pass.txt
 //! ```
 //!
 //! One concept per module: [`names`] (default output names), [`output`] (where output
 //! goes: stdout, written through, or [`atomic_file`]), [`signals`] (interrupted runs
-//! leave nothing behind), [`keys`], [`progress`], [`exit`] (exit codes), and one module
+//! leave nothing behind), [`keys`], [`passphrase`] (and [`tty`], its prompt),
+//! [`progress`], [`exit`] (exit codes), and one module
 //! per command.
 //!
 //! Errors are one line on stderr, `secstream: <what>: <why>`, with an exit code that
@@ -30,9 +33,11 @@ mod names;
 mod options;
 mod output;
 mod pack;
+mod passphrase;
 mod progress;
 mod signals;
 mod store;
+mod tty;
 mod unpack;
 mod verify;
 

@@ -1,17 +1,18 @@
 //! `secstream pack`: a file (or stdin) into a container.
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
 use secstream::container_io::ContainerOptions;
 use secstream::file_stream::ReadAt;
+use secstream::passphrase::{self, KdfParams};
 use secstream::pipeline::ChunkMode;
 
 use crate::exit::{Exit, Failure, Result};
 use crate::input::{Input, InputError, Tagged};
-use crate::keys::KeyArgs;
+use crate::keys::{KeyArgs, Sealing};
 use crate::names::{self, Asked};
 use crate::options::{Checksum, Compress, parse_frame_size};
 use crate::output::{self, Output, Target};
@@ -41,9 +42,18 @@ pub(crate) struct PackArgs {
     /// Leave out the index of frames (the container is then not seekable)
     #[arg(long)]
     no_index: bool,
-    /// Seal (encrypt and authenticate) with this master key
+    /// Seal (encrypt and authenticate) with this master key, or with a key derived
+    /// from a passphrase
     #[command(flatten)]
     key: KeyArgs,
+    /// With a passphrase: Argon2id memory (suffixes K, M, G), 8 KiB to 2 GiB
+    /// [default: 64MiB]
+    #[arg(long, value_name = "SIZE", value_parser = parse_kdf_memory)]
+    kdf_memory: Option<u32>,
+    /// With a passphrase: Argon2id passes, at least 1 (memory x passes at most 8 GiB)
+    /// [default: 3]
+    #[arg(long, value_name = "N")]
+    kdf_passes: Option<u32>,
     /// Bytes of input per frame (suffixes K, KiB, M, MiB), at most 16 MiB
     #[arg(long, default_value = "1MiB", value_parser = parse_frame_size)]
     frame_size: u32,
@@ -54,6 +64,36 @@ pub(crate) struct PackArgs {
     /// besides the main thread, at most 256 (the output is the same for every N)
     #[arg(short = 'j', long = "threads", value_name = "N", default_value_t = 0)]
     threads: usize,
+}
+
+/// `--kdf-memory`: a size in whole KiB.
+fn parse_kdf_memory(s: &str) -> std::result::Result<u32, String> {
+    let bytes = crate::options::parse_bytes(s)?;
+    if bytes % 1024 != 0 {
+        return Err(format!("{s} is not a whole number of KiB"));
+    }
+    u32::try_from(bytes / 1024).map_err(|_| format!("{s} is above the limit of 2 GiB"))
+}
+
+/// The Argon2id costs asked for (defaults: `KdfParams::DEFAULT`).
+fn kdf_params(a: &PackArgs) -> Result<KdfParams> {
+    let d = KdfParams::DEFAULT;
+    if a.key.passphrase_source().is_none() {
+        if a.kdf_memory.is_some() || a.kdf_passes.is_some() {
+            return Err(Failure::usage(
+                "pack",
+                "--kdf-memory and --kdf-passes go with --passphrase, --passphrase-file or \
+                 --passphrase-env",
+            ));
+        }
+        return Ok(d);
+    }
+    KdfParams::new(
+        a.kdf_memory.unwrap_or(d.m_cost_kib()),
+        a.kdf_passes.unwrap_or(d.t_cost()),
+        d.p_cost(),
+    )
+    .map_err(|e| Failure::usage("pack", e))
 }
 
 pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
@@ -72,8 +112,18 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
     }
     let plan = output::plan(&target, a.force)?;
     output::refuse_input(&plan, &a.input)?;
-    let key = a.key.load()?;
+    let params = kdf_params(a)?;
     let input = Input::open(&a.input)?;
+    let (key, envelope) = match a.key.sealing(&input.name)? {
+        None => (None, None),
+        Some(Sealing::Key(k)) => (Some(k), None),
+        Some(Sealing::Passphrase(pass)) => {
+            let env = passphrase::new_envelope(params)
+                .map_err(|e| Failure::lib("pack: passphrase salt", &e))?;
+            let k = crate::passphrase::derive(&pass, &env, v == Verbosity::Verbose)?;
+            (Some(k), Some(env))
+        }
+    };
     let options = ContainerOptions::new()
         .checksum(a.checksum.into())
         .compression(a.compress.into())
@@ -82,7 +132,11 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
         .index(!a.no_index);
     let label = format!("pack {}", input.name);
     let progress = Progress::new(&label, input.size, v);
-    let out = Output::open(plan, false)?;
+    let mut out = Output::open(plan, false)?;
+    if let Some(env) = &envelope {
+        out.write_all(&env.to_bytes())
+            .map_err(|e| out.failure(&e))?;
+    }
     let what = format!("pack {}", input.name);
     let mode = ChunkMode::from_threads(a.threads);
     let temp = out.temp_path().map(|t| format!(", via {}", t.display()));
@@ -99,10 +153,13 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
             secstream::checksum::ChecksumKind::from(a.checksum),
             secstream::compress::Compression::from(a.compress),
             a.frame_size,
-            if key.is_some() {
-                "sealed"
-            } else {
-                "not sealed"
+            match (&key, &envelope) {
+                (Some(_), Some(env)) => format!(
+                    "sealed with a passphrase ({})",
+                    crate::passphrase::describe(&env.params)
+                ),
+                (Some(_), None) => "sealed".to_owned(),
+                _ => "not sealed".to_owned(),
             },
             if a.no_index { ", no index" } else { ", index" },
             w.threads(),

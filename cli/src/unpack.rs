@@ -13,6 +13,7 @@ use crate::input::Input;
 use crate::keys::KeyArgs;
 use crate::names::{self, Asked};
 use crate::output::{self, Output};
+use crate::passphrase;
 use crate::progress::{Progress, Verbosity, summary};
 
 #[derive(Args, Debug)]
@@ -27,7 +28,7 @@ pub(crate) struct UnpackArgs {
     /// Write to stdout
     #[arg(short = 'c', long = "stdout", conflicts_with = "output")]
     stdout: bool,
-    /// Master key of a sealed container
+    /// Master key of a sealed container, or the passphrase of a protected one
     #[command(flatten)]
     key: KeyArgs,
     /// Overwrite an existing output file (devices and FIFOs are written without it)
@@ -49,9 +50,15 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
     )?;
     let plan = output::plan(&target, a.force)?;
     output::refuse_input(&plan, &a.input)?;
-    let key = a.key.load()?;
+    let (input, envelope) = passphrase::peel(Input::open(&a.input)?)?;
+    let key = a.key.for_input(
+        envelope.as_ref(),
+        &input.name,
+        envelope.is_some(),
+        v == Verbosity::Verbose,
+    )?;
+    let by_pass = envelope.is_some();
     let sealed = key.is_some();
-    let input = Input::open(&a.input)?;
     let label = format!("unpack {}", input.name);
     let progress = Progress::new(&label, input.size, v);
     let src = progress.reader(input.reader);
@@ -62,7 +69,8 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
     };
     let what = format!("unpack {}", input.name);
     // The preamble is read before the output is created, so a wrong file fails early.
-    r.read_header().map_err(|e| Failure::lib(&what, &e))?;
+    r.read_header()
+        .map_err(|e| Failure::lib(&what, &e).by_passphrase(by_pass))?;
     // Plaintext of a sealed container is private to the owner.
     let mut out = Output::open(plan, sealed)?;
     if v == Verbosity::Verbose {
@@ -82,7 +90,9 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
         let buf = match r.fill_buf() {
             Ok(b) => b,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Failure::lib(&what, &secstream::Error::from(e))),
+            Err(e) => {
+                return Err(Failure::lib(&what, &secstream::Error::from(e)).by_passphrase(by_pass));
+            }
         };
         if buf.is_empty() {
             break;

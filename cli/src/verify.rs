@@ -11,6 +11,7 @@ use secstream::container_io::ContainerReader;
 use crate::exit::{Failure, Result};
 use crate::input::Input;
 use crate::keys::KeyArgs;
+use crate::passphrase;
 use crate::progress::{Progress, Verbosity};
 
 #[derive(Args, Debug)]
@@ -24,9 +25,15 @@ pub(crate) struct VerifyArgs {
 }
 
 pub(crate) fn verify(a: &VerifyArgs, v: Verbosity) -> Result<()> {
-    let key = a.key.load()?;
+    let (input, envelope) = passphrase::peel(Input::open(&a.input)?)?;
+    let key = a.key.for_input(
+        envelope.as_ref(),
+        &input.name,
+        false,
+        v == Verbosity::Verbose,
+    )?;
+    let by_pass = envelope.is_some();
     let keyed = key.is_some();
-    let input = Input::open(&a.input)?;
     let label = format!("verify {}", input.name);
     let progress = Progress::new(&label, input.size, v);
     let src = progress.reader(input.reader);
@@ -35,9 +42,14 @@ pub(crate) fn verify(a: &VerifyArgs, v: Verbosity) -> Result<()> {
         None => ContainerReader::verifier(src),
     };
     let what = format!("verify {}", input.name);
+    let fail = |e: &secstream::Error| Failure::lib(&what, e).by_passphrase(by_pass);
+    let sealed = r.read_header().map_err(|e| fail(&e))?.config.sealed;
+    if by_pass && !sealed {
+        return Err(passphrase::not_sealed(&what));
+    }
     let frames = r
         .process_all(|_| Ok::<(), secstream::Error>(()))
-        .map_err(|e| Failure::lib(&what, &e))?;
+        .map_err(|e| fail(&e))?;
     let bytes = r.plain_len();
     let Some(h) = r.header().copied() else {
         return Err(Failure::lib(
@@ -59,6 +71,10 @@ pub(crate) fn verify(a: &VerifyArgs, v: Verbosity) -> Result<()> {
     let detail = match (c.sealed, keyed) {
         (true, true) => format!(
             "{checks}, authenticity and completeness; {frames} frame(s), {bytes} bytes of data"
+        ),
+        (true, false) if by_pass => format!(
+            "{checks}; {frames} frame(s), sealed with a passphrase; authenticity not \
+             checked (give --passphrase)"
         ),
         (true, false) => format!(
             "{checks}; {frames} frame(s), sealed; authenticity not checked (give --key-file)"

@@ -33,6 +33,8 @@
 //!   decoders that hand out payloads without copying.
 //! - [`container`], [`seal`], [`deflate`]: the self-describing stream with
 //!   per-frame deflate and ChaCha20-Poly1305 sealing, decrypted in place.
+//! - [`passphrase`]: the passphrase envelope before a sealed container (its
+//!   Argon2id costs and salt; the key derivation is the host crate's).
 //! - `message` (feature `serde`): postcard-typed messages in frames.
 //!
 //! # Features
@@ -70,6 +72,7 @@ pub mod frame;
 pub mod lz4;
 #[cfg(feature = "serde")]
 pub mod message;
+pub mod passphrase;
 pub mod pool;
 pub mod ring;
 pub mod seal;

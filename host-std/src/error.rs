@@ -37,6 +37,14 @@ pub enum Error {
     /// A worker thread of the pipeline ([`crate::pipeline`]) panicked or could not
     /// be started.
     Worker,
+    /// A passphrase envelope could not be read: not one, damaged, or costs
+    /// above the limits (`passphrase` module).
+    Passphrase(secstream_core::passphrase::Error),
+    /// The memory of the passphrase key derivation could not be allocated.
+    KdfMemory(std::collections::TryReserveError),
+    /// Argon2 refused its input (feature `passphrase`).
+    #[cfg(feature = "passphrase")]
+    Kdf(argon2::Error),
 }
 
 impl fmt::Display for Error {
@@ -54,6 +62,12 @@ impl fmt::Display for Error {
             ),
             Self::Pool(e) => write!(f, "{e}"),
             Self::Worker => f.write_str("a worker thread failed"),
+            Self::Passphrase(e) => write!(f, "{e}"),
+            Self::KdfMemory(_) => {
+                f.write_str("cannot allocate the memory of the passphrase key derivation")
+            }
+            #[cfg(feature = "passphrase")]
+            Self::Kdf(_) => f.write_str("passphrase key derivation failed"),
         }
     }
 }
@@ -63,6 +77,9 @@ impl std::error::Error for Error {
         match self {
             Self::Io(e) => Some(e),
             Self::Random(e) => Some(e),
+            Self::KdfMemory(e) => Some(e),
+            #[cfg(feature = "passphrase")]
+            Self::Kdf(e) => Some(e),
             _ => None,
         }
     }
@@ -90,6 +107,12 @@ impl From<frame::Error> for Error {
 impl From<crate::pool::Error> for Error {
     fn from(e: crate::pool::Error) -> Self {
         Self::Pool(e)
+    }
+}
+
+impl From<secstream_core::passphrase::Error> for Error {
+    fn from(e: secstream_core::passphrase::Error) -> Self {
+        Self::Passphrase(e)
     }
 }
 

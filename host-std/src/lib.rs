@@ -13,6 +13,9 @@
 //!   file read as its plaintext with `Read + BufRead + Seek` and
 //!   [`read_at`](file_stream::FileStream::read_at) from many threads at once
 //!   (through the index: only the frames holding a range are read and opened).
+//! - `passphrase` (feature `passphrase`): passphrase-protected containers, the
+//!   master key derived with Argon2id from a passphrase and the salt and costs
+//!   of an envelope before the container.
 //! - [`progress`]: [`Progress`](progress::Progress), bytes done, total, rate and
 //!   time left on an injectable clock, with counting reader and writer.
 //! - [`frame_io`]: [`FrameWriter`](frame_io::FrameWriter) and
@@ -59,6 +62,8 @@ mod error;
 pub mod file_stream;
 pub mod frame_io;
 mod frame_open;
+#[cfg(feature = "passphrase")]
+pub mod passphrase;
 pub mod pipeline;
 pub mod pool;
 pub mod progress;

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+use secstream::passphrase::{self, ENVELOPE_LEN, Envelope, KdfParams, Passphrase};
 use secstream_core::checksum::ChecksumKind;
 use secstream_core::compress::{Compression, Decompressor};
 use secstream_core::container::{self, Config, Reader, Writer};
@@ -107,8 +108,18 @@ fn formats() -> Vec<Format> {
 
 /// Writes a container of `payloads`; a sealed stream's last payload is its final frame.
 fn write_container(config: Config, index: bool, payloads: &[Vec<u8>]) -> Vec<u8> {
+    write_container_with(config, index, payloads, &master())
+}
+
+/// [`write_container`] sealed (if it is) with `key`.
+fn write_container_with(
+    config: Config,
+    index: bool,
+    payloads: &[Vec<u8>],
+    key: &MasterKey,
+) -> Vec<u8> {
     let mut w = if config.sealed {
-        Writer::new_sealed(config, &master(), stream_nonce()).unwrap()
+        Writer::new_sealed(config, key, stream_nonce()).unwrap()
     } else {
         Writer::new(config).unwrap()
     };
@@ -205,9 +216,18 @@ fn read_container(
     sealed: bool,
     chunk: usize,
 ) -> Result<Vec<Vec<u8>>, container::Error> {
+    read_container_with(wire, sealed.then(master), chunk)
+}
+
+/// [`read_container`] with `key` for a sealed stream.
+fn read_container_with(
+    wire: &[u8],
+    key: Option<MasterKey>,
+    chunk: usize,
+) -> Result<Vec<Vec<u8>>, container::Error> {
     let buf = vec![0u8; 1100];
-    let r = if sealed {
-        Reader::new_sealed(buf, master())
+    let r = if let Some(key) = key {
+        Reader::new_sealed(buf, key)
     } else {
         Reader::new(buf)
     };
@@ -275,6 +295,78 @@ fn edge_cases() -> Vec<(String, Vec<u8>, Vec<Vec<u8>>)> {
     v
 }
 
+/// Passphrase of the `passphrase-*` vectors.
+const PASSPHRASE: &[u8] = b"correct horse battery staple";
+
+/// The `passphrase-*` vectors: (file stem, costs, the derived key in hex, from an
+/// independent Argon2id (OpenSSL's, through Python's `cryptography`; `verify.py`
+/// derives it again)).
+fn passphrase_vectors() -> Vec<(String, KdfParams, &'static str)> {
+    [
+        (
+            256,
+            2,
+            1,
+            "4494f6b10203fc48041c89428f592f2775ce958200b404493f37958efa125fb9",
+        ),
+        (
+            64,
+            1,
+            2,
+            "6aa6559ba74448783e41df9cb2030777b6ab50cb8b1974c33d1fb524daa129b6",
+        ),
+    ]
+    .into_iter()
+    .map(|(m, t, p, hex)| {
+        (
+            format!("passphrase-argon2id-m{m}-t{t}-p{p}"),
+            KdfParams::new(m, t, p).unwrap(),
+            hex,
+        )
+    })
+    .collect()
+}
+
+/// Salt of the `passphrase-*` vectors: bytes 0x60..=0x6f.
+fn passphrase_salt() -> [u8; 16] {
+    std::array::from_fn(|i| 0x60 + u8::try_from(i).unwrap())
+}
+
+/// The container inside every `passphrase-*` vector: sealed, crc32c, no compression,
+/// indexed, the usual payloads and stream nonce.
+fn passphrase_config() -> Config {
+    Config::new(ChecksumKind::Crc32c, MAX_PLAIN).with_sealed(true)
+}
+
+fn derive(pass: &[u8], env: &Envelope) -> MasterKey {
+    passphrase::derive_key(&Passphrase::new(pass.to_vec()), env).unwrap()
+}
+
+/// A `passphrase-*` vector: the envelope, then the container under the derived key.
+fn write_passphrase_vector(params: KdfParams, payloads: &[Vec<u8>]) -> Vec<u8> {
+    let env = Envelope::new(params, passphrase_salt());
+    let mut out = env.to_bytes().to_vec();
+    let key = derive(PASSPHRASE, &env);
+    out.extend(write_container_with(
+        passphrase_config(),
+        true,
+        payloads,
+        &key,
+    ));
+    out
+}
+
+/// Reads a `passphrase-*` vector with `pass`, fed in chunks of `chunk` bytes.
+fn read_passphrase_vector(
+    bin: &[u8],
+    pass: &[u8],
+    chunk: usize,
+) -> Result<Vec<Vec<u8>>, secstream::Error> {
+    let env = Envelope::parse(bin)?;
+    let key = derive(pass, &env);
+    Ok(read_container_with(&bin[ENVELOPE_LEN..], Some(key), chunk)?)
+}
+
 fn vectors_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors")
 }
@@ -323,6 +415,10 @@ fn core_writes_and_reads_the_committed_vectors() {
         expected_files.insert(format!("{stem}.bin"));
         expected_files.insert(format!("{stem}.payloads"));
     }
+    for (stem, _, _) in passphrase_vectors() {
+        expected_files.insert(format!("{stem}.bin"));
+        expected_files.insert(format!("{stem}.payloads"));
+    }
     let present: BTreeSet<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -366,6 +462,95 @@ fn every_truncation_of_every_container_vector_is_refused() {
 }
 
 #[test]
+fn passphrase_vectors_exact_bytes_and_known_keys() {
+    let dir = vectors_dir();
+    for (stem, params, key_hex) in passphrase_vectors() {
+        let bin = std::fs::read(dir.join(format!("{stem}.bin")))
+            .unwrap_or_else(|e| panic!("{stem}.bin: {e}"));
+        let listed =
+            parse_payload_file(&std::fs::read(dir.join(format!("{stem}.payloads"))).unwrap());
+        assert_eq!(listed, payloads(), "{stem}.payloads");
+        // The derived key is the independent implementation's.
+        let env = Envelope::parse(&bin).unwrap();
+        assert_eq!(env, Envelope::new(params, passphrase_salt()), "{stem}");
+        let hex: String = derive(PASSPHRASE, &env)
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex, key_hex, "{stem}: derived key");
+        // Byte for byte, and read back whole and one byte at a time.
+        assert!(
+            write_passphrase_vector(params, &listed) == bin,
+            "{stem}: core writes different bytes"
+        );
+        assert_eq!(
+            read_passphrase_vector(&bin, PASSPHRASE, bin.len()).unwrap(),
+            listed
+        );
+        assert_eq!(read_passphrase_vector(&bin, PASSPHRASE, 1).unwrap(), listed);
+        // After the envelope: an ordinary sealed container under the derived key.
+        let inner = write_container_with(
+            passphrase_config(),
+            true,
+            &listed,
+            &derive(PASSPHRASE, &env),
+        );
+        assert!(bin[ENVELOPE_LEN..] == inner[..], "{stem}");
+    }
+}
+
+#[test]
+fn passphrase_vectors_refuse_a_wrong_passphrase_and_any_damage() {
+    let (stem, _, _) = &passphrase_vectors()[0];
+    let bin = std::fs::read(vectors_dir().join(format!("{stem}.bin"))).unwrap();
+    for wrong in [
+        &b"correct horse battery stapler"[..],
+        b"Correct horse battery staple",
+        b"x",
+    ] {
+        assert!(matches!(
+            read_passphrase_vector(&bin, wrong, 64),
+            Err(secstream::Error::Container(
+                container::Error::Authentication
+            ))
+        ));
+    }
+    // One flipped bit anywhere in the envelope: refused by the envelope's checks.
+    for bit in 0..ENVELOPE_LEN * 8 {
+        let mut t = bin.clone();
+        t[bit / 8] ^= 1 << (bit % 8);
+        assert!(
+            Envelope::parse(&t).is_err(),
+            "{stem}: bit {bit} of the envelope accepted"
+        );
+    }
+    // A salt or cost rewritten with a matching CRC: another key, so the frames do not open.
+    for (at, what) in [(18, "salt"), (6, "memory"), (10, "passes")] {
+        let mut t = bin.clone();
+        t[at] ^= 1;
+        let crc = secstream_core::checksum::crc32c(&t[..ENVELOPE_LEN - 4]);
+        t[ENVELOPE_LEN - 4..ENVELOPE_LEN].copy_from_slice(&crc.to_le_bytes());
+        assert!(
+            matches!(
+                read_passphrase_vector(&t, PASSPHRASE, 64),
+                Err(secstream::Error::Container(
+                    container::Error::Authentication
+                ))
+            ),
+            "{stem}: {what} changed"
+        );
+    }
+    // Every truncation (the envelope, or the container after it) is refused.
+    for cut in 0..bin.len() {
+        assert!(
+            read_passphrase_vector(&bin[..cut], PASSPHRASE, 64).is_err(),
+            "cut {cut}"
+        );
+    }
+}
+
+#[test]
 #[ignore = "rewrites tests/vectors; run only for a deliberate format change"]
 fn regenerate() {
     let dir = vectors_dir();
@@ -373,6 +558,14 @@ fn regenerate() {
     let p = payloads();
     for (stem, format, kind) in all() {
         std::fs::write(dir.join(format!("{stem}.bin")), encode(format, kind, &p)).unwrap();
+        std::fs::write(dir.join(format!("{stem}.payloads")), payload_file(&p)).unwrap();
+    }
+    for (stem, params, _) in passphrase_vectors() {
+        std::fs::write(
+            dir.join(format!("{stem}.bin")),
+            write_passphrase_vector(params, &p),
+        )
+        .unwrap();
         std::fs::write(dir.join(format!("{stem}.payloads")), payload_file(&p)).unwrap();
     }
     for (stem, bin, payloads) in edge_cases() {

@@ -1097,13 +1097,114 @@ def check_forged_end_sections():
                   kinds=(AuthenticationFailed,))
 
 
+# ---------------------------------------------------------------- passphrase envelope
+# A project extension (docs/format.md, "Passphrase envelope"): 38 bytes before a
+# sealed container whose master key is Argon2id(passphrase, salt, costs).
+
+PASS_MAGIC = b"SSTP"
+PASS_VERSION = 1
+KDF_ARGON2ID = 1
+ENVELOPE_LEN = 38
+PASS_MAX_M_KIB = 2 * 1024 * 1024
+PASS_MAX_P = 16
+PASS_MAX_WORK_KIB = 8 * 1024 * 1024
+# Fixed test inputs of the passphrase-* vectors.
+VECTOR_PASSPHRASE = b"correct horse battery staple"
+VECTOR_SALT = bytes(range(0x60, 0x70))
+
+
+def parse_envelope(data):
+    """(m_cost KiB, t_cost, p_cost, salt), or Reject; the costs are checked
+    against the limits before anything is derived."""
+    if len(data) >= 4 and data[:4] != PASS_MAGIC:
+        raise Malformed("not a passphrase envelope")
+    if len(data) < ENVELOPE_LEN:
+        raise Truncated("envelope")
+    if data[4] != PASS_VERSION:
+        raise Unsupported(f"envelope version {data[4]}")
+    if crc32c(data[:ENVELOPE_LEN - 4]) != u32(data, ENVELOPE_LEN - 4):
+        raise ChecksumMismatch("envelope")
+    if data[5] != KDF_ARGON2ID:
+        raise Unsupported(f"kdf id {data[5]}")
+    m, t, p = u32(data, 6), u32(data, 10), u32(data, 14)
+    if not 1 <= p <= PASS_MAX_P:
+        raise LimitExceeded(f"parallelism {p}")
+    if not 8 * p <= m <= PASS_MAX_M_KIB:
+        raise LimitExceeded(f"memory {m} KiB")
+    if t < 1:
+        raise LimitExceeded("passes 0")
+    if m * t > PASS_MAX_WORK_KIB:
+        raise LimitExceeded(f"work {m} KiB x {t}")
+    return m, t, p, data[18:34]
+
+
+def passphrase_key(env, passphrase):
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+    m, t, p, salt = env
+    return Argon2id(salt=salt, length=32, iterations=t, lanes=p,
+                    memory_cost=m).derive(passphrase)
+
+
+def read_protected(data, passphrase):
+    """A passphrase-protected stream: the envelope, then a sealed container."""
+    env = parse_envelope(data)
+    s = read_container(data[ENVELOPE_LEN:], master=passphrase_key(env, passphrase))
+    if not s.pre.sealed:
+        raise Malformed("a passphrase envelope before an unsealed container")
+    return s
+
+
+def envelope_bytes(m, t, p, salt, kdf=KDF_ARGON2ID):
+    head = PASS_MAGIC + bytes([PASS_VERSION, kdf]) + b"".join(
+        x.to_bytes(4, "little") for x in (m, t, p)) + salt
+    return head + crc32c(head).to_bytes(4, "little")
+
+
+def check_passphrase_vector(stem, data, want):
+    env = parse_envelope(data)
+    m, t, p, salt = env
+    assert stem == f"passphrase-argon2id-m{m}-t{t}-p{p}", "name and costs differ"
+    assert salt == VECTOR_SALT, "salt"
+    s = read_protected(data, VECTOR_PASSPHRASE)
+    assert s.payloads == want, "payloads differ"
+    assert s.pre.ck is BY_NAME["crc32c"] and s.pre.compression == 0 and s.indexed
+    # The python writer: the same bytes.
+    key = passphrase_key(env, VECTOR_PASSPHRASE)
+    again = envelope_bytes(m, t, p, salt) + write_container(
+        want, s.pre.ck, 0, True, True, master=key)
+    assert again == data, "python writer differs from the vector"
+    expect_reject(read_protected, data, b"correct horse battery stapler",
+                  kinds=(AuthenticationFailed,))
+    # Every flipped bit of the envelope is refused by its own checks.
+    for bit in range(ENVELOPE_LEN * 8):
+        t_ = bytearray(data)
+        t_[bit // 8] ^= 1 << (bit % 8)
+        expect_reject(parse_envelope, bytes(t_))
+    # Salt or costs rewritten with a matching CRC: another key.
+    for at in (6, 10, 18):
+        t_ = bytearray(data[:ENVELOPE_LEN - 4])
+        t_[at] ^= 4  # costs stay within the limits
+        forged = bytes(t_) + crc32c(bytes(t_)).to_bytes(4, "little") + data[ENVELOPE_LEN:]
+        expect_reject(read_protected, forged, VECTOR_PASSPHRASE,
+                      kinds=(AuthenticationFailed,))
+    # Hostile costs are refused before any derivation.
+    for m_, t_, p_ in ((0xFFFFFFFF, 1, 1), (1024, 0xFFFFFFFF, 1), (256, 1, 0),
+                       (256, 1, 17), (7, 1, 1), (256, 0, 1)):
+        expect_reject(parse_envelope, envelope_bytes(m_, t_, p_, salt),
+                      kinds=(LimitExceeded,))
+    expect_reject(parse_envelope, envelope_bytes(m, t, p, salt, kdf=2),
+                  kinds=(Unsupported,))
+    for cut in range(len(data)):
+        expect_reject(read_protected, data[:cut], VECTOR_PASSPHRASE)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     res = Results()
     res.check("checksum check values (section 1)", check_values)
     res.check("constructed inputs (section 4 checks)", check_constructed)
     names = sorted(n[:-4] for n in os.listdir(here) if n.endswith(".bin"))
-    vectors = {"frames": 0, "cobs": 0, "container": 0, "edge": 0}
+    vectors = {"frames": 0, "cobs": 0, "container": 0, "edge": 0, "passphrase": 0}
     stats = {"flips": 0, "ignored": 0, "cobs_accepted": []}
     for stem in names:
         data = open(os.path.join(here, stem + ".bin"), "rb").read()
@@ -1132,6 +1233,10 @@ def main():
             elif ck.width:
                 res.check(f"{stem}: bit flips resync", check_cobs_flips, ck, data, want,
                           stats)
+            continue
+        if fmt == "passphrase":
+            res.check(f"{stem}: envelope, Argon2id key, container, damage refused",
+                      check_passphrase_vector, stem, data, want)
             continue
         res.check(f"{stem}: decodes", check_container_vector, stem, data, want)
         res.check(f"{stem}: python writer", check_rewrite, stem, data, want)

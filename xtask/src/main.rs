@@ -369,13 +369,20 @@ fn test(r: &mut Runner) {
     // The vectors read by a reader written from the contract alone (Python);
     // its two packages are installed from PyPI only when missing.
     let mut python = Vec::new();
-    if Cmd::new("python3", &["-c", "import cryptography, xxhash"])
-        .output()
-        .is_none()
-    {
+    // Argon2id (the passphrase vectors) needs cryptography 44 or later.
+    let imports = "import xxhash; from cryptography.hazmat.primitives.kdf.argon2 import Argon2id";
+    if Cmd::new("python3", &["-c", imports]).output().is_none() {
         python.push(Cmd::new(
             "python3",
-            &["-m", "pip", "install", "--quiet", "cryptography", "xxhash"],
+            &[
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--upgrade",
+                "cryptography>=44",
+                "xxhash",
+            ],
         ));
     }
     python.push(Cmd::new("python3", &["tests/vectors/verify.py"]).dir(&root));

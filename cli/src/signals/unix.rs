@@ -10,6 +10,16 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 static TEMP: AtomicPtr<libc::c_char> = AtomicPtr::new(ptr::null_mut());
 /// A progress bar is on stderr: the handler clears its line.
 static PROGRESS: AtomicBool = AtomicBool::new(false);
+/// A terminal whose echo is off for a passphrase prompt, and its attributes before
+/// (null: none): the handler puts them back, so an interrupted prompt does not leave
+/// the terminal without echo.
+static TTY: AtomicPtr<SavedTty> = AtomicPtr::new(ptr::null_mut());
+
+/// A terminal and the attributes to restore on it.
+pub(crate) struct SavedTty {
+    pub(crate) fd: libc::c_int,
+    pub(crate) attrs: libc::termios,
+}
 
 /// The signals that end a run and are caught (SIGQUIT is left alone: it asks for a core).
 const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
@@ -21,6 +31,14 @@ extern "C" fn on_signal(sig: libc::c_int) {
         // made this handler its only owner; it is never freed here (the process ends), so
         // it stays valid. `unlink` is async-signal-safe.
         unsafe { libc::unlink(path) };
+    }
+    let tty = TTY.swap(ptr::null_mut(), Ordering::AcqRel);
+    if !tty.is_null() {
+        // SAFETY: `tty` came from `Box::into_raw` in `EchoOff::new` and the swap made
+        // this handler its only owner; it is never freed here (the process ends).
+        let saved = unsafe { &*tty };
+        // SAFETY: `tcsetattr` is async-signal-safe; `saved.attrs` are valid attributes.
+        unsafe { libc::tcsetattr(saved.fd, libc::TCSANOW, &raw const saved.attrs) };
     }
     if PROGRESS.load(Ordering::Acquire) {
         let clear = b"\r\x1b[2K";
@@ -79,6 +97,46 @@ impl Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         free(TEMP.swap(ptr::null_mut(), Ordering::AcqRel));
+    }
+}
+
+/// A terminal's echo, off while this lives: its saved attributes are restored on drop,
+/// or by the signal handler if the run is interrupted first.
+#[must_use = "echo comes back when this is dropped"]
+pub(crate) struct EchoOff(());
+
+impl EchoOff {
+    /// Registers `saved` for the handler, then applies `off` to the terminal.
+    ///
+    /// # Errors
+    /// What `tcsetattr` said (nothing stays registered).
+    pub(crate) fn new(saved: SavedTty, off: &libc::termios) -> std::io::Result<Self> {
+        let fd = saved.fd;
+        restore(TTY.swap(Box::into_raw(Box::new(saved)), Ordering::AcqRel));
+        let guard = Self(());
+        // SAFETY: `fd` is an open terminal and `off` valid attributes.
+        if unsafe { libc::tcsetattr(fd, libc::TCSAFLUSH, off) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        restore(TTY.swap(ptr::null_mut(), Ordering::AcqRel));
+    }
+}
+
+/// Restores and frees saved attributes taken out of the slot.
+fn restore(p: *mut SavedTty) {
+    if !p.is_null() {
+        // SAFETY: `p` came from `Box::into_raw` and the swap that returned it made the
+        // caller its only owner (the handler got null).
+        let saved = unsafe { Box::from_raw(p) };
+        // SAFETY: `saved.fd` is the terminal (still open: its owner outlives the guard)
+        // and `saved.attrs` the attributes read from it.
+        unsafe { libc::tcsetattr(saved.fd, libc::TCSANOW, &raw const saved.attrs) };
     }
 }
 
