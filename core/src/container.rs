@@ -1287,23 +1287,29 @@ impl IndexDigest {
         }
     }
 
-    fn update(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            if let Some(slot) = self.block.get_mut(self.fill) {
-                *slot = b;
-            }
-            self.fill += 1;
-            if self.fill == 64 {
-                sha2::block_api::compress256(&mut self.state, &[self.block]);
-                self.fill = 0;
-            }
-        }
+    fn update(&mut self, mut bytes: &[u8]) {
         #[allow(
             clippy::cast_possible_truncation,
             reason = "the length is kept modulo 2^32 (see the field)"
         )]
         let n = bytes.len() as u32;
         self.len = self.len.wrapping_add(n);
+        // Whole runs into the block, not byte by byte (a frame adds 8 bytes).
+        while !bytes.is_empty() {
+            let fill = self.fill.min(64);
+            let room = self.block.get_mut(fill..).unwrap_or_default();
+            let take = room.len().min(bytes.len());
+            let (now, later) = bytes.split_at(take);
+            if let Some(dst) = room.get_mut(..take) {
+                dst.copy_from_slice(now);
+            }
+            bytes = later;
+            self.fill = fill + take;
+            if self.fill == 64 {
+                sha2::block_api::compress256(&mut self.state, &[self.block]);
+                self.fill = 0;
+            }
+        }
     }
 
     /// The final state (the digest is left ready for nothing else).
@@ -1744,12 +1750,15 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
         self.counter = self.counter.checked_add(1).ok_or(Error::CounterOverflow)?;
         let stored32 =
             u32::try_from(stored_len).map_err(|_| Error::FrameTooLong { frame: frame_no })?;
-        self.expected_index.update(&stored32.to_le_bytes());
         if self.plain_known {
             // plain_len <= max_plain <= 2^30.
             let p = u32::try_from(plain_len).map_err(|_| Error::PlainTooLong)?;
-            self.expected_index.update(&p.to_le_bytes());
+            // The frame's index entry: stored length, then plaintext length.
+            let entry = (u64::from(p) << 32 | u64::from(stored32)).to_le_bytes();
+            self.expected_index.update(&entry);
             self.plain_total += u64::from(p);
+        } else {
+            self.expected_index.update(&stored32.to_le_bytes());
         }
         Ok(Step::Frame(src, consumed))
     }

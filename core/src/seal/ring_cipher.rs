@@ -67,28 +67,52 @@ impl RingCipher {
 
     /// Opens as a frame that is not final (`nonce`), then as the final one (its last
     /// byte 1); returns whether it is final. A failed try zeroes `buf`, so the
-    /// ciphertext is kept aside for the second.
+    /// ciphertext is kept aside for the second: on the stack up to
+    /// [`STACK_COPY`] bytes (small frames: no allocation), else on the heap.
     pub(crate) fn open_either(
         &self,
-        mut nonce: [u8; NONCE_LEN],
+        nonce: [u8; NONCE_LEN],
         aad: &[u8],
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<bool, Error> {
+        if buf.len() <= STACK_COPY {
+            let mut copy = [0u8; STACK_COPY];
+            let copy = copy.get_mut(..buf.len()).ok_or(Error::TooLong)?;
+            copy.copy_from_slice(buf);
+            return self.open_either_with(nonce, aad, buf, tag, copy);
+        }
         let mut saved = Vec::new();
         saved
             .try_reserve_exact(buf.len())
             .map_err(|_| Error::TooLong)?;
         saved.extend_from_slice(buf);
+        self.open_either_with(nonce, aad, buf, tag, &saved)
+    }
+
+    /// [`open_either`](Self::open_either) with the ciphertext kept in `saved`.
+    fn open_either_with(
+        &self,
+        mut nonce: [u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+        saved: &[u8],
+    ) -> Result<bool, Error> {
         if self.open(&nonce, aad, buf, tag).is_ok() {
             return Ok(false);
         }
-        buf.copy_from_slice(&saved);
+        buf.copy_from_slice(saved);
         nonce[NONCE_LEN - 1] = 1;
         self.open(&nonce, aad, buf, tag)?;
         Ok(true)
     }
 }
+
+/// Frames up to this many bytes keep their ciphertext on the stack for
+/// [`RingCipher::open_either`]'s second try (above it, the allocation is small
+/// next to the decryption).
+const STACK_COPY: usize = 512;
 
 impl Drop for RingCipher {
     fn drop(&mut self) {

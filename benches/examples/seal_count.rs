@@ -1,0 +1,194 @@
+//! Instruction-count driver for the sealed container against bare `ring`
+//! (issue 14): runs one operation N times so that `valgrind --tool=callgrind`
+//! gives a steady per-frame count on a shared machine, where criterion's
+//! timings move 1.5x between runs.
+//!
+//! ```text
+//! cargo build --release -p secstream-benches --example seal_count
+//! valgrind --tool=callgrind --toggle-collect='*timed_loop*' --callgrind-out-file=/tmp/cg.out \
+//!   target/release/examples/seal_count writer 64 10000
+//! callgrind_annotate /tmp/cg.out | head -30
+//! ```
+//! Only the timed loop is counted (setup, such as encoding the frames a reader
+//! reads, is not): instructions per frame = the total / the iteration count.
+//!
+//! Operations (the same as benches/framing.rs `sealed encode` / `sealed decode`):
+//! `ring-seal` (memcpy + bare ring seal, detached tag), `writer`
+//! (`container::Writer::encode_frame`, checksum none), `ring-open` (memcpy + bare
+//! ring open), `reader` (`container::Reader::feed` of exactly one frame after a
+//! copy into the read buffer), `file-read-at` (issue 10: `FileStream::read_at` of
+//! 4 KiB at xorshift offsets of a sealed file of SIZE MiB in 64 KiB frames,
+//! written to `SECSTREAM_BENCH_DIR`, default /dev/shm, before the loop).
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, Tag, UnboundKey};
+use secstream_core::checksum::ChecksumKind;
+use secstream_core::container::{self, Config};
+use secstream_core::seal::MasterKey;
+
+const KEY: [u8; 32] = [0x42; 32];
+const STREAM_NONCE: [u8; 16] = [7; 16];
+
+fn payload(len: usize) -> Vec<u8> {
+    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+fn sealed_writer(max: usize) -> container::Writer {
+    let config = Config::new(ChecksumKind::None, u32::try_from(max).unwrap());
+    let mut w =
+        container::Writer::new_sealed(config, &MasterKey::from_bytes(&KEY), STREAM_NONCE).unwrap();
+    let mut pre = [0u8; container::SEALED_PREAMBLE_LEN];
+    w.start(&mut pre).unwrap();
+    w
+}
+
+/// The loop callgrind counts (`--toggle-collect='*timed_loop*'`).
+#[inline(never)]
+fn timed_loop(iters: usize, mut step: impl FnMut(usize)) {
+    for i in 0..iters {
+        step(i);
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "usage: seal_count ring-seal|writer|ring-open|reader SIZE ITERATIONS";
+    let (op, size, iters) = match &args[..] {
+        [_, op, size, iters] => (
+            op.as_str(),
+            size.parse::<usize>().expect(usage),
+            iters.parse::<usize>().expect(usage),
+        ),
+        _ => panic!("{usage}"),
+    };
+    let data = payload(size);
+    let aad = [0x5A_u8; container::SEALED_PREAMBLE_LEN];
+    let ring_key = LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, &KEY).unwrap());
+    let nonce = [0u8; 12];
+    match op {
+        "ring-seal" => {
+            let mut buf = data.clone();
+            timed_loop(iters, |_| {
+                buf.copy_from_slice(black_box(&data));
+                let tag = ring_key
+                    .seal_in_place_separate_tag(
+                        Nonce::assume_unique_for_key(nonce),
+                        Aad::from(&aad),
+                        &mut buf[..],
+                    )
+                    .unwrap();
+                black_box(&tag);
+            });
+        }
+        "writer" => {
+            let mut w = sealed_writer(size);
+            let mut out = vec![0u8; w.max_encoded_len(size)];
+            timed_loop(iters, |_| {
+                let n = w.encode_frame(black_box(&data), &mut out).unwrap();
+                black_box((&mut out, n));
+            });
+        }
+        "ring-open" => {
+            let mut ct = data.clone();
+            let tag = ring_key
+                .seal_in_place_separate_tag(
+                    Nonce::assume_unique_for_key(nonce),
+                    Aad::from(&aad),
+                    &mut ct,
+                )
+                .unwrap();
+            let tag: [u8; 16] = tag.as_ref().try_into().unwrap();
+            let mut buf = ct.clone();
+            timed_loop(iters, |_| {
+                buf.copy_from_slice(black_box(&ct));
+                ring_key
+                    .open_in_place_separate_tag(
+                        Nonce::assume_unique_for_key(nonce),
+                        Aad::from(&aad),
+                        Tag::from(tag),
+                        &mut buf[..],
+                        0..,
+                    )
+                    .unwrap();
+                black_box(&mut buf);
+            });
+        }
+        "reader" => {
+            let mut w = sealed_writer(size);
+            let pre = w.preamble().to_vec();
+            let mut out = vec![0u8; w.max_encoded_len(size)];
+            let frames: Vec<Vec<u8>> = (0..iters)
+                .map(|_| {
+                    let n = w.encode_frame(&data, &mut out).unwrap();
+                    out[..n].to_vec()
+                })
+                .collect();
+            let mut r =
+                container::Reader::new_sealed(vec![0u8; size + 16], MasterKey::from_bytes(&KEY));
+            let mut p = pre.clone();
+            assert!(matches!(
+                r.feed(&mut p),
+                Ok(container::Feed::Header { .. })
+            ));
+            let mut rbuf = vec![0u8; frames[0].len()];
+            timed_loop(iters, |i| {
+                rbuf.copy_from_slice(black_box(&frames[i]));
+                match r.feed(&mut rbuf) {
+                    Ok(container::Feed::Frame { payload, consumed }) => {
+                        black_box((payload, consumed));
+                    }
+                    other => panic!("{other:?}"),
+                }
+            });
+        }
+        "file-read-at" => file_read_at(size, iters),
+        _ => panic!("{usage}"),
+    }
+}
+
+fn file_read_at(mib: usize, iters: usize) {
+    use std::io::Write;
+    let dir = std::env::var_os("SECSTREAM_BENCH_DIR")
+        .map_or_else(|| std::path::PathBuf::from("/dev/shm"), std::path::PathBuf::from);
+    let path = dir.join(format!("secstream-seal-count-{}.sst", std::process::id()));
+    let len = mib << 20;
+    let mut w = secstream::container_io::ContainerOptions::new()
+        .frame_size(64 * 1024)
+        .sealed_writer(
+            std::io::BufWriter::new(std::fs::File::create(&path).unwrap()),
+            &MasterKey::from_bytes(&KEY),
+        )
+        .unwrap();
+    for chunk in payload(len).chunks(1 << 20) {
+        w.write_all(chunk).unwrap();
+    }
+    w.finish().unwrap().flush().unwrap();
+    let fs = secstream::file_stream::FileStream::open(&path, Some(MasterKey::from_bytes(&KEY)))
+        .unwrap();
+    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+    let offs: Vec<u64> = (0..iters)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % (len as u64 - 4096)
+        })
+        .collect();
+    let mut buf = [0u8; 4096];
+    timed_loop(iters, |i| {
+        fs.read_exact_at(&mut buf, offs[i]).unwrap();
+        black_box(&buf);
+    });
+    drop(fs);
+    std::fs::remove_file(&path).unwrap();
+}
