@@ -76,11 +76,11 @@ impl RingCipher {
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<bool, Error> {
+        if buf.len() <= SMALL_COPY {
+            return self.open_either_on_stack::<SMALL_COPY>(nonce, aad, buf, tag);
+        }
         if buf.len() <= STACK_COPY {
-            let mut copy = [0u8; STACK_COPY];
-            let copy = copy.get_mut(..buf.len()).ok_or(Error::TooLong)?;
-            copy.copy_from_slice(buf);
-            return self.open_either_with(nonce, aad, buf, tag, copy);
+            return self.open_either_on_stack::<STACK_COPY>(nonce, aad, buf, tag);
         }
         let mut saved = Vec::new();
         saved
@@ -88,6 +88,21 @@ impl RingCipher {
             .map_err(|_| Error::TooLong)?;
         saved.extend_from_slice(buf);
         self.open_either_with(nonce, aad, buf, tag, &saved)
+    }
+
+    /// [`open_either`](Self::open_either) with the ciphertext kept in an
+    /// `N`-byte stack array (`buf` is at most `N` bytes long).
+    fn open_either_on_stack<const N: usize>(
+        &self,
+        nonce: [u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<bool, Error> {
+        let mut copy = [0u8; N];
+        let copy = copy.get_mut(..buf.len()).ok_or(Error::TooLong)?;
+        copy.copy_from_slice(buf);
+        self.open_either_with(nonce, aad, buf, tag, copy)
     }
 
     /// [`open_either`](Self::open_either) with the ciphertext kept in `saved`.
@@ -113,6 +128,9 @@ impl RingCipher {
 /// [`RingCipher::open_either`]'s second try (above it, the allocation is small
 /// next to the decryption).
 const STACK_COPY: usize = 512;
+/// The smaller stack copy (zeroing 512 bytes costs more than a 64-byte frame's
+/// copy).
+const SMALL_COPY: usize = 128;
 
 impl Drop for RingCipher {
     fn drop(&mut self) {
