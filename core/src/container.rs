@@ -59,7 +59,7 @@ use zeroize::Zeroize;
 use crate::checksum::{self, ChecksumKind, Crc32cDigest};
 use crate::compress::{self, Compression, Decompress};
 use crate::frame;
-use crate::seal::{self, MasterKey, STREAM_NONCE_LEN, StreamKey, TAG_LEN};
+use crate::seal::{self, MasterKey, STREAM_NONCE_LEN, Scratch, StreamKey, TAG_LEN};
 use crate::{deflate, lz4};
 
 /// The magic bytes `SSTM`.
@@ -677,7 +677,7 @@ impl FrameCodec {
         stored: &mut [u8],
     ) -> Result<(usize, bool), Error> {
         self.check_stored(counter, stored.len())?;
-        self.open_unchecked(counter, is_final, stored)
+        self.open_unchecked(counter, is_final, stored, &mut Scratch::new())
     }
 
     fn check_stored(&self, counter: u64, len: usize) -> Result<(), Error> {
@@ -694,6 +694,7 @@ impl FrameCodec {
         counter: u64,
         is_final: Option<bool>,
         stored: &mut [u8],
+        scratch: &mut Scratch,
     ) -> Result<(usize, bool), Error> {
         let Some(key) = &self.key else {
             return Ok((stored.len(), false));
@@ -712,7 +713,7 @@ impl FrameCodec {
                 key.open_in_place(c, f, aad, ct, &t)?;
                 f
             }
-            None => key.open_in_place_either(c, aad, ct, &t)?,
+            None => key.open_in_place_either_in(c, aad, ct, &t, scratch)?,
         };
         Ok((ct_len, fin))
     }
@@ -1396,6 +1397,8 @@ pub struct Reader<B: AsMut<[u8]>, D: Decompress = ()> {
     expected_index: IndexDigest,
     end: EndParse,
     failed: Option<Error>,
+    /// Kept between frames for the second try at the final flag (`ring` backend).
+    scratch: Scratch,
 }
 
 impl<B: AsMut<[u8]>, D: Decompress> fmt::Debug for Reader<B, D> {
@@ -1438,6 +1441,7 @@ impl<B: AsMut<[u8]>> Reader<B, ()> {
             plain_known: true,
             expected_index: IndexDigest::new(),
             end: EndParse::new(),
+            scratch: Scratch::new(),
             failed: None,
         }
     }
@@ -1487,6 +1491,7 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             expected_index: self.expected_index,
             end: self.end,
             failed: self.failed,
+            scratch: self.scratch,
         }
     }
 
@@ -1722,7 +1727,7 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             // backend on a copy of the frame, which ring zeroes when a try fails).
             // Guessing it from the bytes that follow would save the copy but make
             // the result of a malformed stream depend on how its bytes were fed.
-            let (clen, fin) = codec.open_unchecked(frame_no, None, stored)?;
+            let (clen, fin) = codec.open_unchecked(frame_no, None, stored, &mut self.scratch)?;
             if fin {
                 self.final_seen = true;
             }

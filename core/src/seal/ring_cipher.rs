@@ -68,26 +68,25 @@ impl RingCipher {
     /// Opens as a frame that is not final (`nonce`), then as the final one (its last
     /// byte 1); returns whether it is final. A failed try zeroes `buf`, so the
     /// ciphertext is kept aside for the second: on the stack up to
-    /// [`STACK_COPY`] bytes (small frames: no allocation), else on the heap.
+    /// [`STACK_COPY`] bytes, else in `saved` (grown when too short, reused by a
+    /// reader from frame to frame: no allocation per frame).
     pub(crate) fn open_either(
         &self,
         nonce: [u8; NONCE_LEN],
         aad: &[u8],
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
+        saved: &mut Vec<u8>,
     ) -> Result<bool, Error> {
-        if buf.len() <= SMALL_COPY {
-            return self.open_either_on_stack::<SMALL_COPY>(nonce, aad, buf, tag);
-        }
         if buf.len() <= STACK_COPY {
             return self.open_either_on_stack::<STACK_COPY>(nonce, aad, buf, tag);
         }
-        let mut saved = Vec::new();
+        saved.clear();
         saved
             .try_reserve_exact(buf.len())
             .map_err(|_| Error::TooLong)?;
         saved.extend_from_slice(buf);
-        self.open_either_with(nonce, aad, buf, tag, &saved)
+        self.open_either_with(nonce, aad, buf, tag, saved)
     }
 
     /// [`open_either`](Self::open_either) with the ciphertext kept in an
@@ -125,12 +124,9 @@ impl RingCipher {
 }
 
 /// Frames up to this many bytes keep their ciphertext on the stack for
-/// [`RingCipher::open_either`]'s second try (above it, the allocation is small
-/// next to the decryption).
-const STACK_COPY: usize = 512;
-/// The smaller stack copy (zeroing 512 bytes costs more than a 64-byte frame's
-/// copy).
-const SMALL_COPY: usize = 128;
+/// [`RingCipher::open_either`]'s second try (the array is zeroed first: a small
+/// one costs less than reaching for the heap).
+const STACK_COPY: usize = 128;
 
 impl Drop for RingCipher {
     fn drop(&mut self) {
