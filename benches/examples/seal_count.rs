@@ -18,7 +18,9 @@
 //! ring open), `reader` (`container::Reader::feed` of exactly one frame after a
 //! copy into the read buffer; a new reader every 256 KiB of stream), `file-read-at` (issue 10: `FileStream::read_at` of
 //! 4 KiB at xorshift offsets of a sealed file of SIZE MiB in 64 KiB frames,
-//! written to `SECSTREAM_BENCH_DIR`, default /dev/shm, before the loop).
+//! written to `SECSTREAM_BENCH_DIR`, default /dev/shm, before the loop) and
+//! `age-read-at` (the `age` crate's `StreamReader` seek + read of the same
+//! offsets of the same plaintext, 64 KiB chunks, x25519 recipient).
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -62,7 +64,8 @@ fn timed_loop(iters: usize, mut step: impl FnMut(usize)) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: seal_count ring-seal|writer|ring-open|reader SIZE ITERATIONS";
+    let usage = "usage: seal_count ring-seal|writer|ring-open|reader SIZE ITERATIONS\n\
+                 or: seal_count file-read-at|age-read-at MIB ITERATIONS";
     let (op, size, iters) = match &args[..] {
         [_, op, size, iters] => (
             op.as_str(),
@@ -143,10 +146,7 @@ fn main() {
                     MasterKey::from_bytes(&KEY),
                 );
                 let mut p = pre.clone();
-                assert!(matches!(
-                    r.feed(&mut p),
-                    Ok(container::Feed::Header { .. })
-                ));
+                assert!(matches!(r.feed(&mut p), Ok(container::Feed::Header { .. })));
                 r
             };
             let mut r = new_reader();
@@ -168,14 +168,17 @@ fn main() {
             });
         }
         "file-read-at" => file_read_at(size, iters),
+        "age-read-at" => age_read_at(size, iters),
         _ => panic!("{usage}"),
     }
 }
 
 fn file_read_at(mib: usize, iters: usize) {
     use std::io::Write;
-    let dir = std::env::var_os("SECSTREAM_BENCH_DIR")
-        .map_or_else(|| std::path::PathBuf::from("/dev/shm"), std::path::PathBuf::from);
+    let dir = std::env::var_os("SECSTREAM_BENCH_DIR").map_or_else(
+        || std::path::PathBuf::from("/dev/shm"),
+        std::path::PathBuf::from,
+    );
     let path = dir.join(format!("secstream-seal-count-{}.sst", std::process::id()));
     let len = mib << 20;
     let mut w = secstream::container_io::ContainerOptions::new()
@@ -189,22 +192,62 @@ fn file_read_at(mib: usize, iters: usize) {
         w.write_all(chunk).unwrap();
     }
     w.finish().unwrap().flush().unwrap();
-    let fs = secstream::file_stream::FileStream::open(&path, Some(MasterKey::from_bytes(&KEY)))
-        .unwrap();
-    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
-    let offs: Vec<u64> = (0..iters)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % (len as u64 - 4096)
-        })
-        .collect();
+    let fs =
+        secstream::file_stream::FileStream::open(&path, Some(MasterKey::from_bytes(&KEY))).unwrap();
+    let offs = read_offsets(len as u64, iters);
     let mut buf = [0u8; 4096];
     timed_loop(iters, |i| {
         fs.read_exact_at(&mut buf, offs[i]).unwrap();
         black_box(&buf);
     });
     drop(fs);
+    std::fs::remove_file(&path).unwrap();
+}
+
+fn read_offsets(len: u64, iters: usize) -> Vec<u64> {
+    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+    (0..iters)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % (len - 4096)
+        })
+        .collect()
+}
+
+fn age_read_at(mib: usize, iters: usize) {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let dir = std::env::var_os("SECSTREAM_BENCH_DIR").map_or_else(
+        || std::path::PathBuf::from("/dev/shm"),
+        std::path::PathBuf::from,
+    );
+    let path = dir.join(format!("secstream-seal-count-{}.age", std::process::id()));
+    let len = mib << 20;
+    let identity = age::x25519::Identity::generate();
+    let recipient = identity.to_public();
+    let enc = age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+        .unwrap();
+    let mut a = enc
+        .wrap_output(std::io::BufWriter::new(
+            std::fs::File::create(&path).unwrap(),
+        ))
+        .unwrap();
+    for chunk in payload(len).chunks(1 << 20) {
+        a.write_all(chunk).unwrap();
+    }
+    a.finish().unwrap().flush().unwrap();
+    let dec = age::Decryptor::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut r = dec
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .unwrap();
+    let offs = read_offsets(len as u64, iters);
+    let mut buf = [0u8; 4096];
+    timed_loop(iters, |i| {
+        r.seek(SeekFrom::Start(offs[i])).unwrap();
+        r.read_exact(&mut buf).unwrap();
+        black_box(&buf);
+    });
+    drop(r);
     std::fs::remove_file(&path).unwrap();
 }
