@@ -21,6 +21,10 @@
 //! written to `SECSTREAM_BENCH_DIR`, default /dev/shm, before the loop) and
 //! `age-read-at` (the `age` crate's `StreamReader` seek + read of the same
 //! offsets of the same plaintext, 64 KiB chunks, x25519 recipient).
+//! `xchacha-rustcrypto` / `xchacha-ring` (issue 14, the host's secret memory and
+//! spill pages): seal and open SIZE bytes in place with XChaCha20-Poly1305, a
+//! new nonce each time, as RustCrypto's `XChaCha20Poly1305` (what the host uses)
+//! and as HChaCha20 (RustCrypto's `chacha20`) + a ring key of the subkey.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -169,6 +173,8 @@ fn main() {
         }
         "file-read-at" => file_read_at(size, iters),
         "age-read-at" => age_read_at(size, iters),
+        "xchacha-rustcrypto" => xchacha_rustcrypto(size, iters),
+        "xchacha-ring" => xchacha_ring(size, iters),
         _ => panic!("{usage}"),
     }
 }
@@ -250,4 +256,65 @@ fn age_read_at(mib: usize, iters: usize) {
     });
     drop(r);
     std::fs::remove_file(&path).unwrap();
+}
+
+fn xnonce(i: usize) -> [u8; 24] {
+    let mut n = [0x33u8; 24];
+    n[..8].copy_from_slice(&(i as u64).to_le_bytes());
+    n
+}
+
+fn xchacha_rustcrypto(size: usize, iters: usize) {
+    use chacha20poly1305::aead::AeadInOut;
+    use chacha20poly1305::{KeyInit, XChaCha20Poly1305};
+    let cipher = XChaCha20Poly1305::new(&KEY.into());
+    let aad = [9u8; 16];
+    let mut buf = payload(size);
+    timed_loop(iters, |i| {
+        let nonce = xnonce(i);
+        let tag = cipher
+            .encrypt_inout_detached(&nonce.into(), &aad, black_box(&mut buf[..]).into())
+            .unwrap();
+        cipher
+            .decrypt_inout_detached(&nonce.into(), &aad, (&mut buf[..]).into(), &tag)
+            .unwrap();
+        black_box(&mut buf);
+    });
+}
+
+fn xchacha_ring(size: usize, iters: usize) {
+    let aad = [9u8; 16];
+    let mut buf = payload(size);
+    let inner = |nonce: &[u8; 24]| {
+        let (head, tail) = nonce.split_at(16);
+        let sub = chacha20::hchacha::<chacha20::R20>(
+            &KEY.into(),
+            <&[u8; 16]>::try_from(head).unwrap().into(),
+        );
+        let key = LessSafeKey::new(UnboundKey::new(&CHACHA20_POLY1305, &sub).unwrap());
+        let mut n = [0u8; 12];
+        n[4..].copy_from_slice(tail);
+        (key, n)
+    };
+    timed_loop(iters, |i| {
+        let nonce = xnonce(i);
+        let (key, n) = inner(&nonce);
+        let tag = key
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(n),
+                Aad::from(&aad),
+                black_box(&mut buf[..]),
+            )
+            .unwrap();
+        let (key, n) = inner(&nonce);
+        key.open_in_place_separate_tag(
+            Nonce::assume_unique_for_key(n),
+            Aad::from(&aad),
+            tag,
+            &mut buf[..],
+            0..,
+        )
+        .unwrap();
+        black_box(&mut buf);
+    });
 }
