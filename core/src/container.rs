@@ -59,7 +59,7 @@ use zeroize::Zeroize;
 use crate::checksum::{self, ChecksumKind, Crc32cDigest};
 use crate::compress::{self, Compression, Decompress};
 use crate::frame;
-use crate::seal::{self, MasterKey, STREAM_NONCE_LEN, StreamKey, TAG_LEN};
+use crate::seal::{self, MasterKey, STREAM_NONCE_LEN, Scratch, StreamKey, TAG_LEN};
 use crate::{deflate, lz4};
 
 /// The magic bytes `SSTM`.
@@ -677,7 +677,7 @@ impl FrameCodec {
         stored: &mut [u8],
     ) -> Result<(usize, bool), Error> {
         self.check_stored(counter, stored.len())?;
-        self.open_unchecked(counter, is_final, stored)
+        self.open_unchecked(counter, is_final, stored, &mut Scratch::new())
     }
 
     fn check_stored(&self, counter: u64, len: usize) -> Result<(), Error> {
@@ -694,6 +694,7 @@ impl FrameCodec {
         counter: u64,
         is_final: Option<bool>,
         stored: &mut [u8],
+        scratch: &mut Scratch,
     ) -> Result<(usize, bool), Error> {
         let Some(key) = &self.key else {
             return Ok((stored.len(), false));
@@ -712,7 +713,7 @@ impl FrameCodec {
                 key.open_in_place(c, f, aad, ct, &t)?;
                 f
             }
-            None => key.open_in_place_either(c, aad, ct, &t)?,
+            None => key.open_in_place_either_in(c, aad, ct, &t, scratch)?,
         };
         Ok((ct_len, fin))
     }
@@ -1287,23 +1288,29 @@ impl IndexDigest {
         }
     }
 
-    fn update(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            if let Some(slot) = self.block.get_mut(self.fill) {
-                *slot = b;
-            }
-            self.fill += 1;
-            if self.fill == 64 {
-                sha2::block_api::compress256(&mut self.state, &[self.block]);
-                self.fill = 0;
-            }
-        }
+    fn update(&mut self, mut bytes: &[u8]) {
         #[allow(
             clippy::cast_possible_truncation,
             reason = "the length is kept modulo 2^32 (see the field)"
         )]
         let n = bytes.len() as u32;
         self.len = self.len.wrapping_add(n);
+        // Whole runs into the block, not byte by byte (a frame adds 8 bytes).
+        while !bytes.is_empty() {
+            let fill = self.fill.min(64);
+            let room = self.block.get_mut(fill..).unwrap_or_default();
+            let take = room.len().min(bytes.len());
+            let (now, later) = bytes.split_at(take);
+            if let Some(dst) = room.get_mut(..take) {
+                dst.copy_from_slice(now);
+            }
+            bytes = later;
+            self.fill = fill + take;
+            if self.fill == 64 {
+                sha2::block_api::compress256(&mut self.state, &[self.block]);
+                self.fill = 0;
+            }
+        }
     }
 
     /// The final state (the digest is left ready for nothing else).
@@ -1390,6 +1397,8 @@ pub struct Reader<B: AsMut<[u8]>, D: Decompress = ()> {
     expected_index: IndexDigest,
     end: EndParse,
     failed: Option<Error>,
+    /// Kept between frames for the second try at the final flag (`ring` backend).
+    scratch: Scratch,
 }
 
 impl<B: AsMut<[u8]>, D: Decompress> fmt::Debug for Reader<B, D> {
@@ -1432,6 +1441,7 @@ impl<B: AsMut<[u8]>> Reader<B, ()> {
             plain_known: true,
             expected_index: IndexDigest::new(),
             end: EndParse::new(),
+            scratch: Scratch::new(),
             failed: None,
         }
     }
@@ -1481,6 +1491,7 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             expected_index: self.expected_index,
             end: self.end,
             failed: self.failed,
+            scratch: self.scratch,
         }
     }
 
@@ -1716,7 +1727,7 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             // backend on a copy of the frame, which ring zeroes when a try fails).
             // Guessing it from the bytes that follow would save the copy but make
             // the result of a malformed stream depend on how its bytes were fed.
-            let (clen, fin) = codec.open_unchecked(frame_no, None, stored)?;
+            let (clen, fin) = codec.open_unchecked(frame_no, None, stored, &mut self.scratch)?;
             if fin {
                 self.final_seen = true;
             }
@@ -1744,12 +1755,15 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
         self.counter = self.counter.checked_add(1).ok_or(Error::CounterOverflow)?;
         let stored32 =
             u32::try_from(stored_len).map_err(|_| Error::FrameTooLong { frame: frame_no })?;
-        self.expected_index.update(&stored32.to_le_bytes());
         if self.plain_known {
             // plain_len <= max_plain <= 2^30.
             let p = u32::try_from(plain_len).map_err(|_| Error::PlainTooLong)?;
-            self.expected_index.update(&p.to_le_bytes());
+            // The frame's index entry: stored length, then plaintext length.
+            let entry = (u64::from(p) << 32 | u64::from(stored32)).to_le_bytes();
+            self.expected_index.update(&entry);
             self.plain_total += u64::from(p);
+        } else {
+            self.expected_index.update(&stored32.to_le_bytes());
         }
         Ok(Step::Frame(src, consumed))
     }

@@ -382,8 +382,50 @@ impl StreamKey {
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<bool, Error> {
+        self.open_in_place_either_in(counter, aad, buf, tag, &mut Scratch::new())
+    }
+
+    /// [`open_in_place_either`](Self::open_in_place_either) keeping the `ring`
+    /// backend's copy of the ciphertext in `scratch`, which a sequential reader
+    /// keeps from frame to frame (no allocation per frame).
+    pub(crate) fn open_in_place_either_in(
+        &self,
+        counter: u128,
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+        scratch: &mut Scratch,
+    ) -> Result<bool, Error> {
         let nonce = frame_nonce(counter, false)?;
-        self.cipher.open_either(nonce, aad, buf, tag)
+        #[cfg(feature = "ring")]
+        let res = self
+            .cipher
+            .open_either(nonce, aad, buf, tag, &mut scratch.saved);
+        #[cfg(not(feature = "ring"))]
+        let res = {
+            let _ = scratch;
+            self.cipher.open_either(nonce, aad, buf, tag)
+        };
+        res
+    }
+}
+
+/// Memory a sequential reader keeps between frames for
+/// [`StreamKey::open_in_place_either_in`]: with the `ring` backend, room for a
+/// frame's ciphertext (not secret) kept for the second try; empty otherwise.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    #[cfg(feature = "ring")]
+    saved: alloc::vec::Vec<u8>,
+}
+
+impl Scratch {
+    /// No memory yet (it grows to the longest frame opened with it).
+    pub(crate) const fn new() -> Self {
+        Self {
+            #[cfg(feature = "ring")]
+            saved: alloc::vec::Vec::new(),
+        }
     }
 }
 
@@ -619,11 +661,17 @@ mod tests {
                 let mut x = a.clone();
                 let mut y = a.clone();
                 assert_eq!(p.open_either(not_final, aad, &mut x, &ta), Ok(want));
-                assert_eq!(r.open_either(not_final, aad, &mut y, &ta), Ok(want));
+                assert_eq!(
+                    r.open_either(not_final, aad, &mut y, &ta, &mut Vec::new()),
+                    Ok(want)
+                );
                 assert_eq!((&x[..], &y[..]), (msg, msg));
             } else {
                 let mut y = a.clone();
-                assert!(r.open_either(not_final, aad, &mut y, &ta).is_err());
+                assert!(
+                    r.open_either(not_final, aad, &mut y, &ta, &mut Vec::new())
+                        .is_err()
+                );
             }
             // One bit flipped in the ciphertext, the tag or the AAD.
             let (mut ct, mut tag, mut aad2) = (a.clone(), ta, aad.to_vec());
@@ -652,7 +700,10 @@ mod tests {
             let mut x = ct.clone();
             let mut y = ct.clone();
             assert!(p.open_either(not_final, &aad2, &mut x, &tag).is_err());
-            assert!(r.open_either(not_final, &aad2, &mut y, &tag).is_err());
+            assert!(
+                r.open_either(not_final, &aad2, &mut y, &tag, &mut Vec::new())
+                    .is_err()
+            );
         }
 
         #[test]

@@ -67,28 +67,66 @@ impl RingCipher {
 
     /// Opens as a frame that is not final (`nonce`), then as the final one (its last
     /// byte 1); returns whether it is final. A failed try zeroes `buf`, so the
-    /// ciphertext is kept aside for the second.
+    /// ciphertext is kept aside for the second: on the stack up to
+    /// [`STACK_COPY`] bytes, else in `saved` (grown when too short, reused by a
+    /// reader from frame to frame: no allocation per frame).
     pub(crate) fn open_either(
+        &self,
+        nonce: [u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+        saved: &mut Vec<u8>,
+    ) -> Result<bool, Error> {
+        if buf.len() <= STACK_COPY {
+            return self.open_either_on_stack::<STACK_COPY>(nonce, aad, buf, tag);
+        }
+        saved.clear();
+        saved
+            .try_reserve_exact(buf.len())
+            .map_err(|_| Error::TooLong)?;
+        saved.extend_from_slice(buf);
+        self.open_either_with(nonce, aad, buf, tag, saved)
+    }
+
+    /// [`open_either`](Self::open_either) with the ciphertext kept in an
+    /// `N`-byte stack array (`buf` is at most `N` bytes long).
+    fn open_either_on_stack<const N: usize>(
+        &self,
+        nonce: [u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<bool, Error> {
+        let mut copy = [0u8; N];
+        let copy = copy.get_mut(..buf.len()).ok_or(Error::TooLong)?;
+        copy.copy_from_slice(buf);
+        self.open_either_with(nonce, aad, buf, tag, copy)
+    }
+
+    /// [`open_either`](Self::open_either) with the ciphertext kept in `saved`.
+    fn open_either_with(
         &self,
         mut nonce: [u8; NONCE_LEN],
         aad: &[u8],
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
+        saved: &[u8],
     ) -> Result<bool, Error> {
-        let mut saved = Vec::new();
-        saved
-            .try_reserve_exact(buf.len())
-            .map_err(|_| Error::TooLong)?;
-        saved.extend_from_slice(buf);
         if self.open(&nonce, aad, buf, tag).is_ok() {
             return Ok(false);
         }
-        buf.copy_from_slice(&saved);
+        buf.copy_from_slice(saved);
         nonce[NONCE_LEN - 1] = 1;
         self.open(&nonce, aad, buf, tag)?;
         Ok(true)
     }
 }
+
+/// Frames up to this many bytes keep their ciphertext on the stack for
+/// [`RingCipher::open_either`]'s second try (the array is zeroed first: a small
+/// one costs less than reaching for the heap).
+const STACK_COPY: usize = 128;
 
 impl Drop for RingCipher {
     fn drop(&mut self) {
