@@ -25,6 +25,7 @@
 //! use secstream_core::container::{Config, Feed, Reader, Writer};
 //! use secstream_core::seal::MasterKey;
 //!
+//! # #[cfg(feature = "lz4")] { // compressing LZ4 needs the `lz4` feature
 //! let key = MasterKey::from_bytes(&[0x42; 32]);
 //! let config = Config::new(ChecksumKind::Crc32c, 1024).with_compression(Compression::Lz4);
 //! // The stream nonce must be fresh and random: take it from the platform RNG.
@@ -49,6 +50,7 @@
 //! }
 //! r.finish()?; // the end section was read and matched: not truncated
 //! assert_eq!(got, b"hello, world");
+//! # }
 //! # Ok::<(), secstream_core::container::Error>(())
 //! ```
 
