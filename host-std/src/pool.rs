@@ -70,8 +70,9 @@
 
 mod clock;
 mod connection;
+mod membarrier;
 mod region;
-mod slot;
+mod rows;
 mod thread_number;
 
 use std::collections::VecDeque;
@@ -87,7 +88,7 @@ pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::connection::{ConnectionBuffers, ConnectionConfig};
 pub use self::region::{PooledRegion, RegionPool, RegionStats};
 
-use self::slot::ByteSlot;
+use self::rows::{Local, Rows};
 
 /// Error of the pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,34 +325,14 @@ struct Counters {
     out_high_water: AtomicUsize,
 }
 
-/// The pool's table of per-thread slots: a row per thread (threads are
-/// numbered in the order they first use any pool; a thread past the last
-/// row shares one), a slot per size class in each row.
-struct Rows {
-    /// `count * stride` slots: row `r`, class `c` at `r * stride + c`. The
-    /// stride is the class count rounded up to a whole cache line of slots;
-    /// the padding slots have length 0 and stay empty.
-    slots: Box<[ByteSlot]>,
-    stride: usize,
-    /// Rows: threads numbered `count` and up have no row.
-    count: usize,
-    /// Takes from each row's slots.
-    hits: Box<[RowHits]>,
-}
-
-/// A row's hit counter, alone on its cache line.
-#[repr(align(64))]
-#[derive(Default)]
-struct RowHits(AtomicU64);
-
 struct Inner {
     config: Config,
     classes: usize,
     clock: Arc<dyn Clock>,
     state: Mutex<State>,
-    /// Signalled when outstanding bytes go down and someone waits.
+    /// Signalled when outstanding bytes go down and someone waits (the
+    /// rows count the waiters).
     room: Condvar,
-    waiters: AtomicUsize,
     counters: Counters,
     rows: Rows,
 }
@@ -412,24 +393,6 @@ impl Inner {
         }
     }
 
-    /// The calling thread's row, or `None` when the fast path is off or the
-    /// thread's number is past the last row.
-    #[inline]
-    fn local_row(&self) -> Option<usize> {
-        if !self.config.thread_cache {
-            return None;
-        }
-        thread_number::current().filter(|&n| n < self.rows.count)
-    }
-
-    /// The slot of `class` in row `row`, with the row's lease id.
-    #[inline]
-    fn slot(&self, row: usize, class: usize) -> Option<(&ByteSlot, u64)> {
-        let rows = &self.rows;
-        let slot = rows.slots.get(row * rows.stride + class)?;
-        Some((slot, row as u64 + 1))
-    }
-
     /// Counts `size` more bytes against the outstanding cap.
     fn reserve(&self, size: usize) -> Result<(), usize> {
         let c = &self.counters;
@@ -443,7 +406,7 @@ impl Inner {
 
     fn unreserve(&self, size: usize) {
         self.counters.out.fetch_sub(size, Ordering::SeqCst);
-        if self.waiters.load(Ordering::SeqCst) > 0 {
+        if self.rows.waiting() {
             // Taking the lock orders this with a waiter between its last
             // check and its wait.
             let _state = lock(&self.state);
@@ -480,7 +443,7 @@ impl Inner {
         }
         self.counters.waits.fetch_add(1, Ordering::Relaxed);
         let mut state = lock(&self.state);
-        self.waiters.fetch_add(1, Ordering::SeqCst);
+        self.rows.add_waiter();
         let result = loop {
             let reserved = self.reserve(size).or_else(|_| {
                 self.reclaim_parked_locked(&mut state);
@@ -506,7 +469,7 @@ impl Inner {
                 }
             };
         };
-        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        self.rows.remove_waiter();
         result
     }
 
@@ -546,19 +509,24 @@ impl Inner {
         wait: bool,
         deadline: Option<Instant>,
     ) -> Result<(Box<[u8]>, u64), Error> {
-        if let Some(row) = self.local_row() {
-            if let Some((slot, id)) = self.slot(row, class) {
-                if let Some(data) = slot.take() {
-                    if let Some(hits) = self.rows.hits.get(row) {
-                        // Only this thread writes its row's counter (see
-                        // `thread_number`): no read-modify-write needed.
-                        let h = &hits.0;
-                        h.store(h.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-                    }
-                    return Ok((data, id));
-                }
+        if let Some(local) = self.rows.local() {
+            if let Some(data) = local.take(class) {
+                return Ok((data, local.id()));
             }
         }
+        self.take_slow(class, wait, deadline)
+    }
+
+    /// [`take`](Self::take) past the thread's own slot: out of line, so the
+    /// fast path saves no registers for it.
+    #[cold]
+    #[inline(never)]
+    fn take_slow(
+        self: &Arc<Self>,
+        class: usize,
+        wait: bool,
+        deadline: Option<Instant>,
+    ) -> Result<(Box<[u8]>, u64), Error> {
         let size = self.class_size(class);
         if wait {
             self.reserve_waiting(size, deadline)?;
@@ -585,9 +553,25 @@ impl Inner {
     /// it.
     #[inline]
     fn put_back(self: &Arc<Self>, data: Box<[u8]>, class: usize, lease: u64) {
+        // The fast path: a buffer leased to this thread's row goes back to
+        // its slot.
+        let data = match self.rows.local() {
+            Some(local) if local.id() == lease => match local.put(class, data) {
+                Ok(()) => return,
+                Err(data) => data,
+            },
+            _ => data,
+        };
+        self.put_back_slow(data, class, lease);
+    }
+
+    /// [`put_back`](Self::put_back) of a buffer not leased to this thread's
+    /// row or refused by its slot.
+    #[cold]
+    #[inline(never)]
+    fn put_back_slow(self: &Arc<Self>, data: Box<[u8]>, class: usize, lease: u64) {
         let size = data.len();
-        let local = self.local_row().and_then(|row| self.slot(row, class));
-        let Some((data, mut lease)) = self.park(local, data, lease) else {
+        let Some((data, mut lease)) = self.park(self.rows.local(), data, class, lease) else {
             return;
         };
         self.end_lease(&mut lease, size);
@@ -600,39 +584,33 @@ impl Inner {
 
     /// Parks a returned buffer in the calling thread's `local` slot (with
     /// its row's lease id) if it may; else hands it back with its lease.
-    #[inline]
     fn park(
         &self,
-        local: Option<(&ByteSlot, u64)>,
+        local: Option<Local<'_>>,
         data: Box<[u8]>,
+        class: usize,
         lease: u64,
     ) -> Option<(Box<[u8]>, u64)> {
-        let Some((slot, id)) = local else {
+        let Some(local) = local else {
             return Some((data, lease));
         };
-        // Someone waits for outstanding room: parked bytes would still count
-        // as out, so take the slow path, which wakes them.
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            return Some((data, lease));
-        }
+        let id = local.id();
         if lease != id {
+            // Someone waits for outstanding room: a parked buffer would still
+            // count as out, so take the slow path, which wakes them. (`put`
+            // checks this again inside the row's section.)
             let size = data.len();
-            if lease != 0 || slot.is_full() || !self.reserve_idle(size) {
+            if lease != 0 || self.rows.waiting() || local.is_full(class) || !self.reserve_idle(size)
+            {
                 return Some((data, lease));
             }
             // A new lease: the bytes stay counted as out, and now count
             // against the idle cap too.
             self.counters.leased.fetch_add(size, Ordering::SeqCst);
         }
-        if let Err(data) = slot.try_put(data) {
-            return Some((data, id));
-        }
-        // A waiter that arrived meanwhile may have scanned the slots before
-        // the put (both sides are `SeqCst`): unpark for it.
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            return slot.take().map(|data| (data, id));
-        }
-        None
+        // Refused while someone waits for room or a drain runs; a waiter
+        // that came later drains the slot (see `rows`).
+        local.put(class, data).err().map(|data| (data, id))
     }
 
     /// Lists an unleased buffer of `class` that no longer counts as out,
@@ -713,39 +691,26 @@ impl Inner {
     /// [`reclaim_parked`](Self::reclaim_parked) under the state lock (taken
     /// before the slots' registry, never after).
     fn reclaim_parked_locked(&self, state: &mut State) {
-        let rows = &self.rows;
-        let mut parked = Vec::new();
-        for (i, slot) in rows.slots.iter().enumerate() {
-            let (row, class) = (i / rows.stride, i % rows.stride);
-            if let Some(data) = slot.take() {
-                parked.push((data, class, row as u64 + 1));
-            }
-        }
+        let parked = self.rows.drain();
         if parked.is_empty() {
             return;
         }
         let now = self.clock.now();
-        for (data, class, mut lease) in parked {
+        for (row, class, data) in parked {
+            let mut lease = row as u64 + 1;
             let size = data.len();
             self.end_lease(&mut lease, size);
             self.counters.out.fetch_sub(size, Ordering::SeqCst);
             self.list_locked(state, data, class, now);
         }
-        if self.waiters.load(Ordering::SeqCst) > 0 {
+        if self.rows.waiting() {
             self.room.notify_all();
         }
     }
 
     /// Bytes parked in threads' slots now.
     fn parked_bytes(&self) -> usize {
-        let stride = self.rows.stride;
-        self.rows
-            .slots
-            .iter()
-            .enumerate()
-            .filter(|(_, slot)| slot.is_full())
-            .map(|(i, _)| self.class_size(i % stride))
-            .sum()
+        self.rows.parked_bytes()
     }
 }
 
@@ -771,32 +736,17 @@ impl BufferPool {
         let config = config.normalized();
         let classes =
             (config.max_size.trailing_zeros() - config.min_size.trailing_zeros()) as usize + 1;
-        // Rows for twice the cores, 64 to 256 (a row is 16 bytes a class
-        // plus a 64-byte counter: 20 KiB for the default 15 classes and 64
-        // rows); four 16-byte slots a cache line.
+        // Rows for twice the cores, 64 to 256 (a row is a 64-byte line for
+        // its busy mark and hit counter plus a line per 8 classes: 12 KiB
+        // for the default 15 classes and 64 rows).
         let count = if config.thread_cache {
             std::thread::available_parallelism()
                 .map_or(64, |n| n.get().saturating_mul(2))
                 .clamp(64, 256)
         } else {
-            1
+            0
         };
-        let stride = classes.next_multiple_of(4);
-        let rows = Rows {
-            slots: (0..count * stride)
-                .map(|i| {
-                    let class = i % stride;
-                    ByteSlot::empty(if class < classes {
-                        config.min_size << class
-                    } else {
-                        0
-                    })
-                })
-                .collect(),
-            stride,
-            count,
-            hits: (0..count).map(|_| RowHits::default()).collect(),
-        };
+        let rows = Rows::new(count, classes, config.min_size);
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -807,7 +757,6 @@ impl BufferPool {
                     seq: 0,
                 }),
                 room: Condvar::new(),
-                waiters: AtomicUsize::new(0),
                 counters: Counters::default(),
                 rows,
             }),
@@ -904,13 +853,7 @@ impl BufferPool {
     #[must_use]
     pub fn stats(&self) -> Stats {
         let c = &self.inner.counters;
-        let thread_hits: u64 = self
-            .inner
-            .rows
-            .hits
-            .iter()
-            .map(|h| h.0.load(Ordering::Relaxed))
-            .sum();
+        let thread_hits = self.inner.rows.hits();
         let parked = self.inner.parked_bytes();
         let out = c.out.load(Ordering::SeqCst);
         let listed = c
@@ -948,15 +891,7 @@ impl BufferPool {
             .flatten()
             .all(|i| i.data.iter().all(|&b| b == 0));
         drop(state);
-        let parked = self.inner.rows.slots.iter().all(|slot| {
-            slot.take().is_none_or(|data| {
-                let zero = data.iter().all(|&b| b == 0);
-                // Put it back (the slot stays empty meanwhile: only its
-                // thread fills it, and that thread is this test's).
-                let _ = slot.try_put(data);
-                zero
-            })
-        });
+        let parked = self.inner.rows.parked_all_zero();
         listed && parked
     }
 }
@@ -1092,7 +1027,7 @@ impl PooledBuf<'_> {
                 free: self.free(),
             });
         };
-        dst.copy_from_slice(bytes);
+        copy(dst, bytes);
         self.len = end;
         self.exposed = self.exposed.max(end);
         Ok(())
@@ -1221,13 +1156,53 @@ impl io::Write for PooledBuf<'_> {
 impl Drop for PooledBuf<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.clear();
+        // `clear` without resetting the marks, which die with the guard.
+        if let Some(used) = self.data.get_mut(..self.exposed) {
+            wipe(used);
+        }
         let data = std::mem::take(&mut self.data);
         // Empty once moved out by `into_owned`.
         if !data.is_empty() {
             self.pool.get().put_back(data, self.class, self.lease);
         }
     }
+}
+
+/// Copies `src` into `dst` (of the same length): a short copy with inline
+/// 32-byte moves, which costs no call, a long one through `memcpy`.
+#[inline]
+fn copy(dst: &mut [u8], src: &[u8]) {
+    if src.len() > 256 {
+        dst.copy_from_slice(src);
+        return;
+    }
+    let mut to = dst.chunks_exact_mut(32);
+    let mut from = src.chunks_exact(32);
+    for (d, s) in (&mut to).zip(&mut from) {
+        d.copy_from_slice(s);
+    }
+    for (d, s) in to.into_remainder().iter_mut().zip(from.remainder()) {
+        *d = *s;
+    }
+}
+
+/// Zeroizes `bytes`: a short wipe (the common case) with inline 32-byte
+/// stores, which costs no call, kept by zeroize's optimization barrier; a
+/// long one through `zeroize` (`memset`).
+#[inline]
+fn wipe(bytes: &mut [u8]) {
+    if bytes.len() > 256 {
+        bytes.zeroize();
+        return;
+    }
+    let mut chunks = bytes.chunks_exact_mut(32);
+    for chunk in &mut chunks {
+        chunk.fill(0);
+    }
+    for b in chunks.into_remainder() {
+        *b = 0;
+    }
+    zeroize::optimization_barrier(bytes);
 }
 
 impl fmt::Debug for PooledBuf<'_> {

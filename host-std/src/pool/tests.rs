@@ -594,3 +594,21 @@ fn parked_buffers_give_way_under_the_outstanding_cap() {
         assert_eq!(waiter.join().unwrap(), Ok(1024));
     });
 }
+
+/// Writes of every length around the inline copy's and wipe's 32-byte steps
+/// and their 256-byte switch to `memcpy`/`memset` land whole and come back
+/// wiped.
+#[test]
+fn short_and_long_writes_are_copied_and_wiped_whole() {
+    let pool = BufferPool::new(Config::default().max_size(1024));
+    for n in [0, 1, 31, 32, 33, 63, 64, 65, 255, 256, 257, 300, 1000, 1024] {
+        let src: Vec<u8> = (0..n).map(|i| u8::try_from(i % 251 + 1).unwrap()).collect();
+        let mut b = pool.try_acquire(n.max(1)).unwrap();
+        b.extend_from_slice(&src[..n / 2]).unwrap();
+        b.extend_from_slice(&src[n / 2..]).unwrap();
+        assert_eq!(&*b, &src[..]);
+        assert_eq!(b.exposed(), n);
+        drop(b);
+        assert!(pool.idle_all_zero(), "{n} bytes");
+    }
+}

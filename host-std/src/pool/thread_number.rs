@@ -71,9 +71,11 @@ thread_local! {
 #[inline]
 pub(super) fn current() -> Option<usize> {
     match NUMBER.try_with(Cell::get).ok()? {
+        // Numbers stay below the count of live threads; one test on the
+        // common path.
+        n if n < GONE => Some(n),
         UNSET => first(),
-        GONE => None,
-        n => Some(n),
+        _ => None,
     }
 }
 
