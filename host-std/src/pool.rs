@@ -42,11 +42,20 @@
 //! class (a thread takes the smallest free number on its first use of a pool
 //! and gives it back when it exits; the table has a row for each of twice
 //! the cores, 64 to 256 rows, and threads numbered past the last row go
-//! without the fast path). A buffer returned on a thread is parked in its
-//! row's slot if that is empty and the idle cap allows, and the next request
-//! of that class on that thread takes it without the pool's lock and
-//! without touching any counter shared with other rows. The slots belong to
-//! their pool: a buffer released to one pool is never handed out by another.
+//! without the fast path, as do classes from the 31st up). A buffer returned
+//! on a thread is parked in its row's slot if that is empty and the idle cap
+//! allows, and the next request of that class on that thread takes it
+//! without the pool's lock, without an atomic read-modify-write and without
+//! writing anything another row's thread reads. The slots belong to their
+//! pool: a buffer released to one pool is never handed out by another.
+//!
+//! A row's thread marks the row busy, checks a gate and only then touches
+//! its slots; [`trim`](BufferPool::trim) (or a request at the outstanding
+//! cap) closes the gate and waits for each busy row before emptying it.
+//! On Linux the two sides are ordered by an asymmetric fence: a compiler
+//! fence on the thread's side, `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)`
+//! on the draining side; elsewhere (or where the kernel refuses it) both
+//! sides use a full fence.
 //!
 //! A parked buffer is *leased* to its row: from the first park until it is
 //! released on a thread of another row, reclaimed or trimmed, its bytes
@@ -71,6 +80,7 @@
 mod clock;
 mod connection;
 mod membarrier;
+mod pool_ref;
 mod region;
 mod rows;
 mod thread_number;
@@ -88,6 +98,7 @@ pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::connection::{ConnectionBuffers, ConnectionConfig};
 pub use self::region::{PooledRegion, RegionPool, RegionStats};
 
+use self::pool_ref::PoolRef;
 use self::rows::{Local, Rows};
 
 /// Error of the pools.
@@ -504,7 +515,7 @@ impl Inner {
     /// reserves the bytes (refusing, or waiting until `deadline` if `wait`).
     #[inline]
     fn take(
-        self: &Arc<Self>,
+        &self,
         class: usize,
         wait: bool,
         deadline: Option<Instant>,
@@ -522,7 +533,7 @@ impl Inner {
     #[cold]
     #[inline(never)]
     fn take_slow(
-        self: &Arc<Self>,
+        &self,
         class: usize,
         wait: bool,
         deadline: Option<Instant>,
@@ -552,7 +563,7 @@ impl Inner {
     /// this thread's slot (keeping or starting its lease), lists it, or frees
     /// it.
     #[inline]
-    fn put_back(self: &Arc<Self>, data: Box<[u8]>, class: usize, lease: u64) {
+    fn put_back(&self, data: Box<[u8]>, class: usize, lease: u64) {
         // The fast path: a buffer leased to this thread's row goes back to
         // its slot.
         let data = match self.rows.local() {
@@ -569,7 +580,7 @@ impl Inner {
     /// row or refused by its slot.
     #[cold]
     #[inline(never)]
-    fn put_back_slow(self: &Arc<Self>, data: Box<[u8]>, class: usize, lease: u64) {
+    fn put_back_slow(&self, data: Box<[u8]>, class: usize, lease: u64) {
         let size = data.len();
         let Some((data, mut lease)) = self.park(self.rows.local(), data, class, lease) else {
             return;
@@ -814,7 +825,7 @@ impl BufferPool {
     #[inline]
     fn guard(&self, data: Box<[u8]>, class: usize, lease: u64) -> PooledBuf<'_> {
         PooledBuf {
-            pool: Handle::Borrowed(&self.inner),
+            pool: PoolRef::borrowed(&self.inner),
             data,
             class,
             lease,
@@ -905,23 +916,6 @@ impl fmt::Debug for BufferPool {
     }
 }
 
-/// How a buffer reaches its pool: borrowed (no reference count to touch)
-/// or owned.
-enum Handle<'a> {
-    Borrowed(&'a Arc<Inner>),
-    Owned(Arc<Inner>),
-}
-
-impl Handle<'_> {
-    #[inline]
-    fn get(&self) -> &Arc<Inner> {
-        match self {
-            Handle::Borrowed(inner) => inner,
-            Handle::Owned(inner) => inner,
-        }
-    }
-}
-
 /// A buffer from a [`BufferPool`]: written bytes `0..len` in a fixed
 /// capacity. Dropping it wipes the bytes it exposed and gives it back, on
 /// whatever thread that happens. It borrows its pool (`'a`) unless made
@@ -931,7 +925,8 @@ impl Handle<'_> {
 /// contents.
 #[must_use = "dropping the buffer at once gives it back"]
 pub struct PooledBuf<'a> {
-    pool: Handle<'a>,
+    /// Borrowed (no reference count to touch) or owning a count.
+    pool: PoolRef<'a, Inner>,
     /// The storage; empty (no allocation) once given back.
     data: Box<[u8]>,
     class: usize,
@@ -948,7 +943,7 @@ impl PooledBuf<'_> {
     /// outlive the borrow (be sent to a thread, stored in a struct).
     pub fn into_owned(mut self) -> PooledBuf<'static> {
         PooledBuf {
-            pool: Handle::Owned(Arc::clone(self.pool.get())),
+            pool: self.pool.to_owned(),
             data: std::mem::take(&mut self.data),
             class: self.class,
             lease: self.lease,
@@ -1180,6 +1175,9 @@ fn copy(dst: &mut [u8], src: &[u8]) {
     let mut from = src.chunks_exact(32);
     for (d, s) in (&mut to).zip(&mut from) {
         d.copy_from_slice(s);
+        // An empty `asm!`: keeps LLVM from turning the loop back into a
+        // `memcpy` call; no instruction.
+        zeroize::optimization_barrier(d);
     }
     for (d, s) in to.into_remainder().iter_mut().zip(from.remainder()) {
         *d = *s;
@@ -1198,6 +1196,8 @@ fn wipe(bytes: &mut [u8]) {
     let mut chunks = bytes.chunks_exact_mut(32);
     for chunk in &mut chunks {
         chunk.fill(0);
+        // Keeps the loop from becoming a `memset` call (see `copy`).
+        zeroize::optimization_barrier(chunk);
     }
     for b in chunks.into_remainder() {
         *b = 0;
