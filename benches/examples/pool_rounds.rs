@@ -76,6 +76,44 @@ fn race(batches: usize) {
     );
 }
 
+/// Seconds for `threads` threads to run `rounds` rounds each on `pool`.
+fn on_threads(pool: &BufferPool, threads: usize, rounds: u32) -> f64 {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                for _ in 0..rounds {
+                    ours(black_box(pool));
+                }
+            });
+        }
+    });
+    start.elapsed().as_secs_f64()
+}
+
+fn threads(batches: usize) {
+    const ROUNDS: u32 = 1_000_000;
+    let pool = BufferPool::new(Config::default());
+    let (mut one, mut two) = (Vec::new(), Vec::new());
+    for _ in 0..batches.max(1) {
+        one.push(on_threads(&pool, 1, ROUNDS));
+        two.push(on_threads(&pool, 2, ROUNDS));
+    }
+    one.sort_by(f64::total_cmp);
+    two.sort_by(f64::total_cmp);
+    let ns = |t: f64| t * 1e9 / f64::from(ROUNDS);
+    println!(
+        "one thread {:.2} ns per round (fastest {:.2}), two threads {:.2} ns per round each \
+         (fastest {:.2}): two move {:.2}x the rounds of one (medians), {:.2}x (fastest)",
+        ns(one[one.len() / 2]),
+        ns(one[0]),
+        ns(two[two.len() / 2]),
+        ns(two[0]),
+        2.0 * one[one.len() / 2] / two[two.len() / 2],
+        2.0 * one[0] / two[0]
+    );
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "ours".into());
@@ -97,6 +135,7 @@ fn main() {
             }
         }
         "race" => race(usize::try_from(rounds).unwrap_or(usize::MAX)),
+        "threads" => threads(usize::try_from(rounds).unwrap_or(usize::MAX)),
         other => {
             eprintln!("unknown mode {other}: ours, lockfree or race");
             std::process::exit(2);
