@@ -1163,46 +1163,86 @@ impl Drop for PooledBuf<'_> {
     }
 }
 
-/// Copies `src` into `dst` (of the same length): a short copy with inline
-/// 32-byte moves, which costs no call, a long one through `memcpy`.
+/// Copies `src` into `dst` (of the same length) without a call for up to
+/// 64 bytes, the common short write: two fixed-size moves that overlap in
+/// the middle (as `memcpy` does inside); longer copies go to `memcpy`.
 #[inline]
 fn copy(dst: &mut [u8], src: &[u8]) {
-    if src.len() > 256 {
+    let n = src.len();
+    if n > 64 || dst.len() != n {
         dst.copy_from_slice(src);
-        return;
+    } else if n >= 32 {
+        copy_ends::<32>(dst, src);
+    } else if n >= 16 {
+        copy_ends::<16>(dst, src);
+    } else if n >= 8 {
+        copy_ends::<8>(dst, src);
+    } else {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
     }
-    let mut to = dst.chunks_exact_mut(32);
-    let mut from = src.chunks_exact(32);
-    for (d, s) in (&mut to).zip(&mut from) {
-        d.copy_from_slice(s);
-        // An empty `asm!`: keeps LLVM from turning the loop back into a
-        // `memcpy` call; no instruction.
-        zeroize::optimization_barrier(d);
+}
+
+/// Copies the first and the last `N` bytes (`N <= len <= 2N`: all of them).
+#[inline]
+fn copy_ends<const N: usize>(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
+        *d = *s;
     }
-    for (d, s) in to.into_remainder().iter_mut().zip(from.remainder()) {
+    if let (Some(d), Some(s)) = (
+        dst.get_mut(n - N..).and_then(<[u8]>::first_chunk_mut::<N>),
+        src.get(n - N..).and_then(<[u8]>::first_chunk::<N>),
+    ) {
         *d = *s;
     }
 }
 
-/// Zeroizes `bytes`: a short wipe (the common case) with inline 32-byte
-/// stores, which costs no call, kept by zeroize's optimization barrier; a
-/// long one through `zeroize` (`memset`).
+/// Zeroizes `bytes`, without a call for up to 64 bytes (as [`copy`]), kept
+/// by zeroize's optimization barrier; longer wipes through `zeroize`
+/// (`memset`).
 #[inline]
 fn wipe(bytes: &mut [u8]) {
-    if bytes.len() > 256 {
-        bytes.zeroize();
+    let n = bytes.len();
+    if n > 64 {
+        wipe_long(bytes);
         return;
     }
-    let mut chunks = bytes.chunks_exact_mut(32);
-    for chunk in &mut chunks {
-        chunk.fill(0);
-        // Keeps the loop from becoming a `memset` call (see `copy`).
-        zeroize::optimization_barrier(chunk);
-    }
-    for b in chunks.into_remainder() {
-        *b = 0;
+    if n >= 32 {
+        zero_ends::<32>(bytes);
+    } else if n >= 16 {
+        zero_ends::<16>(bytes);
+    } else if n >= 8 {
+        zero_ends::<8>(bytes);
+    } else {
+        for b in &mut *bytes {
+            *b = 0;
+        }
     }
     zeroize::optimization_barrier(bytes);
+}
+
+/// [`wipe`] past 64 bytes, out of line.
+#[cold]
+#[inline(never)]
+fn wipe_long(bytes: &mut [u8]) {
+    bytes.zeroize();
+}
+
+/// Zeroes the first and the last `N` bytes (`N <= len <= 2N`: all of them).
+#[inline]
+fn zero_ends<const N: usize>(bytes: &mut [u8]) {
+    let n = bytes.len();
+    if let Some(head) = bytes.first_chunk_mut::<N>() {
+        *head = [0; N];
+    }
+    if let Some(tail) = bytes
+        .get_mut(n - N..)
+        .and_then(<[u8]>::first_chunk_mut::<N>)
+    {
+        *tail = [0; N];
+    }
 }
 
 impl fmt::Debug for PooledBuf<'_> {

@@ -595,13 +595,16 @@ fn parked_buffers_give_way_under_the_outstanding_cap() {
     });
 }
 
-/// Writes of every length around the inline copy's and wipe's 32-byte steps
-/// and their 256-byte switch to `memcpy`/`memset` land whole and come back
-/// wiped.
+/// Writes of every length around the inline copy's and wipe's 8-, 16- and
+/// 32-byte moves and their switch to `memcpy`/`memset` past 64 bytes land
+/// whole and come back wiped (written in two halves, so the second copy
+/// starts at an odd offset).
 #[test]
 fn short_and_long_writes_are_copied_and_wiped_whole() {
     let pool = BufferPool::new(Config::default().max_size(1024));
-    for n in [0, 1, 31, 32, 33, 63, 64, 65, 255, 256, 257, 300, 1000, 1024] {
+    for n in [
+        0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 128, 300, 1024,
+    ] {
         let src: Vec<u8> = (0..n).map(|i| u8::try_from(i % 251 + 1).unwrap()).collect();
         let mut b = pool.try_acquire(n.max(1)).unwrap();
         b.extend_from_slice(&src[..n / 2]).unwrap();
