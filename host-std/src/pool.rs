@@ -1151,7 +1151,34 @@ impl io::Write for PooledBuf<'_> {
 impl Drop for PooledBuf<'_> {
     #[inline]
     fn drop(&mut self) {
-        // `clear` without resetting the marks, which die with the guard.
+        // The fast path: a short wipe and the thread's own slot; anything
+        // else out of line, so this part needs few registers.
+        if self.exposed <= 64 {
+            if let Some(used) = self.data.get_mut(..self.exposed) {
+                wipe(used);
+                self.exposed = 0;
+                let pool = self.pool.get();
+                if let Some(local) = pool.rows.local() {
+                    if local.id() == self.lease {
+                        let data = std::mem::take(&mut self.data);
+                        match local.put(self.class, data) {
+                            Ok(()) => return self.pool.release(),
+                            Err(data) => self.data = data,
+                        }
+                    }
+                }
+            }
+        }
+        self.drop_slow();
+    }
+}
+
+impl PooledBuf<'_> {
+    /// The rest of [`drop`](Drop::drop): the wipe of what is still exposed,
+    /// the slow way back to the pool, and the pool's count.
+    #[cold]
+    #[inline(never)]
+    fn drop_slow(&mut self) {
         if let Some(used) = self.data.get_mut(..self.exposed) {
             wipe(used);
         }
@@ -1160,6 +1187,7 @@ impl Drop for PooledBuf<'_> {
         if !data.is_empty() {
             self.pool.get().put_back(data, self.class, self.lease);
         }
+        self.pool.release();
     }
 }
 

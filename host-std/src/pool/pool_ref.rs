@@ -54,12 +54,18 @@ impl<'a, T> PoolRef<'a, T> {
     }
 }
 
-impl<T> Drop for PoolRef<'_, T> {
+impl<T> PoolRef<'_, T> {
+    /// Gives back the owned count, if any (once: a second call does
+    /// nothing). Not a `Drop`: the buffer's own drop calls it last, and a
+    /// `PoolRef` without drop glue keeps that drop's fast path short; a
+    /// reference dropped without it leaks its count, never frees early.
     #[inline]
-    fn drop(&mut self) {
+    pub(super) fn release(&mut self) {
         if self.owned {
+            self.owned = false;
             // SAFETY: an owned reference holds one strong count of the `Arc`
-            // behind `ptr` (taken in `to_owned`), given back here once.
+            // behind `ptr` (taken in `to_owned`); `owned` is now false, so it
+            // is given back once.
             drop(unsafe { Arc::from_raw(self.ptr) });
         }
     }

@@ -615,3 +615,18 @@ fn short_and_long_writes_are_copied_and_wiped_whole() {
         assert!(pool.idle_all_zero(), "{n} bytes");
     }
 }
+
+/// An owned guard holds one count of its pool, however often it is made
+/// owned, and gives it back when dropped on another thread.
+#[test]
+fn owned_guards_hold_one_count_of_their_pool() {
+    let pool = BufferPool::new(Config::default());
+    let borrowed = pool.try_acquire(10).unwrap();
+    assert_eq!(Arc::strong_count(&pool.inner), 1);
+    let owned = borrowed.into_owned().into_owned();
+    assert_eq!(Arc::strong_count(&pool.inner), 2);
+    std::thread::spawn(move || drop(owned)).join().unwrap();
+    assert_eq!(Arc::strong_count(&pool.inner), 1);
+    let s = pool.stats();
+    assert_eq!((s.outstanding_bytes, s.idle_bytes), (0, 64));
+}
