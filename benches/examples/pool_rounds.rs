@@ -114,6 +114,38 @@ fn threads(batches: usize) {
     );
 }
 
+/// The control for `threads`: the same batches with a pool per thread, so
+/// nothing is shared; tells the machine's scaling from the pool's.
+fn control(batches: usize) {
+    const ROUNDS: u32 = 1_000_000;
+    let run = |threads: usize| {
+        let start = Instant::now();
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    let pool = BufferPool::new(Config::default());
+                    for _ in 0..ROUNDS {
+                        ours(black_box(&pool));
+                    }
+                });
+            }
+        });
+        start.elapsed().as_secs_f64()
+    };
+    let (mut one, mut two) = (Vec::new(), Vec::new());
+    for _ in 0..batches.max(1) {
+        one.push(run(1));
+        two.push(run(2));
+    }
+    one.sort_by(f64::total_cmp);
+    two.sort_by(f64::total_cmp);
+    println!(
+        "a pool per thread: two move {:.2}x the rounds of one (medians), {:.2}x (fastest)",
+        2.0 * one[one.len() / 2] / two[two.len() / 2],
+        2.0 * one[0] / two[0]
+    );
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "ours".into());
@@ -136,6 +168,7 @@ fn main() {
         }
         "race" => race(usize::try_from(rounds).unwrap_or(usize::MAX)),
         "threads" => threads(usize::try_from(rounds).unwrap_or(usize::MAX)),
+        "control" => control(usize::try_from(rounds).unwrap_or(usize::MAX)),
         other => {
             eprintln!("unknown mode {other}: ours, lockfree or race");
             std::process::exit(2);
