@@ -42,11 +42,20 @@
 //! class (a thread takes the smallest free number on its first use of a pool
 //! and gives it back when it exits; the table has a row for each of twice
 //! the cores, 64 to 256 rows, and threads numbered past the last row go
-//! without the fast path). A buffer returned on a thread is parked in its
-//! row's slot if that is empty and the idle cap allows, and the next request
-//! of that class on that thread takes it without the pool's lock and
-//! without touching any counter shared with other rows. The slots belong to
-//! their pool: a buffer released to one pool is never handed out by another.
+//! without the fast path, as do classes from the 31st up). A buffer returned
+//! on a thread is parked in its row's slot if that is empty and the idle cap
+//! allows, and the next request of that class on that thread takes it
+//! without the pool's lock, without an atomic read-modify-write and without
+//! writing anything another row's thread reads. The slots belong to their
+//! pool: a buffer released to one pool is never handed out by another.
+//!
+//! A row's thread marks the row busy, checks a gate and only then touches
+//! its slots; [`trim`](BufferPool::trim) (or a request at the outstanding
+//! cap) closes the gate and waits for each busy row before emptying it.
+//! On Linux the two sides are ordered by an asymmetric fence: a compiler
+//! fence on the thread's side, `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)`
+//! on the draining side; elsewhere (or where the kernel refuses it) both
+//! sides use a full fence.
 //!
 //! A parked buffer is *leased* to its row: from the first park until it is
 //! released on a thread of another row, reclaimed or trimmed, its bytes
@@ -70,8 +79,10 @@
 
 mod clock;
 mod connection;
+mod membarrier;
+mod pool_ref;
 mod region;
-mod slot;
+mod rows;
 mod thread_number;
 
 use std::collections::VecDeque;
@@ -87,7 +98,8 @@ pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::connection::{ConnectionBuffers, ConnectionConfig};
 pub use self::region::{PooledRegion, RegionPool, RegionStats};
 
-use self::slot::ByteSlot;
+use self::pool_ref::PoolRef;
+use self::rows::{Local, Rows};
 
 /// Error of the pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -324,34 +336,14 @@ struct Counters {
     out_high_water: AtomicUsize,
 }
 
-/// The pool's table of per-thread slots: a row per thread (threads are
-/// numbered in the order they first use any pool; a thread past the last
-/// row shares one), a slot per size class in each row.
-struct Rows {
-    /// `count * stride` slots: row `r`, class `c` at `r * stride + c`. The
-    /// stride is the class count rounded up to a whole cache line of slots;
-    /// the padding slots have length 0 and stay empty.
-    slots: Box<[ByteSlot]>,
-    stride: usize,
-    /// Rows: threads numbered `count` and up have no row.
-    count: usize,
-    /// Takes from each row's slots.
-    hits: Box<[RowHits]>,
-}
-
-/// A row's hit counter, alone on its cache line.
-#[repr(align(64))]
-#[derive(Default)]
-struct RowHits(AtomicU64);
-
 struct Inner {
     config: Config,
     classes: usize,
     clock: Arc<dyn Clock>,
     state: Mutex<State>,
-    /// Signalled when outstanding bytes go down and someone waits.
+    /// Signalled when outstanding bytes go down and someone waits (the
+    /// rows count the waiters).
     room: Condvar,
-    waiters: AtomicUsize,
     counters: Counters,
     rows: Rows,
 }
@@ -412,24 +404,6 @@ impl Inner {
         }
     }
 
-    /// The calling thread's row, or `None` when the fast path is off or the
-    /// thread's number is past the last row.
-    #[inline]
-    fn local_row(&self) -> Option<usize> {
-        if !self.config.thread_cache {
-            return None;
-        }
-        thread_number::current().filter(|&n| n < self.rows.count)
-    }
-
-    /// The slot of `class` in row `row`, with the row's lease id.
-    #[inline]
-    fn slot(&self, row: usize, class: usize) -> Option<(&ByteSlot, u64)> {
-        let rows = &self.rows;
-        let slot = rows.slots.get(row * rows.stride + class)?;
-        Some((slot, row as u64 + 1))
-    }
-
     /// Counts `size` more bytes against the outstanding cap.
     fn reserve(&self, size: usize) -> Result<(), usize> {
         let c = &self.counters;
@@ -443,7 +417,7 @@ impl Inner {
 
     fn unreserve(&self, size: usize) {
         self.counters.out.fetch_sub(size, Ordering::SeqCst);
-        if self.waiters.load(Ordering::SeqCst) > 0 {
+        if self.rows.waiting() {
             // Taking the lock orders this with a waiter between its last
             // check and its wait.
             let _state = lock(&self.state);
@@ -480,7 +454,7 @@ impl Inner {
         }
         self.counters.waits.fetch_add(1, Ordering::Relaxed);
         let mut state = lock(&self.state);
-        self.waiters.fetch_add(1, Ordering::SeqCst);
+        self.rows.add_waiter();
         let result = loop {
             let reserved = self.reserve(size).or_else(|_| {
                 self.reclaim_parked_locked(&mut state);
@@ -506,7 +480,7 @@ impl Inner {
                 }
             };
         };
-        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        self.rows.remove_waiter();
         result
     }
 
@@ -541,24 +515,29 @@ impl Inner {
     /// reserves the bytes (refusing, or waiting until `deadline` if `wait`).
     #[inline]
     fn take(
-        self: &Arc<Self>,
+        &self,
         class: usize,
         wait: bool,
         deadline: Option<Instant>,
     ) -> Result<(Box<[u8]>, u64), Error> {
-        if let Some(row) = self.local_row() {
-            if let Some((slot, id)) = self.slot(row, class) {
-                if let Some(data) = slot.take() {
-                    if let Some(hits) = self.rows.hits.get(row) {
-                        // Only this thread writes its row's counter (see
-                        // `thread_number`): no read-modify-write needed.
-                        let h = &hits.0;
-                        h.store(h.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-                    }
-                    return Ok((data, id));
-                }
+        if let Some(local) = self.rows.local() {
+            if let Some(data) = local.take(class) {
+                return Ok((data, local.id()));
             }
         }
+        self.take_slow(class, wait, deadline)
+    }
+
+    /// [`take`](Self::take) past the thread's own slot: out of line, so the
+    /// fast path saves no registers for it.
+    #[cold]
+    #[inline(never)]
+    fn take_slow(
+        &self,
+        class: usize,
+        wait: bool,
+        deadline: Option<Instant>,
+    ) -> Result<(Box<[u8]>, u64), Error> {
         let size = self.class_size(class);
         if wait {
             self.reserve_waiting(size, deadline)?;
@@ -584,10 +563,26 @@ impl Inner {
     /// this thread's slot (keeping or starting its lease), lists it, or frees
     /// it.
     #[inline]
-    fn put_back(self: &Arc<Self>, data: Box<[u8]>, class: usize, lease: u64) {
+    fn put_back(&self, data: Box<[u8]>, class: usize, lease: u64) {
+        // The fast path: a buffer leased to this thread's row goes back to
+        // its slot.
+        let data = match self.rows.local() {
+            Some(local) if local.id() == lease => match local.put(class, data) {
+                Ok(()) => return,
+                Err(data) => data,
+            },
+            _ => data,
+        };
+        self.put_back_slow(data, class, lease);
+    }
+
+    /// [`put_back`](Self::put_back) of a buffer not leased to this thread's
+    /// row or refused by its slot.
+    #[cold]
+    #[inline(never)]
+    fn put_back_slow(&self, data: Box<[u8]>, class: usize, lease: u64) {
         let size = data.len();
-        let local = self.local_row().and_then(|row| self.slot(row, class));
-        let Some((data, mut lease)) = self.park(local, data, lease) else {
+        let Some((data, mut lease)) = self.park(self.rows.local(), data, class, lease) else {
             return;
         };
         self.end_lease(&mut lease, size);
@@ -600,39 +595,33 @@ impl Inner {
 
     /// Parks a returned buffer in the calling thread's `local` slot (with
     /// its row's lease id) if it may; else hands it back with its lease.
-    #[inline]
     fn park(
         &self,
-        local: Option<(&ByteSlot, u64)>,
+        local: Option<Local<'_>>,
         data: Box<[u8]>,
+        class: usize,
         lease: u64,
     ) -> Option<(Box<[u8]>, u64)> {
-        let Some((slot, id)) = local else {
+        let Some(local) = local else {
             return Some((data, lease));
         };
-        // Someone waits for outstanding room: parked bytes would still count
-        // as out, so take the slow path, which wakes them.
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            return Some((data, lease));
-        }
+        let id = local.id();
         if lease != id {
+            // Someone waits for outstanding room: a parked buffer would still
+            // count as out, so take the slow path, which wakes them. (`put`
+            // checks this again inside the row's section.)
             let size = data.len();
-            if lease != 0 || slot.is_full() || !self.reserve_idle(size) {
+            if lease != 0 || self.rows.waiting() || local.is_full(class) || !self.reserve_idle(size)
+            {
                 return Some((data, lease));
             }
             // A new lease: the bytes stay counted as out, and now count
             // against the idle cap too.
             self.counters.leased.fetch_add(size, Ordering::SeqCst);
         }
-        if let Err(data) = slot.try_put(data) {
-            return Some((data, id));
-        }
-        // A waiter that arrived meanwhile may have scanned the slots before
-        // the put (both sides are `SeqCst`): unpark for it.
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            return slot.take().map(|data| (data, id));
-        }
-        None
+        // Refused while someone waits for room or a drain runs; a waiter
+        // that came later drains the slot (see `rows`).
+        local.put(class, data).err().map(|data| (data, id))
     }
 
     /// Lists an unleased buffer of `class` that no longer counts as out,
@@ -713,39 +702,26 @@ impl Inner {
     /// [`reclaim_parked`](Self::reclaim_parked) under the state lock (taken
     /// before the slots' registry, never after).
     fn reclaim_parked_locked(&self, state: &mut State) {
-        let rows = &self.rows;
-        let mut parked = Vec::new();
-        for (i, slot) in rows.slots.iter().enumerate() {
-            let (row, class) = (i / rows.stride, i % rows.stride);
-            if let Some(data) = slot.take() {
-                parked.push((data, class, row as u64 + 1));
-            }
-        }
+        let parked = self.rows.drain();
         if parked.is_empty() {
             return;
         }
         let now = self.clock.now();
-        for (data, class, mut lease) in parked {
+        for (row, class, data) in parked {
+            let mut lease = row as u64 + 1;
             let size = data.len();
             self.end_lease(&mut lease, size);
             self.counters.out.fetch_sub(size, Ordering::SeqCst);
             self.list_locked(state, data, class, now);
         }
-        if self.waiters.load(Ordering::SeqCst) > 0 {
+        if self.rows.waiting() {
             self.room.notify_all();
         }
     }
 
     /// Bytes parked in threads' slots now.
     fn parked_bytes(&self) -> usize {
-        let stride = self.rows.stride;
-        self.rows
-            .slots
-            .iter()
-            .enumerate()
-            .filter(|(_, slot)| slot.is_full())
-            .map(|(i, _)| self.class_size(i % stride))
-            .sum()
+        self.rows.parked_bytes()
     }
 }
 
@@ -771,32 +747,17 @@ impl BufferPool {
         let config = config.normalized();
         let classes =
             (config.max_size.trailing_zeros() - config.min_size.trailing_zeros()) as usize + 1;
-        // Rows for twice the cores, 64 to 256 (a row is 16 bytes a class
-        // plus a 64-byte counter: 20 KiB for the default 15 classes and 64
-        // rows); four 16-byte slots a cache line.
+        // Rows for twice the cores, 64 to 256 (a row is a 64-byte line for
+        // its busy mark and hit counter plus a line per 8 classes: 12 KiB
+        // for the default 15 classes and 64 rows).
         let count = if config.thread_cache {
             std::thread::available_parallelism()
                 .map_or(64, |n| n.get().saturating_mul(2))
                 .clamp(64, 256)
         } else {
-            1
+            0
         };
-        let stride = classes.next_multiple_of(4);
-        let rows = Rows {
-            slots: (0..count * stride)
-                .map(|i| {
-                    let class = i % stride;
-                    ByteSlot::empty(if class < classes {
-                        config.min_size << class
-                    } else {
-                        0
-                    })
-                })
-                .collect(),
-            stride,
-            count,
-            hits: (0..count).map(|_| RowHits::default()).collect(),
-        };
+        let rows = Rows::new(count, classes, config.min_size);
         Self {
             inner: Arc::new(Inner {
                 config,
@@ -807,7 +768,6 @@ impl BufferPool {
                     seq: 0,
                 }),
                 room: Condvar::new(),
-                waiters: AtomicUsize::new(0),
                 counters: Counters::default(),
                 rows,
             }),
@@ -865,7 +825,7 @@ impl BufferPool {
     #[inline]
     fn guard(&self, data: Box<[u8]>, class: usize, lease: u64) -> PooledBuf<'_> {
         PooledBuf {
-            pool: Handle::Borrowed(&self.inner),
+            pool: PoolRef::borrowed(&self.inner),
             data,
             class,
             lease,
@@ -904,13 +864,7 @@ impl BufferPool {
     #[must_use]
     pub fn stats(&self) -> Stats {
         let c = &self.inner.counters;
-        let thread_hits: u64 = self
-            .inner
-            .rows
-            .hits
-            .iter()
-            .map(|h| h.0.load(Ordering::Relaxed))
-            .sum();
+        let thread_hits = self.inner.rows.hits();
         let parked = self.inner.parked_bytes();
         let out = c.out.load(Ordering::SeqCst);
         let listed = c
@@ -948,15 +902,7 @@ impl BufferPool {
             .flatten()
             .all(|i| i.data.iter().all(|&b| b == 0));
         drop(state);
-        let parked = self.inner.rows.slots.iter().all(|slot| {
-            slot.take().is_none_or(|data| {
-                let zero = data.iter().all(|&b| b == 0);
-                // Put it back (the slot stays empty meanwhile: only its
-                // thread fills it, and that thread is this test's).
-                let _ = slot.try_put(data);
-                zero
-            })
-        });
+        let parked = self.inner.rows.parked_all_zero();
         listed && parked
     }
 }
@@ -970,23 +916,6 @@ impl fmt::Debug for BufferPool {
     }
 }
 
-/// How a buffer reaches its pool: borrowed (no reference count to touch)
-/// or owned.
-enum Handle<'a> {
-    Borrowed(&'a Arc<Inner>),
-    Owned(Arc<Inner>),
-}
-
-impl Handle<'_> {
-    #[inline]
-    fn get(&self) -> &Arc<Inner> {
-        match self {
-            Handle::Borrowed(inner) => inner,
-            Handle::Owned(inner) => inner,
-        }
-    }
-}
-
 /// A buffer from a [`BufferPool`]: written bytes `0..len` in a fixed
 /// capacity. Dropping it wipes the bytes it exposed and gives it back, on
 /// whatever thread that happens. It borrows its pool (`'a`) unless made
@@ -996,7 +925,8 @@ impl Handle<'_> {
 /// contents.
 #[must_use = "dropping the buffer at once gives it back"]
 pub struct PooledBuf<'a> {
-    pool: Handle<'a>,
+    /// Borrowed (no reference count to touch) or owning a count.
+    pool: PoolRef<'a, Inner>,
     /// The storage; empty (no allocation) once given back.
     data: Box<[u8]>,
     class: usize,
@@ -1013,7 +943,7 @@ impl PooledBuf<'_> {
     /// outlive the borrow (be sent to a thread, stored in a struct).
     pub fn into_owned(mut self) -> PooledBuf<'static> {
         PooledBuf {
-            pool: Handle::Owned(Arc::clone(self.pool.get())),
+            pool: self.pool.to_owned(),
             data: std::mem::take(&mut self.data),
             class: self.class,
             lease: self.lease,
@@ -1092,7 +1022,7 @@ impl PooledBuf<'_> {
                 free: self.free(),
             });
         };
-        dst.copy_from_slice(bytes);
+        copy(dst, bytes);
         self.len = end;
         self.exposed = self.exposed.max(end);
         Ok(())
@@ -1221,12 +1151,125 @@ impl io::Write for PooledBuf<'_> {
 impl Drop for PooledBuf<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.clear();
+        // The fast path: a short wipe and the thread's own slot; anything
+        // else out of line, so this part needs few registers.
+        if self.exposed <= 64 {
+            if let Some(used) = self.data.get_mut(..self.exposed) {
+                wipe(used);
+                self.exposed = 0;
+                let pool = self.pool.get();
+                if let Some(local) = pool.rows.local() {
+                    if local.id() == self.lease {
+                        let data = std::mem::take(&mut self.data);
+                        match local.put(self.class, data) {
+                            Ok(()) => return self.pool.release(),
+                            Err(data) => self.data = data,
+                        }
+                    }
+                }
+            }
+        }
+        self.drop_slow();
+    }
+}
+
+impl PooledBuf<'_> {
+    /// The rest of [`drop`](Drop::drop): the wipe of what is still exposed,
+    /// the slow way back to the pool, and the pool's count.
+    #[cold]
+    #[inline(never)]
+    fn drop_slow(&mut self) {
+        if let Some(used) = self.data.get_mut(..self.exposed) {
+            wipe(used);
+        }
         let data = std::mem::take(&mut self.data);
         // Empty once moved out by `into_owned`.
         if !data.is_empty() {
             self.pool.get().put_back(data, self.class, self.lease);
         }
+        self.pool.release();
+    }
+}
+
+/// Copies `src` into `dst` (of the same length) without a call for up to
+/// 64 bytes, the common short write: two fixed-size moves that overlap in
+/// the middle (as `memcpy` does inside); longer copies go to `memcpy`.
+#[inline]
+fn copy(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if n > 64 || dst.len() != n {
+        dst.copy_from_slice(src);
+    } else if n >= 32 {
+        copy_ends::<32>(dst, src);
+    } else if n >= 16 {
+        copy_ends::<16>(dst, src);
+    } else if n >= 8 {
+        copy_ends::<8>(dst, src);
+    } else {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
+    }
+}
+
+/// Copies the first and the last `N` bytes (`N <= len <= 2N`: all of them).
+#[inline]
+fn copy_ends<const N: usize>(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if let (Some(d), Some(s)) = (dst.first_chunk_mut::<N>(), src.first_chunk::<N>()) {
+        *d = *s;
+    }
+    if let (Some(d), Some(s)) = (
+        dst.get_mut(n - N..).and_then(<[u8]>::first_chunk_mut::<N>),
+        src.get(n - N..).and_then(<[u8]>::first_chunk::<N>),
+    ) {
+        *d = *s;
+    }
+}
+
+/// Zeroizes `bytes`, without a call for up to 64 bytes (as [`copy`]), kept
+/// by zeroize's optimization barrier; longer wipes through `zeroize`
+/// (`memset`).
+#[inline]
+fn wipe(bytes: &mut [u8]) {
+    let n = bytes.len();
+    if n > 64 {
+        wipe_long(bytes);
+        return;
+    }
+    if n >= 32 {
+        zero_ends::<32>(bytes);
+    } else if n >= 16 {
+        zero_ends::<16>(bytes);
+    } else if n >= 8 {
+        zero_ends::<8>(bytes);
+    } else {
+        for b in &mut *bytes {
+            *b = 0;
+        }
+    }
+    zeroize::optimization_barrier(bytes);
+}
+
+/// [`wipe`] past 64 bytes, out of line.
+#[cold]
+#[inline(never)]
+fn wipe_long(bytes: &mut [u8]) {
+    bytes.zeroize();
+}
+
+/// Zeroes the first and the last `N` bytes (`N <= len <= 2N`: all of them).
+#[inline]
+fn zero_ends<const N: usize>(bytes: &mut [u8]) {
+    let n = bytes.len();
+    if let Some(head) = bytes.first_chunk_mut::<N>() {
+        *head = [0; N];
+    }
+    if let Some(tail) = bytes
+        .get_mut(n - N..)
+        .and_then(<[u8]>::first_chunk_mut::<N>)
+    {
+        *tail = [0; N];
     }
 }
 

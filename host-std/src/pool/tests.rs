@@ -594,3 +594,39 @@ fn parked_buffers_give_way_under_the_outstanding_cap() {
         assert_eq!(waiter.join().unwrap(), Ok(1024));
     });
 }
+
+/// Writes of every length around the inline copy's and wipe's 8-, 16- and
+/// 32-byte moves and their switch to `memcpy`/`memset` past 64 bytes land
+/// whole and come back wiped (written in two halves, so the second copy
+/// starts at an odd offset).
+#[test]
+fn short_and_long_writes_are_copied_and_wiped_whole() {
+    let pool = BufferPool::new(Config::default().max_size(1024));
+    for n in [
+        0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 128, 300, 1024,
+    ] {
+        let src: Vec<u8> = (0..n).map(|i| u8::try_from(i % 251 + 1).unwrap()).collect();
+        let mut b = pool.try_acquire(n.max(1)).unwrap();
+        b.extend_from_slice(&src[..n / 2]).unwrap();
+        b.extend_from_slice(&src[n / 2..]).unwrap();
+        assert_eq!(&*b, &src[..]);
+        assert_eq!(b.exposed(), n);
+        drop(b);
+        assert!(pool.idle_all_zero(), "{n} bytes");
+    }
+}
+
+/// An owned guard holds one count of its pool, however often it is made
+/// owned, and gives it back when dropped on another thread.
+#[test]
+fn owned_guards_hold_one_count_of_their_pool() {
+    let pool = BufferPool::new(Config::default());
+    let borrowed = pool.try_acquire(10).unwrap();
+    assert_eq!(Arc::strong_count(&pool.inner), 1);
+    let owned = borrowed.into_owned().into_owned();
+    assert_eq!(Arc::strong_count(&pool.inner), 2);
+    std::thread::spawn(move || drop(owned)).join().unwrap();
+    assert_eq!(Arc::strong_count(&pool.inner), 1);
+    let s = pool.stats();
+    assert_eq!((s.outstanding_bytes, s.idle_bytes), (0, 64));
+}

@@ -4,8 +4,9 @@
 //! A thread takes the smallest free number on its first use of any pool and
 //! gives it back when it exits, so numbers stay below the count of threads
 //! alive at once, and a number belongs to one live thread at a time: a
-//! pool's row `n` is written by thread `n` alone, which lets the row keep
-//! its hit counter without read-modify-write atomics.
+//! pool's row `n` is used by thread `n` alone (and by drains, see
+//! `rows`), which lets the row keep its slots and hit counter without
+//! read-modify-write atomics.
 
 use std::cell::Cell;
 use std::cmp::Reverse;
@@ -71,9 +72,11 @@ thread_local! {
 #[inline]
 pub(super) fn current() -> Option<usize> {
     match NUMBER.try_with(Cell::get).ok()? {
+        // Numbers stay below the count of live threads; one test on the
+        // common path.
+        n if n < GONE => Some(n),
         UNSET => first(),
-        GONE => None,
-        n => Some(n),
+        _ => None,
     }
 }
 
