@@ -29,18 +29,9 @@ static CRC32_TABLE: crc::Crc<u32, crc::Table<16>> =
 static CRC32C_TABLE: crc::Crc<u32, crc::Table<16>> =
     crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
-/// Deterministic pseudo-random bytes (xorshift64).
-fn payload(len: usize) -> Vec<u8> {
-    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x.to_le_bytes()[0]
-        })
-        .collect()
-}
+#[path = "../common/payload.rs"]
+mod payload;
+use payload::payload;
 
 type Peer = (&'static str, fn(&[u8]) -> u64);
 

@@ -43,18 +43,9 @@ use tokio_util::codec::{Decoder as _, Encoder as _, LengthDelimitedCodec};
 const SIZES: [usize; 3] = [64, 1024, 64 * 1024];
 const SEALED_SIZES: [usize; 4] = [64, 1024, 64 * 1024, 1024 * 1024];
 
-/// Deterministic pseudo-random bytes (xorshift64).
-fn payload(len: usize) -> Vec<u8> {
-    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x.to_le_bytes()[0]
-        })
-        .collect()
-}
+#[path = "../common/payload.rs"]
+mod payload;
+use payload::payload;
 
 fn bytes_of(size: usize) -> Throughput {
     Throughput::Bytes(u64::try_from(size).unwrap())

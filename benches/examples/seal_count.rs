@@ -37,17 +37,9 @@ use secstream_core::seal::MasterKey;
 const KEY: [u8; 32] = [0x42; 32];
 const STREAM_NONCE: [u8; 16] = [7; 16];
 
-fn payload(len: usize) -> Vec<u8> {
-    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x.to_le_bytes()[0]
-        })
-        .collect()
-}
+#[path = "../common/payload.rs"]
+mod payload;
+use payload::payload;
 
 fn sealed_writer(max: usize) -> container::Writer {
     let config = Config::new(ChecksumKind::None, u32::try_from(max).unwrap());

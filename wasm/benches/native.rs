@@ -23,17 +23,9 @@ const KEY: [u8; 32] = [7; 32];
 const STREAM_NONCE: [u8; 16] = [0; 16];
 
 /// Deterministic pseudo-random bytes (xorshift64, as bench.mjs).
-fn payload(len: usize) -> Vec<u8> {
-    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x.to_le_bytes()[0]
-        })
-        .collect()
-}
+#[path = "../../benches/common/payload.rs"]
+mod payload;
+use payload::payload;
 
 fn bytes_of(size: usize) -> Throughput {
     Throughput::Bytes(u64::try_from(size).unwrap())
