@@ -8,7 +8,6 @@ use clap::Args;
 use secstream::container_io::ContainerReader;
 
 use crate::exit::{Failure, Result};
-use crate::input::Input;
 use crate::keys::KeyArgs;
 use crate::passphrase;
 use crate::progress::{Progress, Verbosity};
@@ -27,13 +26,7 @@ pub(crate) struct InspectArgs {
 }
 
 pub(crate) fn inspect(a: &InspectArgs, v: Verbosity) -> Result<()> {
-    let (input, envelope) = passphrase::peel(Input::open(&a.input)?)?;
-    let key = a.key.for_input(
-        envelope.as_ref(),
-        &input.name,
-        false,
-        v == Verbosity::Verbose,
-    )?;
+    let (input, envelope, key) = a.key.open_input(&a.input, false, v == Verbosity::Verbose)?;
     let by_pass = envelope.is_some();
     let keyed = key.is_some();
     let label = format!("inspect {}", input.name);

@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 
 use crate::atomic_file::AtomicFile;
 use crate::exit::{Exit, Failure, Result};
+use crate::input::Input;
 use crate::output::{self, Plan, Target};
 use crate::passphrase;
 
@@ -74,6 +75,22 @@ impl KeyArgs {
             return passphrase::read(src, name, true).map(|p| Some(Sealing::Passphrase(p)));
         }
         Ok(self.load()?.map(Sealing::Key))
+    }
+
+    /// A reading command's input, opened, with its passphrase envelope (if
+    /// any) read off its front, and its key ([`for_input`](Self::for_input)).
+    ///
+    /// # Errors
+    /// As [`Input::open`], [`passphrase::peel`] and [`for_input`](Self::for_input).
+    pub(crate) fn open_input(
+        &self,
+        path: &Path,
+        required: bool,
+        verbose: bool,
+    ) -> Result<(Input, Option<Envelope>, Option<MasterKey>)> {
+        let (input, envelope) = passphrase::peel(Input::open(path)?)?;
+        let key = self.for_input(envelope.as_ref(), &input.name, required, verbose)?;
+        Ok((input, envelope, key))
     }
 
     /// For a reading command: the key of the input `name`, which starts with `envelope`

@@ -9,11 +9,9 @@ use clap::Args;
 use secstream::pipeline::{ChunkMode, ParallelContainerReader};
 
 use crate::exit::{Failure, Result};
-use crate::input::Input;
 use crate::keys::KeyArgs;
 use crate::names::{self, Asked};
 use crate::output::{self, Output};
-use crate::passphrase;
 use crate::progress::{Progress, Verbosity, summary};
 
 #[derive(Args, Debug)]
@@ -50,13 +48,7 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
     )?;
     let plan = output::plan(&target, a.force)?;
     output::refuse_input(&plan, &a.input)?;
-    let (input, envelope) = passphrase::peel(Input::open(&a.input)?)?;
-    let key = a.key.for_input(
-        envelope.as_ref(),
-        &input.name,
-        envelope.is_some(),
-        v == Verbosity::Verbose,
-    )?;
+    let (input, envelope, key) = a.key.open_input(&a.input, true, v == Verbosity::Verbose)?;
     let by_pass = envelope.is_some();
     let sealed = key.is_some();
     let label = format!("unpack {}", input.name);

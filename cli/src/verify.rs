@@ -9,7 +9,6 @@ use secstream::checksum::ChecksumKind;
 use secstream::container_io::ContainerReader;
 
 use crate::exit::{Failure, Result};
-use crate::input::Input;
 use crate::keys::KeyArgs;
 use crate::passphrase;
 use crate::progress::{Progress, Verbosity};
@@ -25,13 +24,7 @@ pub(crate) struct VerifyArgs {
 }
 
 pub(crate) fn verify(a: &VerifyArgs, v: Verbosity) -> Result<()> {
-    let (input, envelope) = passphrase::peel(Input::open(&a.input)?)?;
-    let key = a.key.for_input(
-        envelope.as_ref(),
-        &input.name,
-        false,
-        v == Verbosity::Verbose,
-    )?;
+    let (input, envelope, key) = a.key.open_input(&a.input, false, v == Verbosity::Verbose)?;
     let by_pass = envelope.is_some();
     let keyed = key.is_some();
     let label = format!("verify {}", input.name);
