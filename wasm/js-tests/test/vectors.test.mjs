@@ -24,7 +24,11 @@ function parsePayloads(b) {
 }
 
 const concat = (parts) => Uint8Array.from(parts.flatMap((p) => [...p]));
-const names = readdirSync(dir).filter((f) => f.endsWith(".bin")).map((f) => f.slice(0, -4)).sort();
+const all = readdirSync(dir).filter((f) => f.endsWith(".bin")).map((f) => f.slice(0, -4)).sort();
+// The passphrase envelope (docs/format.md) is a CLI and host-crate feature; the
+// npm package reads the container v2 that follows it only with the derived key.
+const passphraseNames = all.filter((n) => n.startsWith("passphrase-"));
+const names = all.filter((n) => !n.startsWith("passphrase-"));
 const load = (name) => ({
   wire: new Uint8Array(readFileSync(`${dir}${name}.bin`)),
   want: parsePayloads(new Uint8Array(readFileSync(`${dir}${name}.payloads`))),
@@ -53,6 +57,15 @@ function containerOptions(name) {
 test("all vectors are there: 5 frames, 5 cobs, 60 containers, 6 edge cases", () => {
   const count = (p) => names.filter((n) => n.startsWith(p)).length;
   assert.deepEqual([count("frames-"), count("cobs-"), count("container-"), count("edge-")], [5, 5, 60, 6]);
+});
+
+test("passphrase vectors: two, each refused as a container (no Argon2id in the package)", () => {
+  assert.equal(passphraseNames.length, 2);
+  for (const name of passphraseNames) {
+    const wire = readFileSync(`${dir}${name}.bin`);
+    const r = new ss.ContainerReader({ key });
+    assert.throws(() => r.push(wire), /bad magic/, name);
+  }
 });
 
 for (const name of names) {
