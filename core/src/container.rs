@@ -2840,51 +2840,49 @@ mod tests {
     fn encode_in_place_writes_the_frames_encode_writes() {
         let max = 64u32;
         let text: Vec<u8> = (0..=max).map(|i| u8::try_from(i % 251).unwrap()).collect();
-        for (i, kind) in ChecksumKind::ALL.into_iter().enumerate() {
-            for sealed in [false, true] {
-                if (i * 2 + usize::from(sealed)) % MIRI_CONFIG_STEP != 0 {
-                    continue;
+        let configs = ChecksumKind::ALL
+            .into_iter()
+            .flat_map(|kind| [(kind, false), (kind, true)]);
+        for (kind, sealed) in configs.step_by(MIRI_CONFIG_STEP) {
+            let config = Config::new(kind, max).with_sealed(sealed);
+            let header = Header {
+                config,
+                nonce: nonce(),
+            };
+            let codec = FrameCodec::new(&header, sealed.then(master).as_ref()).unwrap();
+            let at = codec.payload_offset();
+            for len in [0, 1, 2, 31, 63, 64] {
+                let plain = &text[..len];
+                for (counter, is_final) in [(0, false), (7, true)] {
+                    let need = codec.encode_buffer_len(len);
+                    let mut want = vec![0u8; need];
+                    let w = codec.encode(counter, is_final, plain, &mut want).unwrap();
+                    let mut got = vec![0u8; need];
+                    got[at..at + len].copy_from_slice(plain);
+                    let g = codec
+                        .encode_in_place(counter, is_final, len, &mut got)
+                        .unwrap();
+                    assert_eq!(g, w, "{kind:?} sealed {sealed} len {len}");
+                    assert_eq!(got[..g.len], want[..w.len], "{kind:?} {sealed} {len}");
                 }
-                let config = Config::new(kind, max).with_sealed(sealed);
-                let header = Header {
-                    config,
-                    nonce: nonce(),
-                };
-                let codec = FrameCodec::new(&header, sealed.then(master).as_ref()).unwrap();
-                let at = codec.payload_offset();
-                for len in [0, 1, 2, 31, 63, 64] {
-                    let plain = &text[..len];
-                    for (counter, is_final) in [(0, false), (7, true)] {
-                        let need = codec.encode_buffer_len(len);
-                        let mut want = vec![0u8; need];
-                        let w = codec.encode(counter, is_final, plain, &mut want).unwrap();
-                        let mut got = vec![0u8; need];
-                        got[at..at + len].copy_from_slice(plain);
-                        let g = codec
-                            .encode_in_place(counter, is_final, len, &mut got)
-                            .unwrap();
-                        assert_eq!(g, w, "{kind:?} sealed {sealed} len {len}");
-                        assert_eq!(got[..g.len], want[..w.len], "{kind:?} {sealed} {len}");
-                    }
-                }
-                // Errors wipe the plaintext and write no frame.
-                let mut short = vec![0u8; codec.encode_buffer_len(8) - 1];
-                short[at..].fill(0x5A);
-                assert_eq!(
-                    codec.encode_in_place(0, false, 8, &mut short),
-                    Err(Error::BufferTooSmall)
-                );
-                assert!(
-                    short.iter().take(at + 8).all(|&b| b == 0),
-                    "{kind:?} {sealed}"
-                );
-                let mut big = vec![0x5Au8; codec.encode_buffer_len(65)];
-                assert_eq!(
-                    codec.encode_in_place(0, false, 65, &mut big),
-                    Err(Error::PlainTooLong)
-                );
-                assert!(big[..at + 65].iter().all(|&b| b == 0));
             }
+            // Errors wipe the plaintext and write no frame.
+            let mut short = vec![0u8; codec.encode_buffer_len(8) - 1];
+            short[at..].fill(0x5A);
+            assert_eq!(
+                codec.encode_in_place(0, false, 8, &mut short),
+                Err(Error::BufferTooSmall)
+            );
+            assert!(
+                short.iter().take(at + 8).all(|&b| b == 0),
+                "{kind:?} {sealed}"
+            );
+            let mut big = vec![0x5Au8; codec.encode_buffer_len(65)];
+            assert_eq!(
+                codec.encode_in_place(0, false, 65, &mut big),
+                Err(Error::PlainTooLong)
+            );
+            assert!(big[..at + 65].iter().all(|&b| b == 0));
         }
         let config = Config::new(ChecksumKind::None, 64).with_compression(Compression::Lz4);
         let codec = FrameCodec::new(&Header::new(config), None).unwrap();
