@@ -189,7 +189,8 @@ pub enum Error {
     /// The stream's compression cannot be written by this build (deflate needs the
     /// `alloc` feature, LZ4 the `lz4` feature).
     CompressionUnavailable(Compression),
-    /// The operation needs a stream without compression and sealing.
+    /// The operation needs a stream without compression and sealing (or, for
+    /// [`FrameCodec::encode_in_place`], without compression).
     NotPlain,
     /// The operation needs the preamble to be written first ([`Writer::start`]).
     NotStarted,
@@ -625,6 +626,74 @@ impl FrameCodec {
             .ok_or(Error::BufferTooSmall)?;
         Ok(Encoded {
             len: hlen + stored,
+            stored: stored32,
+        })
+    }
+
+    /// Where a frame's stored payload starts (the frame header's length): where
+    /// [`encode_in_place`](Self::encode_in_place) wants the plaintext.
+    #[must_use]
+    pub const fn payload_offset(&self) -> usize {
+        frame::header_len(self.config.checksum)
+    }
+
+    /// [`encode`](Self::encode) for a stream without compression, with the
+    /// `plain_len` bytes of plaintext already in `out` at
+    /// [`payload_offset`](Self::payload_offset): sealed in place (the ciphertext
+    /// overwrites them), then the tag and the frame header are written around
+    /// them. No copy of the plaintext; the frame is the same bytes `encode`
+    /// writes. Size `out` with [`encode_buffer_len`](Self::encode_buffer_len).
+    ///
+    /// # Errors
+    /// [`Error::NotPlain`] for a compressed stream, [`Error::PlainTooLong`]
+    /// above `max_plain`, [`Error::BufferTooSmall`], [`Error::CounterOverflow`].
+    /// On error nothing of the plaintext is left in `out` (it is wiped).
+    pub fn encode_in_place(
+        &self,
+        counter: u64,
+        is_final: bool,
+        plain_len: usize,
+        out: &mut [u8],
+    ) -> Result<Encoded, Error> {
+        let res = self.seal_frame_in_place(counter, is_final, plain_len, out);
+        if res.is_err() {
+            let end = plain_len
+                .saturating_add(self.payload_offset())
+                .min(out.len());
+            out.get_mut(..end).unwrap_or_default().zeroize();
+        }
+        res
+    }
+
+    fn seal_frame_in_place(
+        &self,
+        counter: u64,
+        is_final: bool,
+        plain_len: usize,
+        out: &mut [u8],
+    ) -> Result<Encoded, Error> {
+        if self.config.compression != Compression::None {
+            return Err(Error::NotPlain);
+        }
+        if plain_len > self.config.max_plain as usize {
+            return Err(Error::PlainTooLong);
+        }
+        let kind = self.config.checksum;
+        let (head, body) = out
+            .split_at_mut_checked(frame::header_len(kind))
+            .ok_or(Error::BufferTooSmall)?;
+        let tag_len = if self.key.is_some() { TAG_LEN } else { 0 };
+        let stored = plain_len + tag_len;
+        let body = body.get_mut(..stored).ok_or(Error::BufferTooSmall)?;
+        if let Some(key) = &self.key {
+            let (data, tag) = body.split_at_mut(plain_len);
+            let aad = self.preamble.as_bytes();
+            tag.copy_from_slice(&key.seal_in_place(u128::from(counter), is_final, aad, data)?);
+        }
+        let stored32 = u32::try_from(stored).map_err(|_| Error::PlainTooLong)?;
+        frame::put_header(kind, stored32, kind.compute(body), head).ok_or(Error::BufferTooSmall)?;
+        Ok(Encoded {
+            len: head.len() + stored,
             stored: stored32,
         })
     }
@@ -2765,6 +2834,64 @@ mod tests {
             Err(Error::FrameTooLong { frame: 0 })
         );
         assert_eq!(w.record_encoded(big, 9, false), Err(Error::PlainTooLong));
+    }
+
+    #[test]
+    fn encode_in_place_writes_the_frames_encode_writes() {
+        let max = 64u32;
+        let text: Vec<u8> = (0..=max).map(|i| u8::try_from(i % 251).unwrap()).collect();
+        let configs = ChecksumKind::ALL
+            .into_iter()
+            .flat_map(|kind| [(kind, false), (kind, true)]);
+        for (kind, sealed) in configs.step_by(MIRI_CONFIG_STEP) {
+            let config = Config::new(kind, max).with_sealed(sealed);
+            let header = Header {
+                config,
+                nonce: nonce(),
+            };
+            let codec = FrameCodec::new(&header, sealed.then(master).as_ref()).unwrap();
+            let at = codec.payload_offset();
+            for len in [0, 1, 2, 31, 63, 64] {
+                let plain = &text[..len];
+                for (counter, is_final) in [(0, false), (7, true)] {
+                    let need = codec.encode_buffer_len(len);
+                    let mut want = vec![0u8; need];
+                    let w = codec.encode(counter, is_final, plain, &mut want).unwrap();
+                    let mut got = vec![0u8; need];
+                    got[at..at + len].copy_from_slice(plain);
+                    let g = codec
+                        .encode_in_place(counter, is_final, len, &mut got)
+                        .unwrap();
+                    assert_eq!(g, w, "{kind:?} sealed {sealed} len {len}");
+                    assert_eq!(got[..g.len], want[..w.len], "{kind:?} {sealed} {len}");
+                }
+            }
+            // Errors wipe the plaintext and write no frame.
+            let mut short = vec![0u8; codec.encode_buffer_len(8) - 1];
+            short[at..].fill(0x5A);
+            assert_eq!(
+                codec.encode_in_place(0, false, 8, &mut short),
+                Err(Error::BufferTooSmall)
+            );
+            assert!(
+                short.iter().take(at + 8).all(|&b| b == 0),
+                "{kind:?} {sealed}"
+            );
+            let mut big = vec![0x5Au8; codec.encode_buffer_len(65)];
+            assert_eq!(
+                codec.encode_in_place(0, false, 65, &mut big),
+                Err(Error::PlainTooLong)
+            );
+            assert!(big[..at + 65].iter().all(|&b| b == 0));
+        }
+        let config = Config::new(ChecksumKind::None, 64).with_compression(Compression::Lz4);
+        let codec = FrameCodec::new(&Header::new(config), None).unwrap();
+        let mut buf = vec![0x5Au8; codec.encode_buffer_len(4)];
+        assert_eq!(
+            codec.encode_in_place(0, false, 4, &mut buf),
+            Err(Error::NotPlain)
+        );
+        assert!(buf[..4].iter().all(|&b| b == 0));
     }
 
     #[test]

@@ -581,6 +581,51 @@ fn finish_from_writes_the_bytes_of_write_all_and_finish() {
     }
 }
 
+/// Sealed frames without compression read from a source are sealed in place
+/// in the frame buffer (`seal_in_place`); frames written with `write_all` go
+/// through the copying `FrameCodec::encode`. Both, and the sequential writer,
+/// give the same bytes, for every checksum and for an empty stream, one byte,
+/// a frame boundary and a partial last frame.
+#[test]
+fn sealing_in_place_writes_the_bytes_of_the_copying_encoder() {
+    let frame = 512usize;
+    for n in [0usize, 1, 511, 512, 513, 1024, 1800] {
+        let plain = data(n, n as u64 + 11);
+        for ck in ChecksumKind::ALL {
+            let opts = ContainerOptions::new()
+                .frame_size(frame as u32)
+                .compression(Compression::None)
+                .checksum(ck);
+            let want = single(opts, true, &plain);
+            for mode in MODES {
+                let what = format!("n {n} {ck} {mode:?}");
+                let copied = parallel(opts, true, &plain, mode);
+                assert!(copied == want, "{what}: write_all differs");
+                let (in_place, told) = parallel_from(opts, true, &plain, 0, mode);
+                assert!(in_place == want, "{what}: finish_from differs");
+                assert_eq!(told, n as u64, "{what}: progress");
+                let (back, end) = read_parallel(&in_place, true, mode);
+                assert!(back == plain && end.is_ok(), "{what}: read back");
+            }
+        }
+    }
+    // A source shorter than it was said to be: an error, not a frame.
+    for mode in MODES {
+        let opts = ContainerOptions::new()
+            .frame_size(1000)
+            .compression(Compression::None);
+        let w = opts
+            .parallel_sealed_writer_with_nonce(Vec::new(), &key(), NONCE, mode)
+            .unwrap();
+        let src = std::sync::Arc::new(data(2500, 1));
+        let e = w.finish_from(src, 0, 3000, |_| {}).unwrap_err();
+        assert!(
+            matches!(&e, Error::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof),
+            "{mode:?}: {e}"
+        );
+    }
+}
+
 #[test]
 fn finish_from_a_short_source_fails_and_poisons() {
     for mode in MODES {

@@ -473,6 +473,20 @@ impl<W: Write> ParallelContainerWriter<W> {
 /// A worker's job: one frame encoded into a pooled buffer (the plaintext
 /// read first if the job says where from).
 fn encode(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error> {
+    let config = codec.config();
+    if let Plain::At { src, offset, len } = &job.plain {
+        if config.compression == Compression::None && config.sealed {
+            return seal_in_place(
+                codec,
+                pool,
+                job.counter,
+                job.is_final,
+                &**src,
+                *offset,
+                *len,
+            );
+        }
+    }
     let plain = match job.plain {
         Plain::Buf(plain) => plain,
         Plain::At { src, offset, len } => {
@@ -484,7 +498,6 @@ fn encode(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error
             plain
         }
     };
-    let config = codec.config();
     if config.compression == Compression::None && !config.sealed {
         // The frame is its header and the plaintext as it is: no copy, the
         // writing thread writes both with one vectored write.
@@ -511,6 +524,40 @@ fn encode(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error
         enc,
         plain_len: plain.len(),
         is_final: job.is_final,
+    })
+}
+
+/// A sealed frame without compression, `len` bytes of `src` from `offset`:
+/// read straight into the frame buffer at the payload's place and sealed there
+/// (the ciphertext overwrites the plaintext), so there is no second buffer to
+/// copy into and wipe. The bytes are those [`FrameCodec::encode`] writes.
+fn seal_in_place(
+    codec: &FrameCodec,
+    pool: &BufferPool,
+    counter: u64,
+    is_final: bool,
+    src: &dyn ReadAt,
+    offset: u64,
+    len: usize,
+) -> Result<Done, Error> {
+    let need = codec.encode_buffer_len(len);
+    let mut out = pool.try_acquire(need)?.into_owned();
+    let at = codec.payload_offset();
+    // Bytes read before an error are wiped with the buffer (the pool wipes
+    // what `spare_mut_up_to` handed out); `encode_in_place` wipes them too.
+    let buf = out.spare_mut_up_to(need);
+    let payload = buf
+        .get_mut(at..at.saturating_add(len))
+        .ok_or(container::Error::BufferTooSmall)?;
+    src.read_exact_at(payload, offset)?;
+    let enc = codec.encode_in_place(counter, is_final, len, buf)?;
+    out.advance(enc.len)?;
+    Ok(Done {
+        out,
+        head: None,
+        enc,
+        plain_len: len,
+        is_final,
     })
 }
 
