@@ -429,6 +429,58 @@ impl Scratch {
     }
 }
 
+/// ChaCha20-Poly1305 (RFC 8439) under a raw 32-byte key, in place with a detached tag,
+/// on the same backend as [`StreamKey`] (ring with the feature `ring`, else RustCrypto):
+/// for hosts' own constructions on top of it (`secstream`'s XChaCha20-Poly1305 secret
+/// memory). The key is wiped on drop; `Debug` is redacted; not `Clone`.
+pub struct ChaChaPolyKey {
+    cipher: Cipher,
+}
+
+impl fmt::Debug for ChaChaPolyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChaChaPolyKey([REDACTED])")
+    }
+}
+
+impl ChaChaPolyKey {
+    /// A key from its 32 bytes (the caller should wipe its copy).
+    #[must_use]
+    pub fn new(key: &[u8; KEY_LEN]) -> Self {
+        Self {
+            cipher: Cipher::new(key),
+        }
+    }
+
+    /// Encrypts `buf` in place under `nonce` and `aad`; returns the tag.
+    ///
+    /// # Errors
+    /// [`Error::TooLong`] if `buf` exceeds ChaCha20-Poly1305's limit.
+    pub fn seal_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_LEN], Error> {
+        self.cipher.seal(nonce, aad, buf)
+    }
+
+    /// Checks `tag` and decrypts `buf` in place. On failure `buf` holds no plaintext
+    /// (the ciphertext, or zeros with the `ring` backend).
+    ///
+    /// # Errors
+    /// [`Error::Authentication`] if the tag does not match.
+    pub fn open_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), Error> {
+        self.cipher.open(nonce, aad, buf, tag)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

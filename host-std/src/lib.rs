@@ -73,5 +73,6 @@ mod source;
 pub mod stream;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+mod xchacha;
 
 pub use error::Error;

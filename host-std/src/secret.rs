@@ -38,12 +38,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use chacha20poly1305::aead::inout::InOutBuf;
-use chacha20poly1305::{AeadInOut, Key, KeyInit, Tag, XChaCha20Poly1305, XNonce};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::secret_memory::{self, GuardedRegion, clear_regs};
+use crate::xchacha;
 
 /// Nonce length of XChaCha20-Poly1305.
 pub(crate) const NONCE_LEN: usize = 24;
@@ -224,6 +223,13 @@ fn with_coffer_here<R>(f: impl Fn(&mut Coffer) -> Result<R, Error>) -> Result<R,
     f(coffer)
 }
 
+/// Test builds only: makes `key` the process key (the register test's child,
+/// so that its parent knows what to look for).
+#[cfg(test)]
+pub(crate) fn set_process_key_for_test(key: &[u8; 32]) -> Result<(), Error> {
+    with_coffer(|c| c.store(key))
+}
+
 /// Splits the process key into two fresh halves (the key stays the same,
 /// so existing secrets stay readable). Every use of the key does this too.
 ///
@@ -380,25 +386,32 @@ fn aad(generation: u64, len: usize) -> [u8; 36] {
     aad
 }
 
-/// The process key as a cipher, for a batch of seals and opens.
+/// The process key, for a batch of seals and opens (XChaCha20-Poly1305,
+/// [`xchacha`]).
 pub(crate) struct Sealer {
-    cipher: XChaCha20Poly1305,
+    /// On the heap: moving a `Sealer` (out of a `Result`, into a slot) copies
+    /// only the pointer, never the key into a stack slot left behind.
+    key: Box<Zeroizing<[u8; 32]>>,
     generation: u64,
 }
 
-/// The process key as a cipher. The key exists whole only in the returned
-/// value, which zeroizes it on drop: keep it for one call.
+/// The process key for a batch of seals and opens. The key exists whole only
+/// in the returned value, which zeroizes it on drop: keep it for one call.
+///
+/// Built inside [`clear_regs::scrub`]: the moves of the key on its way
+/// to the heap leave no copy on the stack.
 pub(crate) fn sealer() -> Result<Sealer, Error> {
     let _regs = clear_regs::ClearOnDrop;
-    let (key, generation) = with_coffer(|c| Ok((c.key_and_resplit()?, c.generation)))?;
-    let key_ref: &Key = key.as_slice().try_into().map_err(|_| Error::TooLarge)?;
-    Ok(Sealer {
-        cipher: XChaCha20Poly1305::new(key_ref),
-        generation,
+    clear_regs::scrub(|| {
+        let (key, generation) = with_coffer_here(|c| Ok((c.key_and_resplit()?, c.generation)))?;
+        Ok(Sealer {
+            key: Box::new(key),
+            generation,
+        })
     })
 }
 
-/// Runs `f` with the process key's cipher (see [`sealer`]).
+/// Runs `f` with the process key (see [`sealer`]).
 pub(crate) fn with_sealer<R>(f: impl FnOnce(&Sealer) -> R) -> Result<R, Error> {
     Ok(f(&sealer()?))
 }
@@ -416,15 +429,10 @@ impl Sealer {
         let (nonce_out, rest) = sealed.split_at_mut(NONCE_LEN);
         let (body, tag_out) = rest.split_at_mut(plain.len());
         nonce_out.copy_from_slice(&nonce);
-        let buf = InOutBuf::new(plain, body).map_err(|_| Error::TooLarge)?;
-        let tag = self
-            .cipher
-            .encrypt_inout_detached(
-                &XNonce::from(nonce),
-                &aad(self.generation, plain.len()),
-                buf,
-            )
-            .map_err(|_| Error::TooLarge)?;
+        body.copy_from_slice(plain);
+        let tag =
+            xchacha::seal_in_place(&self.key, &nonce, &aad(self.generation, plain.len()), body)
+                .ok_or(Error::TooLarge)?;
         tag_out.copy_from_slice(&tag);
         Ok(Secret {
             sealed,
@@ -450,12 +458,18 @@ impl Sealer {
         let (body, tag) = rest
             .split_at_checked(len)
             .ok_or(Error::AuthenticationFailed)?;
-        let nonce = XNonce::try_from(nonce).map_err(|_| Error::AuthenticationFailed)?;
-        let tag = Tag::try_from(tag).map_err(|_| Error::AuthenticationFailed)?;
-        let buf = InOutBuf::new(body, out).map_err(|_| Error::TooLarge)?;
-        self.cipher
-            .decrypt_inout_detached(&nonce, &aad(secret.generation, len), buf, &tag)
-            .map_err(|_| Error::AuthenticationFailed)
+        let nonce: &[u8; NONCE_LEN] = nonce.try_into().map_err(|_| Error::AuthenticationFailed)?;
+        let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::AuthenticationFailed)?;
+        if out.len() != body.len() {
+            return Err(Error::TooLarge);
+        }
+        // Decrypted in `out`: a failure leaves the ciphertext or zeros there.
+        out.copy_from_slice(body);
+        if xchacha::open_in_place(&self.key, nonce, &aad(secret.generation, len), out, tag) {
+            Ok(())
+        } else {
+            Err(Error::AuthenticationFailed)
+        }
     }
 }
 

@@ -27,12 +27,11 @@ use std::fs::File;
 use std::io;
 use std::path::Path;
 
-use chacha20poly1305::aead::inout::InOutBuf;
-use chacha20poly1305::{AeadInOut, Key, KeyInit, Tag, XChaCha20Poly1305, XNonce};
 use secstream_core::checksum::crc32c;
 
 use super::Error;
 use crate::secret_memory::{GuardedRegion, clear_regs};
+use crate::xchacha;
 
 /// Bytes of a page beyond its chunk: header, tag and CRC, rounded up.
 pub const PAGE_OVERHEAD: usize = 64;
@@ -253,16 +252,13 @@ impl Spill {
         self.pages_in_use
     }
 
-    fn with_cipher<R>(&self, f: impl FnOnce(&XChaCha20Poly1305) -> R) -> Result<R, Error> {
-        clear_regs::scrub(|| self.with_cipher_here(f))
+    fn with_key<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> Result<R, Error> {
+        clear_regs::scrub(|| self.with_key_here(f))
     }
 
-    fn with_cipher_here<R>(&self, f: impl FnOnce(&XChaCha20Poly1305) -> R) -> Result<R, Error> {
+    fn with_key_here<R>(&self, f: impl FnOnce(&[u8; 32]) -> R) -> Result<R, Error> {
         self.key
-            .read(|k| {
-                let key: Option<&Key> = k.try_into().ok();
-                key.map(|key| f(&XChaCha20Poly1305::new(key)))
-            })
+            .read(|k| <&[u8; 32]>::try_from(k).ok().map(f))
             .map_err(|e| Error::Secret(e.into()))?
             .ok_or(Error::TooLarge)
     }
@@ -292,12 +288,11 @@ impl Spill {
         page[8..12].copy_from_slice(&len32.to_le_bytes());
         page[12..HEADER_LEN].copy_from_slice(&nonce);
         let body_end = HEADER_LEN + plain.len();
-        let sealed = self.with_cipher(|cipher| {
-            let body = &mut page[HEADER_LEN..body_end];
-            let buf = InOutBuf::new(plain, body).map_err(|_| Error::TooLarge)?;
-            cipher
-                .encrypt_inout_detached(&XNonce::from(nonce), &aad(index, seq, len32), buf)
-                .map_err(|_| Error::TooLarge)
+        let body = &mut page[HEADER_LEN..body_end];
+        body.copy_from_slice(plain);
+        let sealed = self.with_key(|key| {
+            xchacha::seal_in_place(key, &nonce, &aad(index, seq, len32), body)
+                .ok_or(Error::TooLarge)
         });
         let result = sealed.and_then(|tag| tag).and_then(|tag| {
             page[body_end..body_end + TAG_LEN].copy_from_slice(&tag);
@@ -355,20 +350,27 @@ impl Spill {
             let body_end = HEADER_LEN.checked_add(at.len).ok_or(page_err(at.index))?;
             let nonce = page
                 .get(12..HEADER_LEN)
-                .and_then(|n| XNonce::try_from(n).ok());
+                .and_then(|n| <[u8; xchacha::XNONCE_LEN]>::try_from(n).ok());
             let tag = page
                 .get(body_end..body_end + TAG_LEN)
-                .and_then(|t| Tag::try_from(t).ok());
+                .and_then(|t| <[u8; TAG_LEN]>::try_from(t).ok());
             let body = page.get(HEADER_LEN..body_end);
             let (Some(nonce), Some(tag), Some(body)) = (nonce, tag, body) else {
                 return Err(page_err(at.index));
             };
-            let buf = InOutBuf::new(body, out).map_err(|_| page_err(at.index))?;
-            self.with_cipher(|cipher| {
-                cipher
-                    .decrypt_inout_detached(&nonce, &aad(at.index, at.seq, len32), buf, &tag)
-                    .map_err(|_| page_err(at.index))
-            })?
+            if out.len() != body.len() {
+                return Err(page_err(at.index));
+            }
+            // Decrypted in `out`: a failure leaves the ciphertext or zeros there.
+            out.copy_from_slice(body);
+            let opened = self.with_key(|key| {
+                xchacha::open_in_place(key, &nonce, &aad(at.index, at.seq, len32), out, &tag)
+            })?;
+            if opened {
+                Ok(())
+            } else {
+                Err(page_err(at.index))
+            }
         })();
         self.page = page;
         if result.is_ok() {

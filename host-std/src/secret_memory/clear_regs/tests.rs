@@ -5,13 +5,19 @@
 //! stopped thread's general-purpose registers (`PTRACE_GETREGS`) and its
 //! whole x87/SSE/AVX/AVX-512 state (`PTRACE_GETREGSET`, `NT_X86_XSTATE`), then
 //! takes a core with `gcore` (gdb) when it is installed, and looks for any 8
-//! bytes of the plaintext or of the ChaCha20 keystream that encrypted it.
+//! bytes of the plaintext, of the ChaCha20 keystream that encrypted it, of the
+//! process key (which the parent picks and the child installs first, through
+//! a test-build-only hook) or of the HChaCha20 subkey of the secret's nonce.
 //!
 //! With the clearing (registers and stack wipe) turned off in the child (a
-//! test-build-only switch) the same search finds the keystream, so the test
-//! can fail: in `xmm4` in an optimised build (`cargo test --release`), as the
-//! audit of issue 15 found, and on the dead stack in the core of an
-//! unoptimised one.
+//! test-build-only switch) the same search finds something, so the test can
+//! fail. With RustCrypto's XChaCha20-Poly1305 it found the keystream (in
+//! `xmm4` in an optimised build, as the audit of issue 15 found, and on the
+//! dead stack in the core of an unoptimised one). With ring's assembly doing
+//! the ChaCha20-Poly1305 (issue 14) the keystream and plaintext stay in vector
+//! registers that later code overwrites before the stop, so it is the
+//! HChaCha20 subkey, derived in Rust, that the search finds: in `xmm`
+//! registers and on the dead stack, in debug and release builds alike.
 //!
 //! Linux x86-64 only. `ptrace` of one's own child must be allowed (Yama
 //! `ptrace_scope` 0 or 1); the core part is skipped when gdb is missing.
@@ -51,6 +57,9 @@ fn child(clearing: bool) {
             .try_clone_to_owned()
             .expect("dup stdin"),
     );
+    // The process key, from the parent, so that it can look for it and the
+    // HChaCha20 subkey derived from it.
+    clear_regs_scrubbed_key(&mut stdin);
     let mut read = Ok(());
     // Unbuffered `read` into the guarded pages: no other copy in memory.
     let secret = Secret::with_init(LEN, |b| read = stdin.read_exact(b)).expect("seal");
@@ -67,6 +76,16 @@ fn child(clearing: bool) {
     std::hint::black_box(same);
     // SAFETY: stops this process until the parent has looked.
     unsafe { libc::raise(libc::SIGSTOP) };
+}
+
+/// Reads the process key the parent chose from stdin and installs it, in a
+/// scrubbed frame (the child's own copy is wiped like the library's).
+fn clear_regs_scrubbed_key(stdin: &mut File) {
+    super::scrub(|| {
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        stdin.read_exact(key.as_mut_slice()).expect("read the key");
+        crate::secret::set_process_key_for_test(&key).expect("set the key");
+    });
 }
 
 fn hex_decode(s: &str) -> Vec<u8> {
@@ -245,6 +264,8 @@ struct Stopped {
     tid: libc::pid_t,
     plain: Vec<u8>,
     keystream: Vec<u8>,
+    key: Vec<u8>,
+    subkey: Vec<u8>,
 }
 
 impl Drop for Stopped {
@@ -259,6 +280,8 @@ impl Drop for Stopped {
 fn stopped_child(name: &str, clearing: bool) -> Stopped {
     let mut plain = vec![0u8; LEN];
     getrandom::fill(&mut plain).expect("random");
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).expect("random");
     let mut child = Command::new(std::env::current_exe().expect("current exe"))
         .args(["--exact", name, "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, if clearing { "on" } else { "off" })
@@ -268,6 +291,7 @@ fn stopped_child(name: &str, clearing: bool) -> Stopped {
         .spawn()
         .expect("spawn child");
     let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(&key).expect("send key");
     stdin.write_all(&plain).expect("send secret");
     drop(stdin);
     let stdout = BufReader::new(child.stdout.take().expect("stdout"));
@@ -292,6 +316,8 @@ fn stopped_child(name: &str, clearing: bool) -> Stopped {
         .zip(&sealed[24..24 + LEN])
         .map(|(p, c)| p ^ c)
         .collect();
+    let nonce: [u8; 16] = sealed[..16].try_into().expect("nonce");
+    let subkey = chacha20::hchacha::<chacha20::R20>((&key).into(), (&nonce).into()).to_vec();
     let pid = libc::pid_t::try_from(child.id()).expect("pid");
     let mut status = 0;
     // SAFETY: waits for our own child to stop (not reaped: WUNTRACED).
@@ -306,6 +332,8 @@ fn stopped_child(name: &str, clearing: bool) -> Stopped {
         tid,
         plain,
         keystream,
+        key: key.to_vec(),
+        subkey,
     }
 }
 
@@ -324,9 +352,11 @@ fn report(finds: &[Find]) -> String {
 /// Runs the child of test `name` and searches its registers and a core.
 fn look(name: &str, clearing: bool) -> (Vec<Find>, Option<Vec<Find>>) {
     let stopped = stopped_child(name, clearing);
-    let secrets: [(&'static str, &[u8]); 2] = [
+    let secrets: [(&'static str, &[u8]); 4] = [
         ("plaintext", &stopped.plain),
         ("keystream", &stopped.keystream),
+        ("process key", &stopped.key),
+        ("subkey", &stopped.subkey),
     ];
     let registers = search_registers(stopped.tid, &secrets);
     let dir = tempfile::tempdir().expect("tempdir");
