@@ -568,28 +568,9 @@ fn kdf_memory_the_machine_cannot_give_is_an_error_not_an_abort() {
     );
 }
 
-/// A pseudo-terminal: (master, slave) files.
-fn pty() -> (fs::File, fs::File) {
-    use std::os::fd::FromRawFd;
-    // SAFETY: no preconditions.
-    let m = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY) };
-    assert!(m >= 0);
-    // SAFETY: `m` is a pty master, owned by nothing else yet.
-    let master = unsafe { fs::File::from_raw_fd(m) };
-    // SAFETY: `m` is an open pty master.
-    assert_eq!(unsafe { libc::grantpt(m) }, 0);
-    // SAFETY: as above.
-    assert_eq!(unsafe { libc::unlockpt(m) }, 0);
-    // SAFETY: as above; the name is copied before any other pty call.
-    let name = unsafe { libc::ptsname(m) };
-    assert!(!name.is_null());
-    // SAFETY: `name` is the NUL-terminated path `ptsname` returned.
-    let s = unsafe { libc::open(name, libc::O_RDWR | libc::O_NOCTTY) };
-    assert!(s >= 0);
-    // SAFETY: `s` was just opened and is owned by nothing else.
-    let slave = unsafe { fs::File::from_raw_fd(s) };
-    (master, slave)
-}
+#[path = "support/pty.rs"]
+mod pty;
+use pty::pty;
 
 /// Runs `args` with the pty's slave as controlling terminal (and stderr), stdin from
 /// `stdin`; answers each prompt in `answers` when it appears; returns the exit code and
