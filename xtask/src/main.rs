@@ -225,6 +225,7 @@ fn setup(r: &mut Runner) -> bool {
     let start = Instant::now();
     eprintln!("\n#### setup");
     let mut ok = true;
+    report_disk();
 
     let have = installed_targets("stable");
     let missing: Vec<&str> = CORE_TARGETS
@@ -269,6 +270,37 @@ fn setup(r: &mut Runner) -> bool {
     ok &= ensure_apt(&["gdb"]);
 
     r.record("setup (targets, miri, libsodium)", ok, start.elapsed())
+}
+
+/// Prints the free space where the build goes, and warns when it is short: a
+/// full run from a clean clone writes about 12 GiB (the debug build of every
+/// crate, Miri, the wasm, firmware and fuzz builds), and a full disk shows up
+/// later as a confusing failure in whichever step runs out.
+fn report_disk() {
+    const NEEDED_GIB: u64 = 15;
+    let root = workspace_root();
+    let out = Cmd::new("df", &["-Pk", &root.to_string_lossy()])
+        .output()
+        .unwrap_or_default();
+    // `df -P`: a header line, then "fs blocks used available capacity mount".
+    let free_kib = out
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse::<u64>().ok());
+    match free_kib {
+        Some(kib) => {
+            let gib = kib / (1024 * 1024);
+            eprintln!("disk: {gib} GiB free under {}", root.display());
+            if gib < NEEDED_GIB {
+                eprintln!(
+                    "warning: a full run from a clean clone needs about {NEEDED_GIB} GiB; \
+                     steps may fail with \"No space left on device\""
+                );
+            }
+        }
+        None => eprintln!("disk: free space unknown (df gave no answer)"),
+    }
 }
 
 /// How a tool is compiled by [`cargo_install`].
