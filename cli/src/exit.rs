@@ -60,7 +60,9 @@ impl Exit {
             // Asked to seek in a container written without an index.
             secstream::Error::NoIndex => Self::Usage,
             secstream::Error::Container(C::Authentication) => Self::Authentication,
-            secstream::Error::Container(C::KeyRequired | C::NotSealed) => Self::Key,
+            secstream::Error::Container(C::KeyRequired | C::NotSealed | C::PassphraseEnvelope) => {
+                Self::Key
+            }
             secstream::Error::Container(
                 C::CounterOverflow | C::NotPlain | C::NotStarted | C::Finished | C::BufferTooSmall,
             )
@@ -179,6 +181,7 @@ mod tests {
             (container::Error::BadChecksum { frame: 3 }, 5),
             (container::Error::TrailingData, 5),
             (container::Error::KeyRequired, 4),
+            (container::Error::PassphraseEnvelope, 4),
             (container::Error::NotSealed, 4),
             (container::Error::CounterOverflow, 1),
         ] {

@@ -126,6 +126,11 @@ impl EndField {
 pub enum Error {
     /// The stream does not start with `SSTM`.
     BadMagic,
+    /// The stream starts with `SSTP`: a passphrase envelope
+    /// ([`crate::passphrase`]) in front of a sealed container. Derive the key from
+    /// the passphrase (the host crate's `passphrase` feature, or the `secstream`
+    /// tool) and read the container that follows the envelope.
+    PassphraseEnvelope,
     /// The preamble names a version this crate does not read (version 1 is retired:
     /// re-pack such a stream with the release that wrote it).
     UnsupportedVersion(u8),
@@ -204,6 +209,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::BadMagic => f.write_str("not a secstream container (bad magic)"),
+            Self::PassphraseEnvelope => f.write_str(
+                "a passphrase-protected container (SSTP envelope): its key must be derived from \
+                 the passphrase (Argon2id), which this reader does not do",
+            ),
             Self::UnsupportedVersion(1) => f.write_str(
                 "container version 1 is no longer read; re-pack it with the release that wrote it",
             ),
@@ -409,11 +418,15 @@ impl Header {
     /// and version are checked; `None` while fewer than 8 bytes are given.
     ///
     /// # Errors
-    /// [`Error::BadMagic`], [`Error::UnsupportedVersion`] (as soon as the bytes
-    /// that show it are in).
+    /// [`Error::BadMagic`] ([`Error::PassphraseEnvelope`] for a passphrase
+    /// envelope's magic), [`Error::UnsupportedVersion`] (as soon as the bytes that
+    /// show it are in).
     pub fn preamble_len(bytes: &[u8]) -> Result<Option<usize>, Error> {
         let n = bytes.len().min(4);
         if bytes.get(..n) != MAGIC.get(..n) {
+            if crate::passphrase::Envelope::detect(bytes) {
+                return Err(Error::PassphraseEnvelope);
+            }
             return Err(Error::BadMagic);
         }
         if let Some(&v) = bytes.get(4)
@@ -2135,6 +2148,17 @@ mod tests {
         let mut b = good.as_bytes().to_vec();
         b[0] = b'X';
         assert_eq!(Header::parse(&b), Err(Error::BadMagic));
+        // A passphrase envelope is named as such, from its fourth byte on.
+        let mut b = good.as_bytes().to_vec();
+        b[3] = b'P';
+        assert_eq!(Header::parse(&b), Err(Error::PassphraseEnvelope));
+        assert_eq!(Header::preamble_len(b"SST"), Ok(None));
+        assert_eq!(
+            Header::preamble_len(b"SSTP"),
+            Err(Error::PassphraseEnvelope)
+        );
+        assert_eq!(Header::preamble_len(b"SSTX"), Err(Error::BadMagic));
+        assert!(std::format!("{}", Error::PassphraseEnvelope).contains("passphrase"));
         let mut b = good.as_bytes().to_vec();
         b[4] = 1;
         assert_eq!(Header::parse(&b), Err(Error::UnsupportedVersion(1)));

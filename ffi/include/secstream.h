@@ -112,6 +112,9 @@ typedef enum {
   SECSTREAM_ERR_INVALID_ARGUMENT = 32,
   // An error of a newer core that this interface does not name yet.
   SECSTREAM_ERR_OTHER = 33,
+  // A passphrase-protected file (`SSTP` envelope): this interface cannot
+  // derive its key (Argon2id); the `secstream` tool or the Rust crate can.
+  SECSTREAM_ERR_PASSPHRASE_ENVELOPE = 34,
 } secstream_error;
 
 // What a `*_feed` call produced.

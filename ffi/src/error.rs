@@ -75,12 +75,15 @@ pub enum SecstreamError {
     SecstreamErrInvalidArgument = 32,
     /// An error of a newer core that this interface does not name yet.
     SecstreamErrOther = 33,
+    /// A passphrase-protected file (`SSTP` envelope): this interface cannot
+    /// derive its key (Argon2id); the `secstream` tool or the Rust crate can.
+    SecstreamErrPassphraseEnvelope = 34,
 }
 
 use SecstreamError as E;
 
 /// Every code, in order (for the name table and the tests).
-pub(crate) const ALL: [SecstreamError; 34] = [
+pub(crate) const ALL: [SecstreamError; 35] = [
     E::SecstreamOk,
     E::SecstreamErrNullPointer,
     E::SecstreamErrStateTooSmall,
@@ -115,6 +118,7 @@ pub(crate) const ALL: [SecstreamError; 34] = [
     E::SecstreamErrFinished,
     E::SecstreamErrInvalidArgument,
     E::SecstreamErrOther,
+    E::SecstreamErrPassphraseEnvelope,
 ];
 
 impl SecstreamError {
@@ -155,6 +159,9 @@ impl SecstreamError {
             E::SecstreamErrFinished => b"container writer already finished\0",
             E::SecstreamErrInvalidArgument => b"argument out of range\0",
             E::SecstreamErrOther => b"other error\0",
+            E::SecstreamErrPassphraseEnvelope => {
+                b"passphrase-protected container (SSTP envelope): derive its key first\0"
+            }
         }
     }
 }
@@ -211,6 +218,7 @@ impl From<container::Error> for SecstreamError {
         use container::Error as C;
         match e {
             C::BadMagic => E::SecstreamErrBadMagic,
+            C::PassphraseEnvelope => E::SecstreamErrPassphraseEnvelope,
             C::UnsupportedVersion(_) => E::SecstreamErrUnsupportedVersion,
             C::BadPreambleChecksum => E::SecstreamErrBadPreambleChecksum,
             C::UnknownChecksum(_) => E::SecstreamErrUnknownChecksum,
