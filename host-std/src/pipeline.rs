@@ -9,7 +9,10 @@
 //!   [`finish_from`](ParallelContainerWriter::finish_from) takes the rest of
 //!   the stream from a [`ReadAt`](crate::file_stream::ReadAt) source (a
 //!   regular file): each worker reads its own frames with positioned reads,
-//!   and the calling thread only writes the output.
+//!   and the calling thread only writes the output;
+//!   [`finish_from_shared`](ParallelContainerWriter::finish_from_shared) takes it
+//!   from bytes in memory (a [`SharedSource`]: a mapped file), written without
+//!   a copy when the stream is neither compressed nor sealed.
 //! - [`ParallelContainerReader`] (an `io::Read` + `io::BufRead`) hands out the
 //!   same plaintext, with the same checks, as a
 //!   [`ContainerReader`](crate::container_io::ContainerReader).
@@ -61,10 +64,12 @@
 //! for its frame.
 
 mod reader;
+mod shared;
 mod workers;
 mod writer;
 
 pub use self::reader::ParallelContainerReader;
+pub use self::shared::SharedSource;
 pub use self::writer::ParallelContainerWriter;
 
 /// The most worker threads a pipeline starts (as zstd caps `-T`): a larger
