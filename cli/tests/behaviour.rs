@@ -1043,11 +1043,12 @@ fn a_file_that_grows_while_packed_is_refused() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
-/// `pack FILE` without compression reads a regular file through a read-only mapping
-/// (Linux). A file truncated meanwhile must not crash it (SIGBUS) nor leave a
-/// temporary file: it fails with exit 3 and one clear line. First into a FIFO the
-/// test drains slowly (so the truncation surely lands mid-pack), then into a regular
-/// file (its temporary file must go), retried if a run finished before the truncation.
+/// `pack FILE` without compression (and `unpack` of an unsealed, uncompressed
+/// container) reads a regular file through a read-only mapping (Linux). A file
+/// truncated meanwhile must not crash it (SIGBUS) nor leave a temporary file: it fails
+/// with exit 3 and one clear line. Into a FIFO the test drains slowly (so the
+/// truncation surely lands mid-run), then into a regular file (its temporary file must
+/// go), retried if a run finished before the truncation.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 #[test]
 fn a_file_truncated_while_packed_fails_cleanly() {
@@ -1100,6 +1101,40 @@ fn a_file_truncated_while_packed_fails_cleanly() {
     out.read_to_end(&mut rest).unwrap();
     check(child.wait_with_output().unwrap());
     fs::remove_file(&fifo).unwrap();
+
+    // `unpack` of an unsealed, uncompressed container maps it too.
+    fs::write(&src, noise(8 << 20, 14)).unwrap();
+    let sst = dir.path().join("packed.sst");
+    ok(&[
+        "pack",
+        p(&src),
+        "-o",
+        p(&sst),
+        "--compress",
+        "none",
+        "--frame-size",
+        "64K",
+        "-q",
+    ]);
+    mkfifo(&fifo);
+    let child = bin()
+        .args(["unpack", p(&sst), "-o", p(&fifo), "-j1", "-q"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = fs::File::open(&fifo).unwrap();
+    out.read_exact(&mut first).unwrap();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&sst)
+        .unwrap()
+        .set_len(100_000)
+        .unwrap();
+    rest.clear();
+    out.read_to_end(&mut rest).unwrap();
+    check(child.wait_with_output().unwrap());
+    fs::remove_file(&fifo).unwrap();
+    fs::remove_file(&sst).unwrap();
 
     let dest = dir.path().join("out.sst");
     for attempt in 0.. {

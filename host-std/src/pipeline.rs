@@ -69,7 +69,7 @@ mod workers;
 mod writer;
 
 pub use self::reader::ParallelContainerReader;
-pub use self::shared::SharedSource;
+pub use self::shared::{SharedReader, SharedSource};
 pub use self::writer::ParallelContainerWriter;
 
 /// The most worker threads a pipeline starts (as zstd caps `-T`): a larger

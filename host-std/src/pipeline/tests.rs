@@ -763,3 +763,102 @@ fn a_reader_error_in_write_from_poisons_the_writer() {
     assert!(matches!(w.write_from(&mut Broken), Err(Error::Io(_))));
     assert!(matches!(w.finish(), Err(Error::Poisoned)));
 }
+
+/// `from_shared` over a copy of `file` (key: `sealed`).
+fn read_shared(file: &[u8], sealed: bool, mode: ChunkMode) -> (Vec<u8>, Result<(), Error>) {
+    let src = std::sync::Arc::new(file.to_vec());
+    let mut r = ParallelContainerReader::from_shared(src, sealed.then(key), mode);
+    let mut out = Vec::new();
+    let res = r.read_to_end(&mut out).map(drop).map_err(Error::from);
+    (out, res)
+}
+
+/// A reader over a shared source (a mapped file) hands out what any reader
+/// does, fails where it fails with the same error, and hands out unsealed,
+/// uncompressed frames as slices of the source itself.
+#[test]
+fn a_shared_source_reads_as_any_reader_and_uncopied() {
+    for (compression, sealed, ck) in [
+        (Compression::None, false, ChecksumKind::Crc32c),
+        (Compression::None, false, ChecksumKind::None),
+        (Compression::None, false, ChecksumKind::Xxh3),
+        (Compression::Lz4, false, ChecksumKind::Crc32c),
+        (Compression::None, true, ChecksumKind::Crc32c),
+    ] {
+        for n in [0usize, 1, 1023, 1024, 1025, 5000] {
+            let plain = data(n, n as u64 + 5);
+            let opts = ContainerOptions::new()
+                .frame_size(1024)
+                .compression(compression)
+                .checksum(ck);
+            let file = single(opts, sealed, &plain);
+            for mode in MODES {
+                let what = format!("{compression} sealed {sealed} {ck} n {n} {mode:?}");
+                let (out, res) = read_shared(&file, sealed, mode);
+                assert!(res.is_ok() && out == plain, "{what}: {res:?}");
+                // Unsealed without compression: every slice lies in the source.
+                let src = std::sync::Arc::new(file.clone());
+                let range = src.as_ptr_range();
+                let mut r = ParallelContainerReader::from_shared(
+                    std::sync::Arc::clone(&src),
+                    sealed.then(key),
+                    mode,
+                );
+                loop {
+                    let buf = io::BufRead::fill_buf(&mut r).unwrap();
+                    if buf.is_empty() {
+                        break;
+                    }
+                    let inside = range.contains(&buf.as_ptr());
+                    assert_eq!(
+                        inside,
+                        !sealed && compression == Compression::None,
+                        "{what}"
+                    );
+                    let k = buf.len();
+                    io::BufRead::consume(&mut r, k);
+                }
+            }
+        }
+    }
+    let step = if std::env::var_os("SECSTREAM_LONG").is_some() {
+        1
+    } else {
+        7
+    };
+    let plain = data(2500, 12);
+    for (index, ck) in [(true, ChecksumKind::Crc32c), (false, ChecksumKind::Crc16)] {
+        let opts = ContainerOptions::new()
+            .frame_size(1024)
+            .compression(Compression::None)
+            .checksum(ck)
+            .index(index);
+        let file = single(opts, false, &plain);
+        for cut in (0..file.len()).step_by(step) {
+            let (out, res) = read_shared(&file[..cut], false, ChunkMode::Parallel(2));
+            let (want_out, want) = read_parallel(&file[..cut], false, ChunkMode::Parallel(2));
+            let e = res.expect_err("a cut stream must fail");
+            assert_eq!(e.to_string(), want.unwrap_err().to_string(), "cut at {cut}");
+            assert!(out == want_out, "cut at {cut}");
+        }
+        for at in (0..file.len()).step_by(step) {
+            let mut bad = file.clone();
+            bad[at] ^= 0x08;
+            let (out, res) = read_shared(&bad, false, ChunkMode::Sequential);
+            let (want_out, want) = read_parallel(&bad, false, ChunkMode::Sequential);
+            assert_eq!(
+                res.map_err(|e| e.to_string()),
+                want.map_err(|e| e.to_string()),
+                "flip at {at}"
+            );
+            assert!(out == want_out, "flip at {at}");
+        }
+        let mut long = file.clone();
+        long.push(0);
+        let (_, res) = read_shared(&long, false, ChunkMode::Parallel(2));
+        assert!(matches!(
+            res,
+            Err(Error::Container(container::Error::TrailingData))
+        ));
+    }
+}

@@ -9,6 +9,7 @@ use secstream_core::container::{self, Config, Encoded, FrameCodec, Header};
 use secstream_core::frame;
 use secstream_core::seal::{MasterKey, STREAM_NONCE_LEN};
 
+use super::shared::{Payload, SharedBytes};
 use super::workers::{Task, Workers};
 use super::{ChunkMode, SharedSource};
 use crate::Error;
@@ -48,30 +49,6 @@ enum Plain {
 
 /// Fills a buffer from a position of the source (`finish_ranges`).
 type TopUp<'a> = dyn FnMut(&mut [u8], u64) -> Result<(), Error> + 'a;
-
-/// Bytes shared by the writing thread and the workers.
-type SharedBytes = Arc<dyn SharedSource>;
-
-/// An encoded frame's bytes.
-enum Payload {
-    /// In a pooled buffer.
-    Pooled(PooledBuf<'static>),
-    /// A range of the shared source, as it is.
-    Shared {
-        src: SharedBytes,
-        start: usize,
-        end: usize,
-    },
-}
-
-impl Payload {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Self::Pooled(b) => b.as_slice(),
-            Self::Shared { src, start, end } => src.bytes().get(*start..*end).unwrap_or_default(),
-        }
-    }
-}
 
 /// An encoded frame.
 struct Done {
