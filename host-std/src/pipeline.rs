@@ -15,7 +15,10 @@
 //!   a copy when the stream is neither compressed nor sealed.
 //! - [`ParallelContainerReader`] (an `io::Read` + `io::BufRead`) hands out the
 //!   same plaintext, with the same checks, as a
-//!   [`ContainerReader`](crate::container_io::ContainerReader).
+//!   [`ContainerReader`](crate::container_io::ContainerReader); made with
+//!   [`from_shared`](ParallelContainerReader::from_shared) over a
+//!   [`SharedSource`] (a mapped file) it hands out an unsealed, uncompressed
+//!   container's frames from the source itself, checked where they lie.
 //! - [`ChunkMode`] says how many threads: [`Sequential`](ChunkMode::Sequential)
 //!   (none: everything in the calling thread), [`Parallel(n)`](ChunkMode::Parallel),
 //!   or [`Auto`](ChunkMode::Auto) (the available cores).
