@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use secstream::file_stream::ReadAt;
 use secstream::pipeline::{ChunkMode, ParallelContainerReader};
 
 use crate::exit::{Exit, Failure, Result};
@@ -73,7 +75,19 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
             // frames' headers and the end section are in the last step).
             let size = m.len() as u64;
             let r = ParallelContainerReader::from_shared(m, key, mode);
-            let plain = drain(r, plan, &job, &|n| progress.add(n))?;
+            // The mapping holds the bytes seen at open: a container that grew
+            // since would have its new bytes ignored (read, they would be refused
+            // as bytes after the end), so a size change fails, as in `pack`.
+            let same_size = || match input.file.as_ref().map(|f| ReadAt::size(&**f)) {
+                Some(Ok(now)) if now != size => Err(Failure::new(
+                    Exit::Io,
+                    format!("reading {}", input.name),
+                    InputError::changed(size, now),
+                )),
+                Some(Err(e)) => Err(Failure::io(format!("reading {}", input.name), &e)),
+                _ => Ok(()),
+            };
+            let plain = drain(r, plan, &job, &|n| progress.add(n), &same_size)?;
             progress.add(size.saturating_sub(plain));
             plain
         }
@@ -83,7 +97,7 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
                 Some(k) => ParallelContainerReader::sealed(src, k, mode),
                 None => ParallelContainerReader::new(src, mode),
             };
-            drain(r, plan, &job, &|_| {})?
+            drain(r, plan, &job, &|_| {}, &|| Ok(()))?
         }
     };
 
@@ -108,12 +122,14 @@ struct Job<'a> {
 }
 
 /// Reads the preamble, creates the output, writes every checked frame to it
-/// (`handed` is told each piece's length) and commits it; the plaintext length.
+/// (`handed` is told each piece's length), runs `before_commit` (a last check) and
+/// commits it; the plaintext length.
 fn drain<R: Read>(
     mut r: ParallelContainerReader<R>,
     plan: output::Plan,
     job: &Job<'_>,
     handed: &dyn Fn(u64),
+    before_commit: &dyn Fn() -> Result<()>,
 ) -> Result<u64> {
     let what = job.what;
     // The preamble is read before the output is created, so a wrong file fails early.
@@ -163,6 +179,7 @@ fn drain<R: Read>(
         handed(n as u64);
         r.consume(n);
     }
+    before_commit()?;
     out.commit()
 }
 

@@ -1158,3 +1158,58 @@ fn a_file_truncated_while_packed_fails_cleanly() {
         break;
     }
 }
+
+/// `unpack` of an unsealed container in a regular file reads it through a mapping of
+/// the size seen at open (Linux): bytes appended meanwhile would go unseen (read,
+/// they are refused as bytes after the end), so a size change fails the run, with no
+/// output left. The output is a FIFO the test drains slowly, so the append lands
+/// mid-run.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn a_container_that_grows_while_unpacked_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("data.bin");
+    fs::write(&src, noise(8 << 20, 15)).unwrap();
+    let sst = dir.path().join("data.sst");
+    ok(&[
+        "pack",
+        p(&src),
+        "-o",
+        p(&sst),
+        "--compress",
+        "none",
+        "--frame-size",
+        "64K",
+        "-q",
+    ]);
+    let fifo = dir.path().join("out.fifo");
+    mkfifo(&fifo);
+    let child = bin()
+        .args(["unpack", p(&sst), "-o", p(&fifo), "-j1", "-q"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = fs::File::open(&fifo).unwrap();
+    let mut first = [0u8; 4];
+    out.read_exact(&mut first).unwrap();
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&sst)
+        .unwrap()
+        .write_all(b"more")
+        .unwrap();
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("changed size"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Grown before the run: the mapping holds the extra bytes, refused as the
+    // reader refuses them (integrity, exit 5), and no output is left.
+    fs::remove_file(&fifo).unwrap();
+    let dest = dir.path().join("back.bin");
+    let e = fails(5, &["unpack", p(&sst), "-o", p(&dest), "-q"]);
+    assert!(e.contains("data after the end"), "{e}");
+    assert_eq!(listing(dir.path()), ["data.bin", "data.sst"]);
+}
