@@ -116,6 +116,11 @@ impl InputError {
         )))
     }
 
+    /// A mapped file that got shorter while it was read.
+    pub(crate) fn shrank() -> Self {
+        Self(io::ErrorKind::UnexpectedEof.into())
+    }
+
     /// The input's error carried by `e`, if it carries one.
     pub(crate) fn of(e: &io::Error) -> Option<&Self> {
         e.get_ref().and_then(|inner| inner.downcast_ref::<Self>())
@@ -124,6 +129,17 @@ impl InputError {
 
 fn input_error(e: io::Error) -> io::Error {
     io::Error::new(e.kind(), InputError(e))
+}
+
+impl InputAt {
+    /// The file.
+    #[cfg_attr(
+        not(any(target_os = "linux", target_os = "android")),
+        expect(dead_code, reason = "only mapped on Linux")
+    )]
+    pub(crate) const fn file(&self) -> &File {
+        &self.0
+    }
 }
 
 impl ReadAt for InputAt {

@@ -29,6 +29,8 @@ mod exit;
 mod input;
 mod inspect;
 mod keys;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod mapped;
 mod names;
 mod options;
 mod output;

@@ -166,24 +166,39 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
             temp.unwrap_or_default(),
         );
     }
+    let sealed = key.is_some();
     drop(key);
 
     // The writer's i/o errors are the output's, or the input's (positioned reads);
     // anything else is about packing.
+    let mapped = mapping(&input, a.compress, sealed);
+    let is_mapped = mapped.is_some();
     let failure = |e: secstream::Error| match e {
         secstream::Error::Io(io) => match InputError::of(&io) {
             Some(inner) => Failure::new(Exit::Io, format!("reading {}", input.name), inner),
+            // A write from the mapped input met a page cut off by a truncation.
+            None if is_mapped && io.raw_os_error() == Some(EFAULT) => Failure::new(
+                Exit::Io,
+                format!("reading {}", input.name),
+                InputError::shrank(),
+            ),
             None => Failure::io(format!("writing {}", target.name()), &io),
         },
         other => Failure::lib(&what, &other),
     };
     let out = match (&input.file, input.size) {
-        // A regular file: the workers read their own frames (positioned reads), the
-        // main thread only writes.
+        // A regular file: the workers read their own frames (positioned reads, or
+        // from the mapping), the main thread only writes.
         (Some(file), Some(size)) => {
-            let out = w
-                .finish_from(Arc::clone(file), 0, size, |n| progress.add(n))
-                .map_err(failure)?;
+            let out = match mapped {
+                #[cfg(any(target_os = "linux", target_os = "android"))]
+                Some(m) => {
+                    let len = m.len();
+                    w.finish_from_shared(m, 0, len, |n| progress.add(n))
+                }
+                _ => w.finish_from(Arc::clone(file), 0, size, |n| progress.add(n)),
+            }
+            .map_err(failure)?;
             // The frames hold the `size` bytes seen at open: a file that grew since
             // would be cut short without a word. (Dropping `out` removes the temp.)
             let now = file.size().map_err(|e| failure(e.into()))?;
@@ -211,4 +226,31 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
         crate::note!("{}", summary(&label, read, written, read, secs));
     }
     Ok(())
+}
+
+/// `EFAULT`: a write from memory that is not there (a mapped page cut off).
+#[cfg(unix)]
+const EFAULT: i32 = libc::EFAULT;
+#[cfg(not(unix))]
+const EFAULT: i32 = i32::MIN;
+
+/// The input mapped into memory, where that saves a copy: a regular, non-empty file
+/// packed without compression and sealing (Linux, [`crate::mapped`]). `None`: read it (also if mapping fails).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn mapping(input: &Input, compress: Compress, sealed: bool) -> Option<Arc<crate::mapped::Mapped>> {
+    // Sealed frames are copied into their buffer to be sealed in place anyway: a
+    // mapping measured no faster than positioned reads there (BENCHMARKS.md).
+    if sealed || !matches!(compress, Compress::None) {
+        return None;
+    }
+    let (file, size) = (input.file.as_ref()?, input.size.filter(|&s| s > 0)?);
+    crate::mapped::Mapped::new(file.file(), size, &input.name)
+        .ok()
+        .map(Arc::new)
+}
+
+/// No mapping on other systems.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn mapping(_input: &Input, _compress: Compress, _sealed: bool) -> Option<std::convert::Infallible> {
+    None
 }

@@ -1042,3 +1042,174 @@ fn a_file_that_grows_while_packed_is_refused() {
     assert!(err.contains("changed size"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// `pack FILE` without compression (and `unpack` of an unsealed, uncompressed
+/// container) reads a regular file through a read-only mapping (Linux). A file
+/// truncated meanwhile must not crash it (SIGBUS) nor leave a temporary file: it fails
+/// with exit 3 and one clear line. Into a FIFO the test drains slowly (so the
+/// truncation surely lands mid-run), then into a regular file (its temporary file must
+/// go), retried if a run finished before the truncation.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn a_file_truncated_while_packed_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("shrinking.bin");
+    let args = |out: &Path| {
+        let mut c = bin();
+        c.args([
+            "pack",
+            p(&src),
+            "-o",
+            p(out),
+            "--force",
+            "--compress",
+            "none",
+            "--frame-size",
+            "64K",
+            "-j1",
+            "-q",
+        ])
+        .stderr(Stdio::piped());
+        c
+    };
+    let check = |o: Output| {
+        let err = String::from_utf8(o.stderr).unwrap();
+        assert_eq!(o.status.code(), Some(3), "{err}");
+        assert!(
+            err.starts_with("secstream: reading ")
+                && err.contains("the file shrank while it was read"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    };
+
+    fs::write(&src, noise(8 << 20, 12)).unwrap();
+    let fifo = dir.path().join("out.fifo");
+    mkfifo(&fifo);
+    let child = args(&fifo).spawn().unwrap();
+    let mut out = fs::File::open(&fifo).unwrap();
+    let mut first = [0u8; 4];
+    out.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"SSTM");
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&src)
+        .unwrap()
+        .set_len(100_000)
+        .unwrap();
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    check(child.wait_with_output().unwrap());
+    fs::remove_file(&fifo).unwrap();
+
+    // `unpack` of an unsealed, uncompressed container maps it too.
+    fs::write(&src, noise(8 << 20, 14)).unwrap();
+    let sst = dir.path().join("packed.sst");
+    ok(&[
+        "pack",
+        p(&src),
+        "-o",
+        p(&sst),
+        "--compress",
+        "none",
+        "--frame-size",
+        "64K",
+        "-q",
+    ]);
+    mkfifo(&fifo);
+    let child = bin()
+        .args(["unpack", p(&sst), "-o", p(&fifo), "-j1", "-q"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = fs::File::open(&fifo).unwrap();
+    out.read_exact(&mut first).unwrap();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&sst)
+        .unwrap()
+        .set_len(100_000)
+        .unwrap();
+    rest.clear();
+    out.read_to_end(&mut rest).unwrap();
+    check(child.wait_with_output().unwrap());
+    fs::remove_file(&fifo).unwrap();
+    fs::remove_file(&sst).unwrap();
+
+    let dest = dir.path().join("out.sst");
+    for attempt in 0.. {
+        assert!(attempt < 5, "every pack finished before the truncation");
+        fs::write(&src, noise(32 << 20, 13)).unwrap();
+        let child = args(&dest).spawn().unwrap();
+        wait_for_temp(dir.path());
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&src)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        if o.status.success() {
+            fs::remove_file(&dest).unwrap();
+            continue;
+        }
+        check(o);
+        assert_eq!(listing(dir.path()), ["shrinking.bin"]);
+        break;
+    }
+}
+
+/// `unpack` of an unsealed container in a regular file reads it through a mapping of
+/// the size seen at open (Linux): bytes appended meanwhile would go unseen (read,
+/// they are refused as bytes after the end), so a size change fails the run, with no
+/// output left. The output is a FIFO the test drains slowly, so the append lands
+/// mid-run.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[test]
+fn a_container_that_grows_while_unpacked_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("data.bin");
+    fs::write(&src, noise(8 << 20, 15)).unwrap();
+    let sst = dir.path().join("data.sst");
+    ok(&[
+        "pack",
+        p(&src),
+        "-o",
+        p(&sst),
+        "--compress",
+        "none",
+        "--frame-size",
+        "64K",
+        "-q",
+    ]);
+    let fifo = dir.path().join("out.fifo");
+    mkfifo(&fifo);
+    let child = bin()
+        .args(["unpack", p(&sst), "-o", p(&fifo), "-j1", "-q"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = fs::File::open(&fifo).unwrap();
+    let mut first = [0u8; 4];
+    out.read_exact(&mut first).unwrap();
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&sst)
+        .unwrap()
+        .write_all(b"more")
+        .unwrap();
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("changed size"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Grown before the run: the mapping holds the extra bytes, refused as the
+    // reader refuses them (integrity, exit 5), and no output is left.
+    fs::remove_file(&fifo).unwrap();
+    let dest = dir.path().join("back.bin");
+    let e = fails(5, &["unpack", p(&sst), "-o", p(&dest), "-q"]);
+    assert!(e.contains("data after the end"), "{e}");
+    assert_eq!(listing(dir.path()), ["data.bin", "data.sst"]);
+}

@@ -52,6 +52,39 @@ pub(crate) fn open(
     })
 }
 
+/// [`open`] for an unsealed stream, which changes nothing in the frame's
+/// `bytes` (so they can stay where they are: a mapped file).
+pub(crate) fn check_unsealed(
+    codec: &FrameCodec,
+    counter: u64,
+    bytes: &[u8],
+) -> Result<Opened, container::Error> {
+    if codec.config().sealed {
+        return Err(container::Error::KeyRequired);
+    }
+    let kind = codec.config().checksum;
+    let hlen = frame::header_len(kind);
+    let (head, stored) = bytes
+        .split_at_checked(hlen)
+        .ok_or(container::Error::Truncated)?;
+    let mut len = [0u8; 4];
+    len.copy_from_slice(head.get(..4).unwrap_or(&[0; 4]));
+    if u32::from_le_bytes(len) as usize != stored.len() {
+        return Err(container::Error::EndMismatch(container::EndField::Index));
+    }
+    if stored.len() > codec.config().max_stored() {
+        return Err(container::Error::FrameTooLong { frame: counter });
+    }
+    if !kind.verify(stored, head.get(4..).unwrap_or_default()) {
+        return Err(container::Error::BadChecksum { frame: counter });
+    }
+    Ok(Opened {
+        start: hlen,
+        end: bytes.len(),
+        is_final: false,
+    })
+}
+
 /// Decompresses an opened frame's `input` into `out` (which bounds the
 /// plaintext: at most `max_plain` bytes); returns the plaintext length. The
 /// inflate state is made on first use of deflate.

@@ -9,10 +9,16 @@
 //!   [`finish_from`](ParallelContainerWriter::finish_from) takes the rest of
 //!   the stream from a [`ReadAt`](crate::file_stream::ReadAt) source (a
 //!   regular file): each worker reads its own frames with positioned reads,
-//!   and the calling thread only writes the output.
+//!   and the calling thread only writes the output;
+//!   [`finish_from_shared`](ParallelContainerWriter::finish_from_shared) takes it
+//!   from bytes in memory (a [`SharedSource`]: a mapped file), written without
+//!   a copy when the stream is neither compressed nor sealed.
 //! - [`ParallelContainerReader`] (an `io::Read` + `io::BufRead`) hands out the
 //!   same plaintext, with the same checks, as a
-//!   [`ContainerReader`](crate::container_io::ContainerReader).
+//!   [`ContainerReader`](crate::container_io::ContainerReader); made with
+//!   [`from_shared`](ParallelContainerReader::from_shared) over a
+//!   [`SharedSource`] (a mapped file) it hands out an unsealed, uncompressed
+//!   container's frames from the source itself, checked where they lie.
 //! - [`ChunkMode`] says how many threads: [`Sequential`](ChunkMode::Sequential)
 //!   (none: everything in the calling thread), [`Parallel(n)`](ChunkMode::Parallel),
 //!   or [`Auto`](ChunkMode::Auto) (the available cores).
@@ -61,10 +67,12 @@
 //! for its frame.
 
 mod reader;
+mod shared;
 mod workers;
 mod writer;
 
 pub use self::reader::ParallelContainerReader;
+pub use self::shared::{SharedReader, SharedSource};
 pub use self::writer::ParallelContainerWriter;
 
 /// The most worker threads a pipeline starts (as zstd caps `-T`): a larger

@@ -25,6 +25,18 @@ pub(crate) struct SavedTty {
 const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
 extern "C" fn on_signal(sig: libc::c_int) {
+    clean_up_in_handler();
+    // SAFETY: `signal` is async-signal-safe; SIG_DFL is a valid action for `sig`.
+    unsafe { libc::signal(sig, libc::SIG_DFL) };
+    // SAFETY: `raise` is async-signal-safe. The signal is blocked while its handler runs,
+    // so it is delivered, with the default action (the end of the process), on return.
+    unsafe { libc::raise(sig) };
+}
+
+/// What a handler that ends the process does first (async-signal-safe calls only):
+/// removes the registered temporary file, restores a terminal's echo, clears a progress
+/// bar's line. Also called by the handler of [`crate::mapped`] (SIGBUS).
+pub(crate) fn clean_up_in_handler() {
     let path = TEMP.swap(ptr::null_mut(), Ordering::AcqRel);
     if !path.is_null() {
         // SAFETY: `path` came from `CString::into_raw` in `Registration::new` and the swap
@@ -45,11 +57,6 @@ extern "C" fn on_signal(sig: libc::c_int) {
         // SAFETY: `write` is async-signal-safe; `clear` is a valid buffer of that length.
         unsafe { libc::write(libc::STDERR_FILENO, clear.as_ptr().cast(), clear.len()) };
     }
-    // SAFETY: `signal` is async-signal-safe; SIG_DFL is a valid action for `sig`.
-    unsafe { libc::signal(sig, libc::SIG_DFL) };
-    // SAFETY: `raise` is async-signal-safe. The signal is blocked while its handler runs,
-    // so it is delivered, with the default action (the end of the process), on return.
-    unsafe { libc::raise(sig) };
 }
 
 /// Installs the handlers (once, at start).

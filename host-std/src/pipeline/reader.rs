@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io::{self, BufRead, Read};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use secstream_core::checksum::{ChecksumKind, Hasher};
 use secstream_core::compress::Compression;
@@ -13,23 +14,24 @@ use secstream_core::frame;
 use secstream_core::seal::MasterKey;
 use sha2::{Digest, Sha256};
 
-use super::ChunkMode;
+use super::shared::{Payload, SharedBytes};
 use super::workers::{Task, Workers};
+use super::{ChunkMode, SharedReader, SharedSource};
 use crate::Error;
 use crate::file_stream::frame_pool;
 use crate::frame_open;
-use crate::pool::{BufferPool, PooledBuf};
+use crate::pool::BufferPool;
 use crate::source::{READ_CHUNK, Source};
 
 /// A frame to open: its bytes (length field, checksum, stored payload).
 struct Job {
     counter: u64,
-    frame: PooledBuf<'static>,
+    frame: Payload,
 }
 
 /// An opened frame: its plaintext is `buf[start..end]`.
 struct Done {
-    buf: PooledBuf<'static>,
+    buf: Payload,
     start: usize,
     end: usize,
     stored: u32,
@@ -38,7 +40,10 @@ struct Done {
 
 impl Done {
     fn plaintext(&self) -> &[u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
+        self.buf
+            .as_slice()
+            .get(self.start..self.end)
+            .unwrap_or_default()
     }
 }
 
@@ -118,6 +123,10 @@ pub struct ParallelContainerReader<R: Read> {
     cur: Option<Done>,
     pos: usize,
     failed: Option<Failed>,
+    /// From [`from_shared`](ParallelContainerReader::from_shared): the bytes
+    /// and the input's position in them, so that an unsealed, uncompressed
+    /// frame is taken as a range of them rather than read.
+    tap: Option<(SharedBytes, Arc<AtomicUsize>)>,
 }
 
 impl<R: Read> fmt::Debug for ParallelContainerReader<R> {
@@ -152,6 +161,7 @@ impl<R: Read> ParallelContainerReader<R> {
             cur: None,
             pos: 0,
             failed: None,
+            tap: None,
         }
     }
 
@@ -236,7 +246,9 @@ impl<R: Read> ParallelContainerReader<R> {
 
     /// Reads exactly `dst.len()` bytes; `false` if the input ended first.
     fn fill(&mut self, dst: &mut [u8]) -> Result<bool, Error> {
-        self.fill_past(dst, false)
+        // A shared source is copied from directly (no window): so the window
+        // stays empty, and frames can be taken as ranges.
+        self.fill_past(dst, self.tap.is_some())
     }
 
     /// As [`fill`](Self::fill); with `past`, or for a large `dst`, bytes not
@@ -329,7 +341,8 @@ impl<R: Read> ParallelContainerReader<R> {
         // With frames larger than the window, a frame's length is read on its
         // own (one small read), so that the frame itself is read straight into
         // its buffer rather than a window's worth of it copied through the window.
-        if !self.fill_past(&mut len, c.max_stored() >= READ_CHUNK)? {
+        let past = c.max_stored() >= READ_CHUNK || self.tap.is_some();
+        if !self.fill_past(&mut len, past)? {
             return Err(container::Error::Truncated.into());
         }
         let stored = u32::from_le_bytes(len);
@@ -343,12 +356,34 @@ impl<R: Read> ParallelContainerReader<R> {
             return Err(container::Error::FrameTooLong { frame: counter }.into());
         }
         let flen = frame::header_len(c.checksum) + stored as usize;
+        if let Some((src, pos)) = &self.tap {
+            if !c.sealed && c.compression == Compression::None && self.src.start == self.src.end {
+                // The frame where it lies: checked there by a worker and
+                // handed out from there, not copied.
+                let at = pos.load(Ordering::Relaxed);
+                let start = at - len.len();
+                let end = start + flen;
+                if end > src.bytes().len() {
+                    return Err(container::Error::Truncated.into());
+                }
+                pos.store(end, Ordering::Relaxed);
+                self.frames_split += 1;
+                return Ok(Some(Job {
+                    counter,
+                    frame: Payload::Shared {
+                        src: Arc::clone(src),
+                        start,
+                        end,
+                    },
+                }));
+            }
+        }
         let pool = self.pool.as_ref().ok_or(Error::Worker)?;
         let mut buf = pool.try_acquire(flen)?.into_owned();
         buf.extend_from_slice(&len)?;
         let rest = buf.spare_mut_up_to(flen - 4);
         let got = rest.len();
-        let ok = self.fill_past(rest, c.max_stored() >= READ_CHUNK)?;
+        let ok = self.fill_past(rest, past)?;
         if !ok {
             return Err(container::Error::Truncated.into());
         }
@@ -356,7 +391,7 @@ impl<R: Read> ParallelContainerReader<R> {
         self.frames_split += 1;
         Ok(Some(Job {
             counter,
-            frame: buf,
+            frame: Payload::Pooled(buf),
         }))
     }
 
@@ -487,14 +522,32 @@ impl<R: Read> ParallelContainerReader<R> {
 
 /// A worker's job: check, open and decompress one frame.
 fn open(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error> {
-    let mut frame = job.frame;
+    let mut frame = match job.frame {
+        Payload::Pooled(frame) => frame,
+        shared @ Payload::Shared { .. } => {
+            if let Payload::Shared { src, start, end } = &shared {
+                src.will_read(*start, end - start);
+            }
+            let bytes = shared.as_slice();
+            let opened = frame_open::check_unsealed(codec, job.counter, bytes)?;
+            let stored = u32::try_from(bytes.len() - frame::header_len(codec.config().checksum))
+                .map_err(|_| container::Error::FrameTooLong { frame: job.counter })?;
+            return Ok(Done {
+                buf: shared,
+                start: opened.start,
+                end: opened.end,
+                stored,
+                is_final: false,
+            });
+        }
+    };
     let opened = frame_open::open(codec, job.counter, None, frame.as_mut_slice())?;
     let stored = u32::try_from(frame.len() - frame::header_len(codec.config().checksum))
         .map_err(|_| container::Error::FrameTooLong { frame: job.counter })?;
     let c = codec.config();
     if c.compression == Compression::None {
         return Ok(Done {
-            buf: frame,
+            buf: Payload::Pooled(frame),
             start: opened.start,
             end: opened.end,
             stored,
@@ -509,12 +562,41 @@ fn open(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error> 
     drop(frame);
     out.advance(n)?;
     Ok(Done {
-        buf: out,
+        buf: Payload::Pooled(out),
         start: 0,
         end: n,
         stored,
         is_final: opened.is_final,
     })
+}
+
+impl ParallelContainerReader<SharedReader> {
+    /// A reader of the container held by `src` (a mapped file), sealed under
+    /// `master` or not (`None`). The frames of an unsealed container without
+    /// compression are checked where they lie and handed out from there
+    /// (`fill_buf` returns slices of `src`): no copy. Other frames are copied
+    /// into frame buffers, as from any reader (a sealed frame is always
+    /// authenticated and decrypted in private memory).
+    ///
+    /// The bytes must not change while this runs: a frame changed after its
+    /// checksum was checked is handed out unchecked. (An unsealed container's
+    /// checksums guard against damage at rest, not against someone who can
+    /// write the file: they can write any container.)
+    pub fn from_shared<S: SharedSource + 'static>(
+        src: Arc<S>,
+        master: Option<MasterKey>,
+        mode: ChunkMode,
+    ) -> Self {
+        let src: SharedBytes = src;
+        let pos = Arc::new(AtomicUsize::new(0));
+        let inner = SharedReader {
+            src: Arc::clone(&src),
+            pos: Arc::clone(&pos),
+        };
+        let mut r = Self::build(inner, master, mode);
+        r.tap = Some((src, pos));
+        r
+    }
 }
 
 impl<R: Read> BufRead for ParallelContainerReader<R> {

@@ -525,6 +525,19 @@ fn parallel_from(
     head: usize,
     mode: ChunkMode,
 ) -> (Vec<u8>, u64) {
+    parallel_from_source(opts, sealed, plain, head, mode, false)
+}
+
+/// As `parallel_from`; with `shared`, `finish_from_shared` (frames
+/// checksummed and written from the source, or copied from it).
+fn parallel_from_source(
+    opts: ContainerOptions,
+    sealed: bool,
+    plain: &[u8],
+    head: usize,
+    mode: ChunkMode,
+    shared: bool,
+) -> (Vec<u8>, u64) {
     let mut w = if sealed {
         opts.parallel_sealed_writer_with_nonce(Vec::new(), &key(), NONCE, mode)
             .unwrap()
@@ -534,9 +547,12 @@ fn parallel_from(
     w.write_all(&plain[..head]).unwrap();
     let src = std::sync::Arc::new(plain.to_vec());
     let mut told = 0u64;
-    let out = w
-        .finish_from(src, head as u64, (plain.len() - head) as u64, |n| told += n)
-        .unwrap();
+    let out = if shared {
+        w.finish_from_shared(src, head, plain.len() - head, |n| told += n)
+    } else {
+        w.finish_from(src, head as u64, (plain.len() - head) as u64, |n| told += n)
+    }
+    .unwrap();
     (out, told)
 }
 
@@ -557,11 +573,14 @@ fn finish_from_writes_the_bytes_of_write_all_and_finish() {
                     // more than one.
                     for head in [0, 1, 999, 1000, 1500] {
                         let head = head.min(n);
-                        for mode in MODES {
+                        for (mode, shared) in
+                            MODES.into_iter().flat_map(|m| [(m, false), (m, true)])
+                        {
                             let what = format!(
-                                "n {n} head {head} {compression} sealed {sealed} {ck} {mode:?}"
+                                "n {n} head {head} {compression} sealed {sealed} {ck} {mode:?} shared {shared}"
                             );
-                            let (got, told) = parallel_from(opts, sealed, &plain, head, mode);
+                            let (got, told) =
+                                parallel_from_source(opts, sealed, &plain, head, mode, shared);
                             assert!(got == want, "{what}: bytes differ");
                             // Every frame written out during the call is told
                             // (whole, with what `write_all` put in it): at least
@@ -604,6 +623,8 @@ fn sealing_in_place_writes_the_bytes_of_the_copying_encoder() {
                 let (in_place, told) = parallel_from(opts, true, &plain, 0, mode);
                 assert!(in_place == want, "{what}: finish_from differs");
                 assert_eq!(told, n as u64, "{what}: progress");
+                let (shared, _) = parallel_from_source(opts, true, &plain, 0, mode, true);
+                assert!(shared == want, "{what}: finish_from_shared differs");
                 let (back, end) = read_parallel(&in_place, true, mode);
                 assert!(back == plain && end.is_ok(), "{what}: read back");
             }
@@ -640,6 +661,35 @@ fn finish_from_a_short_source_fails_and_poisons() {
         let w = opts.parallel_writer(Vec::new(), mode).unwrap();
         let src = std::sync::Arc::new(data(10, 1));
         assert!(w.finish_from(src, 5, u64::MAX, |_| {}).is_err(), "{mode:?}");
+        // From memory: the same, for each kind of frame (written from the
+        // source, sealed in place, compressed), and for a frame topped up.
+        for (compression, sealed, head) in [
+            (Compression::None, false, 0),
+            (Compression::None, true, 0),
+            (Compression::Lz4, false, 0),
+            (Compression::None, false, 10),
+        ] {
+            let opts = opts.compression(compression);
+            let mut w = if sealed {
+                opts.parallel_sealed_writer_with_nonce(Vec::new(), &key(), NONCE, mode)
+                    .unwrap()
+            } else {
+                opts.parallel_writer(Vec::new(), mode).unwrap()
+            };
+            w.write_all(&data(head, 2)).unwrap();
+            let src = std::sync::Arc::new(data(2500, 1));
+            let e = w.finish_from_shared(src, 0, 3000, |_| {}).unwrap_err();
+            assert!(
+                matches!(&e, Error::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof),
+                "{mode:?} {compression} {sealed} {head}: {e}"
+            );
+        }
+        let w = opts.parallel_writer(Vec::new(), mode).unwrap();
+        let src = std::sync::Arc::new(data(10, 1));
+        assert!(
+            w.finish_from_shared(src, 5, usize::MAX, |_| {}).is_err(),
+            "{mode:?}"
+        );
     }
 }
 
@@ -712,4 +762,103 @@ fn a_reader_error_in_write_from_poisons_the_writer() {
         .unwrap();
     assert!(matches!(w.write_from(&mut Broken), Err(Error::Io(_))));
     assert!(matches!(w.finish(), Err(Error::Poisoned)));
+}
+
+/// `from_shared` over a copy of `file` (key: `sealed`).
+fn read_shared(file: &[u8], sealed: bool, mode: ChunkMode) -> (Vec<u8>, Result<(), Error>) {
+    let src = std::sync::Arc::new(file.to_vec());
+    let mut r = ParallelContainerReader::from_shared(src, sealed.then(key), mode);
+    let mut out = Vec::new();
+    let res = r.read_to_end(&mut out).map(drop).map_err(Error::from);
+    (out, res)
+}
+
+/// A reader over a shared source (a mapped file) hands out what any reader
+/// does, fails where it fails with the same error, and hands out unsealed,
+/// uncompressed frames as slices of the source itself.
+#[test]
+fn a_shared_source_reads_as_any_reader_and_uncopied() {
+    for (compression, sealed, ck) in [
+        (Compression::None, false, ChecksumKind::Crc32c),
+        (Compression::None, false, ChecksumKind::None),
+        (Compression::None, false, ChecksumKind::Xxh3),
+        (Compression::Lz4, false, ChecksumKind::Crc32c),
+        (Compression::None, true, ChecksumKind::Crc32c),
+    ] {
+        for n in [0usize, 1, 1023, 1024, 1025, 5000] {
+            let plain = data(n, n as u64 + 5);
+            let opts = ContainerOptions::new()
+                .frame_size(1024)
+                .compression(compression)
+                .checksum(ck);
+            let file = single(opts, sealed, &plain);
+            for mode in MODES {
+                let what = format!("{compression} sealed {sealed} {ck} n {n} {mode:?}");
+                let (out, res) = read_shared(&file, sealed, mode);
+                assert!(res.is_ok() && out == plain, "{what}: {res:?}");
+                // Unsealed without compression: every slice lies in the source.
+                let src = std::sync::Arc::new(file.clone());
+                let range = src.as_ptr_range();
+                let mut r = ParallelContainerReader::from_shared(
+                    std::sync::Arc::clone(&src),
+                    sealed.then(key),
+                    mode,
+                );
+                loop {
+                    let buf = io::BufRead::fill_buf(&mut r).unwrap();
+                    if buf.is_empty() {
+                        break;
+                    }
+                    let inside = range.contains(&buf.as_ptr());
+                    assert_eq!(
+                        inside,
+                        !sealed && compression == Compression::None,
+                        "{what}"
+                    );
+                    let k = buf.len();
+                    io::BufRead::consume(&mut r, k);
+                }
+            }
+        }
+    }
+    let step = if std::env::var_os("SECSTREAM_LONG").is_some() {
+        1
+    } else {
+        7
+    };
+    let plain = data(2500, 12);
+    for (index, ck) in [(true, ChecksumKind::Crc32c), (false, ChecksumKind::Crc16)] {
+        let opts = ContainerOptions::new()
+            .frame_size(1024)
+            .compression(Compression::None)
+            .checksum(ck)
+            .index(index);
+        let file = single(opts, false, &plain);
+        for cut in (0..file.len()).step_by(step) {
+            let (out, res) = read_shared(&file[..cut], false, ChunkMode::Parallel(2));
+            let (want_out, want) = read_parallel(&file[..cut], false, ChunkMode::Parallel(2));
+            let e = res.expect_err("a cut stream must fail");
+            assert_eq!(e.to_string(), want.unwrap_err().to_string(), "cut at {cut}");
+            assert!(out == want_out, "cut at {cut}");
+        }
+        for at in (0..file.len()).step_by(step) {
+            let mut bad = file.clone();
+            bad[at] ^= 0x08;
+            let (out, res) = read_shared(&bad, false, ChunkMode::Sequential);
+            let (want_out, want) = read_parallel(&bad, false, ChunkMode::Sequential);
+            assert_eq!(
+                res.map_err(|e| e.to_string()),
+                want.map_err(|e| e.to_string()),
+                "flip at {at}"
+            );
+            assert!(out == want_out, "flip at {at}");
+        }
+        let mut long = file.clone();
+        long.push(0);
+        let (_, res) = read_shared(&long, false, ChunkMode::Parallel(2));
+        assert!(matches!(
+            res,
+            Err(Error::Container(container::Error::TrailingData))
+        ));
+    }
 }

@@ -9,8 +9,9 @@ use secstream_core::container::{self, Config, Encoded, FrameCodec, Header};
 use secstream_core::frame;
 use secstream_core::seal::{MasterKey, STREAM_NONCE_LEN};
 
-use super::ChunkMode;
+use super::shared::{Payload, SharedBytes};
 use super::workers::{Task, Workers};
+use super::{ChunkMode, SharedSource};
 use crate::Error;
 use crate::container_io::ContainerOptions;
 use crate::file_stream::{ReadAt, frame_pool};
@@ -36,13 +37,24 @@ enum Plain {
         offset: u64,
         len: usize,
     },
+    /// `len` bytes of a source already in memory (a mapped file) at
+    /// `offset`: checksummed and written from there when the stream has no
+    /// compression and no sealing, else copied into a frame buffer.
+    Shared {
+        src: SharedBytes,
+        offset: usize,
+        len: usize,
+    },
 }
+
+/// Fills a buffer from a position of the source (`finish_ranges`).
+type TopUp<'a> = dyn FnMut(&mut [u8], u64) -> Result<(), Error> + 'a;
 
 /// An encoded frame.
 struct Done {
     /// The whole frame; or, with `head`, its payload (the plaintext itself:
     /// a stream without compression and sealing).
-    out: PooledBuf<'static>,
+    out: Payload,
     head: Option<frame::Header>,
     enc: Encoded,
     plain_len: usize,
@@ -425,14 +437,82 @@ impl<W: Write> ParallelContainerWriter<W> {
     /// ([`io::ErrorKind::UnexpectedEof`] if it holds fewer than `len` bytes
     /// from `offset`).
     pub fn finish_from<S: ReadAt + Send + Sync + 'static>(
-        mut self,
+        self,
         src: Arc<S>,
         offset: u64,
         len: u64,
+        written: impl FnMut(u64),
+    ) -> Result<W, Error> {
+        let src: Arc<dyn ReadAt + Send + Sync> = src;
+        let top_up = Arc::clone(&src);
+        self.finish_ranges(
+            offset,
+            len,
+            &mut |buf, pos| Ok(top_up.read_exact_at(buf, pos)?),
+            &mut |pos, n| Plain::At {
+                src: Arc::clone(&src),
+                offset: pos,
+                len: n,
+            },
+            written,
+        )
+    }
+
+    /// As [`finish_from`](Self::finish_from), `len` bytes of `src` from
+    /// `offset`, where `src` is already in memory (a [`SharedSource`]: a
+    /// mapped file). A stream without compression and sealing checksums each
+    /// frame where it lies and writes it from there (no copy in this process,
+    /// and no buffer to wipe); otherwise each frame is copied into its frame
+    /// buffer (and, without compression, sealed in place there). The output
+    /// is the same as `write_all` of those bytes and `finish`.
+    ///
+    /// The bytes must not change while this runs: a frame changed between
+    /// its checksum and its write is written with a checksum that does not
+    /// match (readers then reject it).
+    ///
+    /// # Errors
+    /// As [`finish_from`](Self::finish_from) ([`io::ErrorKind::UnexpectedEof`]
+    /// if `src` holds fewer than `len` bytes from `offset`).
+    pub fn finish_from_shared<S: SharedSource + 'static>(
+        self,
+        src: Arc<S>,
+        offset: usize,
+        len: usize,
+        written: impl FnMut(u64),
+    ) -> Result<W, Error> {
+        let src: SharedBytes = src;
+        let top_up = Arc::clone(&src);
+        self.finish_ranges(
+            offset as u64,
+            len as u64,
+            &mut |buf, pos| {
+                let at = usize::try_from(pos)
+                    .map_err(|_| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+                buf.copy_from_slice(shared_range(&top_up, at, buf.len())?);
+                Ok(())
+            },
+            &mut |pos, n| Plain::Shared {
+                src: Arc::clone(&src),
+                // `pos` is below `offset + len`, a usize.
+                offset: usize::try_from(pos).unwrap_or(usize::MAX),
+                len: n,
+            },
+            written,
+        )
+    }
+
+    /// `finish_from` and `finish_from_shared`: `top_up` fills a frame left
+    /// partly filled by earlier writes (from a position), `job` makes the job
+    /// of `n` bytes from a position.
+    fn finish_ranges(
+        mut self,
+        offset: u64,
+        len: u64,
+        top_up: &mut TopUp<'_>,
+        job: &mut dyn FnMut(u64, usize) -> Plain,
         mut written: impl FnMut(u64),
     ) -> Result<W, Error> {
         self.check()?;
-        let src: Arc<dyn ReadAt + Send + Sync> = src;
         let max = self.max_plain;
         self.poison_on_err(|w| {
             let end = offset
@@ -443,7 +523,7 @@ impl<W: Write> ParallelContainerWriter<W> {
                 let take = usize::try_from(end - pos)
                     .unwrap_or(usize::MAX)
                     .min(max - p.len());
-                src.read_exact_at(p.spare_mut_up_to(take), pos)?;
+                top_up(p.spare_mut_up_to(take), pos)?;
                 p.advance(take)?;
                 pos += take as u64;
                 if pos < end {
@@ -456,11 +536,7 @@ impl<W: Write> ParallelContainerWriter<W> {
             while pos < end {
                 let n = usize::try_from(end - pos).unwrap_or(usize::MAX).min(max);
                 let is_final = pos + n as u64 == end;
-                let plain = Plain::At {
-                    src: Arc::clone(&src),
-                    offset: pos,
-                    len: n,
-                };
+                let plain = job(pos, n);
                 w.submit_job(plain, is_final, &mut written)?;
                 pos += n as u64;
             }
@@ -474,8 +550,11 @@ impl<W: Write> ParallelContainerWriter<W> {
 /// read first if the job says where from).
 fn encode(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error> {
     let config = codec.config();
-    if let Plain::At { src, offset, len } = &job.plain {
-        if config.compression == Compression::None && config.sealed {
+    let plain_only = config.compression == Compression::None && !config.sealed;
+    match &job.plain {
+        Plain::At { src, offset, len }
+            if config.compression == Compression::None && config.sealed =>
+        {
             return seal_in_place(
                 codec,
                 pool,
@@ -486,9 +565,43 @@ fn encode(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error
                 *len,
             );
         }
+        Plain::Shared { src, offset, len } => {
+            src.will_read(*offset, *len);
+            let bytes = shared_range(src, *offset, *len)?;
+            if plain_only {
+                // Checksummed where it is and written from there: no copy
+                // in this process at all.
+                let head = frame::header(config.checksum, bytes)?;
+                let stored = u32::try_from(*len).map_err(|_| container::Error::PlainTooLong)?;
+                return Ok(Done {
+                    enc: Encoded {
+                        len: head.as_bytes().len() + len,
+                        stored,
+                    },
+                    head: Some(head),
+                    plain_len: *len,
+                    out: Payload::Shared {
+                        src: Arc::clone(src),
+                        start: *offset,
+                        end: *offset + len,
+                    },
+                    is_final: job.is_final,
+                });
+            }
+            if config.compression == Compression::None {
+                return seal_in_place(codec, pool, job.counter, job.is_final, &bytes, 0, *len);
+            }
+        }
+        _ => {}
     }
     let plain = match job.plain {
         Plain::Buf(plain) => plain,
+        Plain::Shared { src, offset, len } => {
+            src.will_read(offset, len);
+            let mut plain = pool.try_acquire(len)?.into_owned();
+            plain.extend_from_slice(shared_range(&src, offset, len)?)?;
+            plain
+        }
         Plain::At { src, offset, len } => {
             let mut plain = pool.try_acquire(len)?.into_owned();
             // Bytes read before an error are wiped with the buffer (the pool
@@ -498,7 +611,7 @@ fn encode(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error
             plain
         }
     };
-    if config.compression == Compression::None && !config.sealed {
+    if plain_only {
         // The frame is its header and the plaintext as it is: no copy, the
         // writing thread writes both with one vectored write.
         let head = frame::header(config.checksum, &plain)?;
@@ -510,7 +623,7 @@ fn encode(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error
             },
             head: Some(head),
             plain_len: plain.len(),
-            out: plain,
+            out: Payload::Pooled(plain),
             is_final: job.is_final,
         });
     }
@@ -519,12 +632,20 @@ fn encode(codec: &FrameCodec, pool: &BufferPool, job: Job) -> Result<Done, Error
     let enc = codec.encode(job.counter, job.is_final, &plain, out.spare_mut_up_to(need))?;
     out.advance(enc.len)?;
     Ok(Done {
-        out,
+        out: Payload::Pooled(out),
         head: None,
         enc,
         plain_len: plain.len(),
         is_final: job.is_final,
     })
+}
+
+/// `len` bytes of `src` from `offset`.
+fn shared_range(src: &SharedBytes, offset: usize, len: usize) -> Result<&[u8], Error> {
+    offset
+        .checked_add(len)
+        .and_then(|end| src.bytes().get(offset..end))
+        .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof).into())
 }
 
 /// A sealed frame without compression, `len` bytes of `src` from `offset`:
@@ -553,7 +674,7 @@ fn seal_in_place(
     let enc = codec.encode_in_place(counter, is_final, len, buf)?;
     out.advance(enc.len)?;
     Ok(Done {
-        out,
+        out: Payload::Pooled(out),
         head: None,
         enc,
         plain_len: len,
