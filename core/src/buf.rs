@@ -43,6 +43,16 @@ use zeroize::Zeroize;
 
 use crate::ssh::{self, DEFAULT_STRING_LIMIT, Error, Mpint, NameList, Reader, Writer};
 
+/// The empty slice for a cursor past the written bytes, which the invariant
+/// `pos <= len <= N` rules out: a call, not a select, so the address of the
+/// next read does not wait for the bounds comparison (every read of a record
+/// is a link in one chain of dependent loads).
+#[cold]
+#[inline(never)]
+fn nothing<'a>() -> &'a [u8] {
+    &[]
+}
+
 /// A fixed-capacity byte buffer with inline storage that zeroizes on drop and
 /// whenever bytes are discarded. Not `Clone`; `Debug` shows no contents.
 pub struct SecureBuf<const N: usize> {
@@ -300,7 +310,10 @@ impl<const N: usize> SecureBuf<N> {
         &'s mut self,
         f: impl FnOnce(&mut Reader<'s>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let unread = self.data.get(self.pos..self.len).unwrap_or_default();
+        let unread = match self.data.get(self.pos..self.len) {
+            Some(unread) => unread,
+            None => nothing(),
+        };
         let mut r = Reader::at_offset(unread, self.pos).with_string_limit(self.string_limit);
         let value = f(&mut r)?;
         self.pos += r.position();
