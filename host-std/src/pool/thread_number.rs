@@ -67,13 +67,19 @@ thread_local! {
     static HELD: Held = Held::take();
 }
 
-/// The calling thread's number; `None` once the thread is exiting (the
-/// caller takes its slow path then).
+/// The calling thread's number, if it has taken one ([`take`]) and is not
+/// exiting: one load and one test, and no call, so a fast path using it
+/// keeps no registers for one.
 #[inline]
 pub(super) fn current() -> Option<usize> {
+    // Numbers stay below the count of live threads, far from `GONE`.
+    NUMBER.try_with(Cell::get).ok().filter(|&n| n < GONE)
+}
+
+/// The calling thread's number, taken on its first call; `None` once the
+/// thread is exiting (the caller takes its slow path then).
+pub(super) fn take() -> Option<usize> {
     match NUMBER.try_with(Cell::get).ok()? {
-        // Numbers stay below the count of live threads; one test on the
-        // common path.
         n if n < GONE => Some(n),
         UNSET => first(),
         _ => None,
@@ -95,7 +101,9 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore)] // 200 threads; the numbering has no unsafe code
     fn live_threads_have_distinct_numbers_and_exited_ones_give_them_back() {
-        let mine = current().unwrap();
+        assert_eq!(current(), None, "no number before the first take");
+        let mine = take().unwrap();
+        assert_eq!(current(), Some(mine));
         let (tx, rx) = std::sync::mpsc::channel();
         let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
         let threads: Vec<_> = (0..4)
@@ -103,7 +111,7 @@ mod tests {
                 let (tx, barrier) = (tx.clone(), std::sync::Arc::clone(&barrier));
                 // All four are alive together while they report.
                 std::thread::spawn(move || {
-                    tx.send(current().unwrap()).unwrap();
+                    tx.send(take().unwrap()).unwrap();
                     barrier.wait();
                 })
             })
@@ -121,7 +129,7 @@ mod tests {
         // threads alive at once (this test's and its neighbours' in the
         // test binary).
         let highest = (0..200)
-            .map(|_| std::thread::spawn(|| current().unwrap()).join().unwrap())
+            .map(|_| std::thread::spawn(|| take().unwrap()).join().unwrap())
             .max()
             .unwrap();
         assert!(highest < 100, "thread numbers are not recycled: {highest}");
