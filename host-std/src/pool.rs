@@ -100,7 +100,7 @@ pub use self::connection::{ConnectionBuffers, ConnectionConfig};
 pub use self::region::{PooledRegion, RegionPool, RegionStats};
 
 use self::pool_ref::PoolRef;
-use self::rows::{Local, Rows};
+use self::rows::{Local, NO_LEASE, Rows};
 
 /// Error of the pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -515,9 +515,9 @@ impl Inner {
 
     /// Ends a buffer's lease: its `size` bytes no longer count as leased.
     #[inline]
-    fn end_lease(&self, lease: &mut u64, size: usize) {
-        if *lease != 0 {
-            *lease = 0;
+    fn end_lease(&self, lease: &mut usize, size: usize) {
+        if *lease != NO_LEASE {
+            *lease = NO_LEASE;
             self.counters.leased.fetch_sub(size, Ordering::SeqCst);
             self.unreserve_idle(size);
         }
@@ -533,7 +533,7 @@ impl Inner {
         len: usize,
         wait: bool,
         deadline: Option<Instant>,
-    ) -> Result<(Box<[u8]>, usize, u64), Error> {
+    ) -> Result<(Box<[u8]>, usize, usize), Error> {
         // Unchecked: the slot of a class past the largest is empty (no
         // buffer of it is ever parked) or absent, so such a request goes on
         // to the slow path, which refuses it.
@@ -555,7 +555,7 @@ impl Inner {
         len: usize,
         wait: bool,
         deadline: Option<Instant>,
-    ) -> Result<(Box<[u8]>, usize, u64), Error> {
+    ) -> Result<(Box<[u8]>, usize, usize), Error> {
         let class = self.class_of(len)?;
         let size = self.class_size(class);
         if wait {
@@ -572,17 +572,17 @@ impl Inner {
         if let Some(idle) = listed {
             self.unreserve_idle(size);
             self.counters.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok((idle.data, class, 0));
+            return Ok((idle.data, class, NO_LEASE));
         }
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
-        Ok((vec![0; size].into_boxed_slice(), class, 0))
+        Ok((vec![0; size].into_boxed_slice(), class, NO_LEASE))
     }
 
     /// Takes back a wiped buffer of `class` with its `lease`: parks it in
     /// this thread's slot (keeping or starting its lease), lists it, or frees
     /// it.
     #[inline]
-    fn put_back(&self, data: Box<[u8]>, class: usize, lease: u64) {
+    fn put_back(&self, data: Box<[u8]>, class: usize, lease: usize) {
         // The fast path: a buffer leased to this thread's row goes back to
         // its slot.
         let data = match self.rows.local() {
@@ -599,7 +599,7 @@ impl Inner {
     /// row or refused by its slot.
     #[cold]
     #[inline(never)]
-    fn put_back_slow(&self, data: Box<[u8]>, class: usize, lease: u64) {
+    fn put_back_slow(&self, data: Box<[u8]>, class: usize, lease: usize) {
         let size = data.len();
         // The thread takes its number here, on its first slow release: the
         // fast paths skip a thread without one.
@@ -622,8 +622,8 @@ impl Inner {
         local: Option<Local<'_>>,
         data: Box<[u8]>,
         class: usize,
-        lease: u64,
-    ) -> Option<(Box<[u8]>, u64)> {
+        lease: usize,
+    ) -> Option<(Box<[u8]>, usize)> {
         let Some(local) = local else {
             return Some((data, lease));
         };
@@ -633,7 +633,10 @@ impl Inner {
             // count as out, so take the slow path, which wakes them. (`put`
             // checks this again inside the row's section.)
             let size = data.len();
-            if lease != 0 || self.rows.waiting() || local.is_full(class) || !self.reserve_idle(size)
+            if lease != NO_LEASE
+                || self.rows.waiting()
+                || local.is_full(class)
+                || !self.reserve_idle(size)
             {
                 return Some((data, lease));
             }
@@ -730,7 +733,7 @@ impl Inner {
         }
         let now = self.clock.now();
         for (row, class, data) in parked {
-            let mut lease = row as u64 + 1;
+            let mut lease = row;
             let size = data.len();
             self.end_lease(&mut lease, size);
             self.counters.out.fetch_sub(size, Ordering::SeqCst);
@@ -845,7 +848,7 @@ impl BufferPool {
     }
 
     #[inline]
-    fn guard(&self, data: Box<[u8]>, class: usize, lease: u64) -> PooledBuf<'_> {
+    fn guard(&self, data: Box<[u8]>, class: usize, lease: usize) -> PooledBuf<'_> {
         PooledBuf {
             pool: PoolRef::borrowed(&self.inner),
             data: ManuallyDrop::new(data),
@@ -954,8 +957,9 @@ pub struct PooledBuf<'a> {
     /// glue after its `Drop`; an empty box needs none).
     data: ManuallyDrop<Box<[u8]>>,
     class: usize,
-    /// The id of the thread slots the buffer is leased to, or 0.
-    lease: u64,
+    /// The row the buffer is leased to (its thread's number), or
+    /// `NO_LEASE`.
+    lease: usize,
     /// Written bytes. Invariant: `len <= exposed <= capacity`.
     len: usize,
     /// High-water mark: every byte past it is zero.

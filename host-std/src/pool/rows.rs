@@ -39,6 +39,9 @@ use super::thread_number;
 /// counter. Classes from this one up (buffers of at least `2^30` times the
 /// smallest) have no slot and always take the slow path.
 pub(super) const ROW_SLOTS: usize = 30;
+/// The lease of a buffer leased to no row (rows are numbered from 0, far
+/// below this).
+pub(super) const NO_LEASE: usize = usize::MAX;
 /// The gate's bit set while a drain is under way.
 const DRAINING: usize = 1;
 /// What one waiter adds to the gate.
@@ -123,7 +126,8 @@ impl Rows {
     /// past the last row, or it is exiting.
     #[inline]
     pub(super) fn local(&self) -> Option<Local<'_>> {
-        self.local_of(thread_number::current()?)
+        // Past every row when the thread has no number.
+        self.local_of(thread_number::current())
     }
 
     /// As [`local`](Self::local), giving the thread a number on its first
@@ -132,7 +136,8 @@ impl Rows {
         self.local_of(thread_number::take()?)
     }
 
-    /// The row of the calling thread, whose number is `number`.
+    /// The row of the calling thread, whose number is `number` (none for
+    /// [`thread_number::NONE`] and above: a table has fewer rows).
     #[inline]
     fn local_of(&self, number: usize) -> Option<Local<'_>> {
         let row = self.rows.get(number)?;
@@ -299,10 +304,10 @@ pub(super) struct Local<'a> {
 }
 
 impl Local<'_> {
-    /// The row's lease id (never 0).
+    /// The row's lease id: its number (never [`NO_LEASE`]).
     #[inline]
-    pub(super) fn id(&self) -> u64 {
-        self.number as u64 + 1
+    pub(super) fn id(&self) -> usize {
+        self.number
     }
 
     /// The row's slot of `class` (`None` past the row's slots; a class
@@ -412,7 +417,7 @@ mod tests {
         for fences in [Fences::Symmetric, Fences::detect()] {
             let rows = Rows::with_fences(4, 3, 16, fences);
             assert!(
-                thread_number::current().is_some() || rows.local().is_none(),
+                thread_number::current() < thread_number::NONE || rows.local().is_none(),
                 "a thread without a number has no fast path"
             );
             let local = rows.local_or_number().unwrap();
@@ -479,7 +484,7 @@ mod tests {
                     let (rows, returned) = (Arc::clone(&rows), Arc::clone(&returned));
                     std::thread::spawn(move || {
                         let local = rows.local_or_number().unwrap();
-                        let row = usize::try_from(local.id() - 1).unwrap();
+                        let row = local.id();
                         // Each owner has two buffers; every round it checks
                         // and bumps a counter in one, so two owners of one
                         // buffer would lose a count.
