@@ -39,8 +39,8 @@
 //!
 //! # The per-thread fast path
 //! Each pool has a table of slots, a row per thread and a slot per size
-//! class (a thread takes the smallest free number on its first use of a pool
-//! and gives it back when it exits; the table has a row for each of twice
+//! class (a thread takes the smallest free number on its first slow-path
+//! return of a buffer to any pool, and gives it back when it exits; the table has a row for each of twice
 //! the cores, 64 to 256 rows, and threads numbered past the last row go
 //! without the fast path, as do classes from the 31st up). A buffer returned
 //! on a thread is parked in its row's slot if that is empty and the idle cap
@@ -73,9 +73,11 @@
 //! # What is wiped
 //! A guard keeps a high-water mark of the bytes it exposed (written, or
 //! handed out through [`spare_mut`](PooledBuf::spare_mut) and friends), and
-//! its drop zeroizes exactly those before the buffer is parked or listed:
-//! idle buffers hold only zeros, so an evicted or trimmed buffer is freed
-//! without a second wipe.
+//! its drop zeroizes those before the buffer is parked or listed: idle
+//! buffers hold only zeros, so an evicted or trimmed buffer is freed
+//! without a second wipe. (Up to 64 exposed bytes of a buffer of 64 or
+//! more, the drop zeroes the first 64 whatever the mark: past the mark that
+//! writes zeros over zeros, and it needs no branch on the count.)
 
 mod clock;
 mod connection;

@@ -1,7 +1,8 @@
 //! Dense, recycled thread numbers for the per-thread rows of
 //! [`BufferPool`](super::BufferPool).
 //!
-//! A thread takes the smallest free number on its first use of any pool and
+//! A thread takes the smallest free number when a pool's slow path first
+//! asks for it ([`take`]; the fast paths only read it, [`current`]) and
 //! gives it back when it exits, so numbers stay below the count of threads
 //! alive at once, and a number belongs to one live thread at a time: a
 //! pool's row `n` is used by thread `n` alone (and by drains, see
