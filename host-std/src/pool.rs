@@ -39,8 +39,8 @@
 //!
 //! # The per-thread fast path
 //! Each pool has a table of slots, a row per thread and a slot per size
-//! class (a thread takes the smallest free number on its first use of a pool
-//! and gives it back when it exits; the table has a row for each of twice
+//! class (a thread takes the smallest free number on its first slow-path
+//! return of a buffer to any pool, and gives it back when it exits; the table has a row for each of twice
 //! the cores, 64 to 256 rows, and threads numbered past the last row go
 //! without the fast path, as do classes from the 31st up). A buffer returned
 //! on a thread is parked in its row's slot if that is empty and the idle cap
@@ -73,9 +73,11 @@
 //! # What is wiped
 //! A guard keeps a high-water mark of the bytes it exposed (written, or
 //! handed out through [`spare_mut`](PooledBuf::spare_mut) and friends), and
-//! its drop zeroizes exactly those before the buffer is parked or listed:
-//! idle buffers hold only zeros, so an evicted or trimmed buffer is freed
-//! without a second wipe.
+//! its drop zeroizes those before the buffer is parked or listed: idle
+//! buffers hold only zeros, so an evicted or trimmed buffer is freed
+//! without a second wipe. (Up to 64 exposed bytes of a buffer of 64 or
+//! more, the drop zeroes the first 64 whatever the mark: past the mark that
+//! writes zeros over zeros, and it needs no branch on the count.)
 
 mod clock;
 mod connection;
@@ -88,6 +90,7 @@ mod thread_number;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
+use std::mem::{self, ManuallyDrop};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -99,7 +102,7 @@ pub use self::connection::{ConnectionBuffers, ConnectionConfig};
 pub use self::region::{PooledRegion, RegionPool, RegionStats};
 
 use self::pool_ref::PoolRef;
-use self::rows::{Local, Rows};
+use self::rows::{Local, NO_LEASE, Rows};
 
 /// Error of the pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,6 +342,12 @@ struct Counters {
 struct Inner {
     config: Config,
     classes: usize,
+    /// `min_size - 1`: [`class_of`](Self::class_of) rounds a length up to
+    /// the smallest class with it.
+    min_mask: usize,
+    /// `usize::BITS - log2(min_size)`: the class of a power of two `2^k`
+    /// (at least `min_size`) is this less its leading zeros of `2^k - 1`.
+    class_base: u32,
     clock: Arc<dyn Clock>,
     state: Mutex<State>,
     /// Signalled when outstanding bytes go down and someone waits (the
@@ -385,15 +394,21 @@ impl Inner {
         self.config.min_size << class
     }
 
+    /// The class a request of `len` bytes falls in, past the largest one
+    /// for a request too large (see [`class_of`](Self::class_of)).
+    #[inline]
+    fn class_index(&self, len: usize) -> usize {
+        // The class of `len` is ceil(log2(max(len, min_size))) less
+        // log2(min_size); `x` has the bit length of that ceiling (0 and 1
+        // round up to `min_size`, whose mask has the length log2(min_size)),
+        // at most `class_base`, so no branch and no underflow.
+        let x = len.saturating_sub(1) | self.min_mask;
+        (self.class_base - x.leading_zeros()) as usize
+    }
+
     #[inline]
     fn class_of(&self, len: usize) -> Result<usize, Error> {
-        if len <= self.config.min_size {
-            return Ok(0);
-        }
-        // `len > min_size >= 1`: the class of the power of two at or above
-        // `len` is its exponent, ceil(log2(len)), less the smallest one's.
-        let exponent = usize::BITS - (len - 1).leading_zeros();
-        let class = exponent.saturating_sub(self.config.min_size.trailing_zeros()) as usize;
+        let class = self.class_index(len);
         if class < self.classes {
             Ok(class)
         } else {
@@ -502,30 +517,35 @@ impl Inner {
 
     /// Ends a buffer's lease: its `size` bytes no longer count as leased.
     #[inline]
-    fn end_lease(&self, lease: &mut u64, size: usize) {
-        if *lease != 0 {
-            *lease = 0;
+    fn end_lease(&self, lease: &mut usize, size: usize) {
+        if *lease != NO_LEASE {
+            *lease = NO_LEASE;
             self.counters.leased.fetch_sub(size, Ordering::SeqCst);
             self.unreserve_idle(size);
         }
     }
 
-    /// A zeroed buffer of `class` and its lease. The fast path takes this
-    /// thread's parked buffer (its bytes are already counted); the slow path
-    /// reserves the bytes (refusing, or waiting until `deadline` if `wait`).
+    /// A zeroed buffer for a request of `len` bytes, its class and its
+    /// lease. The fast path takes this thread's parked buffer (its bytes are
+    /// already counted); the slow path checks the size and reserves the
+    /// bytes (refusing, or waiting until `deadline` if `wait`).
     #[inline]
     fn take(
         &self,
-        class: usize,
+        len: usize,
         wait: bool,
         deadline: Option<Instant>,
-    ) -> Result<(Box<[u8]>, u64), Error> {
+    ) -> Result<(Box<[u8]>, usize, usize), Error> {
+        // Unchecked: the slot of a class past the largest is empty (no
+        // buffer of it is ever parked) or absent, so such a request goes on
+        // to the slow path, which refuses it.
+        let class = self.class_index(len);
         if let Some(local) = self.rows.local() {
             if let Some(data) = local.take(class) {
-                return Ok((data, local.id()));
+                return Ok((data, class, local.id()));
             }
         }
-        self.take_slow(class, wait, deadline)
+        self.take_slow(len, wait, deadline)
     }
 
     /// [`take`](Self::take) past the thread's own slot: out of line, so the
@@ -534,10 +554,11 @@ impl Inner {
     #[inline(never)]
     fn take_slow(
         &self,
-        class: usize,
+        len: usize,
         wait: bool,
         deadline: Option<Instant>,
-    ) -> Result<(Box<[u8]>, u64), Error> {
+    ) -> Result<(Box<[u8]>, usize, usize), Error> {
+        let class = self.class_of(len)?;
         let size = self.class_size(class);
         if wait {
             self.reserve_waiting(size, deadline)?;
@@ -553,17 +574,17 @@ impl Inner {
         if let Some(idle) = listed {
             self.unreserve_idle(size);
             self.counters.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok((idle.data, 0));
+            return Ok((idle.data, class, NO_LEASE));
         }
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
-        Ok((vec![0; size].into_boxed_slice(), 0))
+        Ok((vec![0; size].into_boxed_slice(), class, NO_LEASE))
     }
 
     /// Takes back a wiped buffer of `class` with its `lease`: parks it in
     /// this thread's slot (keeping or starting its lease), lists it, or frees
     /// it.
     #[inline]
-    fn put_back(&self, data: Box<[u8]>, class: usize, lease: u64) {
+    fn put_back(&self, data: Box<[u8]>, class: usize, lease: usize) {
         // The fast path: a buffer leased to this thread's row goes back to
         // its slot.
         let data = match self.rows.local() {
@@ -580,9 +601,12 @@ impl Inner {
     /// row or refused by its slot.
     #[cold]
     #[inline(never)]
-    fn put_back_slow(&self, data: Box<[u8]>, class: usize, lease: u64) {
+    fn put_back_slow(&self, data: Box<[u8]>, class: usize, lease: usize) {
         let size = data.len();
-        let Some((data, mut lease)) = self.park(self.rows.local(), data, class, lease) else {
+        // The thread takes its number here, on its first slow release: the
+        // fast paths skip a thread without one.
+        let local = self.rows.local_or_number();
+        let Some((data, mut lease)) = self.park(local, data, class, lease) else {
             return;
         };
         self.end_lease(&mut lease, size);
@@ -600,8 +624,8 @@ impl Inner {
         local: Option<Local<'_>>,
         data: Box<[u8]>,
         class: usize,
-        lease: u64,
-    ) -> Option<(Box<[u8]>, u64)> {
+        lease: usize,
+    ) -> Option<(Box<[u8]>, usize)> {
         let Some(local) = local else {
             return Some((data, lease));
         };
@@ -611,7 +635,10 @@ impl Inner {
             // count as out, so take the slow path, which wakes them. (`put`
             // checks this again inside the row's section.)
             let size = data.len();
-            if lease != 0 || self.rows.waiting() || local.is_full(class) || !self.reserve_idle(size)
+            if lease != NO_LEASE
+                || self.rows.waiting()
+                || local.is_full(class)
+                || !self.reserve_idle(size)
             {
                 return Some((data, lease));
             }
@@ -708,7 +735,7 @@ impl Inner {
         }
         let now = self.clock.now();
         for (row, class, data) in parked {
-            let mut lease = row as u64 + 1;
+            let mut lease = row;
             let size = data.len();
             self.end_lease(&mut lease, size);
             self.counters.out.fetch_sub(size, Ordering::SeqCst);
@@ -762,6 +789,8 @@ impl BufferPool {
             inner: Arc::new(Inner {
                 config,
                 classes,
+                min_mask: config.min_size - 1,
+                class_base: usize::BITS - config.min_size.trailing_zeros(),
                 clock,
                 state: Mutex::new(State {
                     idle: (0..classes).map(|_| VecDeque::new()).collect(),
@@ -794,8 +823,7 @@ impl BufferPool {
     /// the cap on outstanding bytes.
     #[inline]
     pub fn try_acquire(&self, len: usize) -> Result<PooledBuf<'_>, Error> {
-        let class = self.inner.class_of(len)?;
-        let (data, lease) = self.inner.take(class, false, None)?;
+        let (data, class, lease) = self.inner.take(len, false, None)?;
         Ok(self.guard(data, class, lease))
     }
 
@@ -806,8 +834,7 @@ impl BufferPool {
     /// [`Error::TooLarge`] past the largest class; [`Error::OverLimit`] only
     /// when the size class alone is over the cap (waiting could not help).
     pub fn acquire(&self, len: usize) -> Result<PooledBuf<'_>, Error> {
-        let class = self.inner.class_of(len)?;
-        let (data, lease) = self.inner.take(class, true, None)?;
+        let (data, class, lease) = self.inner.take(len, true, None)?;
         Ok(self.guard(data, class, lease))
     }
 
@@ -816,17 +843,17 @@ impl BufferPool {
     /// # Errors
     /// As [`acquire`](Self::acquire), and [`Error::TimedOut`].
     pub fn acquire_timeout(&self, len: usize, timeout: Duration) -> Result<PooledBuf<'_>, Error> {
-        let class = self.inner.class_of(len)?;
+        self.inner.class_of(len)?;
         let deadline = Instant::now().checked_add(timeout);
-        let (data, lease) = self.inner.take(class, true, deadline)?;
+        let (data, class, lease) = self.inner.take(len, true, deadline)?;
         Ok(self.guard(data, class, lease))
     }
 
     #[inline]
-    fn guard(&self, data: Box<[u8]>, class: usize, lease: u64) -> PooledBuf<'_> {
+    fn guard(&self, data: Box<[u8]>, class: usize, lease: usize) -> PooledBuf<'_> {
         PooledBuf {
             pool: PoolRef::borrowed(&self.inner),
-            data,
+            data: ManuallyDrop::new(data),
             class,
             lease,
             len: 0,
@@ -927,11 +954,14 @@ impl fmt::Debug for BufferPool {
 pub struct PooledBuf<'a> {
     /// Borrowed (no reference count to touch) or owning a count.
     pool: PoolRef<'a, Inner>,
-    /// The storage; empty (no allocation) once given back.
-    data: Box<[u8]>,
+    /// The storage; empty (no allocation) once given back. Never dropped
+    /// in place: the guard's drop moves it out (so the guard has no drop
+    /// glue after its `Drop`; an empty box needs none).
+    data: ManuallyDrop<Box<[u8]>>,
     class: usize,
-    /// The id of the thread slots the buffer is leased to, or 0.
-    lease: u64,
+    /// The row the buffer is leased to (its thread's number), or
+    /// `NO_LEASE`.
+    lease: usize,
     /// Written bytes. Invariant: `len <= exposed <= capacity`.
     len: usize,
     /// High-water mark: every byte past it is zero.
@@ -944,7 +974,7 @@ impl PooledBuf<'_> {
     pub fn into_owned(mut self) -> PooledBuf<'static> {
         PooledBuf {
             pool: self.pool.to_owned(),
-            data: std::mem::take(&mut self.data),
+            data: ManuallyDrop::new(mem::take(&mut *self.data)),
             class: self.class,
             lease: self.lease,
             len: self.len,
@@ -1152,28 +1182,42 @@ impl Drop for PooledBuf<'_> {
     #[inline]
     fn drop(&mut self) {
         // The fast path: a short wipe and the thread's own slot; anything
-        // else out of line, so this part needs few registers.
-        if self.exposed <= 64 {
-            if let Some(used) = self.data.get_mut(..self.exposed) {
-                wipe(used);
-                self.exposed = 0;
-                let pool = self.pool.get();
-                if let Some(local) = pool.rows.local() {
-                    if local.id() == self.lease {
-                        let data = std::mem::take(&mut self.data);
-                        match local.put(self.class, data) {
-                            Ok(()) => return self.pool.release(),
-                            Err(data) => self.data = data,
-                        }
-                    }
-                }
-            }
+        // else out of line (wiping again what it wipes), so this part needs
+        // few registers.
+        if !self.drop_fast() {
+            self.drop_slow();
         }
-        self.drop_slow();
     }
 }
 
 impl PooledBuf<'_> {
+    /// [`drop`](Drop::drop)'s fast path: wipes a short use and parks the
+    /// buffer in this thread's slot if it is leased to the thread's row and
+    /// the slot takes it; true when done, and then the guard is empty.
+    #[inline]
+    fn drop_fast(&mut self) -> bool {
+        if !wipe_short(&mut self.data, self.exposed) {
+            return false;
+        }
+        let Some(local) = self.pool.get().rows.local() else {
+            return false;
+        };
+        if local.id() != self.lease {
+            return false;
+        }
+        let data = mem::take(&mut *self.data);
+        match local.put(self.class, data) {
+            Ok(()) => {
+                self.pool.release();
+                true
+            }
+            Err(data) => {
+                self.data = ManuallyDrop::new(data);
+                false
+            }
+        }
+    }
+
     /// The rest of [`drop`](Drop::drop): the wipe of what is still exposed,
     /// the slow way back to the pool, and the pool's count.
     #[cold]
@@ -1182,7 +1226,7 @@ impl PooledBuf<'_> {
         if let Some(used) = self.data.get_mut(..self.exposed) {
             wipe(used);
         }
-        let data = std::mem::take(&mut self.data);
+        let data = mem::take(&mut *self.data);
         // Empty once moved out by `into_owned`.
         if !data.is_empty() {
             self.pool.get().put_back(data, self.class, self.lease);
@@ -1249,6 +1293,22 @@ fn wipe(bytes: &mut [u8]) {
         }
     }
     zeroize::optimization_barrier(bytes);
+}
+
+/// The drop's short wipe: if `exposed` is at most 64 and `data` has 64
+/// bytes, zeroes its first 64 bytes (every byte past `exposed` is already
+/// zero, so this wipes the exposed ones, with no branch on their count)
+/// and returns true; else wipes nothing and returns false.
+#[inline]
+fn wipe_short(data: &mut [u8], exposed: usize) -> bool {
+    match data.first_chunk_mut::<64>() {
+        Some(head) if exposed <= 64 => {
+            *head = [0; 64];
+            zeroize::optimization_barrier(head);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// [`wipe`] past 64 bytes, out of line.

@@ -549,6 +549,7 @@ fn test(r: &mut Runner) {
             "eight_threads_release",
             "short_and_long_writes",
             "owned_guards",
+            "buffers_under_64",
         ]);
     }
     r.step(

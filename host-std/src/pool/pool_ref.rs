@@ -62,6 +62,16 @@ impl<T> PoolRef<'_, T> {
     #[inline]
     pub(super) fn release(&mut self) {
         if self.owned {
+            self.release_owned();
+        }
+    }
+
+    /// [`release`](Self::release) of an owned count, out of line: the
+    /// borrowed case, the common one, keeps no registers for it.
+    #[cold]
+    #[inline(never)]
+    fn release_owned(&mut self) {
+        if self.owned {
             self.owned = false;
             // SAFETY: an owned reference holds one strong count of the `Arc`
             // behind `ptr` (taken in `to_owned`); `owned` is now false, so it

@@ -39,6 +39,9 @@ use super::thread_number;
 /// counter. Classes from this one up (buffers of at least `2^30` times the
 /// smallest) have no slot and always take the slow path.
 pub(super) const ROW_SLOTS: usize = 30;
+/// The lease of a buffer leased to no row (rows are numbered from 0, far
+/// below this).
+pub(super) const NO_LEASE: usize = usize::MAX;
 /// The gate's bit set while a drain is under way.
 const DRAINING: usize = 1;
 /// What one waiter adds to the gate.
@@ -63,10 +66,13 @@ struct Gate(AtomicUsize);
 /// The slots of every row; see the [module docs](self).
 pub(super) struct Rows {
     rows: Box<[Row]>,
-    /// Size classes with slots (at most `ROW_SLOTS`): class `c` holds
-    /// buffers of `min_size << c` bytes.
+    /// Size classes with slots (at most `ROW_SLOTS`).
     classes: usize,
-    min_size: usize,
+    /// The size of a buffer in each slot: `min_size << c` for a class `c`
+    /// with slots, `usize::MAX` (no buffer's length) past them, so one
+    /// comparison both checks a buffer's size and refuses a class without
+    /// slots.
+    sizes: [usize; ROW_SLOTS],
     /// `DRAINING`, plus `WAITER` for each thread waiting for room.
     gate: Gate,
     /// Serialises drains.
@@ -82,19 +88,32 @@ impl Rows {
     }
 
     fn with_fences(rows: usize, classes: usize, min_size: usize, fences: Fences) -> Self {
+        let classes = classes.min(ROW_SLOTS);
+        let mut sizes = [usize::MAX; ROW_SLOTS];
+        for (class, size) in sizes.iter_mut().enumerate().take(classes) {
+            // The pool's class sizes fit in `usize`; one that does not gets
+            // no slot.
+            *size = u32::try_from(class)
+                .ok()
+                .and_then(|c| 1usize.checked_shl(c))
+                .and_then(|factor| min_size.checked_mul(factor))
+                .unwrap_or(usize::MAX);
+        }
         Self {
             rows: (0..rows).map(|_| Row::default()).collect(),
-            classes: classes.min(ROW_SLOTS),
-            min_size,
+            classes,
+            sizes,
             gate: Gate(AtomicUsize::new(0)),
             drain: Mutex::new(()),
             fences,
         }
     }
 
+    /// The size of a buffer parked in the slots of `class`; `usize::MAX`
+    /// for a class without slots (no buffer has that size).
     #[inline]
     fn class_size(&self, class: usize) -> usize {
-        self.min_size << class
+        self.sizes.get(class).copied().unwrap_or(usize::MAX)
     }
 
     #[inline]
@@ -102,11 +121,25 @@ impl Rows {
         self.rows.get(row)?.slots.get(class)
     }
 
-    /// The calling thread's row, or `None` when its number is past the last
-    /// row (or it is exiting).
+    /// The calling thread's row, or `None` when the thread has no number
+    /// yet (see [`local_or_number`](Self::local_or_number)), its number is
+    /// past the last row, or it is exiting.
     #[inline]
     pub(super) fn local(&self) -> Option<Local<'_>> {
-        let number = thread_number::current()?;
+        // Past every row when the thread has no number.
+        self.local_of(thread_number::current())
+    }
+
+    /// As [`local`](Self::local), giving the thread a number on its first
+    /// call (for slow paths: the fast ones skip a thread without one).
+    pub(super) fn local_or_number(&self) -> Option<Local<'_>> {
+        self.local_of(thread_number::take()?)
+    }
+
+    /// The row of the calling thread, whose number is `number` (none for
+    /// [`thread_number::NONE`] and above: a table has fewer rows).
+    #[inline]
+    fn local_of(&self, number: usize) -> Option<Local<'_>> {
         let row = self.rows.get(number)?;
         Some(Local {
             rows: self,
@@ -271,18 +304,17 @@ pub(super) struct Local<'a> {
 }
 
 impl Local<'_> {
-    /// The row's lease id (never 0).
+    /// The row's lease id: its number (never [`NO_LEASE`]).
     #[inline]
-    pub(super) fn id(&self) -> u64 {
-        self.number as u64 + 1
+    pub(super) fn id(&self) -> usize {
+        self.number
     }
 
-    /// The row's slot of `class` (`None` past the classes with slots).
+    /// The row's slot of `class` (`None` past the row's slots; a class
+    /// within them but without slots in the pool has one that stays empty,
+    /// since `put` refuses every buffer for it).
     #[inline]
     fn slot(&self, class: usize) -> Option<&AtomicPtr<u8>> {
-        if class >= self.rows.classes {
-            return None;
-        }
         self.row.slots.get(class)
     }
 
@@ -340,7 +372,8 @@ impl Local<'_> {
         let Some(slot) = self.slot(class) else {
             return Err(data);
         };
-        if data.len() != self.rows.class_size(class) || data.is_empty() {
+        // `usize::MAX` for a class without slots: refused too.
+        if data.len() != self.rows.class_size(class) {
             return Err(data);
         }
         let p = Box::into_raw(data).cast::<u8>();
@@ -383,7 +416,12 @@ mod tests {
     fn a_thread_parks_and_takes_one_buffer_per_class() {
         for fences in [Fences::Symmetric, Fences::detect()] {
             let rows = Rows::with_fences(4, 3, 16, fences);
-            let local = rows.local().unwrap();
+            assert!(
+                thread_number::current() < thread_number::NONE || rows.local().is_none(),
+                "a thread without a number has no fast path"
+            );
+            let local = rows.local_or_number().unwrap();
+            assert!(rows.local().is_some());
             assert!(local.take(1).is_none());
             local.put(1, tagged(32, 7)).unwrap();
             assert!(local.is_full(1));
@@ -445,8 +483,8 @@ mod tests {
                 .map(|o| {
                     let (rows, returned) = (Arc::clone(&rows), Arc::clone(&returned));
                     std::thread::spawn(move || {
-                        let local = rows.local().unwrap();
-                        let row = usize::try_from(local.id() - 1).unwrap();
+                        let local = rows.local_or_number().unwrap();
+                        let row = local.id();
                         // Each owner has two buffers; every round it checks
                         // and bumps a counter in one, so two owners of one
                         // buffer would lose a count.

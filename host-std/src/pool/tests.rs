@@ -630,3 +630,69 @@ fn owned_guards_hold_one_count_of_their_pool() {
     let s = pool.stats();
     assert_eq!((s.outstanding_bytes, s.idle_bytes), (0, 64));
 }
+
+/// The branch-free class of a request agrees with rounding up to a power
+/// of two for every smallest class, and a request past the largest class
+/// (the fast path looks for its slot before the size check) is refused
+/// without a panic, whether its class has a row slot or not.
+#[test]
+fn the_class_of_a_request_is_its_rounded_size() {
+    for min in [1usize, 2, 64, 4096] {
+        let pool = BufferPool::new(Config::default().min_size(min).max_size(1 << 20));
+        // A parked buffer in every slot the requests below may look at.
+        for class in 0..=(1usize << 20).trailing_zeros() {
+            drop(pool.try_acquire(1 << class).unwrap());
+        }
+        for len in [
+            0,
+            1,
+            2,
+            3,
+            min - 1,
+            min,
+            min + 1,
+            1000,
+            4095,
+            4097,
+            (1 << 20) - 1,
+            1 << 20,
+        ] {
+            let want = len.max(min).next_power_of_two();
+            assert_eq!(pool.size_class(len), Ok(want), "min {min}, len {len}");
+            let b = pool.try_acquire(len).unwrap();
+            assert_eq!(b.capacity(), want, "min {min}, len {len}");
+        }
+        for len in [
+            (1 << 20) + 1,
+            1 << 21,
+            1 << 40,
+            usize::MAX / 2 + 2,
+            usize::MAX,
+        ] {
+            let refused = Error::TooLarge {
+                requested: len,
+                max: 1 << 20,
+            };
+            assert_eq!(pool.try_acquire(len).unwrap_err(), refused, "len {len}");
+            assert_eq!(pool.acquire(len).unwrap_err(), refused, "len {len}");
+        }
+    }
+}
+
+/// Buffers under 64 bytes (which the drop wipes on its slow path, byte
+/// for byte) are wiped, parked and taken again from the thread's slot.
+#[test]
+fn buffers_under_64_bytes_come_back_wiped() {
+    let pool = BufferPool::new(Config::default().min_size(8).max_size(1024));
+    for (len, write) in [(8, 8), (32, 20), (8, 3)] {
+        let mut b = pool.try_acquire(len).unwrap();
+        let addr = b.addr();
+        b.extend_from_slice(&[0xa5; 32][..write]).unwrap();
+        drop(b);
+        assert!(pool.idle_all_zero(), "{len} bytes");
+        let again = pool.try_acquire(len).unwrap();
+        assert_eq!(again.addr(), addr, "{len} bytes");
+    }
+    let s = pool.stats();
+    assert_eq!((s.hits, s.thread_hits, s.misses), (4, 4, 2));
+}

@@ -1,7 +1,8 @@
 //! Dense, recycled thread numbers for the per-thread rows of
 //! [`BufferPool`](super::BufferPool).
 //!
-//! A thread takes the smallest free number on its first use of any pool and
+//! A thread takes the smallest free number when a pool's slow path first
+//! asks for it ([`take`]; the fast paths only read it, [`current`]) and
 //! gives it back when it exits, so numbers stay below the count of threads
 //! alive at once, and a number belongs to one live thread at a time: a
 //! pool's row `n` is used by thread `n` alone (and by drains, see
@@ -67,13 +68,23 @@ thread_local! {
     static HELD: Held = Held::take();
 }
 
-/// The calling thread's number; `None` once the thread is exiting (the
-/// caller takes its slow path then).
+/// The calling thread's number if it has taken one ([`take`]) and is not
+/// exiting, else a value at least [`NONE`] (no table has that many rows):
+/// one load, no test and no call, so a fast path using it keeps no
+/// registers for one and needs only its own bounds check.
 #[inline]
-pub(super) fn current() -> Option<usize> {
+pub(super) fn current() -> usize {
+    // Numbers stay below the count of live threads, far from `NONE`.
+    NUMBER.try_with(Cell::get).unwrap_or(NONE)
+}
+
+/// [`current`] of a thread without a number: this or above.
+pub(super) const NONE: usize = GONE;
+
+/// The calling thread's number, taken on its first call; `None` once the
+/// thread is exiting (the caller takes its slow path then).
+pub(super) fn take() -> Option<usize> {
     match NUMBER.try_with(Cell::get).ok()? {
-        // Numbers stay below the count of live threads; one test on the
-        // common path.
         n if n < GONE => Some(n),
         UNSET => first(),
         _ => None,
@@ -95,7 +106,9 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore)] // 200 threads; the numbering has no unsafe code
     fn live_threads_have_distinct_numbers_and_exited_ones_give_them_back() {
-        let mine = current().unwrap();
+        assert!(current() >= NONE, "no number before the first take");
+        let mine = take().unwrap();
+        assert_eq!(current(), mine);
         let (tx, rx) = std::sync::mpsc::channel();
         let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
         let threads: Vec<_> = (0..4)
@@ -103,7 +116,7 @@ mod tests {
                 let (tx, barrier) = (tx.clone(), std::sync::Arc::clone(&barrier));
                 // All four are alive together while they report.
                 std::thread::spawn(move || {
-                    tx.send(current().unwrap()).unwrap();
+                    tx.send(take().unwrap()).unwrap();
                     barrier.wait();
                 })
             })
@@ -121,7 +134,7 @@ mod tests {
         // threads alive at once (this test's and its neighbours' in the
         // test binary).
         let highest = (0..200)
-            .map(|_| std::thread::spawn(|| current().unwrap()).join().unwrap())
+            .map(|_| std::thread::spawn(|| take().unwrap()).join().unwrap())
             .max()
             .unwrap();
         assert!(highest < 100, "thread numbers are not recycled: {highest}");
