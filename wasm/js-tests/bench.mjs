@@ -3,12 +3,14 @@
 // same frame sizes, xorshift payloads):
 //
 //   frame encode crc32c / secstream encode_into     <-> FrameEncoder.encode
+//                                                   and FrameEncoder.encodeInto
 //   frame decode crc32c / secstream Decoder         <-> FrameDecoder.push
 //   sealed encode / secstream container Writer      <-> ContainerWriter.push (checksum none)
 //   sealed decode / secstream container Reader      <-> ContainerReader.push (checksum none)
 //
 // Each JS call includes the copies across the JS/wasm boundary (input into
-// wasm memory, output into a new Uint8Array), which a JS user always pays.
+// wasm memory, output into a new Uint8Array), which a JS user always pays;
+// `encodeInto` writes into one reused array instead, as the native bench does.
 // Run from wasm/js-tests after `cargo xtask wasm`: node bench.mjs
 import * as ss from "secstream-wasm";
 
@@ -54,6 +56,13 @@ for (const size of SIZES) {
   results.push(["frame encode crc32c", size, measure(size, (n) => {
     for (let i = 0; i < n; i++) enc.encode(data);
   })]);
+
+  if (typeof enc.encodeInto === "function") {
+    const out = new Uint8Array(size + 8);
+    results.push(["frame encodeInto crc32c", size, measure(size, (n) => {
+      for (let i = 0; i < n; i++) enc.encodeInto(data, out);
+    })]);
+  }
 
   const frame = enc.encode(data);
   const dec = new ss.FrameDecoder({ checksum: "crc32c", maxFrameLen: size });
