@@ -1,7 +1,7 @@
 //! Streaming encoders and decoders of length-prefixed frames (wire contract
 //! section 2) and COBS frames (section 3): push chunks in, get frames out.
 
-use js_sys::{Array, Object, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
 use secstream_core::checksum::ChecksumKind;
 use secstream_core::{cobs, frame};
 use wasm_bindgen::prelude::*;
@@ -239,20 +239,41 @@ pub struct FrameDecoder {
 }
 
 impl FrameDecoder {
-    fn push_inner(&mut self, src: &Uint8Array, out: &Array) -> Result<(), JsError> {
-        let what = "FrameDecoder.push";
+    /// Decodes `src` into `out`. With `views`, a payload that arrives whole
+    /// in `src` is handed out as `src.subarray(..)` rather than copied out of
+    /// wasm memory: the bytes the core checked were copied from exactly
+    /// there within this call, and nothing else runs in between (unless the
+    /// memory is shared with other threads, so a `SharedArrayBuffer` always
+    /// gets copies).
+    fn push_inner(
+        &mut self,
+        src: &Uint8Array,
+        out: &Array,
+        views: bool,
+        what: &str,
+    ) -> Result<(), JsError> {
+        let views = views && src.buffer().is_instance_of::<ArrayBuffer>();
         let len = src.length();
         let hlen = frame::header_len(self.dec.kind());
         let mut pos = 0u32;
+        // Whether the payload being gathered started in this call.
+        let mut fresh = false;
         loop {
             if self.gather.active() {
+                let start = pos;
                 pos += self.gather.fill_from_js(src, pos);
+                // All of it came from `src[start..pos]` in this one fill.
+                let whole = core::mem::take(&mut fresh);
                 let Some(payload) = self.gather.payload() else {
                     return Ok(());
                 };
                 let r = match self.dec.feed_lazy(payload) {
                     Ok(frame::LazyFeed::Frame { payload, .. }) => {
-                        out.push(&convert::to_js(payload));
+                        if views && whole {
+                            out.push(&src.subarray(start, pos));
+                        } else {
+                            out.push(&convert::to_js(payload));
+                        }
                         Ok(())
                     }
                     // The whole payload was given: the core takes it at once.
@@ -287,6 +308,7 @@ impl FrameDecoder {
             }
             if let Some(len) = buffer {
                 self.gather.start(len, what)?;
+                fresh = true;
             }
             pos += u32::try_from(consumed).unwrap_or(u32::MAX);
         }
@@ -326,7 +348,28 @@ impl FrameDecoder {
     ) -> Result<Array, JsError> {
         let src = convert::bytes(chunk, "FrameDecoder.push chunk")?;
         let out = Array::new();
-        self.push_inner(&src, &out)?;
+        self.push_inner(&src, &out, false, "FrameDecoder.push")?;
+        Ok(out)
+    }
+
+    /// As `push`, but a payload that arrives whole in `chunk` is returned as
+    /// a view of it (`chunk.subarray(...)`) instead of a copy: it shares
+    /// `chunk`'s memory (writing to one changes the other, and it keeps
+    /// `chunk`'s buffer alive), so nothing is allocated or copied out. Only
+    /// for a `chunk` that is not changed afterwards. Payloads gathered from
+    /// several chunks, and every payload of a chunk on a
+    /// `SharedArrayBuffer`, are new arrays as with `push`.
+    ///
+    /// # Errors
+    /// As `push`.
+    #[wasm_bindgen(js_name = pushViews, unchecked_return_type = "Uint8Array[]")]
+    pub fn push_views(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
+    ) -> Result<Array, JsError> {
+        let src = convert::bytes(chunk, "FrameDecoder.pushViews chunk")?;
+        let out = Array::new();
+        self.push_inner(&src, &out, true, "FrameDecoder.pushViews")?;
         Ok(out)
     }
 

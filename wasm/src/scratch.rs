@@ -1,7 +1,8 @@
 //! Checksums of bytes that stay in JS memory.
 //!
 //! An encoder needs the checksum of a payload, not a copy of it: the payload
-//! goes from the caller's `Uint8Array` into the output array on the JS side.
+//! goes from the caller's `Uint8Array` into the output array on the JS side
+//! (and `checksum()` and `Checksum.update` need no copy at all).
 //! A [`Scratch`] computes the checksum by copying the payload into wasm memory
 //! in pieces of at most [`PIECE`] bytes, through one buffer kept across calls
 //! and wiped after each: no allocation or 64 KiB wipe per call, and each piece
@@ -53,18 +54,26 @@ impl Scratch {
                 let copy = convert::to_secret_vec(&src.subarray(from, from + len))?;
                 Ok(kind.compute(&copy))
             }
-            _ => self.streamed(kind, src, from, len, what),
+            _ => {
+                let mut hasher = Hasher::new(kind);
+                self.feed(&mut hasher, src, from, len, what)?;
+                Ok(hasher.finish())
+            }
         }
     }
 
-    fn streamed(
+    /// Feeds `src[from..from + len]` to `hasher`, piece by piece.
+    ///
+    /// # Errors
+    /// wasm memory cannot grow by the piece.
+    pub(crate) fn feed(
         &mut self,
-        kind: ChecksumKind,
+        hasher: &mut Hasher,
         src: &Uint8Array,
         from: u32,
         len: u32,
         what: &str,
-    ) -> Result<u64, JsError> {
+    ) -> Result<(), JsError> {
         let piece = len.min(PIECE) as usize;
         if self.buf.len() < piece {
             // The old buffer holds only zeros (wiped after every call).
@@ -75,7 +84,6 @@ impl Scratch {
             bigger.resize(piece, 0);
             self.buf = bigger;
         }
-        let mut hasher = Hasher::new(kind);
         let end = from + len;
         let mut at = from;
         let mut used = 0;
@@ -93,6 +101,6 @@ impl Scratch {
         if let Some(b) = self.buf.get_mut(..used) {
             b.zeroize();
         }
-        Ok(hasher.finish())
+        Ok(())
     }
 }

@@ -93,6 +93,32 @@ fn checksums_match_the_contract_check_values() {
     assert_eq!(c.digest(), 0x72DC_B18B_67A1_7DFF);
 }
 
+/// Inputs longer than the 16 KiB piece the bindings copy at a time, one-shot
+/// and streamed in uneven parts, against the core.
+#[wasm_bindgen_test]
+fn checksums_of_long_inputs_match_the_core() {
+    let data: Vec<u8> = (0..50_001u32)
+        .map(|i| (i * 13 + i / 5).to_le_bytes()[0])
+        .collect();
+    for kind in ChecksumKind::ALL {
+        let name = JsValue::from_str(kind.name());
+        let want = kind.compute(&data);
+        assert_eq!(checksum(&name, &js(&data)).ok(), Some(want), "{kind}");
+        let le = checksum_bytes(&name, &js(&data)).expect("bytes").to_vec();
+        assert_eq!(le, want.to_le_bytes()[..kind.width()].to_vec(), "{kind}");
+        let mut c = Checksum::new(&name).expect("hasher");
+        for part in [
+            &data[..1],
+            &data[1..16_385],
+            &data[16_385..40_000],
+            &data[40_000..],
+        ] {
+            c.update(&js(part)).expect("update");
+        }
+        assert_eq!(c.digest(), want, "{kind} streamed");
+    }
+}
+
 #[wasm_bindgen_test]
 fn checksum_rejects_bad_arguments() {
     let data = js(b"x");
@@ -312,7 +338,9 @@ fn frame_encoder_matches_the_core_and_splits_chunks() {
 /// multiple of it: the checksum fed piece by piece equals the core's.
 #[wasm_bindgen_test]
 fn frame_encoder_checksums_long_payloads_in_pieces() {
-    let data: Vec<u8> = (0..70_001u32).map(|i| (i * 31 + i / 7).to_le_bytes()[0]).collect();
+    let data: Vec<u8> = (0..70_001u32)
+        .map(|i| (i * 31 + i / 7).to_le_bytes()[0])
+        .collect();
     for (name, kind) in [
         ("crc16", ChecksumKind::Crc16),
         ("crc32", ChecksumKind::Crc32),
@@ -407,6 +435,72 @@ fn frame_decoder_handles_any_split() {
             "step {step}"
         );
     }
+}
+
+/// `pushViews`: the same payloads as `push` in any split; those whole in
+/// one chunk are views of it, the others copies.
+#[wasm_bindgen_test]
+fn frame_decoder_push_views_shares_whole_payloads() {
+    let kind = ChecksumKind::Crc32c;
+    let wire: Vec<u8> = [&b"one"[..], b"", b"three three", &[7; 300]]
+        .iter()
+        .flat_map(|p| core_frame(kind, p))
+        .collect();
+    let want = [
+        b"one".to_vec(),
+        vec![],
+        b"three three".to_vec(),
+        vec![7; 300],
+    ];
+    for step in [1, 2, 5, 17, wire.len()] {
+        let mut dec = FrameDecoder::new(None).expect("decoder");
+        let mut got = Vec::new();
+        for chunk in wire.chunks(step) {
+            got.extend(payloads(&dec.push_views(&js(chunk)).expect("pushViews")));
+        }
+        dec.finish().expect("clean end");
+        assert_eq!(got, want, "step {step}");
+    }
+
+    // One chunk: each non-empty payload is a view of it.
+    let mut dec = FrameDecoder::new(None).expect("decoder");
+    let chunk = Uint8Array::from(&wire[..]);
+    let out = dec.push_views(&chunk.clone().into()).expect("pushViews");
+    assert_eq!(payloads(&out), want);
+    let third = Uint8Array::from(out.get(2));
+    assert!(JsValue::from(third.buffer()) == JsValue::from(chunk.buffer()));
+    let at = u32::try_from(core_frame(kind, b"one").len() + core_frame(kind, b"").len() + 8)
+        .expect("small");
+    chunk.set_index(at, b'T');
+    assert_eq!(third.to_vec(), b"Three three".to_vec());
+
+    // Split: the payload that spans two chunks is a copy.
+    let mut dec = FrameDecoder::new(None).expect("decoder");
+    let frame = core_frame(kind, b"split");
+    let first = Uint8Array::from(&frame[..10]);
+    let second = Uint8Array::from(&frame[10..]);
+    assert_eq!(
+        dec.push_views(&first.into()).ok().map(|a| a.length()),
+        Some(0)
+    );
+    let out = dec.push_views(&second.clone().into()).expect("rest");
+    let got = Uint8Array::from(out.get(0));
+    second.fill(0, 0, second.length());
+    assert_eq!(got.to_vec(), b"split".to_vec());
+
+    // Errors name the call.
+    let mut bad = core_frame(kind, b"payload");
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let mut dec = FrameDecoder::new(None).expect("decoder");
+    assert_eq!(
+        message(dec.push_views(&js(&bad))),
+        "FrameDecoder.pushViews: frame checksum mismatch"
+    );
+    assert_eq!(
+        message(dec.push_views(&JsValue::from_str("x"))),
+        "FrameDecoder.pushViews chunk must be a Uint8Array, got string"
+    );
 }
 
 #[wasm_bindgen_test]
