@@ -18,7 +18,7 @@ native one, one table for wall time and one for CPU time.
 
 Node rows without a native bench of their own are compared with the native
 operation they stand for (`frame encodeInto crc32c` with `frame encode
-crc32c`).
+crc32c`, `frame decodeViews crc32c` with `frame decode crc32c`).
 """
 import argparse
 import json
@@ -36,7 +36,10 @@ NAMES = {
     ("sealed none", "Reader"): "sealed decode",
 }
 # Node operation -> the native operation it is compared with.
-SAME_AS = {"frame encodeInto crc32c": "frame encode crc32c"}
+SAME_AS = {
+    "frame encodeInto crc32c": "frame encode crc32c",
+    "frame decodeViews crc32c": "frame decode crc32c",
+}
 ROW = re.compile(r"\| (.+?) \| (\d+) \| (\d+) \|")
 
 ap = argparse.ArgumentParser()

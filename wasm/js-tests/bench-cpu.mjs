@@ -5,6 +5,7 @@
 //   frame encode crc32c      FrameEncoder.encode (a new array per frame)
 //   frame encodeInto crc32c  FrameEncoder.encodeInto (one reused array)
 //   frame decode crc32c      FrameDecoder.push of one whole frame
+//   frame decodeViews crc32c FrameDecoder.pushViews (the payload a view of the input)
 //   sealed encode            ContainerWriter.push, checksum none
 //
 // process.cpuUsage() counts every thread of the process (V8's compiler and
@@ -43,6 +44,11 @@ const dec = new ss.FrameDecoder({ checksum: "crc32c", maxFrameLen: SIZE });
 results.push(["frame decode crc32c", measure(() => {
   if (dec.push(frame).length !== 1) throw new Error("no frame");
 })]);
+if (typeof dec.pushViews === "function") {
+  results.push(["frame decodeViews crc32c", measure(() => {
+    if (dec.pushViews(frame).length !== 1) throw new Error("no frame");
+  })]);
+}
 const w = new ss.ContainerWriter({ key: new Uint8Array(32).fill(7), checksum: "none", maxPlain: SIZE });
 results.push(["sealed encode", measure(() => w.push(data))]);
 

@@ -162,6 +162,32 @@ test("FrameEncoder.encodeInto writes encode()'s frame into a reused array", () =
   });
 });
 
+test("FrameDecoder.pushViews: views of the chunk for whole payloads, copies otherwise", () => {
+  const enc = new ss.FrameEncoder({ checksum: "crc32c" });
+  const wire = Buffer.concat([enc.encode(bytes("first")), enc.encode(bytes("second"))]);
+  const dec = new ss.FrameDecoder({ checksum: "crc32c" });
+  const [a, b] = dec.pushViews(wire);
+  assert.deepEqual([a, b], [bytes("first"), bytes("second")].map((x) => Buffer.from(x)));
+  assert.equal(a.buffer, wire.buffer);
+  wire[wire.length - 1] = 0x21; // the view shows the change
+  assert.equal(Buffer.from(b).toString(), "secon!");
+  // A payload split over two chunks is a copy.
+  const frame = enc.encode(bytes("split payload"));
+  assert.deepEqual(dec.pushViews(frame.subarray(0, 11)), []);
+  const rest = frame.slice(11);
+  const [c] = dec.pushViews(rest);
+  rest.fill(0);
+  assert.equal(new TextDecoder().decode(c), "split payload");
+  // On a SharedArrayBuffer, copies.
+  const shared = new Uint8Array(new SharedArrayBuffer(frame.length));
+  shared.set(frame);
+  const [d] = dec.pushViews(shared);
+  assert.ok(!(d.buffer instanceof SharedArrayBuffer));
+  shared.fill(0);
+  assert.equal(new TextDecoder().decode(d), "split payload");
+  dec.finish();
+});
+
 test("FrameDecoderStream errors the stream on a corrupt frame", async () => {
   const enc = new ss.FrameEncoder({ checksum: "crc32" });
   const frame = enc.encode(bytes("payload"));
