@@ -95,7 +95,7 @@ fn b(word: u32, n: usize) -> usize {
 /// balanced tree, and the four that do are added last: neither LLVM's
 /// WebAssembly backend nor V8 reorders the XORs, so written as one chain
 /// from `t[15]` down the loop-carried dependency ran through all sixteen
-/// (13-15% slower in Node, measured in BENCHMARKS.md, issue 14 session 5).
+/// (10-15% slower in Node, measured in BENCHMARKS.md, issue 14 session 5).
 fn update(mut crc: u32, bytes: &[u8]) -> u32 {
     let t = tables();
     let mut chunks = bytes.chunks_exact(16);
