@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
 """Interleaved rounds of the wasm-against-native comparison (BENCHMARKS.md,
-"The simd128 sealing backend"): each round runs every native criterion
-binary of `wasm/benches/native.rs` (`--bench --warm-up-time 1
+"WebAssembly in Node against native"): each round runs every native
+criterion binary of `wasm/benches/native.rs` (`--bench --warm-up-time 1
 --measurement-time 3`, its own CRITERION_HOME, medians from estimates.json)
 and `node bench.mjs` in every given directory (each with its package
-installed), then prints MB/s medians over the rounds and each round's ratio
-of the first Node column against each native one.
+installed); with `--cpu`, also every native `cpu_time` example binary and
+`node bench-cpu.mjs` (CPU time, 64 KiB). Then it prints MB/s medians over
+the rounds and each round's ratio of the first Node column against each
+native one, one table for wall time and one for CPU time.
 
     python3 benches/scripts/wasm-rounds.py --rounds 3 \\
         --native native=target/release/deps/native-HASH \\
         --native soft=SOFT_TARGET_DIR/release/deps/native-HASH \\
-        --node simd=DIR_WITH_PACKAGE [--node nosimd=OTHER_DIR]
+        --node new=DIR_WITH_PACKAGE [--node old=OTHER_DIR] \\
+        [--cpu --native-cpu native=target/release/examples/cpu_time \\
+               --native-cpu soft=SOFT_TARGET_DIR/release/examples/cpu_time]
+
+Node rows without a native bench of their own are compared with the native
+operation they stand for (`frame encodeInto crc32c` with `frame encode
+crc32c`, `frame decodeViews crc32c` with `frame decode crc32c`).
 """
 import argparse
 import json
@@ -27,19 +35,28 @@ NAMES = {
     ("sealed none", "Writer"): "sealed encode",
     ("sealed none", "Reader"): "sealed decode",
 }
+# Node operation -> the native operation it is compared with.
+SAME_AS = {
+    "frame encodeInto crc32c": "frame encode crc32c",
+    "frame decodeViews crc32c": "frame decode crc32c",
+}
+ROW = re.compile(r"\| (.+?) \| (\d+) \| (\d+) \|")
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--rounds", type=int, default=3)
 ap.add_argument("--native", action="append", default=[], help="label=criterion binary")
 ap.add_argument("--node", action="append", default=[], help="label=directory with bench.mjs")
+ap.add_argument("--cpu", action="store_true", help="also CPU time: bench-cpu.mjs and --native-cpu")
+ap.add_argument("--native-cpu", action="append", default=[], help="label=cpu_time example binary")
 args = ap.parse_args()
 natives = [a.split("=", 1) for a in args.native]
+natives_cpu = [a.split("=", 1) for a in args.native_cpu]
 nodes = [a.split("=", 1) for a in args.node]
-res = {}
+res = {"wall": {}, "cpu": {}}
 
 
-def add(col, op, size, v):
-    res.setdefault((op, size), {}).setdefault(col, []).append(v)
+def add(metric, col, op, size, v):
+    res[metric].setdefault((op, size), {}).setdefault(col, []).append(v)
 
 
 def criterion(col, exe):
@@ -50,13 +67,17 @@ def criterion(col, exe):
             b = json.loads(est.with_name("benchmark.json").read_text())
             size = int(b["value_str"])
             median_ns = json.loads(est.read_text())["median"]["point_estimate"]
-            add(col, NAMES[(b["group_id"], b["function_id"])], size, size / median_ns * 1e3)
+            add("wall", col, NAMES[(b["group_id"], b["function_id"])], size, size / median_ns * 1e3)
 
 
-def node(col, d):
-    out = subprocess.run(["node", "bench.mjs"], cwd=d, capture_output=True, text=True, check=True).stdout
-    for m in re.finditer(r"\| (.+?) \| (\d+) \| (\d+) \|", out):
-        add(col, m[1], int(m[2]), float(m[3]))
+def rows(metric, col, out):
+    for m in ROW.finditer(out):
+        add(metric, col, m[1], int(m[2]), float(m[3]))
+
+
+def node(metric, col, d, script):
+    rows(metric, col, subprocess.run(["node", script], cwd=d, capture_output=True, text=True,
+                                     check=True).stdout)
 
 
 for r in range(args.rounds):
@@ -64,14 +85,42 @@ for r in range(args.rounds):
     for col, exe in natives:
         criterion(col, exe)
     for col, d in nodes:
-        node(col, d)
+        node("wall", col, d, "bench.mjs")
+    if args.cpu:
+        for col, exe in natives_cpu:
+            rows("cpu", col, subprocess.run([exe], capture_output=True, text=True, check=True).stdout)
+        for col, d in nodes:
+            node("cpu", col, d, "bench-cpu.mjs")
 print("end load", open("/proc/loadavg").read().split()[:3])
-cols = [c for c, _ in nodes] + [c for c, _ in natives]
-first = nodes[0][0]
-print("| operation | frame | " + " | ".join(cols) + " | "
-      + " | ".join(f"{first} / {c} per round" for c, _ in natives) + " |")
-print("|---|---:|" + "---:|" * len(cols) + "---|" * len(natives))
-for (op, size), v in sorted(res.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-    cells = [f"{statistics.median(v[c]):.0f}" for c in cols]
-    ratios = [", ".join(f"{a / b:.2f}" for a, b in zip(v[first], v[c])) for c, _ in natives]
-    print(f"| {op} | {size} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+
+
+def table(metric, native_cols):
+    data = res[metric]
+    if not data:
+        return
+    cols = [c for c, _ in nodes] + native_cols
+    first = nodes[0][0]
+    print(f"\n{metric} time, MB/s medians over {args.rounds} rounds")
+    print("| operation | frame | " + " | ".join(cols) + " | "
+          + " | ".join(f"{first} / {c} per round (median)" for c in native_cols) + " |")
+    print("|---|---:|" + "---:|" * len(cols) + "---|" * len(native_cols))
+    for (op, size), v in sorted(data.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if op in SAME_AS and (SAME_AS[op], size) not in data:
+            continue
+        base = data.get((SAME_AS.get(op, op), size), {})
+        cells = []
+        for c in cols:
+            src = v if c in v else base if c in native_cols else {}
+            cells.append(f"{statistics.median(src[c]):.0f}" if c in src else "—")
+        ratios = []
+        for c in native_cols:
+            if first in v and c in base:
+                rs = [a / b for a, b in zip(v[first], base[c])]
+                ratios.append(", ".join(f"{x:.2f}" for x in rs) + f" ({statistics.median(rs):.2f})")
+            else:
+                ratios.append("—")
+        print(f"| {op} | {size} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+
+
+table("wall", [c for c, _ in natives])
+table("cpu", [c for c, _ in natives_cpu])

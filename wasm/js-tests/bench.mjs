@@ -3,12 +3,16 @@
 // same frame sizes, xorshift payloads):
 //
 //   frame encode crc32c / secstream encode_into     <-> FrameEncoder.encode
+//                                                   and FrameEncoder.encodeInto
 //   frame decode crc32c / secstream Decoder         <-> FrameDecoder.push
+//                                                   and FrameDecoder.pushViews
 //   sealed encode / secstream container Writer      <-> ContainerWriter.push (checksum none)
 //   sealed decode / secstream container Reader      <-> ContainerReader.push (checksum none)
 //
 // Each JS call includes the copies across the JS/wasm boundary (input into
-// wasm memory, output into a new Uint8Array), which a JS user always pays.
+// wasm memory, output into a new Uint8Array), which a JS user always pays;
+// `encodeInto` writes into one reused array instead, and `pushViews` hands
+// out views of the input, as the native bench does.
 // Run from wasm/js-tests after `cargo xtask wasm`: node bench.mjs
 import * as ss from "secstream-wasm";
 
@@ -55,6 +59,13 @@ for (const size of SIZES) {
     for (let i = 0; i < n; i++) enc.encode(data);
   })]);
 
+  if (typeof enc.encodeInto === "function") {
+    const out = new Uint8Array(size + 8);
+    results.push(["frame encodeInto crc32c", size, measure(size, (n) => {
+      for (let i = 0; i < n; i++) enc.encodeInto(data, out);
+    })]);
+  }
+
   const frame = enc.encode(data);
   const dec = new ss.FrameDecoder({ checksum: "crc32c", maxFrameLen: size });
   results.push(["frame decode crc32c", size, measure(size, (n) => {
@@ -62,6 +73,13 @@ for (const size of SIZES) {
       if (dec.push(frame).length !== 1) throw new Error("no frame");
     }
   })]);
+  if (typeof dec.pushViews === "function") {
+    results.push(["frame decodeViews crc32c", size, measure(size, (n) => {
+      for (let i = 0; i < n; i++) {
+        if (dec.pushViews(frame).length !== 1) throw new Error("no frame");
+      }
+    })]);
+  }
 
   // Sealed, checksum none, one frame per push (maxPlain = size; a full frame
   // goes out with the next push).

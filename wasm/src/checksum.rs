@@ -5,6 +5,7 @@ use secstream_core::checksum::{ChecksumKind, Hasher};
 use wasm_bindgen::prelude::*;
 
 use crate::convert;
+use crate::scratch::Scratch;
 
 /// TypeScript names of a checksum: as returned (`ChecksumKindName`) and as
 /// accepted (`ChecksumName`, the name or the wire id).
@@ -27,8 +28,8 @@ pub fn checksum(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] data: &JsValue,
 ) -> Result<u64, JsError> {
     let kind = convert::checksum(kind, "checksum kind")?;
-    let data = convert::to_secret_vec(&convert::bytes(data, "checksum data")?)?;
-    Ok(kind.compute(&data))
+    let data = convert::bytes(data, "checksum data")?;
+    Scratch::new().checksum(kind, &data, 0, data.length(), "checksum")
 }
 
 /// The checksum of `data` as stored on the wire: little-endian, 0, 2, 4 or
@@ -42,9 +43,11 @@ pub fn checksum_bytes(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] data: &JsValue,
 ) -> Result<Uint8Array, JsError> {
     let kind = convert::checksum(kind, "checksumBytes kind")?;
-    let data = convert::to_secret_vec(&convert::bytes(data, "checksumBytes data")?)?;
-    let le = kind.compute_le(&data);
-    Ok(convert::to_js(le.get(..kind.width()).unwrap_or_default()))
+    let data = convert::bytes(data, "checksumBytes data")?;
+    let sum = Scratch::new().checksum(kind, &data, 0, data.length(), "checksumBytes")?;
+    let mut le = [0u8; secstream_core::checksum::MAX_WIDTH];
+    let n = kind.write_le(sum, &mut le).unwrap_or(0);
+    Ok(convert::to_js(le.get(..n).unwrap_or_default()))
 }
 
 /// The width on the wire of checksum `kind`, in bytes (0, 2, 4 or 8).
@@ -63,6 +66,7 @@ pub fn checksum_width(
 #[wasm_bindgen]
 pub struct Checksum {
     hasher: Hasher,
+    scratch: Scratch,
 }
 
 #[wasm_bindgen]
@@ -78,6 +82,7 @@ impl Checksum {
         let kind = convert::checksum(kind, "Checksum kind")?;
         Ok(Self {
             hasher: Hasher::new(kind),
+            scratch: Scratch::new(),
         })
     }
 
@@ -95,9 +100,9 @@ impl Checksum {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] data: &JsValue,
     ) -> Result<(), JsError> {
-        let data = convert::to_secret_vec(&convert::bytes(data, "Checksum.update data")?)?;
-        self.hasher.update(&data);
-        Ok(())
+        let data = convert::bytes(data, "Checksum.update data")?;
+        self.scratch
+            .feed(&mut self.hasher, &data, 0, data.length(), "Checksum.update")
     }
 
     /// The checksum of everything fed so far, as a `bigint`.

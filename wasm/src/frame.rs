@@ -1,7 +1,7 @@
 //! Streaming encoders and decoders of length-prefixed frames (wire contract
 //! section 2) and COBS frames (section 3): push chunks in, get frames out.
 
-use js_sys::{Array, Object, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
 use secstream_core::checksum::ChecksumKind;
 use secstream_core::{cobs, frame};
 use wasm_bindgen::prelude::*;
@@ -9,6 +9,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::convert::{self, Options, error, opts_value};
 use crate::gather::{Gather, Stage};
+use crate::scratch::Scratch;
 
 /// Default largest payload of a frame: 1 MiB.
 pub const DEFAULT_MAX_FRAME_LEN: u32 = 1 << 20;
@@ -48,50 +49,87 @@ fn frame_options(v: &JsValue, what: &'static str) -> Result<(ChecksumKind, u32),
     Ok((kind, max))
 }
 
-/// The frame of each piece of `data` (split at `max` bytes) written into a new
-/// JS array: headers from the core, payloads copied from `src` on the JS side.
-fn encode_frames(
+/// Where the frames of `len` payload bytes go: `(payload start, payload
+/// length)` of each piece (split at `max` bytes when `split`, else one piece
+/// that must fit `max`), and the total encoded length.
+fn plan(
     kind: ChecksumKind,
-    max: usize,
-    data: &[u8],
-    src: &Uint8Array,
+    max: u32,
+    len: u32,
     split: bool,
     what: &str,
-) -> Result<Uint8Array, JsError> {
-    let pieces: Vec<&[u8]> = if split {
-        data.chunks(max).collect()
-    } else if data.len() > max {
+) -> Result<(Vec<(u32, u32)>, u32), JsError> {
+    let pieces: Vec<(u32, u32)> = if split {
+        (0..len)
+            .step_by(max as usize)
+            .map(|at| (at, (len - at).min(max)))
+            .collect()
+    } else if len > max {
         return Err(error(what, frame::Error::FrameTooLong));
     } else {
-        vec![data]
+        vec![(0, len)]
     };
     let total = pieces
         .iter()
-        .map(|p| frame::encoded_len(kind, p.len()))
+        .map(|&(_, n)| frame::encoded_len(kind, n as usize))
         .try_fold(0u32, |acc, n| acc.checked_add(u32::try_from(n).ok()?))
         .ok_or_else(|| error(what, "output longer than 4 GiB"))?;
-    let out = Uint8Array::new_with_length(total);
+    Ok((pieces, total))
+}
+
+/// Writes the frames of `pieces` of `src` into `out` from index 0. Each
+/// payload is copied from `src` to `out` on the JS side, before its header is
+/// written (so a payload that overlaps `out` is moved intact); only its
+/// checksum is computed in wasm memory, through `scratch`.
+fn write_frames(
+    kind: ChecksumKind,
+    scratch: &mut Scratch,
+    src: &Uint8Array,
+    pieces: &[(u32, u32)],
+    out: &Uint8Array,
+    what: &str,
+) -> Result<(), JsError> {
+    // The header length is at most 12.
+    let hl = u32::try_from(frame::header_len(kind)).unwrap_or(0);
     let mut at = 0u32;
-    let mut from = 0u32;
-    for p in pieces {
-        let h = frame::header(kind, p).map_err(|e| error(what, e))?;
-        let hb = h.as_bytes();
-        // Both lengths fit in u32: their sum `total` does.
-        let hl = u32::try_from(hb.len()).unwrap_or(0);
-        let pl = u32::try_from(p.len()).unwrap_or(0);
-        out.subarray(at, at + hl).copy_from(hb);
-        out.set(&src.subarray(from, from + pl), at + hl);
-        at += hl + pl;
-        from += pl;
+    for &(from, len) in pieces {
+        let sum = scratch.checksum(kind, src, from, len, what)?;
+        let h = frame::header_with_checksum(kind, len as usize, sum).map_err(|e| error(what, e))?;
+        out.set(&src.subarray(from, from + len), at + hl);
+        out.subarray(at, at + hl).copy_from(h.as_bytes());
+        at += hl + len;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Encoder of length-prefixed frames: `len:u32 LE | checksum | payload`.
+///
+/// Payloads are copied from the input array to the output array on the JS
+/// side; only their checksum is computed in wasm memory, piece by piece
+/// through a small buffer the encoder keeps (wiped after every call).
 #[wasm_bindgen]
 pub struct FrameEncoder {
     kind: ChecksumKind,
     max: u32,
+    scratch: Scratch,
+}
+
+impl FrameEncoder {
+    /// The frames of `input` (one, or split at `maxFrameLen` when `split`)
+    /// in a new array.
+    fn frames(
+        &mut self,
+        input: &JsValue,
+        split: bool,
+        what: &str,
+        arg: &str,
+    ) -> Result<Uint8Array, JsError> {
+        let src = convert::bytes(input, arg)?;
+        let (pieces, total) = plan(self.kind, self.max, src.length(), split, what)?;
+        let out = Uint8Array::new_with_length(total);
+        write_frames(self.kind, &mut self.scratch, &src, &pieces, &out, what)?;
+        Ok(out)
+    }
 }
 
 #[wasm_bindgen]
@@ -106,7 +144,11 @@ impl FrameEncoder {
         #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: Option<Object>,
     ) -> Result<FrameEncoder, JsError> {
         let (kind, max) = frame_options(&opts_value(options), "FrameEncoder options")?;
-        Ok(Self { kind, max })
+        Ok(Self {
+            kind,
+            max,
+            scratch: Scratch::new(),
+        })
     }
 
     /// The checksum's name.
@@ -126,19 +168,43 @@ impl FrameEncoder {
     /// # Errors
     /// `payload` not a `Uint8Array`, or longer than `maxFrameLen`.
     pub fn encode(
-        &self,
+        &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: &JsValue,
     ) -> Result<Uint8Array, JsError> {
-        let src = convert::bytes(payload, "FrameEncoder.encode payload")?;
-        let data = convert::to_secret_vec(&src)?;
-        encode_frames(
-            self.kind,
-            self.max as usize,
-            &data,
-            &src,
+        self.frames(
+            payload,
             false,
             "FrameEncoder.encode",
+            "FrameEncoder.encode payload",
         )
+    }
+
+    /// Writes the one frame holding `payload` to the start of `out` and
+    /// returns its length (`payload.length` plus the header), so one output
+    /// array can be reused for many frames (as `TextEncoder.encodeInto`).
+    /// `out` may overlap `payload`. Nothing is written when it throws.
+    ///
+    /// # Errors
+    /// `payload` or `out` not a `Uint8Array`, `payload` longer than
+    /// `maxFrameLen`, or `out` shorter than the frame.
+    #[wasm_bindgen(js_name = encodeInto)]
+    pub fn encode_into(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] out: &JsValue,
+    ) -> Result<u32, JsError> {
+        let what = "FrameEncoder.encodeInto";
+        let src = convert::bytes(payload, "FrameEncoder.encodeInto payload")?;
+        let dst = convert::bytes(out, "FrameEncoder.encodeInto out")?;
+        let (pieces, total) = plan(self.kind, self.max, src.length(), false, what)?;
+        if dst.length() < total {
+            return Err(error(
+                what,
+                format_args!("out holds {} bytes, the frame needs {total}", dst.length()),
+            ));
+        }
+        write_frames(self.kind, &mut self.scratch, &src, &pieces, &dst, what)?;
+        Ok(total)
     }
 
     /// The frames of `chunk`, split into payloads of at most `maxFrameLen`
@@ -147,19 +213,10 @@ impl FrameEncoder {
     /// # Errors
     /// `chunk` not a `Uint8Array`.
     pub fn push(
-        &self,
+        &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
     ) -> Result<Uint8Array, JsError> {
-        let src = convert::bytes(chunk, "FrameEncoder.push chunk")?;
-        let data = convert::to_secret_vec(&src)?;
-        encode_frames(
-            self.kind,
-            self.max as usize,
-            &data,
-            &src,
-            true,
-            "FrameEncoder.push",
-        )
+        self.frames(chunk, true, "FrameEncoder.push", "FrameEncoder.push chunk")
     }
 }
 
@@ -182,20 +239,41 @@ pub struct FrameDecoder {
 }
 
 impl FrameDecoder {
-    fn push_inner(&mut self, src: &Uint8Array, out: &Array) -> Result<(), JsError> {
-        let what = "FrameDecoder.push";
+    /// Decodes `src` into `out`. With `views`, a payload that arrives whole
+    /// in `src` is handed out as `src.subarray(..)` rather than copied out of
+    /// wasm memory: the bytes the core checked were copied from exactly
+    /// there within this call, and nothing else runs in between (unless the
+    /// memory is shared with other threads, so a `SharedArrayBuffer` always
+    /// gets copies).
+    fn push_inner(
+        &mut self,
+        src: &Uint8Array,
+        out: &Array,
+        views: bool,
+        what: &str,
+    ) -> Result<(), JsError> {
+        let views = views && src.buffer().is_instance_of::<ArrayBuffer>();
         let len = src.length();
         let hlen = frame::header_len(self.dec.kind());
         let mut pos = 0u32;
+        // Whether the payload being gathered started in this call.
+        let mut fresh = false;
         loop {
             if self.gather.active() {
+                let start = pos;
                 pos += self.gather.fill_from_js(src, pos);
+                // All of it came from `src[start..pos]` in this one fill.
+                let whole = core::mem::take(&mut fresh);
                 let Some(payload) = self.gather.payload() else {
                     return Ok(());
                 };
                 let r = match self.dec.feed_lazy(payload) {
                     Ok(frame::LazyFeed::Frame { payload, .. }) => {
-                        out.push(&convert::to_js(payload));
+                        if views && whole {
+                            out.push(&src.subarray(start, pos));
+                        } else {
+                            out.push(&convert::to_js(payload));
+                        }
                         Ok(())
                     }
                     // The whole payload was given: the core takes it at once.
@@ -230,6 +308,7 @@ impl FrameDecoder {
             }
             if let Some(len) = buffer {
                 self.gather.start(len, what)?;
+                fresh = true;
             }
             pos += u32::try_from(consumed).unwrap_or(u32::MAX);
         }
@@ -269,7 +348,28 @@ impl FrameDecoder {
     ) -> Result<Array, JsError> {
         let src = convert::bytes(chunk, "FrameDecoder.push chunk")?;
         let out = Array::new();
-        self.push_inner(&src, &out)?;
+        self.push_inner(&src, &out, false, "FrameDecoder.push")?;
+        Ok(out)
+    }
+
+    /// As `push`, but a payload that arrives whole in `chunk` is returned as
+    /// a view of it (`chunk.subarray(...)`) instead of a copy: it shares
+    /// `chunk`'s memory (writing to one changes the other, and it keeps
+    /// `chunk`'s buffer alive), so nothing is allocated or copied out. Only
+    /// for a `chunk` that is not changed afterwards. Payloads gathered from
+    /// several chunks, and every payload of a chunk on a
+    /// `SharedArrayBuffer`, are new arrays as with `push`.
+    ///
+    /// # Errors
+    /// As `push`.
+    #[wasm_bindgen(js_name = pushViews, unchecked_return_type = "Uint8Array[]")]
+    pub fn push_views(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: &JsValue,
+    ) -> Result<Array, JsError> {
+        let src = convert::bytes(chunk, "FrameDecoder.pushViews chunk")?;
+        let out = Array::new();
+        self.push_inner(&src, &out, true, "FrameDecoder.pushViews")?;
         Ok(out)
     }
 

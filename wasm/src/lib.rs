@@ -37,6 +37,7 @@ mod convert;
 pub mod frame;
 mod gather;
 pub mod ring;
+mod scratch;
 
 /// `Symbol.dispose` for the `[Symbol.dispose]()` member of every class, so
 /// that the package's types check without `lib: ["esnext.disposable"]` (a

@@ -93,6 +93,32 @@ fn checksums_match_the_contract_check_values() {
     assert_eq!(c.digest(), 0x72DC_B18B_67A1_7DFF);
 }
 
+/// Inputs longer than the 16 KiB piece the bindings copy at a time, one-shot
+/// and streamed in uneven parts, against the core.
+#[wasm_bindgen_test]
+fn checksums_of_long_inputs_match_the_core() {
+    let data: Vec<u8> = (0..50_001u32)
+        .map(|i| (i * 13 + i / 5).to_le_bytes()[0])
+        .collect();
+    for kind in ChecksumKind::ALL {
+        let name = JsValue::from_str(kind.name());
+        let want = kind.compute(&data);
+        assert_eq!(checksum(&name, &js(&data)).ok(), Some(want), "{kind}");
+        let le = checksum_bytes(&name, &js(&data)).expect("bytes").to_vec();
+        assert_eq!(le, want.to_le_bytes()[..kind.width()].to_vec(), "{kind}");
+        let mut c = Checksum::new(&name).expect("hasher");
+        for part in [
+            &data[..1],
+            &data[1..16_385],
+            &data[16_385..40_000],
+            &data[40_000..],
+        ] {
+            c.update(&js(part)).expect("update");
+        }
+        assert_eq!(c.digest(), want, "{kind} streamed");
+    }
+}
+
 #[wasm_bindgen_test]
 fn checksum_rejects_bad_arguments() {
     let data = js(b"x");
@@ -284,7 +310,7 @@ fn frame_encoder_matches_the_core_and_splits_chunks() {
         ("crc16", ChecksumKind::Crc16),
         ("xxh3", ChecksumKind::Xxh3),
     ] {
-        let enc =
+        let mut enc =
             FrameEncoder::new(options(&[("checksum", JsValue::from_str(name))])).expect("encoder");
         let got = enc.encode(&js(b"hello frames")).expect("encode").to_vec();
         assert_eq!(got, core_frame(kind, b"hello frames"), "{name}");
@@ -294,7 +320,7 @@ fn frame_encoder_matches_the_core_and_splits_chunks() {
             core_frame(kind, b"")
         );
     }
-    let enc = FrameEncoder::new(options(&[("maxFrameLen", num(4.0))])).expect("encoder");
+    let mut enc = FrameEncoder::new(options(&[("maxFrameLen", num(4.0))])).expect("encoder");
     let got = enc.push(&js(b"abcdefghij")).expect("push").to_vec();
     let want: Vec<u8> = [&b"abcd"[..], b"efgh", b"ij"]
         .iter()
@@ -306,6 +332,86 @@ fn frame_encoder_matches_the_core_and_splits_chunks() {
         message(enc.encode(&js(b"abcde"))),
         "FrameEncoder.encode: frame longer than the maximum frame length"
     );
+}
+
+/// Payloads longer than the encoder's checksum piece (16 KiB) and not a
+/// multiple of it: the checksum fed piece by piece equals the core's.
+#[wasm_bindgen_test]
+fn frame_encoder_checksums_long_payloads_in_pieces() {
+    let data: Vec<u8> = (0..70_001u32)
+        .map(|i| (i * 31 + i / 7).to_le_bytes()[0])
+        .collect();
+    for (name, kind) in [
+        ("crc16", ChecksumKind::Crc16),
+        ("crc32", ChecksumKind::Crc32),
+        ("crc32c", ChecksumKind::Crc32c),
+        ("xxh3", ChecksumKind::Xxh3),
+    ] {
+        let mut enc = FrameEncoder::new(options(&[
+            ("checksum", JsValue::from_str(name)),
+            ("maxFrameLen", num(40_000.0)),
+        ]))
+        .expect("encoder");
+        for len in [1, 16_383, 16_384, 16_385, 40_000] {
+            let p = data.get(..len).expect("in range");
+            let got = enc.encode(&js(p)).expect("encode").to_vec();
+            assert_eq!(got, core_frame(kind, p), "{name} {len}");
+        }
+        let got = enc.push(&js(&data)).expect("push").to_vec();
+        let want: Vec<u8> = data
+            .chunks(40_000)
+            .flat_map(|p| core_frame(kind, p))
+            .collect();
+        assert_eq!(got, want, "{name} push");
+    }
+}
+
+#[wasm_bindgen_test]
+fn frame_encoder_encode_into_writes_the_same_frame() {
+    let mut enc = FrameEncoder::new(options(&[("maxFrameLen", num(100.0))])).expect("encoder");
+    let payload = b"into a reused array";
+    let want = core_frame(ChecksumKind::Crc32c, payload);
+    let out = Uint8Array::new_with_length(64);
+    out.fill(0xAA, 0, 64);
+    let n = enc.encode_into(&js(payload), &out).expect("encodeInto");
+    assert_eq!(n as usize, want.len());
+    let got = out.to_vec();
+    assert_eq!(got.get(..want.len()), Some(&want[..]));
+    // Bytes past the frame are left alone.
+    assert!(
+        got.get(want.len()..)
+            .expect("tail")
+            .iter()
+            .all(|&b| b == 0xAA)
+    );
+
+    // Too short: an error, and nothing written.
+    let short = Uint8Array::new_with_length(u32::try_from(want.len() - 1).expect("small"));
+    assert_eq!(
+        message(enc.encode_into(&js(payload), &short)),
+        format!(
+            "FrameEncoder.encodeInto: out holds {} bytes, the frame needs {}",
+            want.len() - 1,
+            want.len()
+        )
+    );
+    assert!(short.to_vec().iter().all(|&b| b == 0));
+    assert_eq!(
+        message(enc.encode_into(&js(&[0; 101]), &out)),
+        "FrameEncoder.encodeInto: frame longer than the maximum frame length"
+    );
+    assert_eq!(
+        message(enc.encode_into(&js(payload), &JsValue::from_str("out"))),
+        "FrameEncoder.encodeInto out must be a Uint8Array, got string"
+    );
+
+    // In place: the payload at the start of `out`, overwritten by its frame.
+    let buf = Uint8Array::new_with_length(64);
+    buf.subarray(0, u32::try_from(payload.len()).expect("small"))
+        .copy_from(payload);
+    let view = buf.subarray(0, u32::try_from(payload.len()).expect("small"));
+    let n = enc.encode_into(&view.into(), &buf).expect("in place");
+    assert_eq!(buf.to_vec().get(..n as usize), Some(&want[..]));
 }
 
 #[wasm_bindgen_test]
@@ -329,6 +435,72 @@ fn frame_decoder_handles_any_split() {
             "step {step}"
         );
     }
+}
+
+/// `pushViews`: the same payloads as `push` in any split; those whole in
+/// one chunk are views of it, the others copies.
+#[wasm_bindgen_test]
+fn frame_decoder_push_views_shares_whole_payloads() {
+    let kind = ChecksumKind::Crc32c;
+    let wire: Vec<u8> = [&b"one"[..], b"", b"three three", &[7; 300]]
+        .iter()
+        .flat_map(|p| core_frame(kind, p))
+        .collect();
+    let want = [
+        b"one".to_vec(),
+        vec![],
+        b"three three".to_vec(),
+        vec![7; 300],
+    ];
+    for step in [1, 2, 5, 17, wire.len()] {
+        let mut dec = FrameDecoder::new(None).expect("decoder");
+        let mut got = Vec::new();
+        for chunk in wire.chunks(step) {
+            got.extend(payloads(&dec.push_views(&js(chunk)).expect("pushViews")));
+        }
+        dec.finish().expect("clean end");
+        assert_eq!(got, want, "step {step}");
+    }
+
+    // One chunk: each non-empty payload is a view of it.
+    let mut dec = FrameDecoder::new(None).expect("decoder");
+    let chunk = Uint8Array::from(&wire[..]);
+    let out = dec.push_views(&chunk.clone().into()).expect("pushViews");
+    assert_eq!(payloads(&out), want);
+    let third = Uint8Array::from(out.get(2));
+    assert!(JsValue::from(third.buffer()) == JsValue::from(chunk.buffer()));
+    let at = u32::try_from(core_frame(kind, b"one").len() + core_frame(kind, b"").len() + 8)
+        .expect("small");
+    chunk.set_index(at, b'T');
+    assert_eq!(third.to_vec(), b"Three three".to_vec());
+
+    // Split: the payload that spans two chunks is a copy.
+    let mut dec = FrameDecoder::new(None).expect("decoder");
+    let frame = core_frame(kind, b"split");
+    let first = Uint8Array::from(&frame[..10]);
+    let second = Uint8Array::from(&frame[10..]);
+    assert_eq!(
+        dec.push_views(&first.into()).ok().map(|a| a.length()),
+        Some(0)
+    );
+    let out = dec.push_views(&second.clone().into()).expect("rest");
+    let got = Uint8Array::from(out.get(0));
+    second.fill(0, 0, second.length());
+    assert_eq!(got.to_vec(), b"split".to_vec());
+
+    // Errors name the call.
+    let mut bad = core_frame(kind, b"payload");
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let mut dec = FrameDecoder::new(None).expect("decoder");
+    assert_eq!(
+        message(dec.push_views(&js(&bad))),
+        "FrameDecoder.pushViews: frame checksum mismatch"
+    );
+    assert_eq!(
+        message(dec.push_views(&JsValue::from_str("x"))),
+        "FrameDecoder.pushViews chunk must be a Uint8Array, got string"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -444,7 +616,7 @@ fn module_keeps_working_after_many_errors() {
         let mut dec = FrameDecoder::new(None).expect("decoder");
         let _ = message(dec.push(&js(&[0xFF, 0xFF, 0xFF, 0xFF])));
     }
-    let enc = FrameEncoder::new(None).expect("encoder");
+    let mut enc = FrameEncoder::new(None).expect("encoder");
     let mut dec = FrameDecoder::new(None).expect("decoder");
     let got = payloads(
         &dec.push(&enc.encode(&js(b"still fine")).expect("encode").into())
@@ -889,7 +1061,7 @@ fn frame_vectors_decode_identically_and_encode_to_the_same_bytes() {
         let mut encoded = Vec::new();
         let mut got = Vec::new();
         if format == "frames" {
-            let enc = FrameEncoder::new(opts()).expect("encoder");
+            let mut enc = FrameEncoder::new(opts()).expect("encoder");
             for p in &want {
                 encoded.extend(enc.encode(&js(p)).expect("encode").to_vec());
             }

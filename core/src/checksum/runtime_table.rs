@@ -90,28 +90,24 @@ fn b(word: u32, n: usize) -> usize {
 }
 
 /// Advances the (pre-inverted) register `crc` over `bytes`.
+///
+/// The twelve lookups that do not depend on `crc` are combined first, in a
+/// balanced tree, and the four that do are added last: neither LLVM's
+/// WebAssembly backend nor V8 reorders the XORs, so written as one chain
+/// from `t[15]` down the loop-carried dependency ran through all sixteen
+/// (10-15% slower in Node, measured in BENCHMARKS.md, issue 14 session 5).
 fn update(mut crc: u32, bytes: &[u8]) -> u32 {
     let t = tables();
     let mut chunks = bytes.chunks_exact(16);
     for c in &mut chunks {
         let w = |i: usize| u32::from_le_bytes([c[i], c[i + 1], c[i + 2], c[i + 3]]);
-        let (w0, w1, w2, w3) = (w(0) ^ crc, w(4), w(8), w(12));
-        crc = t[15][b(w0, 0)]
-            ^ t[14][b(w0, 1)]
-            ^ t[13][b(w0, 2)]
-            ^ t[12][b(w0, 3)]
-            ^ t[11][b(w1, 0)]
-            ^ t[10][b(w1, 1)]
-            ^ t[9][b(w1, 2)]
-            ^ t[8][b(w1, 3)]
-            ^ t[7][b(w2, 0)]
-            ^ t[6][b(w2, 1)]
-            ^ t[5][b(w2, 2)]
-            ^ t[4][b(w2, 3)]
-            ^ t[3][b(w3, 0)]
-            ^ t[2][b(w3, 1)]
-            ^ t[1][b(w3, 2)]
-            ^ t[0][b(w3, 3)];
+        let (w1, w2, w3) = (w(4), w(8), w(12));
+        let x1 = (t[11][b(w1, 0)] ^ t[10][b(w1, 1)]) ^ (t[9][b(w1, 2)] ^ t[8][b(w1, 3)]);
+        let x2 = (t[7][b(w2, 0)] ^ t[6][b(w2, 1)]) ^ (t[5][b(w2, 2)] ^ t[4][b(w2, 3)]);
+        let x3 = (t[3][b(w3, 0)] ^ t[2][b(w3, 1)]) ^ (t[1][b(w3, 2)] ^ t[0][b(w3, 3)]);
+        let rest = x1 ^ x2 ^ x3;
+        let w0 = w(0) ^ crc;
+        crc = rest ^ ((t[15][b(w0, 0)] ^ t[14][b(w0, 1)]) ^ (t[13][b(w0, 2)] ^ t[12][b(w0, 3)]));
     }
     for &byte in chunks.remainder() {
         crc = (crc >> 8) ^ t[0][b(crc, 0) ^ usize::from(byte)];

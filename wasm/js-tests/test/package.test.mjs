@@ -135,6 +135,59 @@ test("FrameEncoderStream | FrameDecoderStream round trip with odd chunking", asy
   assert.deepEqual(concat(out), data);
 });
 
+test("FrameEncoder.encodeInto writes encode()'s frame into a reused array", () => {
+  const enc = new ss.FrameEncoder({ checksum: "crc32c", maxFrameLen: 100_000 });
+  const out = Buffer.alloc(100_008, 0xee);
+  for (const len of [0, 1, 16_384, 40_001, 100_000]) {
+    const payload = new Uint8Array(len).map((_, i) => (i * 13) & 0xff);
+    const want = enc.encode(payload);
+    const n = enc.encodeInto(payload, out);
+    assert.equal(n, want.length);
+    assert.deepEqual(new Uint8Array(out.subarray(0, n)), want);
+    assert.deepEqual(new ss.FrameDecoder({ maxFrameLen: 100_000 }).push(out.subarray(0, n)), [payload]);
+  }
+  // In place: the payload already sits at the start of the output array.
+  const buf = new Uint8Array(64);
+  buf.set(bytes("in place"));
+  const n = enc.encodeInto(buf.subarray(0, 8), buf);
+  assert.deepEqual(buf.subarray(0, n), enc.encode(bytes("in place")));
+  // Too short: nothing is written.
+  const short = new Uint8Array(15);
+  assert.throws(() => enc.encodeInto(bytes("in place"), short), {
+    message: "FrameEncoder.encodeInto: out holds 15 bytes, the frame needs 16",
+  });
+  assert.ok(short.every((b) => b === 0));
+  assert.throws(() => enc.encodeInto(bytes("x"), [0, 0, 0, 0, 0, 0, 0, 0, 0]), {
+    message: "FrameEncoder.encodeInto out must be a Uint8Array, got an array",
+  });
+});
+
+test("FrameDecoder.pushViews: views of the chunk for whole payloads, copies otherwise", () => {
+  const enc = new ss.FrameEncoder({ checksum: "crc32c" });
+  const wire = Buffer.concat([enc.encode(bytes("first")), enc.encode(bytes("second"))]);
+  const dec = new ss.FrameDecoder({ checksum: "crc32c" });
+  const [a, b] = dec.pushViews(wire);
+  assert.deepEqual([a, b], [bytes("first"), bytes("second")].map((x) => Buffer.from(x)));
+  assert.equal(a.buffer, wire.buffer);
+  wire[wire.length - 1] = 0x21; // the view shows the change
+  assert.equal(Buffer.from(b).toString(), "secon!");
+  // A payload split over two chunks is a copy.
+  const frame = enc.encode(bytes("split payload"));
+  assert.deepEqual(dec.pushViews(frame.subarray(0, 11)), []);
+  const rest = frame.slice(11);
+  const [c] = dec.pushViews(rest);
+  rest.fill(0);
+  assert.equal(new TextDecoder().decode(c), "split payload");
+  // On a SharedArrayBuffer, copies.
+  const shared = new Uint8Array(new SharedArrayBuffer(frame.length));
+  shared.set(frame);
+  const [d] = dec.pushViews(shared);
+  assert.ok(!(d.buffer instanceof SharedArrayBuffer));
+  shared.fill(0);
+  assert.equal(new TextDecoder().decode(d), "split payload");
+  dec.finish();
+});
+
 test("FrameDecoderStream errors the stream on a corrupt frame", async () => {
   const enc = new ss.FrameEncoder({ checksum: "crc32" });
   const frame = enc.encode(bytes("payload"));

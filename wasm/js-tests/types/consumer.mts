@@ -38,6 +38,9 @@ export async function use(file: ReadableStream<Uint8Array>): Promise<Uint8Array[
   const fo: FrameOptions = { checksum: "crc32", maxFrameLen: 4096 };
   const frames: Uint8Array = new FrameEncoder(fo).push(new Uint8Array(10));
   const payloads: Uint8Array[] = new FrameDecoder(fo).push(frames);
+  const written: number = new FrameEncoder(fo).encodeInto(new Uint8Array(10), new Uint8Array(18));
+  const views: Uint8Array[] = new FrameDecoder(fo).pushViews(frames);
+  void written; void views;
   const cobs: Uint8Array = new CobsEncoder().encode(new Uint8Array(3));
   const cd = new CobsDecoder({ checksum: "crc16" });
   const got: Uint8Array[] = cd.push(cobs);
