@@ -25,6 +25,23 @@ pub(crate) struct Input {
 }
 
 impl Input {
+    /// The file mapped into memory (Linux, [`crate::mapped`]): a regular, non-empty
+    /// file whose bytes a command can use where they lie. `None`: read it (also when
+    /// mapping fails).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn mapped(&self) -> Option<Arc<crate::mapped::Mapped>> {
+        let (file, size) = (self.file.as_ref()?, self.size.filter(|&s| s > 0)?);
+        crate::mapped::Mapped::new(file.file(), size, &self.name)
+            .ok()
+            .map(Arc::new)
+    }
+
+    /// No mapping on other systems.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn mapped(&self) -> Option<std::convert::Infallible> {
+        None
+    }
+
     /// Opens `path` (`-`: stdin).
     ///
     /// # Errors

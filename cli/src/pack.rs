@@ -171,7 +171,15 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
 
     // The writer's i/o errors are the output's, or the input's (positioned reads);
     // anything else is about packing.
-    let mapped = mapping(&input, a.compress, sealed);
+    // The input mapped where that saves a copy: packed without compression and
+    // sealing. Sealed frames are copied into their buffer to be sealed in place
+    // anyway: a mapping measured no faster than positioned reads there
+    // (BENCHMARKS.md).
+    let mapped = if sealed || !matches!(a.compress, Compress::None) {
+        None
+    } else {
+        input.mapped()
+    };
     let is_mapped = mapped.is_some();
     let failure = |e: secstream::Error| match e {
         secstream::Error::Io(io) => match InputError::of(&io) {
@@ -233,24 +241,3 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
 const EFAULT: i32 = libc::EFAULT;
 #[cfg(not(unix))]
 const EFAULT: i32 = i32::MIN;
-
-/// The input mapped into memory, where that saves a copy: a regular, non-empty file
-/// packed without compression and sealing (Linux, [`crate::mapped`]). `None`: read it (also if mapping fails).
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn mapping(input: &Input, compress: Compress, sealed: bool) -> Option<Arc<crate::mapped::Mapped>> {
-    // Sealed frames are copied into their buffer to be sealed in place anyway: a
-    // mapping measured no faster than positioned reads there (BENCHMARKS.md).
-    if sealed || !matches!(compress, Compress::None) {
-        return None;
-    }
-    let (file, size) = (input.file.as_ref()?, input.size.filter(|&s| s > 0)?);
-    crate::mapped::Mapped::new(file.file(), size, &input.name)
-        .ok()
-        .map(Arc::new)
-}
-
-/// No mapping on other systems.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn mapping(_input: &Input, _compress: Compress, _sealed: bool) -> Option<std::convert::Infallible> {
-    None
-}

@@ -4,8 +4,6 @@
 
 use std::io::{BufRead, ErrorKind, Read, Write};
 use std::path::PathBuf;
-#[cfg(any(target_os = "linux", target_os = "android"))]
-use std::sync::Arc;
 
 use clap::Args;
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -13,7 +11,7 @@ use secstream::file_stream::ReadAt;
 use secstream::pipeline::{ChunkMode, ParallelContainerReader};
 
 use crate::exit::{Exit, Failure, Result};
-use crate::input::{Input, InputError};
+use crate::input::InputError;
 use crate::keys::KeyArgs;
 use crate::names::{self, Asked};
 use crate::output::{self, Output};
@@ -68,7 +66,14 @@ pub(crate) fn unpack(a: &UnpackArgs, v: Verbosity) -> Result<()> {
         sealed,
         verbose: v == Verbosity::Verbose,
     };
-    let plain = match mapping(&input, key.is_some() || by_pass) {
+    // An unsealed container is mapped where that saves a copy (a sealed frame is
+    // decrypted in private memory anyway).
+    let mapped = if key.is_some() || by_pass {
+        None
+    } else {
+        input.mapped()
+    };
+    let plain = match mapped {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         Some(m) => {
             // The container's bytes are counted as they are handed out (the
@@ -188,23 +193,3 @@ fn drain<R: Read>(
 const EFAULT: i32 = libc::EFAULT;
 #[cfg(not(unix))]
 const EFAULT: i32 = i32::MIN;
-
-/// The container mapped into memory, where that saves a copy: a regular,
-/// non-empty file, not sealed (a sealed frame is decrypted in private memory
-/// anyway) (Linux, [`crate::mapped`]). `None`: read it (also if mapping fails).
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn mapping(input: &Input, sealed: bool) -> Option<Arc<crate::mapped::Mapped>> {
-    if sealed {
-        return None;
-    }
-    let (file, size) = (input.file.as_ref()?, input.size.filter(|&s| s > 0)?);
-    crate::mapped::Mapped::new(file.file(), size, &input.name)
-        .ok()
-        .map(Arc::new)
-}
-
-/// No mapping on other systems.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn mapping(_input: &Input, _sealed: bool) -> Option<std::convert::Infallible> {
-    None
-}
