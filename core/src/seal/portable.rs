@@ -48,16 +48,11 @@ impl PortableCipher {
     /// a failed try leaves `buf` as it was.
     pub(crate) fn open_either(
         &self,
-        mut nonce: [u8; NONCE_LEN],
+        nonce: [u8; NONCE_LEN],
         aad: &[u8],
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<bool, Error> {
-        if self.open(&nonce, aad, buf, tag).is_ok() {
-            return Ok(false);
-        }
-        nonce[NONCE_LEN - 1] = 1;
-        self.open(&nonce, aad, buf, tag)?;
-        Ok(true)
+        super::open_either_checked(nonce, |n| self.open(n, aad, buf, tag))
     }
 }
