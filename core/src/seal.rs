@@ -51,6 +51,11 @@ use zeroize::{Zeroize, Zeroizing};
 mod portable;
 #[cfg(feature = "ring")]
 mod ring_cipher;
+// The final-flag rule of the backends that check a tag before decrypting.
+#[cfg(any(not(feature = "ring"), test))]
+mod open_either;
+#[cfg(any(not(feature = "ring"), test))]
+use open_either::open_either_checked;
 #[cfg(all(
     not(feature = "ring"),
     target_arch = "wasm32",
@@ -74,22 +79,6 @@ type Cipher = ring_cipher::RingCipher;
     target_feature = "simd128"
 ))]
 type Cipher = wasm_simd::SimdCipher;
-
-/// Opens as a frame that is not final (`nonce`), then as the final one (its last
-/// byte 1), with `open`: a backend's open that checks the tag before it decrypts, so
-/// that a failed try leaves the buffer as it was. Returns whether it is final.
-#[cfg(any(not(feature = "ring"), test))]
-fn open_either_checked(
-    mut nonce: [u8; NONCE_LEN],
-    mut open: impl FnMut(&[u8; NONCE_LEN]) -> Result<(), Error>,
-) -> Result<bool, Error> {
-    if open(&nonce).is_ok() {
-        return Ok(false);
-    }
-    nonce[NONCE_LEN - 1] = 1;
-    open(&nonce)?;
-    Ok(true)
-}
 
 /// Length of a master key and of a stream key.
 pub const KEY_LEN: usize = 32;

@@ -22,6 +22,12 @@ mod wasm_simd;
 #[path = "../../core/src/seal/portable.rs"]
 mod portable;
 
+#[cfg(target_feature = "simd128")]
+#[path = "../../core/src/seal/open_either.rs"]
+mod open_either;
+#[cfg(target_feature = "simd128")]
+use open_either::open_either_checked;
+
 /// `.cargo/config.toml` builds wasm32 with `+simd128`: without it the core
 /// falls back to the portable backend and this file checks nothing, so fail.
 #[wasm_bindgen_test]
