@@ -273,7 +273,7 @@ fn setup(r: &mut Runner) -> bool {
 }
 
 /// Prints the free space where the build goes, and warns when it is short: a
-/// full run from a clean clone writes about 12 GiB (the debug build of every
+/// full run from a clean clone writes about 10 GiB (the debug build of every
 /// crate, Miri, the wasm, firmware and fuzz builds), and a full disk shows up
 /// later as a confusing failure in whichever step runs out.
 fn report_disk() {
