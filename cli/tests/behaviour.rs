@@ -47,19 +47,6 @@ fn fails(code: i32, args: &[&str]) -> String {
     err
 }
 
-/// Pseudo-random (incompressible) bytes.
-fn noise(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x.to_le_bytes()[1]
-        })
-        .collect()
-}
-
 fn listing(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)
         .unwrap()
@@ -80,6 +67,53 @@ fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
     // SAFETY: `c` is a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+/// Runs `cmd` into the FIFO `fifo` (made here, removed after) and calls `change` once
+/// the first 4 bytes are out: the run has opened its input and taken its size, and the
+/// pipe holds far less than the rest, so the change lands mid-run. Then drains the
+/// rest; returns those 4 bytes and the run's output (stderr captured).
+fn change_mid_run(cmd: &mut Command, fifo: &Path, change: impl FnOnce()) -> ([u8; 4], Output) {
+    mkfifo(fifo);
+    let child = cmd.stderr(Stdio::piped()).spawn().unwrap();
+    let mut out = fs::File::open(fifo).unwrap();
+    let mut first = [0u8; 4];
+    out.read_exact(&mut first).unwrap();
+    change();
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    let o = child.wait_with_output().unwrap();
+    fs::remove_file(fifo).unwrap();
+    (first, o)
+}
+
+/// Appends `bytes` to the file at `path`.
+fn append(path: &Path, bytes: &[u8]) {
+    fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+}
+
+/// Cuts the file at `path` to `len` bytes.
+fn truncate(path: &Path, len: u64) {
+    fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(len)
+        .unwrap();
+}
+
+/// A run that saw its input change size: exit 3 and one line saying so.
+#[track_caller]
+fn refused_as_changed(o: Output) {
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("changed size"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
 
 /// Waits until `dir` holds a non-empty temporary file (`.NAME.xxxx.tmp`).
@@ -317,6 +351,10 @@ fn a_closed_pipe_ends_quietly_like_zstd() {
 #[path = "support/pty.rs"]
 mod pty;
 use pty::pty;
+
+#[path = "support/noise.rs"]
+mod noise;
+use noise::noise;
 
 #[test]
 fn stdin_at_a_terminal_is_refused_like_zstd() {
@@ -1007,9 +1045,8 @@ fn a_file_that_grows_while_packed_is_refused() {
     let src = dir.path().join("growing.bin");
     fs::write(&src, noise(8 << 20, 11)).unwrap();
     let fifo = dir.path().join("out.fifo");
-    mkfifo(&fifo);
-    let child = bin()
-        .args([
+    let (first, o) = change_mid_run(
+        bin().args([
             "pack",
             p(&src),
             "-o",
@@ -1019,28 +1056,13 @@ fn a_file_that_grows_while_packed_is_refused() {
             "64K",
             "-j1",
             "-q",
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = fs::File::open(&fifo).unwrap();
-    let mut first = [0u8; 4];
-    // The preamble is out, so the size was taken; the pipe holds far less than 8 MiB.
-    out.read_exact(&mut first).unwrap();
+        ]),
+        &fifo,
+        // The preamble is out, so the size was taken.
+        || append(&src, b"more"),
+    );
     assert_eq!(&first, b"SSTM");
-    fs::OpenOptions::new()
-        .append(true)
-        .open(&src)
-        .unwrap()
-        .write_all(b"more")
-        .unwrap();
-    let mut rest = Vec::new();
-    out.read_to_end(&mut rest).unwrap();
-    let o = child.wait_with_output().unwrap();
-    let err = String::from_utf8(o.stderr).unwrap();
-    assert_eq!(o.status.code(), Some(3), "{err}");
-    assert!(err.contains("changed size"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+    refused_as_changed(o);
 }
 
 /// `pack FILE` without compression (and `unpack` of an unsealed, uncompressed
@@ -1085,22 +1107,9 @@ fn a_file_truncated_while_packed_fails_cleanly() {
 
     fs::write(&src, noise(8 << 20, 12)).unwrap();
     let fifo = dir.path().join("out.fifo");
-    mkfifo(&fifo);
-    let child = args(&fifo).spawn().unwrap();
-    let mut out = fs::File::open(&fifo).unwrap();
-    let mut first = [0u8; 4];
-    out.read_exact(&mut first).unwrap();
+    let (first, o) = change_mid_run(&mut args(&fifo), &fifo, || truncate(&src, 100_000));
     assert_eq!(&first, b"SSTM");
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&src)
-        .unwrap()
-        .set_len(100_000)
-        .unwrap();
-    let mut rest = Vec::new();
-    out.read_to_end(&mut rest).unwrap();
-    check(child.wait_with_output().unwrap());
-    fs::remove_file(&fifo).unwrap();
+    check(o);
 
     // `unpack` of an unsealed, uncompressed container maps it too.
     fs::write(&src, noise(8 << 20, 14)).unwrap();
@@ -1116,24 +1125,12 @@ fn a_file_truncated_while_packed_fails_cleanly() {
         "64K",
         "-q",
     ]);
-    mkfifo(&fifo);
-    let child = bin()
-        .args(["unpack", p(&sst), "-o", p(&fifo), "-j1", "-q"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = fs::File::open(&fifo).unwrap();
-    out.read_exact(&mut first).unwrap();
-    fs::OpenOptions::new()
-        .write(true)
-        .open(&sst)
-        .unwrap()
-        .set_len(100_000)
-        .unwrap();
-    rest.clear();
-    out.read_to_end(&mut rest).unwrap();
-    check(child.wait_with_output().unwrap());
-    fs::remove_file(&fifo).unwrap();
+    let (_, o) = change_mid_run(
+        bin().args(["unpack", p(&sst), "-o", p(&fifo), "-j1", "-q"]),
+        &fifo,
+        || truncate(&sst, 100_000),
+    );
+    check(o);
     fs::remove_file(&sst).unwrap();
 
     let dest = dir.path().join("out.sst");
@@ -1142,12 +1139,7 @@ fn a_file_truncated_while_packed_fails_cleanly() {
         fs::write(&src, noise(32 << 20, 13)).unwrap();
         let child = args(&dest).spawn().unwrap();
         wait_for_temp(dir.path());
-        fs::OpenOptions::new()
-            .write(true)
-            .open(&src)
-            .unwrap()
-            .set_len(0)
-            .unwrap();
+        truncate(&src, 0);
         let o = child.wait_with_output().unwrap();
         if o.status.success() {
             fs::remove_file(&dest).unwrap();
@@ -1183,31 +1175,14 @@ fn a_container_that_grows_while_unpacked_is_refused() {
         "-q",
     ]);
     let fifo = dir.path().join("out.fifo");
-    mkfifo(&fifo);
-    let child = bin()
-        .args(["unpack", p(&sst), "-o", p(&fifo), "-j1", "-q"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = fs::File::open(&fifo).unwrap();
-    let mut first = [0u8; 4];
-    out.read_exact(&mut first).unwrap();
-    fs::OpenOptions::new()
-        .append(true)
-        .open(&sst)
-        .unwrap()
-        .write_all(b"more")
-        .unwrap();
-    let mut rest = Vec::new();
-    out.read_to_end(&mut rest).unwrap();
-    let o = child.wait_with_output().unwrap();
-    let err = String::from_utf8(o.stderr).unwrap();
-    assert_eq!(o.status.code(), Some(3), "{err}");
-    assert!(err.contains("changed size"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let (_, o) = change_mid_run(
+        bin().args(["unpack", p(&sst), "-o", p(&fifo), "-j1", "-q"]),
+        &fifo,
+        || append(&sst, b"more"),
+    );
+    refused_as_changed(o);
     // Grown before the run: the mapping holds the extra bytes, refused as the
     // reader refuses them (integrity, exit 5), and no output is left.
-    fs::remove_file(&fifo).unwrap();
     let dest = dir.path().join("back.bin");
     let e = fails(5, &["unpack", p(&sst), "-o", p(&dest), "-q"]);
     assert!(e.contains("data after the end"), "{e}");

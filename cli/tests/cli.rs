@@ -3,15 +3,18 @@
 //! (which must leave no output file behind), stdin and stdout, and the shared vectors.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use secstream::checksum::ChecksumKind;
 use secstream::compress::Compression;
 use secstream::container::{self, Config};
 use secstream::container_io::ContainerReader;
 use secstream::seal::MasterKey;
+
+#[path = "support/piped.rs"]
+mod piped;
+use piped::piped;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_secstream"))
@@ -308,8 +311,8 @@ fn wrong_key_tamper_and_truncation_leave_no_output() {
 #[test]
 fn stdin_and_stdout() {
     let f = fixture(2 * 1024 * 1024 + 3);
-    let mut child = bin()
-        .args([
+    let packed = piped(
+        bin().args([
             "pack",
             "--checksum",
             "xxh3",
@@ -317,30 +320,16 @@ fn stdin_and_stdout() {
             "deflate",
             "--key-file",
             p(&f.key),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let data = f.data.clone();
-    let feeder = std::thread::spawn(move || stdin.write_all(&data).unwrap());
-    let packed = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
+        ]),
+        f.data.clone(),
+    );
     assert!(packed.status.success());
     assert_eq!(&packed.stdout[..4], b"SSTM");
 
-    let mut child = bin()
-        .args(["unpack", "-", "-o", "-", "--key-file", p(&f.key)])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let sst = packed.stdout.clone();
-    let feeder = std::thread::spawn(move || stdin.write_all(&sst).unwrap());
-    let unpacked = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
+    let unpacked = piped(
+        bin().args(["unpack", "-", "-o", "-", "--key-file", p(&f.key)]),
+        packed.stdout.clone(),
+    );
     assert!(unpacked.status.success());
     assert!(unpacked.stdout == f.data);
 

@@ -96,19 +96,6 @@ fn fails(code: i32, args: &[&str], pass: Option<&str>) -> String {
     err
 }
 
-/// Pseudo-random (incompressible) bytes.
-fn noise(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x.to_le_bytes()[1]
-        })
-        .collect()
-}
-
 /// The CRC-32C of `b` (the envelope's checksum), bit by bit.
 fn crc32c(b: &[u8]) -> u32 {
     let mut c = !0u32;
@@ -238,32 +225,20 @@ fn round_trips_with_a_variable_and_a_file() {
     );
     assert!(r.stdout == data[100_000..170_000]);
     // stdin to stdout and back.
-    let mut child = bin()
-        .args(["pack", "-", "-o", "-", "--passphrase-env", "SS_PASS"])
-        .args(CHEAP)
-        .env("SS_PASS", pw)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let feed = data.clone();
-    let writer = std::thread::spawn(move || stdin.write_all(&feed).unwrap());
-    let packed = child.wait_with_output().unwrap();
-    writer.join().unwrap();
+    let packed = piped(
+        bin()
+            .args(["pack", "-", "-o", "-", "--passphrase-env", "SS_PASS"])
+            .args(CHEAP)
+            .env("SS_PASS", pw),
+        data.clone(),
+    );
     assert!(packed.status.success());
-    let mut child = bin()
-        .args(["unpack", "-", "-c", "--passphrase-env", "SS_PASS"])
-        .env("SS_PASS", pw)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let feed = packed.stdout;
-    let writer = std::thread::spawn(move || stdin.write_all(&feed).unwrap());
-    let back = child.wait_with_output().unwrap();
-    writer.join().unwrap();
+    let back = piped(
+        bin()
+            .args(["unpack", "-", "-c", "--passphrase-env", "SS_PASS"])
+            .env("SS_PASS", pw),
+        packed.stdout,
+    );
     assert!(back.status.success() && back.stdout == data);
 }
 
@@ -571,6 +546,14 @@ fn kdf_memory_the_machine_cannot_give_is_an_error_not_an_abort() {
 #[path = "support/pty.rs"]
 mod pty;
 use pty::pty;
+
+#[path = "support/noise.rs"]
+mod noise;
+use noise::noise;
+
+#[path = "support/piped.rs"]
+mod piped;
+use piped::piped;
 
 /// Runs `args` with the pty's slave as controlling terminal (and stderr), stdin from
 /// `stdin`; answers each prompt in `answers` when it appears; returns the exit code and
