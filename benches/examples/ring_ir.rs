@@ -21,11 +21,14 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use ringbuf::traits::{Consumer as _, Producer as _, Split as _, SplitRef as _};
 use secstream_core::ring::Ring;
 use secstream_core::spsc::SpscRing;
+
+#[path = "../common/trials.rs"]
+mod trials;
+use trials::interleave;
 
 const CAP: usize = 16 * 1024;
 
@@ -165,23 +168,11 @@ fn main() {
     }
     let trials: usize = args.next().map_or(100, |s| s.parse().expect("trials"));
     let mut runners: Vec<Runner> = NAMES.iter().map(|w| runner(w, size)).collect();
-    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(trials); NAMES.len()];
-    for _ in 0..trials {
-        for (run, t) in runners.iter_mut().zip(&mut times) {
-            let start = Instant::now();
-            run(rounds);
-            t.push(start.elapsed().as_secs_f64() * 1e9 / rounds.max(1) as f64);
-        }
-    }
-    println!("{size} B, {trials} trials of {rounds} round trips, ns per round trip:");
-    println!("{:12} {:>8} {:>8} {:>8}", "", "min", "p25", "median");
-    for (name, t) in NAMES.iter().zip(&mut times) {
-        t.sort_by(f64::total_cmp);
-        println!(
-            "{name:12} {:8.1} {:8.1} {:8.1}",
-            t[0],
-            t[t.len() / 4],
-            t[t.len() / 2]
-        );
-    }
+    interleave(
+        &NAMES,
+        &mut runners,
+        rounds,
+        trials,
+        &format!("{size} B, {trials} trials of {rounds} round trips, ns per round trip:"),
+    );
 }

@@ -20,9 +20,12 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use secstream_core::buf::SecureBuf;
+
+#[path = "../common/trials.rs"]
+mod trials;
+use trials::interleave;
 
 #[path = "../common/ssh_record.rs"]
 mod ssh_record;
@@ -86,23 +89,11 @@ fn main() {
     }
     let trials: usize = args.next().map_or(100, |s| s.parse().expect("trials"));
     let mut runners: Vec<_> = NAMES.iter().map(|w| runner(w)).collect();
-    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(trials); NAMES.len()];
-    for _ in 0..trials {
-        for (run, t) in runners.iter_mut().zip(&mut times) {
-            let start = Instant::now();
-            black_box(run(rounds));
-            t.push(start.elapsed().as_secs_f64() * 1e9 / rounds.max(1) as f64);
-        }
-    }
-    println!("{trials} trials of {rounds} records, ns per record:");
-    println!("{:16} {:>8} {:>8} {:>8}", "", "min", "p25", "median");
-    for (name, t) in NAMES.iter().zip(&mut times) {
-        t.sort_by(f64::total_cmp);
-        println!(
-            "{name:16} {:8.1} {:8.1} {:8.1}",
-            t[0],
-            t[t.len() / 4],
-            t[t.len() / 2]
-        );
-    }
+    interleave(
+        &NAMES,
+        &mut runners,
+        rounds,
+        trials,
+        &format!("{trials} trials of {rounds} records, ns per record:"),
+    );
 }
