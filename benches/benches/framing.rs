@@ -43,6 +43,10 @@ use tokio_util::codec::{Decoder as _, Encoder as _, LengthDelimitedCodec};
 const SIZES: [usize; 3] = [64, 1024, 64 * 1024];
 const SEALED_SIZES: [usize; 4] = [64, 1024, 64 * 1024, 1024 * 1024];
 
+#[path = "../common/sealed.rs"]
+mod sealed;
+use sealed::{KEY, sealed_writer};
+
 #[path = "../common/payload.rs"]
 mod payload;
 use payload::payload;
@@ -167,18 +171,6 @@ fn frame_decode(c: &mut Criterion) {
         }
         group.finish();
     }
-}
-
-const KEY: [u8; 32] = [0x42; 32];
-const STREAM_NONCE: [u8; 16] = [7; 16];
-
-fn sealed_writer(max: usize) -> container::Writer {
-    let config = Config::new(ChecksumKind::None, u32::try_from(max).unwrap());
-    let mut w =
-        container::Writer::new_sealed(config, &MasterKey::from_bytes(&KEY), STREAM_NONCE).unwrap();
-    let mut pre = [0u8; container::SEALED_PREAMBLE_LEN];
-    w.start(&mut pre).unwrap();
-    w
 }
 
 fn sealed(c: &mut Criterion) {

@@ -30,25 +30,16 @@
 use std::hint::black_box;
 
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, Tag, UnboundKey};
-use secstream_core::checksum::ChecksumKind;
-use secstream_core::container::{self, Config};
+use secstream_core::container;
 use secstream_core::seal::MasterKey;
 
-const KEY: [u8; 32] = [0x42; 32];
-const STREAM_NONCE: [u8; 16] = [7; 16];
+#[path = "../common/sealed.rs"]
+mod sealed;
+use sealed::{KEY, sealed_writer};
 
 #[path = "../common/payload.rs"]
 mod payload;
 use payload::payload;
-
-fn sealed_writer(max: usize) -> container::Writer {
-    let config = Config::new(ChecksumKind::None, u32::try_from(max).unwrap());
-    let mut w =
-        container::Writer::new_sealed(config, &MasterKey::from_bytes(&KEY), STREAM_NONCE).unwrap();
-    let mut pre = [0u8; container::SEALED_PREAMBLE_LEN];
-    w.start(&mut pre).unwrap();
-    w
-}
 
 /// The loop callgrind counts (`--toggle-collect='*timed_loop*'`).
 #[inline(never)]
