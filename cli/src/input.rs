@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use secstream::file_stream::ReadAt;
 
-use crate::exit::{Failure, Result};
+use crate::exit::{Exit, Failure, Result};
 use crate::names::is_stdin;
 
 /// An open input.
@@ -136,6 +136,20 @@ impl InputError {
     /// A mapped file that got shorter while it was read.
     pub(crate) fn shrank() -> Self {
         Self(io::ErrorKind::UnexpectedEof.into())
+    }
+
+    /// The failure of a write from the mapped input `name` that met a page cut off
+    /// by a truncation (`EFAULT`: the kernel's copy found no memory there); `None`
+    /// for any other error of `e`.
+    pub(crate) fn cut_mapping(e: &io::Error, name: &str) -> Option<Failure> {
+        #[cfg(unix)]
+        let cut = e.raw_os_error() == Some(libc::EFAULT);
+        #[cfg(not(unix))]
+        let cut = {
+            let _ = e;
+            false
+        };
+        cut.then(|| Failure::new(Exit::Io, format!("reading {name}"), Self::shrank()))
     }
 
     /// The input's error carried by `e`, if it carries one.

@@ -185,12 +185,10 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
         secstream::Error::Io(io) => match InputError::of(&io) {
             Some(inner) => Failure::new(Exit::Io, format!("reading {}", input.name), inner),
             // A write from the mapped input met a page cut off by a truncation.
-            None if is_mapped && io.raw_os_error() == Some(EFAULT) => Failure::new(
-                Exit::Io,
-                format!("reading {}", input.name),
-                InputError::shrank(),
-            ),
-            None => Failure::io(format!("writing {}", target.name()), &io),
+            None => match InputError::cut_mapping(&io, &input.name) {
+                Some(shrank) if is_mapped => shrank,
+                _ => Failure::io(format!("writing {}", target.name()), &io),
+            },
         },
         other => Failure::lib(&what, &other),
     };
@@ -235,9 +233,3 @@ pub(crate) fn pack(a: &PackArgs, v: Verbosity) -> Result<()> {
     }
     Ok(())
 }
-
-/// `EFAULT`: a write from memory that is not there (a mapped page cut off).
-#[cfg(unix)]
-const EFAULT: i32 = libc::EFAULT;
-#[cfg(not(unix))]
-const EFAULT: i32 = i32::MIN;

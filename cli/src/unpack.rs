@@ -170,16 +170,8 @@ fn drain<R: Read>(
         }
         let n = buf.len();
         out.write_all(buf).map_err(|e| {
-            if e.raw_os_error() == Some(EFAULT) {
-                // A write from the mapped input met a page cut off by a truncation.
-                Failure::new(
-                    Exit::Io,
-                    format!("reading {}", job.name),
-                    InputError::shrank(),
-                )
-            } else {
-                out.failure(&e)
-            }
+            // A write from the mapped input met a page cut off by a truncation.
+            InputError::cut_mapping(&e, job.name).unwrap_or_else(|| out.failure(&e))
         })?;
         handed(n as u64);
         r.consume(n);
@@ -187,9 +179,3 @@ fn drain<R: Read>(
     before_commit()?;
     out.commit()
 }
-
-/// `EFAULT`: a write from memory that is not there (a mapped page cut off).
-#[cfg(unix)]
-const EFAULT: i32 = libc::EFAULT;
-#[cfg(not(unix))]
-const EFAULT: i32 = i32::MIN;
