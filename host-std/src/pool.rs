@@ -1184,7 +1184,10 @@ impl Drop for PooledBuf<'_> {
         // The fast path: a short wipe and the thread's own slot; anything
         // else out of line (wiping again what it wipes), so this part needs
         // few registers.
-        if !self.drop_fast() {
+        #[allow(unsafe_code)]
+        // SAFETY: this is the drop: if the fast path took the box, nothing
+        // touches the guard again.
+        if !unsafe { self.drop_fast() } {
             self.drop_slow();
         }
     }
@@ -1193,9 +1196,15 @@ impl Drop for PooledBuf<'_> {
 impl PooledBuf<'_> {
     /// [`drop`](Drop::drop)'s fast path: wipes a short use and parks the
     /// buffer in this thread's slot if it is leased to the thread's row and
-    /// the slot takes it; true when done, and then the guard is empty.
+    /// the slot takes it; true when done.
+    ///
+    /// # Safety
+    /// Only the drop may call it: on true, `self.data` has been moved out
+    /// (without writing an empty box back: two stores a round) and must not
+    /// be used again.
+    #[allow(unsafe_code)]
     #[inline]
-    fn drop_fast(&mut self) -> bool {
+    unsafe fn drop_fast(&mut self) -> bool {
         if !wipe_short(&mut self.data, self.exposed) {
             return false;
         }
@@ -1205,7 +1214,9 @@ impl PooledBuf<'_> {
         if local.id() != self.lease {
             return false;
         }
-        let data = mem::take(&mut *self.data);
+        // SAFETY: written back below if the slot refuses the box; if it
+        // takes it, the caller leaves `self.data` alone (see # Safety).
+        let data = unsafe { ManuallyDrop::take(&mut self.data) };
         match local.put(self.class, data) {
             Ok(()) => {
                 self.pool.release();

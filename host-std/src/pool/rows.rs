@@ -11,7 +11,10 @@
 //! - the owner marks its row busy, runs the light side of an asymmetric
 //!   fence ([`Fences`]), reads the gate and only touches its slots if no
 //!   drain is under way (and, to park, if nobody waits for room), then
-//!   clears busy (a release);
+//!   clears busy (a release). With [`Fences::Symmetric`] the gate carries a
+//!   bit for good that sends every owner past its first read to a full
+//!   fence and a second read, so the common case tests one word for both
+//!   the mode and the gate;
 //! - a drainer sets the gate's drain bit, runs the heavy side of the fence
 //!   (Linux `membarrier`, or a full fence when the owner uses one too), then
 //!   waits for each row to be idle (an acquire) and takes its buffers;
@@ -29,7 +32,7 @@
 
 use std::marker::PhantomData;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering, compiler_fence};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::membarrier::Fences;
@@ -44,8 +47,12 @@ pub(super) const ROW_SLOTS: usize = 30;
 pub(super) const NO_LEASE: usize = usize::MAX;
 /// The gate's bit set while a drain is under way.
 const DRAINING: usize = 1;
+/// The gate's bit set for good when the rows use [`Fences::Symmetric`]:
+/// an owner that reads it runs the full fence and reads the gate again
+/// ([`Local::settle`]).
+const SYMMETRIC: usize = 2;
 /// What one waiter adds to the gate.
-const WAITER: usize = 2;
+const WAITER: usize = 4;
 
 /// A row: its busy mark, its hit counter and its slots, on cache lines of
 /// their own (only the row's thread writes them, but for drains). A slot
@@ -73,7 +80,8 @@ pub(super) struct Rows {
     /// comparison both checks a buffer's size and refuses a class without
     /// slots.
     sizes: [usize; ROW_SLOTS],
-    /// `DRAINING`, plus `WAITER` for each thread waiting for room.
+    /// `DRAINING`, `SYMMETRIC`, plus `WAITER` for each thread waiting for
+    /// room.
     gate: Gate,
     /// Serialises drains.
     drain: Mutex<()>,
@@ -103,7 +111,10 @@ impl Rows {
             rows: (0..rows).map(|_| Row::default()).collect(),
             classes,
             sizes,
-            gate: Gate(AtomicUsize::new(0)),
+            gate: Gate(AtomicUsize::new(match fences {
+                Fences::Asymmetric => 0,
+                Fences::Symmetric => SYMMETRIC,
+            })),
             drain: Mutex::new(()),
             fences,
         }
@@ -147,6 +158,20 @@ impl Rows {
             row,
             _not_send: PhantomData,
         })
+    }
+
+    /// The gate as an owner must judge it, given a non-zero first read in
+    /// [`Local::enter`]: with the symmetric fences, read again after the
+    /// full fence (without their bit); else that first read. Inline: a call
+    /// would make the owner's fast paths save registers.
+    #[inline(always)]
+    fn settle(&self, gate: usize) -> usize {
+        if gate & SYMMETRIC == 0 {
+            return gate;
+        }
+        // The bit is set only with these fences.
+        Fences::Symmetric.light();
+        self.gate.0.load(Ordering::Acquire) & !SYMMETRIC
     }
 
     /// Counts a thread waiting for room: from now on no row parks a buffer
@@ -318,12 +343,17 @@ impl Local<'_> {
         self.row.slots.get(class)
     }
 
-    /// Enters the row's section: marks it busy and returns the gate.
+    /// Enters the row's section: marks it busy and returns the gate, 0 in
+    /// the common case (no drain, nobody waiting, asymmetric fences).
     #[inline]
     fn enter(&self) -> usize {
         self.row.busy.store(true, Ordering::Relaxed);
-        self.rows.fences.light();
-        self.rows.gate.0.load(Ordering::Acquire)
+        // The light side of `Fences::Asymmetric`. With the symmetric ones
+        // this read counts for nothing: its `SYMMETRIC` bit sends the owner
+        // to `settle`.
+        compiler_fence(Ordering::SeqCst);
+        let gate = self.rows.gate.0.load(Ordering::Acquire);
+        if gate == 0 { 0 } else { self.rows.settle(gate) }
     }
 
     #[inline]
@@ -433,10 +463,13 @@ mod tests {
             assert_eq!(id_of(&local.take(1).unwrap()), 7);
             assert!(!local.is_full(1));
             assert_eq!(rows.hits(), 1);
-            // Nothing parks while a thread waits for room.
+            // Nothing parks while a thread waits for room; takes go on.
+            local.put(1, tagged(32, 13)).unwrap();
             rows.add_waiter();
             assert!(rows.waiting());
             assert!(local.put(2, tagged(64, 11)).is_err());
+            assert_eq!(id_of(&local.take(1).unwrap()), 13);
+            assert_eq!(rows.hits(), 2);
             rows.remove_waiter();
             assert!(!rows.waiting());
             local.put(2, tagged(64, 12)).unwrap();
