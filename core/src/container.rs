@@ -1335,18 +1335,83 @@ enum State {
     Done,
 }
 
+/// The index entries of a stream, digested as runs of equal entries: the reader
+/// compares the entries its frames call for with the entries stored, without storing
+/// either, and a stream whose frames all have one size (all but the last, usually)
+/// costs one comparison a frame instead of a share of a SHA-256 block.
+///
+/// An entry is a value below 2^63 (stored length, and plaintext length times 2^32
+/// when known). Each maximal run of equal values goes into the digest as the value
+/// alone (a run of one) or as the value with bit 63 set followed by the run's length
+/// (8 bytes each, LE). That encoding is one-to-one, so two sequences give the same
+/// digest only if they are equal (short of a SHA-256 collision). A stored entry with
+/// bit 63 set matches no frame: it marks the digest as differing.
+struct IndexRuns {
+    digest: IndexDigest,
+    value: u64,
+    count: u64,
+    forged: bool,
+}
+
+impl IndexRuns {
+    /// The bit no real entry has.
+    const RUN: u64 = 1 << 63;
+
+    const fn new() -> Self {
+        Self {
+            digest: IndexDigest::new(),
+            value: 0,
+            count: 0,
+            forged: false,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, value: u64) {
+        if self.count > 0 && value == self.value {
+            self.count += 1;
+            return;
+        }
+        self.flush();
+        self.forged |= value & Self::RUN != 0;
+        self.value = value;
+        self.count = 1;
+    }
+
+    /// The current run into the digest.
+    fn flush(&mut self) {
+        match self.count {
+            0 => {}
+            1 => self.digest.update(&self.value.to_le_bytes()),
+            n => {
+                self.digest.update(&(self.value | Self::RUN).to_le_bytes());
+                self.digest.update(&n.to_le_bytes());
+            }
+        }
+        self.count = 0;
+    }
+
+    /// The digest of every entry pushed, `None` if one could not be a frame's.
+    fn finish(&mut self) -> Option<[u32; 8]> {
+        self.flush();
+        let state = self.digest.finish();
+        (!self.forged).then_some(state)
+    }
+}
+
 /// The SHA-256 compression function chained over a byte sequence in 64-byte blocks,
 /// ended with a block that holds the byte count (Merkle-Damgard strengthening): two
 /// sequences give the same state only if they are equal (short of a SHA-256
-/// collision). The reader compares the index entries its frames call for with the
-/// entries stored, without storing either. It runs `sha2`'s block function directly,
+/// collision). [`IndexRuns`] feeds it. It runs `sha2`'s block function directly,
 /// which the key derivation links anyway.
 struct IndexDigest {
     state: [u32; 8],
     block: [u8; 64],
     fill: usize,
-    /// Bytes fed, modulo 2^32: an index has at most 8 * MAX_INDEX_ENTRIES < 2^32
-    /// bytes, and the digests are compared only for a stream that has one.
+    /// Bytes fed, modulo 2^32: [`IndexRuns`] feeds at most 8 bytes an entry (a run
+    /// of one takes 8, a longer run 16), an index has at most MAX_INDEX_ENTRIES
+    /// entries, 8 * MAX_INDEX_ENTRIES < 2^32, and the digests are compared only for a
+    /// stream that has one.
     len: u32,
 }
 
@@ -1419,7 +1484,9 @@ struct EndParse {
     counts_got: usize,
     /// Index bytes still to come once the counts are in.
     index_left: u64,
-    index_hash: IndexDigest,
+    index_runs: IndexRuns,
+    /// The index entry being read (its bytes so far, LE).
+    entry: u64,
     tail: [u8; 8],
     tail_got: usize,
     crc: Crc32cDigest,
@@ -1429,6 +1496,36 @@ struct EndParse {
 }
 
 impl EndParse {
+    /// Index bytes, as they arrive, into the runs: whole entries straight, split
+    /// ones byte by byte.
+    fn index_bytes(&mut self, mut src: &[u8], plain_known: bool) {
+        // Keyless, sealed: only the stored lengths (bytes 0..4) can be compared.
+        let mask = if plain_known {
+            u64::MAX
+        } else {
+            u64::from(u32::MAX)
+        };
+        while !src.is_empty() {
+            if self.phase == 0 {
+                if let Some((entry, later)) = src.split_first_chunk::<8>() {
+                    self.index_runs.push(u64::from_le_bytes(*entry) & mask);
+                    src = later;
+                    continue;
+                }
+            }
+            let Some((&b, later)) = src.split_first() else {
+                break;
+            };
+            self.entry |= u64::from(b) << (8 * self.phase);
+            self.phase = (self.phase + 1) & 7;
+            if self.phase == 0 {
+                self.index_runs.push(self.entry & mask);
+                self.entry = 0;
+            }
+            src = later;
+        }
+    }
+
     fn new() -> Self {
         let mut crc = Crc32cDigest::new();
         crc.update(&END_MARK.to_le_bytes());
@@ -1436,7 +1533,8 @@ impl EndParse {
             counts: [0; END_COUNTS_LEN],
             counts_got: 0,
             index_left: 0,
-            index_hash: IndexDigest::new(),
+            index_runs: IndexRuns::new(),
+            entry: 0,
             tail: [0; 8],
             tail_got: 0,
             crc,
@@ -1477,8 +1575,8 @@ pub struct Reader<B: AsMut<[u8]>, D: Decompress = ()> {
     final_seen: bool,
     /// Whether plaintext lengths are known (not for a keyless read of a sealed stream).
     plain_known: bool,
-    /// SHA-256 of the index entries the frames read call for.
-    expected_index: IndexDigest,
+    /// The index entries the frames read call for.
+    expected_index: IndexRuns,
     end: EndParse,
     failed: Option<Error>,
     /// Kept between frames for the second try at the final flag (`ring` backend).
@@ -1523,7 +1621,7 @@ impl<B: AsMut<[u8]>> Reader<B, ()> {
             plain_total: 0,
             final_seen: false,
             plain_known: true,
-            expected_index: IndexDigest::new(),
+            expected_index: IndexRuns::new(),
             end: EndParse::new(),
             scratch: Scratch::new(),
             failed: None,
@@ -1843,11 +1941,11 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             // plain_len <= max_plain <= 2^30.
             let p = u32::try_from(plain_len).map_err(|_| Error::PlainTooLong)?;
             // The frame's index entry: stored length, then plaintext length.
-            let entry = (u64::from(p) << 32 | u64::from(stored32)).to_le_bytes();
-            self.expected_index.update(&entry);
+            self.expected_index
+                .push(u64::from(p) << 32 | u64::from(stored32));
             self.plain_total += u64::from(p);
         } else {
-            self.expected_index.update(&stored32.to_le_bytes());
+            self.expected_index.push(u64::from(stored32));
         }
         Ok(Step::Frame(src, consumed))
     }
@@ -1897,18 +1995,7 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
             let take = usize::try_from(e.index_left).map_or(avail.len(), |l| l.min(avail.len()));
             let src = avail.get(..take).unwrap_or_default();
             e.crc.update(src);
-            if self.plain_known {
-                e.index_hash.update(src);
-            } else {
-                // Keyless, sealed: only the stored lengths can be compared. Entry
-                // bytes 0..4 of each 8 are the stored length.
-                for b in src {
-                    if e.phase < 4 {
-                        e.index_hash.update(&[*b]);
-                    }
-                    e.phase = (e.phase + 1) & 7;
-                }
-            }
+            e.index_bytes(src, self.plain_known);
             e.index_left -= take as u64;
             pos += take;
         }
@@ -1938,8 +2025,8 @@ impl<B: AsMut<[u8]>, D: Decompress> Reader<B, D> {
         }
         if e.entries > 0 {
             let expected = self.expected_index.finish();
-            let seen = e.index_hash.finish();
-            if expected != seen {
+            let seen = e.index_runs.finish();
+            if expected.is_none() || expected != seen {
                 return Err(Error::EndMismatch(EndField::Index));
             }
         }
@@ -2558,6 +2645,58 @@ mod tests {
         );
     }
 
+    fn index_digest(values: &[u64]) -> Option<[u32; 8]> {
+        let mut runs = IndexRuns::new();
+        for &v in values {
+            runs.push(v);
+        }
+        runs.finish()
+    }
+
+    /// The index digest's runs: equal sequences give equal digests, and runs moved,
+    /// lengthened or split give different ones; an entry with bit 63, which no frame
+    /// has, matches nothing (not even a run's own encoding fed as entries).
+    #[test]
+    fn index_runs_tell_sequences_apart() {
+        let (a, b) = (1 << 32 | 40, 7);
+        let cases: [&[u64]; 9] = [
+            &[],
+            &[a],
+            &[a, a],
+            &[a, a, a],
+            &[a, b],
+            &[b, a],
+            &[a, a, b],
+            &[a, b, b],
+            &[a, b, a],
+        ];
+        for (i, x) in cases.iter().enumerate() {
+            for (j, y) in cases.iter().enumerate() {
+                assert_eq!(index_digest(x) == index_digest(y), i == j, "{x:?} / {y:?}");
+            }
+        }
+        assert!(index_digest(&[a | IndexRuns::RUN, 2]).is_none());
+        assert!(index_digest(&[b, a | IndexRuns::RUN]).is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: if cfg!(miri) { 4 } else { 512 },
+            failure_persistence: None,
+            ..proptest::test_runner::Config::default()
+        })]
+
+        /// Over a two-value alphabet (long runs, and many equal pairs), digests are
+        /// equal exactly when the sequences are.
+        #[test]
+        fn index_digests_are_equal_only_for_equal_sequences(
+            x in proptest::collection::vec(0u64..2, 0..7),
+            y in proptest::collection::vec(0u64..2, 0..7),
+        ) {
+            proptest::prop_assert_eq!(index_digest(&x) == index_digest(&y), x == y);
+        }
+    }
+
     #[cfg(feature = "alloc")]
     #[test]
     fn end_section_is_checked_field_by_field() {
@@ -2589,6 +2728,17 @@ mod tests {
         );
         assert_eq!(
             read(&patch(28, &[4, 0, 0, 0]), 7, How::Keyless).end,
+            Err(Error::EndMismatch(EndField::Index))
+        );
+        // An entry with bit 63 set (the runs' marker) is no frame's.
+        let first = u64::from_le_bytes(wire[end_at + 28..end_at + 36].try_into().unwrap());
+        assert_eq!(
+            read(
+                &patch(28, &(first | 1 << 63).to_le_bytes()),
+                7,
+                How::Keyless
+            )
+            .end,
             Err(Error::EndMismatch(EndField::Index))
         );
         assert_eq!(
