@@ -132,6 +132,9 @@ impl Cmd {
         for (k, v) in &self.envs {
             c.env(k, v);
         }
+        if let Some(dir) = &self.dir {
+            c.current_dir(dir);
+        }
         let out = c.output().ok()?;
         out.status
             .success()
@@ -552,6 +555,7 @@ fn test(r: &mut Runner) {
             "buffers_under_64",
         ]);
     }
+    miri_filters_name_tests(r, &miri_host, &root);
     r.step(
         "miri: host secret memory, Secret, Stream and pools",
         vec![
@@ -564,6 +568,55 @@ fn test(r: &mut Runner) {
     ffi::ffi(r);
     firmware::firmware(r);
     fuzz::fuzz(r);
+}
+
+/// Checks that each test-name filter after the `--` of `args` (a `cargo miri test`
+/// command) names at least one test, from the harness's `--list`: Miri runs the
+/// tests whose names contain one of the filters, so a test renamed would otherwise
+/// drop out of it without a word.
+fn miri_filters_name_tests(r: &mut Runner, args: &[&str], root: &Path) {
+    let start = Instant::now();
+    let name = "miri: every host test filter names a test";
+    eprintln!("\n#### {name}");
+    let Some(dash) = args.iter().position(|a| *a == "--") else {
+        r.record(name, false, start.elapsed());
+        return;
+    };
+    let (cmd, filters) = args.split_at(dash);
+    let filters = filters.get(1..).unwrap_or_default();
+    let mut list: Vec<&str> = cmd.to_vec();
+    list.extend(["--", "--list", "--format", "terse"]);
+    let listing = Cmd::cargo(&list)
+        .env("MIRIFLAGS", "-Zmiri-strict-provenance")
+        .dir(root)
+        .output();
+    let ok = match listing {
+        None => {
+            eprintln!("`cargo {}` failed", list.join(" "));
+            false
+        }
+        Some(out) => {
+            let tests: Vec<&str> = out
+                .lines()
+                .filter_map(|l| l.strip_suffix(": test"))
+                .collect();
+            let unmatched: Vec<&&str> = filters
+                .iter()
+                .filter(|f| !tests.iter().any(|t| t.contains(**f)))
+                .collect();
+            for f in &unmatched {
+                eprintln!("no test's name contains {f:?}: rename the filter in xtask");
+            }
+            eprintln!(
+                "{} tests listed, {} filters, {} unmatched",
+                tests.len(),
+                filters.len(),
+                unmatched.len()
+            );
+            unmatched.is_empty() && !tests.is_empty()
+        }
+    };
+    r.record(name, ok, start.elapsed());
 }
 
 fn main() -> ExitCode {

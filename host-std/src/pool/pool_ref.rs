@@ -86,3 +86,29 @@ impl<T> PoolRef<'_, T> {
 unsafe impl<T: Send + Sync> Send for PoolRef<'_, T> {}
 // SAFETY: as for `Send`.
 unsafe impl<T: Send + Sync> Sync for PoolRef<'_, T> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A borrowed reference takes no count; an owned one takes one, gives it back
+    /// once however often it is released, and keeps the value alive past the
+    /// last `Arc`.
+    #[test]
+    fn owned_references_hold_one_count_and_give_it_back_once() {
+        let arc = Arc::new(String::from("pool"));
+        let borrowed = PoolRef::borrowed(&arc);
+        assert_eq!(Arc::strong_count(&arc), 1);
+        let mut owned = borrowed.to_owned();
+        assert_eq!(Arc::strong_count(&arc), 2);
+        assert_eq!(owned.get(), "pool");
+        let weak = Arc::downgrade(&arc);
+        drop(arc);
+        // The owned count alone keeps the value.
+        assert_eq!(owned.get(), "pool");
+        assert_eq!(weak.strong_count(), 1);
+        owned.release();
+        owned.release();
+        assert_eq!(weak.strong_count(), 0);
+    }
+}
