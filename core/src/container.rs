@@ -1343,13 +1343,16 @@ enum State {
 /// An entry is a value below 2^63 (stored length, and plaintext length times 2^32
 /// when known). Each maximal run of equal values goes into the digest as the value
 /// alone (a run of one) or as the value with bit 63 set followed by the run's length
-/// (8 bytes each, LE). That encoding is one-to-one, so two sequences give the same
+/// (8 and 4 bytes, LE). That encoding is one-to-one, so two sequences give the same
 /// digest only if they are equal (short of a SHA-256 collision). A stored entry with
 /// bit 63 set matches no frame: it marks the digest as differing.
 struct IndexRuns {
     digest: IndexDigest,
     value: u64,
-    count: u64,
+    /// Entries in the current run: at most MAX_INDEX_ENTRIES < 2^32 wherever the
+    /// digests are compared (a stream with more frames has no index); past that it
+    /// wraps, in a digest nobody compares.
+    count: u32,
     forged: bool,
 }
 
@@ -1369,7 +1372,7 @@ impl IndexRuns {
     #[inline]
     fn push(&mut self, value: u64) {
         if self.count > 0 && value == self.value {
-            self.count += 1;
+            self.count = self.count.wrapping_add(1);
             return;
         }
         self.flush();
@@ -1409,7 +1412,7 @@ struct IndexDigest {
     block: [u8; 64],
     fill: usize,
     /// Bytes fed, modulo 2^32: [`IndexRuns`] feeds at most 8 bytes an entry (a run
-    /// of one takes 8, a longer run 16), an index has at most MAX_INDEX_ENTRIES
+    /// of one takes 8, a longer run 12), an index has at most MAX_INDEX_ENTRIES
     /// entries, 8 * MAX_INDEX_ENTRIES < 2^32, and the digests are compared only for a
     /// stream that has one.
     len: u32,
@@ -1485,8 +1488,8 @@ struct EndParse {
     /// Index bytes still to come once the counts are in.
     index_left: u64,
     index_runs: IndexRuns,
-    /// The index entry being read (its bytes so far, LE).
-    entry: u64,
+    /// The index entry being read (its first `phase` bytes).
+    entry: [u8; 8],
     tail: [u8; 8],
     tail_got: usize,
     crc: Crc32cDigest,
@@ -1496,33 +1499,24 @@ struct EndParse {
 }
 
 impl EndParse {
-    /// Index bytes, as they arrive, into the runs: whole entries straight, split
-    /// ones byte by byte.
-    fn index_bytes(&mut self, mut src: &[u8], plain_known: bool) {
-        // Keyless, sealed: only the stored lengths (bytes 0..4) can be compared.
-        let mask = if plain_known {
-            u64::MAX
-        } else {
-            u64::from(u32::MAX)
-        };
-        while !src.is_empty() {
-            if self.phase == 0 {
-                if let Some((entry, later)) = src.split_first_chunk::<8>() {
-                    self.index_runs.push(u64::from_le_bytes(*entry) & mask);
-                    src = later;
-                    continue;
-                }
+    /// Index bytes, as they arrive, into the runs (an index is read once a stream:
+    /// byte by byte, which keeps the code small on a microcontroller).
+    fn index_bytes(&mut self, src: &[u8], plain_known: bool) {
+        for &b in src {
+            if let Some(slot) = self.entry.get_mut(usize::from(self.phase)) {
+                *slot = b;
             }
-            let Some((&b, later)) = src.split_first() else {
-                break;
-            };
-            self.entry |= u64::from(b) << (8 * self.phase);
             self.phase = (self.phase + 1) & 7;
             if self.phase == 0 {
-                self.index_runs.push(self.entry & mask);
-                self.entry = 0;
+                let entry = u64::from_le_bytes(self.entry);
+                // Keyless, sealed: only the stored lengths (bytes 0..4) can be
+                // compared.
+                self.index_runs.push(if plain_known {
+                    entry
+                } else {
+                    entry & u64::from(u32::MAX)
+                });
             }
-            src = later;
         }
     }
 
@@ -1534,7 +1528,7 @@ impl EndParse {
             counts_got: 0,
             index_left: 0,
             index_runs: IndexRuns::new(),
-            entry: 0,
+            entry: [0; 8],
             tail: [0; 8],
             tail_got: 0,
             crc,
