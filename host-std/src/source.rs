@@ -7,7 +7,8 @@ use zeroize::{Zeroize, Zeroizing};
 /// Size of a reader's window.
 pub(crate) const READ_CHUNK: usize = 256 * 1024;
 
-/// The input side of a [`FrameReader`]: the inner reader and a window over its bytes.
+/// The input side of a [`FrameReader`](crate::frame_io::FrameReader): the inner reader and a
+/// window over its bytes.
 pub(crate) struct Source<R> {
     pub(crate) inner: R,
     /// Wiped when refilled and on drop (sealed frames are decrypted in it).

@@ -49,7 +49,7 @@ pub(super) const NO_LEASE: usize = usize::MAX;
 const DRAINING: usize = 1;
 /// The gate's bit set for good when the rows use [`Fences::Symmetric`]:
 /// an owner that reads it runs the full fence and reads the gate again
-/// ([`Local::settle`]).
+/// ([`Rows::settle`]).
 const SYMMETRIC: usize = 2;
 /// What one waiter adds to the gate.
 const WAITER: usize = 4;
