@@ -1,6 +1,6 @@
 //! The `ring` ChaCha20-Poly1305 backend (feature `ring`, hosts): ring's
 //! assembly runs 2x RustCrypto's speed at 64 KiB and 9x at 64 bytes here
-//! (BENCHMARKS.md). Same bytes on the wire as [`super::portable`].
+//! (BENCHMARKS.md). Same bytes on the wire as the portable backend (`seal/portable.rs`).
 //!
 //! ring decrypts while it authenticates and zeroes the buffer when the tag
 //! does not match, so a failed open leaves zeros, not the ciphertext; and ring
