@@ -81,7 +81,11 @@ fn main() {
                     2 => unsafe { fused_avx512(o, slot) },
                     _ => calls(o, slot),
                 }
-                pos = if fixed { 0 } else { (pos + n) % (16384 - n + 1) & !15 };
+                pos = if fixed {
+                    0
+                } else {
+                    (pos + n) % (16384 - n + 1) & !15
+                };
             }
             let ns = t.elapsed().as_nanos() as f64 / iters as f64;
             if round > 0 {
