@@ -1065,6 +1065,31 @@ fn a_file_that_grows_while_packed_is_refused() {
     refused_as_changed(o);
 }
 
+/// Packs `src` into `sst` unsealed and uncompressed, in 64 KiB frames: a container
+/// that `unpack` reads through a mapping (Linux).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn pack_for_mapped_unpack(src: &Path, sst: &Path) {
+    ok(&[
+        "pack",
+        p(src),
+        "-o",
+        p(sst),
+        "--compress",
+        "none",
+        "--frame-size",
+        "64K",
+        "-q",
+    ]);
+}
+
+/// `unpack SST -o OUT` on one thread, quiet.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn unpack_one_thread(sst: &Path, out: &Path) -> Command {
+    let mut c = bin();
+    c.args(["unpack", p(sst), "-o", p(out), "-j1", "-q"]);
+    c
+}
+
 /// `pack FILE` without compression (and `unpack` of an unsealed, uncompressed
 /// container) reads a regular file through a read-only mapping (Linux). A file
 /// truncated meanwhile must not crash it (SIGBUS) nor leave a temporary file: it fails
@@ -1114,22 +1139,10 @@ fn a_file_truncated_while_packed_fails_cleanly() {
     // `unpack` of an unsealed, uncompressed container maps it too.
     fs::write(&src, noise(8 << 20, 14)).unwrap();
     let sst = dir.path().join("packed.sst");
-    ok(&[
-        "pack",
-        p(&src),
-        "-o",
-        p(&sst),
-        "--compress",
-        "none",
-        "--frame-size",
-        "64K",
-        "-q",
-    ]);
-    let (_, o) = change_mid_run(
-        bin().args(["unpack", p(&sst), "-o", p(&fifo), "-j1", "-q"]),
-        &fifo,
-        || truncate(&sst, 100_000),
-    );
+    pack_for_mapped_unpack(&src, &sst);
+    let (_, o) = change_mid_run(&mut unpack_one_thread(&sst, &fifo), &fifo, || {
+        truncate(&sst, 100_000)
+    });
     check(o);
     fs::remove_file(&sst).unwrap();
 
@@ -1163,23 +1176,11 @@ fn a_container_that_grows_while_unpacked_is_refused() {
     let src = dir.path().join("data.bin");
     fs::write(&src, noise(8 << 20, 15)).unwrap();
     let sst = dir.path().join("data.sst");
-    ok(&[
-        "pack",
-        p(&src),
-        "-o",
-        p(&sst),
-        "--compress",
-        "none",
-        "--frame-size",
-        "64K",
-        "-q",
-    ]);
+    pack_for_mapped_unpack(&src, &sst);
     let fifo = dir.path().join("out.fifo");
-    let (_, o) = change_mid_run(
-        bin().args(["unpack", p(&sst), "-o", p(&fifo), "-j1", "-q"]),
-        &fifo,
-        || append(&sst, b"more"),
-    );
+    let (_, o) = change_mid_run(&mut unpack_one_thread(&sst, &fifo), &fifo, || {
+        append(&sst, b"more")
+    });
     refused_as_changed(o);
     // Grown before the run: the mapping holds the extra bytes, refused as the
     // reader refuses them (integrity, exit 5), and no output is left.
