@@ -27,23 +27,8 @@ pub(crate) fn open(
     is_final: Option<bool>,
     bytes: &mut [u8],
 ) -> Result<Opened, container::Error> {
-    let kind = codec.config().checksum;
-    let hlen = frame::header_len(kind);
-    let (head, stored) = bytes
-        .split_at_mut_checked(hlen)
-        .ok_or(container::Error::Truncated)?;
-    let mut len = [0u8; 4];
-    len.copy_from_slice(head.get(..4).unwrap_or(&[0; 4]));
-    let len = u32::from_le_bytes(len);
-    if len as usize != stored.len() {
-        return Err(container::Error::EndMismatch(container::EndField::Index));
-    }
-    if stored.len() > codec.config().max_stored() {
-        return Err(container::Error::FrameTooLong { frame: counter });
-    }
-    if !kind.verify(stored, head.get(4..).unwrap_or_default()) {
-        return Err(container::Error::BadChecksum { frame: counter });
-    }
+    let hlen = check(codec, counter, bytes)?;
+    let stored = bytes.get_mut(hlen..).ok_or(container::Error::Truncated)?;
     let (n, fin) = codec.open(counter, is_final, stored)?;
     Ok(Opened {
         start: hlen,
@@ -62,6 +47,17 @@ pub(crate) fn check_unsealed(
     if codec.config().sealed {
         return Err(container::Error::KeyRequired);
     }
+    Ok(Opened {
+        start: check(codec, counter, bytes)?,
+        end: bytes.len(),
+        is_final: false,
+    })
+}
+
+/// The checks of frame `counter`'s bytes before opening, shared by [`open`] and
+/// [`check_unsealed`]: the `len` field matches the stored length, which is within
+/// the stream's bound, and the checksum matches. Returns the header length.
+fn check(codec: &FrameCodec, counter: u64, bytes: &[u8]) -> Result<usize, container::Error> {
     let kind = codec.config().checksum;
     let hlen = frame::header_len(kind);
     let (head, stored) = bytes
@@ -78,11 +74,7 @@ pub(crate) fn check_unsealed(
     if !kind.verify(stored, head.get(4..).unwrap_or_default()) {
         return Err(container::Error::BadChecksum { frame: counter });
     }
-    Ok(Opened {
-        start: hlen,
-        end: bytes.len(),
-        is_final: false,
-    })
+    Ok(hlen)
 }
 
 /// Decompresses an opened frame's `input` into `out` (which bounds the
