@@ -640,11 +640,13 @@ fn sealing_in_place_writes_the_bytes_of_the_copying_encoder() {
             .unwrap();
         let src = std::sync::Arc::new(data(2500, 1));
         let e = w.finish_from(src, 0, 3000, |_| {}).unwrap_err();
-        assert!(
-            matches!(&e, Error::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof),
-            "{mode:?}: {e}"
-        );
+        assert!(short_source(&e), "{mode:?}: {e}");
     }
+}
+
+/// The error of a source shorter than it was said to be.
+fn short_source(e: &Error) -> bool {
+    matches!(e, Error::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof)
 }
 
 #[test]
@@ -654,10 +656,7 @@ fn finish_from_a_short_source_fails_and_poisons() {
         let w = opts.parallel_writer(Vec::new(), mode).unwrap();
         let src = std::sync::Arc::new(data(2500, 1));
         let e = w.finish_from(src, 0, 3000, |_| {}).unwrap_err();
-        assert!(
-            matches!(&e, Error::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof),
-            "{mode:?}: {e}"
-        );
+        assert!(short_source(&e), "{mode:?}: {e}");
         let w = opts.parallel_writer(Vec::new(), mode).unwrap();
         let src = std::sync::Arc::new(data(10, 1));
         assert!(w.finish_from(src, 5, u64::MAX, |_| {}).is_err(), "{mode:?}");
@@ -680,7 +679,7 @@ fn finish_from_a_short_source_fails_and_poisons() {
             let src = std::sync::Arc::new(data(2500, 1));
             let e = w.finish_from_shared(src, 0, 3000, |_| {}).unwrap_err();
             assert!(
-                matches!(&e, Error::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof),
+                short_source(&e),
                 "{mode:?} {compression} {sealed} {head}: {e}"
             );
         }
