@@ -2691,6 +2691,57 @@ mod tests {
         }
     }
 
+    /// An index of equal entries (the runs' case) reads back, keyed, keyless and
+    /// verified, and a stored index that moves, lengthens or shortens a run fails
+    /// as `EndMismatch(Index)` (the CRC resealed, so only the index is wrong).
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn an_index_of_equal_entries_is_checked_entry_by_entry() {
+        for sealed in [false, true] {
+            let config = Config::new(ChecksumKind::Crc32c, 64).with_sealed(sealed);
+            let payloads: [&[u8]; 4] = [b"abc", b"abc", b"abc", b"de"];
+            let wire = write(config, &payloads);
+            let n = wire.len();
+            // Every frame's entry (a sealed stream ends with an empty final frame).
+            let end_len = u32::from_le_bytes(wire[n - 8..n - 4].try_into().unwrap()) as usize;
+            let entries = (end_len - 36) / 8;
+            let index_at = n - 8 - 8 * entries;
+            let hows = if sealed {
+                [How::Keyed, How::Verify]
+            } else {
+                [How::Keyless, How::Verify]
+            };
+            for how in hows {
+                for chunk in [1, 7, n] {
+                    let got = read(&wire, chunk, how);
+                    assert_eq!(got.end, Ok(()), "sealed {sealed} chunk {chunk}");
+                    assert_eq!(got.frames.len(), entries);
+                }
+            }
+            let entry = |i: usize| -> [u8; 8] {
+                wire[index_at + 8 * i..index_at + 8 * i + 8]
+                    .try_into()
+                    .unwrap()
+            };
+            // Entries 0..4 as [a, a, a, b]: as [a, a, b, b], [b, a, a, a], [a, a, a, a].
+            for order in [[0, 1, 3, 3], [3, 0, 1, 2], [0, 1, 2, 0]] {
+                let mut w = wire.clone();
+                for (i, &from) in order.iter().enumerate() {
+                    w[index_at + 8 * i..index_at + 8 * i + 8].copy_from_slice(&entry(from));
+                }
+                let end_at = n - end_len;
+                let crc = crc32c_bitwise(&w[end_at..n - 4]);
+                w[n - 4..].copy_from_slice(&crc.to_le_bytes());
+                let how = if sealed { How::Keyed } else { How::Keyless };
+                assert_eq!(
+                    read(&w, 7, how).end,
+                    Err(Error::EndMismatch(EndField::Index)),
+                    "sealed {sealed} order {order:?}"
+                );
+            }
+        }
+    }
+
     #[cfg(feature = "alloc")]
     #[test]
     fn end_section_is_checked_field_by_field() {
