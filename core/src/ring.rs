@@ -75,9 +75,17 @@ impl core::error::Error for Error {}
 /// See the [module documentation](self) for the wiping rules. Not `Clone`
 /// (a copy would duplicate the secret bytes); `Debug` shows only the length
 /// and the capacity.
-// `repr(C)` with the storage first: it starts at the (8-byte aligned) start
-// of the value, which keeps the copies in and out aligned.
+// `repr(C)` with the storage first: it starts at the start of the value,
+// which is aligned to the cache line where lines are 64 bytes, so that a
+// ring that starts over at slot 0 moves whole aligned lines, and a vector
+// never straddles two lines at the ring's end (BENCHMARKS.md, rings, session
+// 7). Elsewhere (microcontrollers, wasm) it is 8-byte aligned and no padding
+// is added.
 #[repr(C)]
+#[cfg_attr(
+    any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"),
+    repr(align(64))
+)]
 pub struct Ring<const N: usize> {
     buf: [u8; N],
     /// Index of the oldest byte: `head < N`, or `0` when `N == 0`. Reset to
@@ -324,12 +332,17 @@ impl<const N: usize> Ring<N> {
     }
 }
 
-/// Up to this many bytes, [`move_out`] copies and wipes in one inlined pass;
-/// above, `memcpy` then `memset` (wider vectors than the inlined loop gets on
-/// a baseline target) are faster.
+#[cfg(all(feature = "std", target_arch = "x86_64", not(target_feature = "avx2")))]
+mod avx2;
+
+/// With 32-byte moves (AVX2: chosen at run time on x86-64 hosts, or built
+/// in with `target-cpu`), [`move_out`] copies and wipes in one pass at every
+/// length. With the baseline's 16-byte moves it does so up to this many
+/// bytes; above, `memcpy` then `memset` (which choose wider vectors at run
+/// time) are faster.
 const FUSED_MAX: usize = 256;
 
-/// Above [`FUSED_MAX`], [`move_out`] copies and wipes this many bytes at a
+/// Above [`FUSED_MAX`], without 32-byte moves, [`move_out`] copies and wipes this many bytes at a
 /// time: each block is wiped while it is still in the L1 cache, and each
 /// `memset` stays below the size where glibc switches to `rep stosb`
 /// (callgrind counts one instruction per byte for a 4 KiB `memset` here).
@@ -361,11 +374,7 @@ pub(crate) fn move_out(dst: &mut [u8], src: &mut [u8], wipe: bool) {
     debug_assert_eq!(dst.len(), src.len());
     if !wipe {
         dst.copy_from_slice(src);
-    } else if ASM_BARRIER && src.len() <= FUSED_MAX {
-        for (d, s) in dst.iter_mut().zip(src.iter_mut()) {
-            *d = *s;
-            *s = 0;
-        }
+    } else if ASM_BARRIER && fused(dst, src) {
         // The barrier makes the optimiser assume `src` is read afterwards,
         // so it cannot drop the zero stores: what `zeroize` does for slices.
         zeroize::optimization_barrier(src);
@@ -380,6 +389,25 @@ pub(crate) fn move_out(dst: &mut [u8], src: &mut [u8], wipe: bool) {
             }
         }
     }
+}
+
+/// Copies `src` into `dst` and zeroes `src` in one pass, if that is the
+/// fastest way for this length here; returns whether it did (else neither
+/// slice was touched). The caller puts the optimisation barrier after it.
+#[inline]
+fn fused(dst: &mut [u8], src: &mut [u8]) -> bool {
+    #[cfg(all(feature = "std", target_arch = "x86_64", not(target_feature = "avx2")))]
+    if avx2::move_out(dst, src) {
+        return true;
+    }
+    if src.len() > FUSED_MAX && !cfg!(target_feature = "avx2") {
+        return false;
+    }
+    for (d, s) in dst.iter_mut().zip(src.iter_mut()) {
+        *d = *s;
+        *s = 0;
+    }
+    true
 }
 
 impl<const N: usize> Default for Ring<N> {
@@ -645,6 +673,38 @@ mod tests {
             assert_eq!(r.free(), N - m.len());
             assert_eq!(r.is_empty(), m.is_empty());
             assert_eq!(r.is_full(), m.len() == N);
+        }
+    }
+
+    /// `move_out` at every length its paths switch at (the fused loop's
+    /// vector widths, `FUSED_MAX`, `WIPE_BLOCK`) and at odd offsets: the
+    /// bytes arrive whole and, with the wipe, the source is left all zeros;
+    /// without, it is left as it was. On x86-64 with `std` this runs the AVX2
+    /// loop where the CPU has AVX2; under Miri, the blocks.
+    #[test]
+    fn move_out_copies_and_wipes_every_length() {
+        let lens = [
+            0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 511, 512, 513,
+            1023, 1024, 1025, 4096, 4097,
+        ];
+        let lens: &[usize] = if cfg!(miri) { &lens[..12] } else { &lens };
+        for &len in lens {
+            for off in [0, 1, 7] {
+                let data: Vec<u8> = (0..len).map(|i| i.to_le_bytes()[0] | 1).collect();
+                for wipe in [true, false] {
+                    let mut src = vec![0xEE; len + off];
+                    src[off..].copy_from_slice(&data);
+                    let mut dst = vec![0u8; len + 3];
+                    move_out(&mut dst[3..], &mut src[off..], wipe);
+                    assert_eq!(&dst[3..], &data[..], "len {len} off {off} wipe {wipe}");
+                    assert!(src[..off].iter().all(|&b| b == 0xEE), "len {len}: before");
+                    if wipe {
+                        assert!(src[off..].iter().all(|&b| b == 0), "len {len} off {off}");
+                    } else {
+                        assert_eq!(&src[off..], &data[..], "len {len} off {off}");
+                    }
+                }
+            }
         }
     }
 

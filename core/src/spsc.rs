@@ -96,9 +96,13 @@ mod sync {
 /// main loop.
 ///
 /// Not `Clone`; `Debug` shows only the capacity.
-// `repr(C)` with the storage first: it starts at the (8-byte aligned) start
-// of the value, which keeps the copies in and out aligned.
+// `repr(C)` with the storage first: it starts at the start of the value,
+// aligned to the cache line where lines are 64 bytes (as `Ring`, see there).
 #[repr(C)]
+#[cfg_attr(
+    any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"),
+    repr(align(64))
+)]
 pub struct SpscRing<const N: usize> {
     /// One cell per byte: the halves own disjoint slots at any time.
     buf: [UnsafeCell<u8>; N],
