@@ -16,24 +16,35 @@ pub(crate) fn interleave<R>(
     trials: usize,
     title: &str,
 ) {
+    let stats = trial_stats(runners, rounds, trials);
+    let width = names.iter().map(|n| n.len()).max().unwrap_or(0) + 1;
+    println!("{title}");
+    println!("{:width$} {:>8} {:>8} {:>8}", "", "min", "p25", "median");
+    for (name, [min, p25, median]) in names.iter().zip(stats) {
+        println!("{name:width$} {min:8.1} {p25:8.1} {median:8.1}");
+    }
+}
+
+/// Runs `runners` `trials` times, interleaved, `rounds` rounds per call, and
+/// returns each one's minimum, first quartile and median time per round, in ns.
+pub(crate) fn trial_stats<R>(
+    runners: &mut [Box<dyn FnMut(usize) -> R>],
+    rounds: usize,
+    trials: usize,
+) -> Vec<[f64; 3]> {
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(trials); runners.len()];
-    for _ in 0..trials {
+    for _ in 0..trials.max(1) {
         for (run, t) in runners.iter_mut().zip(&mut times) {
             let start = Instant::now();
             black_box(run(rounds));
             t.push(start.elapsed().as_secs_f64() * 1e9 / rounds.max(1) as f64);
         }
     }
-    let width = names.iter().map(|n| n.len()).max().unwrap_or(0) + 1;
-    println!("{title}");
-    println!("{:width$} {:>8} {:>8} {:>8}", "", "min", "p25", "median");
-    for (name, t) in names.iter().zip(&mut times) {
-        t.sort_by(f64::total_cmp);
-        println!(
-            "{name:width$} {:8.1} {:8.1} {:8.1}",
-            t[0],
-            t[t.len() / 4],
-            t[t.len() / 2]
-        );
-    }
+    times
+        .iter_mut()
+        .map(|t| {
+            t.sort_by(f64::total_cmp);
+            [t[0], t[t.len() / 4], t[t.len() / 2]]
+        })
+        .collect()
 }

@@ -21,6 +21,7 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
+use std::ops::{Deref, DerefMut};
 
 use ringbuf::traits::{Consumer as _, Producer as _, Split as _, SplitRef as _};
 use secstream_core::ring::Ring;
@@ -28,7 +29,7 @@ use secstream_core::spsc::SpscRing;
 
 #[path = "../common/trials.rs"]
 mod trials;
-use trials::interleave;
+use trials::{interleave, trial_stats};
 
 const CAP: usize = 16 * 1024;
 
@@ -48,13 +49,51 @@ const NAMES: [&str; 10] = [
 /// One implementation, set up once; `run` does `rounds` round trips.
 type Runner = Box<dyn FnMut(usize)>;
 
-fn runner(which: &str, size: usize) -> Runner {
-    let input: Vec<u8> = (0..size).map(|i| i.to_le_bytes()[0]).collect();
-    let mut out = vec![0u8; size];
+/// `len` bytes at byte `off` of a buffer of their own: the caller's input and
+/// output buffers, placed differently in each placement.
+struct Placed {
+    buf: Vec<u8>,
+    off: usize,
+}
+
+impl Placed {
+    fn new(len: usize, off: usize) -> Self {
+        let mut buf = vec![0u8; off + len];
+        for (i, b) in buf[off..].iter_mut().enumerate() {
+            *b = i.to_le_bytes()[0];
+        }
+        Self { buf, off }
+    }
+}
+
+impl Deref for Placed {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf[self.off..]
+    }
+}
+
+impl DerefMut for Placed {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.buf[self.off..]
+    }
+}
+
+/// The offsets of the input and output buffers in placement `place`: 16-byte
+/// steps that spread over a page, so the buffers meet each ring's storage at
+/// different distances modulo 4 KiB and at different alignments.
+fn offsets(place: usize) -> (usize, usize) {
+    ((place * 592) % 4096, (place * 1424 + 208) % 4096)
+}
+
+fn runner(which: &str, size: usize, place: usize) -> Runner {
+    let (in_off, out_off) = offsets(place);
+    let input = Placed::new(size, in_off);
+    let mut out = Placed::new(size, out_off);
     match which {
         "limit" | "limit-wipe" => {
             let wipe = which == "limit-wipe";
-            let mut mid = vec![0u8; size];
+            let mut mid = Placed::new(size, 0);
             Box::new(move |rounds| {
                 for _ in 0..rounds {
                     mid.copy_from_slice(black_box(&input));
@@ -163,16 +202,49 @@ fn main() {
     let size: usize = args.next().map_or(256, |s| s.parse().expect("size"));
     let rounds: usize = args.next().map_or(10_000, |s| s.parse().expect("rounds"));
     if which != "all" {
-        runner(&which, size)(rounds);
+        runner(&which, size, 0)(rounds);
         return;
     }
     let trials: usize = args.next().map_or(100, |s| s.parse().expect("trials"));
-    let mut runners: Vec<Runner> = NAMES.iter().map(|w| runner(w, size)).collect();
-    interleave(
-        &NAMES,
-        &mut runners,
-        rounds,
-        trials,
-        &format!("{size} B, {trials} trials of {rounds} round trips, ns per round trip:"),
+    let places: usize = args.next().map_or(1, |s| s.parse().expect("placements"));
+    if places <= 1 {
+        let mut runners: Vec<Runner> = NAMES.iter().map(|w| runner(w, size, 0)).collect();
+        interleave(
+            &NAMES,
+            &mut runners,
+            rounds,
+            trials,
+            &format!("{size} B, {trials} trials of {rounds} round trips, ns per round trip:"),
+        );
+        return;
+    }
+    // Each placement builds every implementation afresh after a pad of its
+    // own size (the earlier ones stay allocated, so each ring's storage lands
+    // elsewhere too), and with the input and output at other offsets.
+    let mut kept: Vec<(Vec<u8>, Vec<Runner>)> = Vec::with_capacity(places);
+    let mut p25s: Vec<Vec<f64>> = vec![Vec::with_capacity(places); NAMES.len()];
+    for place in 0..places {
+        let pad = vec![1u8; 16 + 48 * place];
+        let mut runners: Vec<Runner> = NAMES.iter().map(|w| runner(w, size, place)).collect();
+        let stats = trial_stats(&mut runners, rounds, trials);
+        for (all, [_, p25, _]) in p25s.iter_mut().zip(stats) {
+            all.push(p25);
+        }
+        kept.push((pad, runners));
+    }
+    println!(
+        "{size} B, {places} placements of {trials} trials of {rounds} round trips; \
+         first quartile of each placement's trials, ns per round trip:"
     );
+    let width = NAMES.iter().map(|n| n.len()).max().unwrap_or(0) + 1;
+    println!("{:width$} {:>8} {:>8} {:>8}", "", "median", "best", "worst");
+    for (name, all) in NAMES.iter().zip(&mut p25s) {
+        all.sort_by(f64::total_cmp);
+        let median = all[all.len() / 2];
+        println!(
+            "{name:width$} {median:8.1} {:8.1} {:8.1}",
+            all[0],
+            all[all.len() - 1]
+        );
+    }
 }
