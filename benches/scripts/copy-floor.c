@@ -65,7 +65,21 @@ static int pieces(const char *mode, int in, int out, const unsigned char *map,
     at_out += sizeof hdr;
     for (size_t p = 0; p < len; p += piece) {
       size_t k = len - p < piece ? len - p : piece;
-      if (strcmp(mode, "cfr-sum") == 0) {
+      if (strcmp(mode, "cfr-after") == 0) {
+        loff_t at_in = (loff_t)(off + p);
+        for (size_t left = k; left > 0;) {
+          ssize_t r = copy_file_range(in, &at_in, out, &at_out, left, 0);
+          if (r <= 0) return 1;
+          left -= (size_t)r;
+        }
+        madvise((void *)(map + off + p), k, MADV_POPULATE_READ);
+        sum = sum_of(map + off + p, k, sum);
+      } else if (strcmp(mode, "mmap-after") == 0) {
+        madvise((void *)(map + off + p), k, MADV_POPULATE_READ);
+        if (pwrite(out, map + off + p, k, at_out) != (ssize_t)k) return 1;
+        at_out += (loff_t)k;
+        sum = sum_of(map + off + p, k, sum);
+      } else if (strcmp(mode, "cfr-sum") == 0) {
         madvise((void *)(map + off + p), k, MADV_POPULATE_READ);
         sum = sum_of(map + off + p, k, sum);
         loff_t at_in = (loff_t)(off + p);
@@ -104,7 +118,7 @@ int main(int argc, char **argv) {
   unsigned char hdr[8] = {0};
   unsigned char *map = NULL;
   static unsigned char buf[FRAME] __attribute__((aligned(4096)));
-  if ((strncmp(mode, "mmap", 4) == 0 || strcmp(mode, "cfr-sum") == 0) && n > 0) {
+  if ((strncmp(mode, "mmap", 4) == 0 || strncmp(mode, "cfr-", 4) == 0) && n > 0) {
     map = mmap(NULL, n, PROT_READ, MAP_SHARED, in, 0);
     if (map == MAP_FAILED) {
       perror("mmap");
@@ -112,7 +126,8 @@ int main(int argc, char **argv) {
     }
   }
   unsigned long sum = 0;
-  if (strcmp(mode, "cfr-sum") == 0 || strcmp(mode, "read-sum") == 0) {
+  if (strcmp(mode, "cfr-sum") == 0 || strcmp(mode, "read-sum") == 0 ||
+      strcmp(mode, "cfr-after") == 0 || strcmp(mode, "mmap-after") == 0) {
     size_t piece = argc == 5 ? strtoul(argv[4], NULL, 0) : FRAME;
     if (piece == 0 || piece > FRAME) piece = FRAME;
     return pieces(mode, in, out, map, buf, n, piece) == 0 && close(out) == 0 ? 0 : 1;
