@@ -28,7 +28,12 @@
  * cfr-sum:  each piece summed through the mapping, then copied by
  *           copy_file_range (the kernel's copy, plus the mapping and the sum).
  * read-sum: each piece read by pread into a buffer, summed there and written
- *           from it by pwrite (two copies, no mapping). */
+ *           from it by pwrite (two copies, no mapping).
+ *
+ * And the same pieces in the other order (session 7), to see whether a sum
+ * after the kernel's copy finds the bytes in the cache:
+ * cfr-after:  copy_file_range of the piece, then the sum through the mapping;
+ * mmap-after: pwrite of the piece from the mapping, then the sum. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -103,7 +108,8 @@ static int pieces(const char *mode, int in, int out, const unsigned char *map,
 
 int main(int argc, char **argv) {
   if (argc != 4 && argc != 5) {
-    fprintf(stderr, "usage: copy-floor read|mmap|mmap-sum|cfr|cfr-sum|read-sum IN OUT [PIECE]\n");
+    fprintf(stderr, "usage: copy-floor read|mmap|mmap-sum|cfr|cfr-sum|read-sum|cfr-after|"
+                    "mmap-after IN OUT [PIECE]\n");
     return 2;
   }
   const char *mode = argv[1];
