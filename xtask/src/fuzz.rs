@@ -70,6 +70,11 @@ pub(crate) fn fuzz(r: &mut Runner) {
         SECONDS
     };
     let max_time = format!("-max_total_time={seconds}");
+    // Leaks that are not ours, each explained in the file.
+    let lsan = format!(
+        "suppressions={}",
+        fuzz_dir.join("lsan-suppressions.txt").display()
+    );
     for t in targets {
         let corpus = format!("corpus/{t}");
         let artifacts = format!("artifacts/{t}/");
@@ -86,7 +91,9 @@ pub(crate) fn fuzz(r: &mut Runner) {
             args.push(&regressions);
         }
         let bin = bin_dir.join(t);
-        let run = Cmd::new(&bin.to_string_lossy(), &args).dir(&fuzz_dir);
+        let run = Cmd::new(&bin.to_string_lossy(), &args)
+            .dir(&fuzz_dir)
+            .env("LSAN_OPTIONS", &lsan);
         r.step(&format!("fuzz: {t} ({seconds} s)"), vec![run]);
     }
 }
