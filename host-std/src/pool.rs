@@ -1116,6 +1116,16 @@ impl PooledBuf<'_> {
         self.len -= n;
     }
 
+    /// Empties the buffer without wiping it: the written bytes stay in the
+    /// storage, and exposed, until [`clear`](Self::clear) or the drop wipes
+    /// them. Only for bytes that need no wipe before the buffer is filled
+    /// again: the pipeline reuses a sealed frame's buffer this way once the
+    /// frame (header, ciphertext, tag) is written out.
+    #[inline]
+    pub(crate) fn rewind(&mut self) {
+        self.len = 0;
+    }
+
     /// Wipes every exposed byte and empties the buffer.
     #[inline]
     pub fn clear(&mut self) {
