@@ -76,11 +76,11 @@ impl core::error::Error for Error {}
 /// (a copy would duplicate the secret bytes); `Debug` shows only the length
 /// and the capacity.
 // `repr(C)` with the storage first: it starts at the start of the value,
-// which is aligned to the cache line where lines are 64 bytes, so that a
-// ring that starts over at slot 0 moves whole aligned lines, and a vector
-// never straddles two lines at the ring's end (BENCHMARKS.md, rings, session
-// 7). Elsewhere (microcontrollers, wasm) it is 8-byte aligned and no padding
-// is added.
+// which is aligned to the cache line where lines are 64 bytes, so that
+// chunks at line-aligned offsets (slot 0, where a `Ring` starts over when it
+// empties) move whole lines and no 32-byte move straddles two (BENCHMARKS.md,
+// rings, session 7). Elsewhere (microcontrollers, wasm) it is 8-byte aligned
+// and no padding is added.
 #[repr(C)]
 #[cfg_attr(
     any(target_arch = "x86_64", target_arch = "x86", target_arch = "aarch64"),
@@ -342,8 +342,8 @@ mod avx2;
 /// time) are faster.
 const FUSED_MAX: usize = 256;
 
-/// Above [`FUSED_MAX`], without 32-byte moves, [`move_out`] copies and wipes this many bytes at a
-/// time: each block is wiped while it is still in the L1 cache, and each
+/// Above [`FUSED_MAX`], without 32-byte moves, [`move_out`] copies and
+/// wipes this many bytes at a time: each block is wiped while it is still in the L1 cache, and each
 /// `memset` stays below the size where glibc switches to `rep stosb`
 /// (callgrind counts one instruction per byte for a 4 KiB `memset` here).
 /// On the development machine this made `SpscRing` reads of 4 KiB 1% to 4%

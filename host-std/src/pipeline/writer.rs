@@ -204,7 +204,7 @@ impl<W: Write> ParallelContainerWriter<W> {
             pool,
             preamble: Some(pre),
             plain: None,
-            spares: Arc::new(Spares::new(2 * threads + 2)),
+            spares: Arc::new(Spares::new(threads + 2)),
             max_plain: config.max_plain as usize,
             max_in_flight: 2 * threads.max(1) as u64,
             counter: 0,
@@ -573,10 +573,12 @@ fn reuses_buffers(config: &Config) -> bool {
 /// out, rewound but not wiped, for the next such frames: they hold only
 /// header, ciphertext and tag bytes that are in the output, so the per-frame
 /// wipe (a `memset` of the whole frame, about 1.5% of a sealed `pack`) is not
-/// needed. Each is wiped
-/// once, when it finally goes back to the pool (dropped with the writer, or
-/// when more come back than are kept). Any failure after a buffer is taken
-/// drops it, which wipes what it exposed, plaintext included.
+/// needed. Each is wiped once, when it finally goes back to the pool (dropped
+/// with the writer, or when more come back than are kept). Any failure after
+/// a buffer is taken drops it, which wipes what it exposed, plaintext
+/// included. Each frame written out gives one back and the next frame takes
+/// one, so few are kept at a time; `keep` bounds them (one per worker and
+/// two more) on top of the frames in flight.
 struct Spares {
     bufs: Mutex<Vec<PooledBuf<'static>>>,
     keep: usize,
