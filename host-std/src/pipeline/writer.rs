@@ -339,7 +339,7 @@ impl<W: Write> ParallelContainerWriter<W> {
         // A frame sealed in place holds only what was just written out (the
         // plaintext it was read into is ciphertext now): the next frame can
         // have its buffer without a wipe first.
-        if reuses_buffers(self.core.config()) {
+        if seals_in_place(self.core.config()) {
             if let Payload::Pooled(buf) = done.out {
                 self.spares.put(buf);
             }
@@ -561,11 +561,12 @@ impl<W: Write> ParallelContainerWriter<W> {
     }
 }
 
-/// Whether frames of `config` go out of buffers that hold nothing but the
-/// frame once it is encoded: sealed without compression (the plaintext is
-/// copied or read to where it is sealed in place; compression's work could
-/// leave plaintext-derived bytes past the frame).
-fn reuses_buffers(config: &Config) -> bool {
+/// Whether frames of `config` are sealed where their plaintext was put
+/// (sealed, no compression): [`seal_in_place`] for a plaintext read from a
+/// source, and their buffers then hold nothing but the frame, so [`Spares`]
+/// can reuse them (compression's work could leave plaintext-derived bytes
+/// past the frame).
+fn seals_in_place(config: &Config) -> bool {
     config.sealed && config.compression == Compression::None
 }
 
@@ -631,9 +632,7 @@ fn encode(tools: &Tools, job: Job) -> Result<Done, Error> {
     let config = codec.config();
     let plain_only = config.compression == Compression::None && !config.sealed;
     match &job.plain {
-        Plain::At { src, offset, len }
-            if config.compression == Compression::None && config.sealed =>
-        {
+        Plain::At { src, offset, len } if seals_in_place(config) => {
             return seal_in_place(tools, job.counter, job.is_final, &**src, *offset, *len);
         }
         Plain::Shared { src, offset, len } => {
@@ -659,7 +658,7 @@ fn encode(tools: &Tools, job: Job) -> Result<Done, Error> {
                     is_final: job.is_final,
                 });
             }
-            if config.compression == Compression::None {
+            if seals_in_place(config) {
                 return seal_in_place(tools, job.counter, job.is_final, &bytes, 0, *len);
             }
         }
@@ -699,7 +698,7 @@ fn encode(tools: &Tools, job: Job) -> Result<Done, Error> {
         });
     }
     let need = codec.encode_buffer_len(plain.len());
-    let mut out = if reuses_buffers(config) {
+    let mut out = if seals_in_place(config) {
         tools.spares.take(pool, need)?
     } else {
         pool.try_acquire(need)?.into_owned()
