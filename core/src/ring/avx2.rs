@@ -2,9 +2,9 @@
 //! (feature `std`, for the run-time check; a build with `target-cpu` that
 //! already has AVX2 gets them from the plain loop and does not compile this).
 //!
-//! The loop is [`super::move_out`]'s fused copy and wipe, compiled with AVX2
-//! enabled, so the compiler makes 32-byte loads, stores and zero stores of it
-//! instead of the baseline's 16-byte ones. With them one pass is the fastest
+//! The loop is [`super::move_out`]'s fused copy and wipe (`copy_and_zero`,
+//! inlined), compiled with AVX2 enabled, so the compiler makes 32-byte loads,
+//! stores and zero stores of it instead of the baseline's 16-byte ones. With them one pass is the fastest
 //! way at every length (256 B, 1 KiB and 4 KiB in `benches/examples/ring_ir.rs`
 //! over 8 placements of the buffers: BENCHMARKS.md, rings, session 7).
 #![allow(unsafe_code)] // calling a `#[target_feature]` function, after the check
@@ -29,8 +29,5 @@ pub(super) fn move_out(dst: &mut [u8], src: &mut [u8]) -> bool {
 /// The CPU must have AVX2.
 #[target_feature(enable = "avx2")]
 unsafe fn fused(dst: &mut [u8], src: &mut [u8]) {
-    for (d, s) in dst.iter_mut().zip(src.iter_mut()) {
-        *d = *s;
-        *s = 0;
-    }
+    super::copy_and_zero(dst, src);
 }
